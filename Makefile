@@ -1,0 +1,34 @@
+# ICG Desk: `make run` opens the workstation on a demo batch; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export LANG ?= C.UTF-8
+
+.PHONY: run test bench lint sysdeps clean
+
+# One stamp per set of installed extras: pyproject.toml changing reinstalls.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ICG Desk needs Python 3.11 or newer, this is " + sys.version.split()[0]' 
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+sysdeps:
+	@scripts/install-system-deps.sh
+
+run: $(VENV)/.installed
+	$(VENV)/bin/icg-desk demo
+
+test: $(VENV)/.installed sysdeps
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check icg_desk tests bench scripts
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.installed sysdeps
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

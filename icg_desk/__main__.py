@@ -1,0 +1,3 @@
+from icg_desk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,281 @@
+"""The one owner of a batch file's engine and sessions.
+
+Opening is checked before anything is written: a file that is not a batch, comes from a newer
+ICG Desk or is damaged is refused with a message naming it, and is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from icg_desk.models.rubric_file import RubricError, parse_rubric
+from icg_desk.models.schema import (
+    APPLICATION_ID,
+    REQUIRED_TABLES,
+    SCHEMA_VERSION,
+    Base,
+    BatchInfo,
+    utcnow,
+)
+from icg_desk.scoring.rubric import Rubric
+
+BATCH_SUFFIX = ".icgbatch"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class BatchFileError(Exception):
+    """A batch file problem the person can act on; the message names the file."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+class NotABatchError(BatchFileError):
+    pass
+
+
+class NewerBatchError(BatchFileError):
+    pass
+
+
+class DamagedBatchError(BatchFileError):
+    pass
+
+
+@dataclass(frozen=True)
+class BatchIdentity:
+    """What a batch is, read once; handy for titles, exports and merge checks."""
+
+    batch_id: str
+    cohort: str
+    scorer_id: str
+    scorer_name: str
+    rubric_edition: str
+    format_version: int
+    created_at: datetime
+    exported_at: datetime | None
+
+
+def inspect_batch(path: Path) -> None:
+    """Raise a `BatchFileError` unless `path` is a batch this ICG Desk can open; writes nothing."""
+    if not path.exists():
+        raise BatchFileError(path, "no such file")
+    if not path.is_file():
+        raise NotABatchError(path, "is a folder, not a batch file")
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        raise BatchFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not header:
+        raise NotABatchError(path, "is empty: not an ICG Desk batch")
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise NotABatchError(path, "is not an ICG Desk batch (it is not an SQLite database)")
+    # The header keeps both numbers at fixed offsets: reading them needs no SQLite connection.
+    user_version = int.from_bytes(header[60:64], "big")
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id != APPLICATION_ID:
+        raise NotABatchError(
+            path, "is an SQLite database of another program, not an ICG Desk batch"
+        )
+    if user_version > SCHEMA_VERSION:
+        raise NewerBatchError(
+            path,
+            f"was written by a newer ICG Desk (batch format {user_version}; this version "
+            f"opens format {SCHEMA_VERSION} and older). Update ICG Desk to open it.",
+        )
+    if user_version < 1:
+        raise DamagedBatchError(path, "is damaged: it has no batch format version")
+    _check_contents(path)
+
+
+def _check_contents(path: Path) -> None:
+    # With no write-ahead log beside it the file is the whole database, and immutable=1 reads it
+    # without so much as a lock file; with a log, read-only mode applies it without writing.
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
+    uri = f"{path.resolve().as_uri()}?{mode}"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise DamagedBatchError(path, f"cannot be opened: {exc}") from None
+    try:
+        problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise DamagedBatchError(path, "is damaged: " + "; ".join(problems))
+        tables = {
+            row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        missing = REQUIRED_TABLES - tables
+        if missing:
+            raise DamagedBatchError(path, f"is damaged: table {sorted(missing)[0]!r} is missing")
+        (rows,) = con.execute("SELECT count(*) FROM batch").fetchone()
+        if rows != 1:
+            raise DamagedBatchError(path, "is damaged: it has no batch identity row")
+    except sqlite3.DatabaseError as exc:
+        raise DamagedBatchError(path, f"is damaged: {exc}") from None
+    finally:
+        con.close()
+
+
+def _engine(path: Path) -> Engine:
+    # The pool keeps the connection open between transactions: reopening one per score change
+    # would checkpoint the write-ahead log every time. close() disposes of it.
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a score the scorer saw saved survives a power cut, not only a crash.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.close()
+
+    return engine
+
+
+class BatchFile:
+    """An open batch: the engine, explicit transactions, and the rubric it carries."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        *,
+        batch_id: str,
+        cohort: str,
+        scorer_id: str,
+        scorer_name: str,
+        rubric: Rubric,
+        overwrite: bool = False,
+    ) -> BatchFile:
+        """A new, empty batch at `path`; fills in its identity and rubric in one transaction."""
+        if not rubric.source_text:
+            raise ValueError("a batch needs the rubric's file text to embed")
+        if path.exists():
+            if not overwrite:
+                raise BatchFileError(path, "already exists")
+            for suffix in ("", "-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+        engine = _engine(path)
+        with engine.begin() as con:
+            con.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            con.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            Base.metadata.create_all(con)
+        batch = cls(path, engine)
+        with batch.transaction() as session:
+            session.add(
+                BatchInfo(
+                    batch_id=batch_id,
+                    cohort=cohort,
+                    scorer_id=scorer_id,
+                    scorer_name=scorer_name,
+                    rubric_edition=rubric.edition,
+                    rubric_text=rubric.source_text,
+                    format_version=SCHEMA_VERSION,
+                    created_at=utcnow(),
+                )
+            )
+        return batch
+
+    @classmethod
+    def open(cls, path: Path) -> BatchFile:
+        path = Path(path)
+        inspect_batch(path)
+        batch = cls(path, _engine(path))
+        try:
+            batch.rubric  # noqa: B018 - a batch whose rubric cannot be read is no use to anyone
+        except RubricError as exc:
+            batch.close()
+            raise DamagedBatchError(path, f"its embedded rubric is broken: {exc}") from None
+        return batch
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except DBAPIError as exc:
+                raise self._user_error(exc) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only; nothing it does is committed."""
+        with self._sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def _user_error(self, exc: DBAPIError) -> Exception:
+        message = str(exc.orig)
+        if "database is locked" in message:
+            return BatchFileError(self.path, "is busy in another program; try again")
+        if "disk is full" in message or "database or disk is full" in message:
+            return BatchFileError(self.path, "cannot be saved: the disk is full")
+        if "readonly" in message:
+            return BatchFileError(self.path, "cannot be saved: the file is read-only")
+        if "malformed" in message:
+            return DamagedBatchError(self.path, "is damaged: " + message)
+        return exc  # a bug, not the person's problem: keep the traceback
+
+    @cached_property
+    def identity(self) -> BatchIdentity:
+        with self.reading() as session:
+            info = session.scalars(select(BatchInfo)).one()
+            return BatchIdentity(
+                batch_id=info.batch_id,
+                cohort=info.cohort,
+                scorer_id=info.scorer_id,
+                scorer_name=info.scorer_name,
+                rubric_edition=info.rubric_edition,
+                format_version=info.format_version,
+                created_at=info.created_at,
+                exported_at=info.exported_at,
+            )
+
+    @cached_property
+    def rubric(self) -> Rubric:
+        with self.reading() as session:
+            text_ = session.scalars(select(BatchInfo.rubric_text)).one()
+        return parse_rubric(text_, f"{self.path} (embedded rubric)")
+
+    def pragma(self, name: str) -> Any:
+        with self._engine.connect() as con:
+            return con.execute(text(f"PRAGMA {name}")).scalar()
+
+    def close(self) -> None:
+        """Fold the write-ahead log back into the file, so the single file is the whole batch."""
+        try:
+            with self._engine.connect() as con:
+                con.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except DBAPIError:
+            pass  # another reader holds the log; the next open folds it in
+        self._engine.dispose()
+
+    def __enter__(self) -> BatchFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,87 @@
+"""Putting portfolios into a batch: the content a coordinator sends a scorer.
+
+Written with bulk inserts: a batch of a thousand portfolios with long entries is one transaction
+of a few statements, not tens of thousands of ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+
+from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.schema import EntryDocument, Portfolio, PortfolioStatus, VideoLink
+
+
+@dataclass(frozen=True)
+class VideoContent:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EntryContent:
+    number: int
+    text: str
+    videos: tuple[VideoContent, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortfolioContent:
+    candidate_code: str  # never a name: scoring is blind
+    entries: tuple[EntryContent, ...]
+
+
+def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> None:
+    """Append portfolios to the batch, in order, in one transaction."""
+    rubric_entries = {e.number for e in batch.rubric.entries}
+    for p in portfolios:
+        numbers = [e.number for e in p.entries]
+        if sorted(numbers) != sorted(rubric_entries):
+            raise ValueError(
+                f"portfolio {p.candidate_code}: has entries {numbers}, the rubric asks for "
+                f"{sorted(rubric_entries)}"
+            )
+    with batch.transaction() as session:
+        # Ids are assigned here rather than read back, so each table is one executemany.
+        next_portfolio = (session.scalar(select(func.max(Portfolio.id))) or 0) + 1
+        next_position = (session.scalar(select(func.max(Portfolio.position))) or 0) + 1
+        next_entry = (session.scalar(select(func.max(EntryDocument.id))) or 0) + 1
+        portfolio_rows, entry_rows, video_rows = [], [], []
+        for i, p in enumerate(portfolios):
+            portfolio_id = next_portfolio + i
+            portfolio_rows.append(
+                {
+                    "id": portfolio_id,
+                    "position": next_position + i,
+                    "candidate_code": p.candidate_code,
+                    "status": PortfolioStatus.NOT_STARTED.value,
+                }
+            )
+            for e in p.entries:
+                entry_rows.append(
+                    {
+                        "id": next_entry,
+                        "portfolio_id": portfolio_id,
+                        "number": e.number,
+                        "text": e.text,
+                    }
+                )
+                for position, v in enumerate(e.videos, start=1):
+                    video_rows.append(
+                        {
+                            "entry_id": next_entry,
+                            "position": position,
+                            "label": v.label,
+                            "url": v.url,
+                        }
+                    )
+                next_entry += 1
+        if portfolio_rows:
+            session.execute(insert(Portfolio), portfolio_rows)
+        if entry_rows:
+            session.execute(insert(EntryDocument), entry_rows)
+        if video_rows:
+            session.execute(insert(VideoLink), video_rows)

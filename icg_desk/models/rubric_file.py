@@ -1,0 +1,323 @@
+"""Rubric files (TOML): read, validate and turn into a `Rubric`.
+
+A broken rubric file is a coordinator's typo, not a bug: every problem is reported as
+"FILE: KEY: what is wrong", and nothing half-read is ever returned.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from icg_desk.paths import builtin_editions, rubrics_dir
+from icg_desk.scoring.rubric import (
+    Entry,
+    Factor,
+    Level,
+    LinkPolicy,
+    ReadPolicy,
+    RetakePolicy,
+    Rubric,
+    Thresholds,
+)
+from icg_desk.scoring.scale import Scale, ScaleValue
+
+RUBRIC_FORMAT = 1
+DEFAULT_EDITION = "icg-revised"
+COMBINE_RULES = ("mean",)
+ADJUDICATION_RULES = ("adjudicator-replaces",)
+RETAKE_RULES = ("higher", "latest")
+_LABEL = re.compile(r"^[1-9][0-9]?[+-]?$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class RubricError(ValueError):
+    """A rubric file that cannot be used; the message names the file, the key and the problem."""
+
+
+class _Reader:
+    """Typed access to the parsed TOML that knows where it is, for the error messages."""
+
+    def __init__(self, source: str, data: Any, where: str = "") -> None:
+        self.source, self.data, self.where = source, data, where
+
+    def fail(self, key: str, problem: str) -> RubricError:
+        path = f"{self.where}.{key}" if self.where and key else (self.where or key)
+        return RubricError(f"{self.source}: {path}: {problem}")
+
+    def _get(self, key: str) -> Any:
+        if not isinstance(self.data, dict):
+            raise self.fail("", "must be a table")
+        if key not in self.data:
+            raise self.fail(key, "is missing")
+        return self.data[key]
+
+    def table(self, key: str) -> _Reader:
+        value = self._get(key)
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        return _Reader(self.source, value, f"{self.where}.{key}" if self.where else key)
+
+    def tables(self, key: str) -> list[_Reader]:
+        value = self._get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, "must be a non-empty array of tables")
+        prefix = f"{self.where}.{key}" if self.where else key
+        readers = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise RubricError(f"{self.source}: {prefix}[{i}]: must be a table")
+            readers.append(_Reader(self.source, item, f"{prefix}[{i}]"))
+        return readers
+
+    def text(self, key: str, *, allow_empty: bool = False) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be text, not {type(value).__name__}")
+        if not allow_empty and not value.strip():
+            raise self.fail(key, "must not be empty")
+        return value.strip()
+
+    def texts(self, key: str, *, least: int, most: int) -> tuple[str, ...]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(key, "must be an array of non-empty texts")
+        if not least <= len(value) <= most:
+            raise self.fail(key, f"must hold {least} to {most} items, not {len(value)}")
+        return tuple(v.strip() for v in value)
+
+    def integer(self, key: str, *, least: int = 0) -> int:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"must be a whole number, not {value!r}")
+        if value < least:
+            raise self.fail(key, f"must be at least {least}, not {value}")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {value!r}")
+        return value
+
+    def number(self, key: str) -> Fraction:
+        """An exact number: written as a string ("2.75") or an integer; floats are refused."""
+        value = self._get(key)
+        if isinstance(value, bool) or isinstance(value, float):
+            raise self.fail(key, f'write the number as a string, "{value}", so it stays exact')
+        if isinstance(value, int):
+            return Fraction(value)
+        if isinstance(value, str):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                raise self.fail(key, f"{value!r} is not a number") from None
+            if not number.is_finite():
+                raise self.fail(key, f"{value!r} is not a number")
+            return Fraction(number)
+        raise self.fail(key, f"must be a number written as a string, not {value!r}")
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key)
+        if value not in allowed:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+
+def parse_rubric(text: str, source: str) -> Rubric:
+    """A `Rubric` from the text of a rubric file; `source` names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{source}: not valid TOML: {exc}") from None
+    root = _Reader(source, data)
+    fmt = root.integer("format", least=1)
+    if fmt > RUBRIC_FORMAT:
+        raise root.fail(
+            "format", f"is {fmt}, from a newer ICG Desk; this one reads format {RUBRIC_FORMAT}"
+        )
+
+    head = root.table("rubric")
+    scale = _scale(root)
+    levels = _levels(root, scale)
+    thresholds = _thresholds(root, scale)
+    entries = _entries(root)
+    factors = _factors(root, entries)
+    return Rubric(
+        edition=head.text("edition"),
+        title=head.text("title"),
+        program=head.text("program"),
+        description=head.text("description", allow_empty=True),
+        scale=scale,
+        levels=levels,
+        thresholds=thresholds,
+        reads=_reads(root),
+        retake=RetakePolicy(rule=root.table("retake").choice("rule", RETAKE_RULES)),
+        links=_links(root),
+        entries=entries,
+        factors=factors,
+        source_text=text,
+    )
+
+
+def _scale(root: _Reader) -> Scale:
+    section = root.table("scale")
+    raw = section._get("values")
+    if not isinstance(raw, list) or not raw:
+        raise section.fail("values", "must be a non-empty array of {label, value} tables")
+    values: list[ScaleValue] = []
+    for i, item in enumerate(raw):
+        r = _Reader(root.source, item, f"scale.values[{i}]")
+        if not isinstance(item, dict):
+            raise r.fail("", "must be a table {label = ..., value = ...}")
+        label = r.text("label")
+        if not _LABEL.match(label):
+            raise r.fail("label", f'{label!r} must be a level with an optional + or - ("3+")')
+        value = r.number("value")
+        if values and value <= values[-1].value:
+            raise r.fail("value", "values must ascend")
+        if label in {v.label for v in values}:
+            raise r.fail("label", f"{label!r} appears twice")
+        values.append(ScaleValue(label, value))
+    return Scale(tuple(values))
+
+
+def _levels(root: _Reader, scale: Scale) -> tuple[Level, ...]:
+    levels = []
+    for r in root.tables("levels"):
+        number = r.integer("level", least=1)
+        if number not in scale.levels:
+            raise r.fail("level", f"{number} has no value on the scale")
+        levels.append(
+            Level(number, r.text("short"), r.text("descriptor"), r.boolean("accomplished"))
+        )
+    missing = set(scale.levels) - {lv.level for lv in levels}
+    if missing:
+        raise root.fail("levels", f"level {min(missing)} of the scale has no descriptor")
+    if len(levels) != len(scale.levels):
+        raise root.fail("levels", "a level is described twice")
+    return tuple(sorted(levels, key=lambda lv: -lv.level))
+
+
+def _thresholds(root: _Reader, scale: Scale) -> Thresholds:
+    r = root.table("thresholds")
+    result = Thresholds(
+        certification=r.number("certification"),
+        factor_floor=r.number("factor_floor"),
+        accomplished=r.number("accomplished"),
+    )
+    for key in ("certification", "factor_floor", "accomplished"):
+        value = getattr(result, key)
+        if not scale.lowest <= value <= scale.highest:
+            raise r.fail(key, "must lie within the scale")
+    return result
+
+
+def _reads(root: _Reader) -> ReadPolicy:
+    r = root.table("reads")
+    share = r.number("second_read_share")
+    if not 0 <= share <= 1:
+        raise r.fail("second_read_share", "must be between 0 and 1")
+    discrepancy = r.number("discrepancy")
+    if discrepancy < 0:
+        raise r.fail("discrepancy", "must not be negative")
+    return ReadPolicy(
+        per_portfolio=r.integer("per_portfolio", least=1),
+        second_read_share=share,
+        discrepancy=discrepancy,
+        combine=r.choice("combine", COMBINE_RULES),
+        adjudication=r.choice("adjudication", ADJUDICATION_RULES),
+        flag_decision_disagreement=r.boolean("flag_decision_disagreement"),
+    )
+
+
+def _links(root: _Reader) -> LinkPolicy:
+    r = root.table("links")
+    schemes = r.texts("schemes", least=1, most=10)
+    hosts = r.texts("hosts", least=0, most=100)
+    return LinkPolicy(
+        schemes=frozenset(s.lower() for s in schemes), hosts=frozenset(h.lower() for h in hosts)
+    )
+
+
+def _entries(root: _Reader) -> tuple[Entry, ...]:
+    entries: list[Entry] = []
+    for r in root.tables("entries"):
+        number = r.integer("number", least=1)
+        if number in {e.number for e in entries}:
+            raise r.fail("number", f"entry {number} appears twice")
+        entries.append(
+            Entry(
+                number=number,
+                title=r.text("title"),
+                evidence=r.text("evidence"),
+                max_words=r.integer("max_words", least=1),
+                videos=r.integer("videos"),
+                max_video_minutes=r.integer("max_video_minutes"),
+            )
+        )
+    return tuple(entries)
+
+
+def _factors(root: _Reader, entries: tuple[Entry, ...]) -> tuple[Factor, ...]:
+    factors: list[Factor] = []
+    numbers = {e.number for e in entries}
+    for r in root.tables("factors"):
+        key = r.text("key")
+        if not _KEY.match(key):
+            raise r.fail("key", f"{key!r} must be lower-case letters, digits and _")
+        if key in {f.key for f in factors}:
+            raise r.fail("key", f"{key!r} appears twice")
+        entry = r.integer("entry", least=1)
+        if entry not in numbers:
+            raise r.fail("entry", f"there is no entry {entry}")
+        weight = r.number("weight")
+        if weight <= 0:
+            raise r.fail("weight", "must be more than 0")
+        factors.append(
+            Factor(
+                key=key,
+                name=r.text("name"),
+                entry=entry,
+                weight=weight,
+                rationale_required=r.boolean("rationale_required"),
+                standard=r.text("standard"),
+                look_fors=r.texts("look_fors", least=1, most=12),
+            )
+        )
+    for e in entries:
+        if not any(f.entry == e.number for f in factors):
+            raise root.fail("entries", f"entry {e.number} is scored on no factor")
+    return tuple(factors)
+
+
+def load_rubric(path: Path) -> Rubric:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError(f"{path}: no such rubric file") from None
+    except UnicodeDecodeError:
+        raise RubricError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return parse_rubric(text, str(path))
+
+
+def builtin_rubric(edition: str = DEFAULT_EDITION) -> Rubric:
+    path = rubrics_dir() / f"{edition}.toml"
+    if not path.is_file():
+        raise RubricError(
+            f"no rubric edition {edition!r}; the editions are {', '.join(builtin_editions())}"
+        )
+    return load_rubric(path)
+
+
+def rubric_from_argument(value: str) -> Rubric:
+    """`--rubric` takes an edition name or the path of a rubric file."""
+    if value.endswith(".toml") or "/" in value or "\\" in value:
+        return load_rubric(Path(value))
+    return builtin_rubric(value)

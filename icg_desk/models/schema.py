@@ -1,0 +1,220 @@
+"""The batch file's tables, as SQLAlchemy 2 typed ORM models.
+
+The batch file is what a scorer works in offline and sends back; docs/batch-format.md describes
+it for anyone reading it without ICG Desk. Schema changes bump SCHEMA_VERSION and add a migration.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# PRAGMA application_id: "ICGD" in ASCII, so `file` and sqlite3 tell a batch from other databases.
+APPLICATION_ID = 0x49434744
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScoreText(TypeDecorator[Fraction]):
+    """An exact score stored as decimal text ("3.25"), readable in any SQLite tool."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Fraction | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        if Fraction(exact) != value:
+            raise ValueError(f"{value} has no exact decimal form and cannot be stored as a score")
+        return f"{exact:.2f}" if exact == exact.quantize(Decimal("0.01")) else str(exact)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Fraction | None:
+        return None if value is None else Fraction(Decimal(value))
+
+
+class UtcTime(TypeDecorator[datetime]):
+    """A UTC timestamp stored as ISO 8601 text with its offset, so it sorts and reads plainly."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must carry a time zone")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+
+class JsonList(TypeDecorator[list[Any]]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str:
+        return json.dumps(sorted(value or []))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[Any]:
+        return list(json.loads(value)) if value else []
+
+
+class PortfolioStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BatchInfo(Base):
+    """The batch's identity: exactly one row."""
+
+    __tablename__ = "batch"
+    __table_args__ = (CheckConstraint("id = 1", name="one_batch_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    batch_id: Mapped[str] = mapped_column(String(64))
+    cohort: Mapped[str] = mapped_column(String(64))
+    scorer_id: Mapped[str] = mapped_column(String(64))
+    scorer_name: Mapped[str] = mapped_column(String(200))
+    rubric_edition: Mapped[str] = mapped_column(String(64))
+    # The whole rubric file: the batch is scored on exactly this, wherever it is opened.
+    rubric_text: Mapped[str] = mapped_column(Text)
+    format_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcTime())
+    exported_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+
+
+class Portfolio(Base):
+    """One candidate's portfolio, known by candidate code only: scoring is blind."""
+
+    __tablename__ = "portfolio"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('not_started', 'in_progress', 'complete')", name="portfolio_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, unique=True)
+    candidate_code: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=PortfolioStatus.NOT_STARTED.value)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+
+    entries: Mapped[list[EntryDocument]] = relationship(
+        back_populates="portfolio", order_by="EntryDocument.number", cascade="all, delete-orphan"
+    )
+    reads: Mapped[list[FactorRead]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan"
+    )
+
+
+class EntryDocument(Base):
+    """The candidate's written document for one entry, and its video links."""
+
+    __tablename__ = "entry"
+    __table_args__ = (UniqueConstraint("portfolio_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolio.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    portfolio: Mapped[Portfolio] = relationship(back_populates="entries")
+    videos: Mapped[list[VideoLink]] = relationship(
+        back_populates="entry", order_by="VideoLink.position", cascade="all, delete-orphan"
+    )
+
+
+class VideoLink(Base):
+    __tablename__ = "video_link"
+    __table_args__ = (UniqueConstraint("entry_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    # Untrusted: opened only when the rubric's link policy allows it.
+    url: Mapped[str] = mapped_column(Text)
+
+    entry: Mapped[EntryDocument] = relationship(back_populates="videos")
+
+
+class FactorRead(Base):
+    """The scorer's work on one factor of one portfolio."""
+
+    __tablename__ = "factor_read"
+    __table_args__ = (UniqueConstraint("portfolio_id", "factor_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolio.id", ondelete="CASCADE"))
+    factor_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[Fraction | None] = mapped_column(ScoreText(), default=None)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    # Indexes into the factor's look-fors in the batch's own rubric copy.
+    look_fors_seen: Mapped[list[int]] = mapped_column(JsonList(), default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+
+    portfolio: Mapped[Portfolio] = relationship(back_populates="reads")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="read", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+
+
+class Evidence(Base):
+    """A passage of an entry the scorer attached to a factor."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (CheckConstraint("start_offset <= end_offset", name="evidence_span"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_id: Mapped[int] = mapped_column(ForeignKey("factor_read.id", ondelete="CASCADE"))
+    entry_number: Mapped[int] = mapped_column(Integer)
+    start_offset: Mapped[int] = mapped_column(Integer)  # in characters of the entry text
+    end_offset: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+
+    read: Mapped[FactorRead] = relationship(back_populates="evidence")
+
+
+class Change(Base):
+    """Every change the scorer made, so a coordinator can see how a score came about."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolio.id", ondelete="CASCADE"))
+    factor_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # score, rationale, look_for, evidence or status
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text, default=None)
+    new_value: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+REQUIRED_TABLES = frozenset(Base.metadata.tables)

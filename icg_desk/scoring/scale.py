@@ -1,0 +1,123 @@
+"""The score scale: single reads are a level with an optional modifier (`3+` = 3.25).
+
+Every value here is a `Fraction`: decisions are taken on exact values, and a mean of reads
+(for example of three reads) is not always exact in binary or even in decimal floating point.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+_DECIMAL_TEXT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?$")
+_HUNDREDTH = Decimal("0.01")
+
+
+class ScoreError(ValueError):
+    """A score a person typed that is not on the scale; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class ScaleValue:
+    label: str  # as scorers write it: "3+"
+    value: Fraction  # 3.25
+
+    @property
+    def level(self) -> int:
+        return int(self.label.rstrip("+-"))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The valid single-read scores, ascending."""
+
+    values: tuple[ScaleValue, ...]
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("a scale needs at least one value")
+
+    @property
+    def lowest(self) -> Fraction:
+        return self.values[0].value
+
+    @property
+    def highest(self) -> Fraction:
+        return self.values[-1].value
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(v.label for v in self.values)
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(sorted({v.level for v in self.values}, reverse=True))
+
+    def allowed(self) -> str:
+        """What a person may type, for error messages."""
+        labels = ", ".join(self.labels)
+        numbers = ", ".join(format_score(v.value) for v in self.values)
+        return f"one of {labels} (or its value: {numbers})"
+
+    def parse(self, text: str) -> Fraction:
+        """`3+` or `3.25` to 3.25; anything off the scale raises `ScoreError`."""
+        cleaned = text.strip()
+        for v in self.values:
+            if cleaned == v.label:
+                return v.value
+        if _DECIMAL_TEXT.match(cleaned):
+            number = Fraction(Decimal(cleaned))
+            if self.contains(number):
+                return number
+            raise ScoreError(f"{cleaned!r} is not on the scale; a score is {self.allowed()}")
+        raise ScoreError(f"{text!r} is not a score; a score is {self.allowed()}")
+
+    def contains(self, value: Fraction) -> bool:
+        return any(v.value == value for v in self.values)
+
+    def label(self, value: Fraction) -> str:
+        for v in self.values:
+            if v.value == value:
+                return v.label
+        raise ScoreError(f"{format_score(value)} is not a single-read score on the scale")
+
+    def level_of(self, value: Fraction) -> int:
+        """The level a (possibly combined) factor score reaches.
+
+        A level is reached from its lowest value on (4 from 3.75); a mean that falls between two
+        levels' ranges (3.50) counts as the lower level, so a report never overstates a score.
+        """
+        reached = [v.level for v in self.values if v.value <= value]
+        return max(reached) if reached else self.values[0].level
+
+    def at_least(self, value: Fraction) -> ScaleValue | None:
+        """The lowest single-read score that is >= value, or None when none is."""
+        for v in self.values:
+            if v.value >= value:
+                return v
+        return None
+
+
+def to_decimal(value: Fraction) -> Decimal:
+    """Two decimals, half up: 20/7 -> 2.86."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def format_score(value: Fraction) -> str:
+    return f"{to_decimal(value):.2f}"
+
+
+def format_against(value: Fraction, threshold: Fraction) -> str:
+    """A value shown beside a threshold it misses, never rounded up to look like it meets it.
+
+    With unequal weights an overall can be 2.7450, which two decimals would show as 2.75;
+    beside "below 2.75" that reads as a contradiction, so such a value keeps four decimals.
+    """
+    shown = format_score(value)
+    if value < threshold and shown == format_score(threshold):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        return f"{exact.quantize(Decimal('0.0001'), rounding=ROUND_DOWN):.4f}"
+    return shown

@@ -1,0 +1,1 @@
+"""The Qt widgets: thin, over scoring/ and models/."""

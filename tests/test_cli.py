@@ -1,0 +1,144 @@
+"""The command line: `icg-desk calc` and `icg-desk demo`."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from icg_desk.cli import main
+from icg_desk.models.batch_file import BatchFile
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_calc_json_prints_exactly_one_object(capsys):
+    code, out, err = run(capsys, "calc", "3", "3+", "2-", "4", "3", "3", "2+", "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out) == {
+        "factors": [
+            {"key": "impact_cycle", "score": "3.00"},
+            {"key": "playbook", "score": "3.25"},
+            {"key": "data", "score": "1.75"},
+            {"key": "communication", "score": "4.00"},
+            {"key": "partnership", "score": "3.00"},
+            {"key": "leadership", "score": "3.00"},
+            {"key": "system_support", "score": "2.25"},
+        ],
+        "overall": "2.89",
+        "certified": True,
+        "retake": [],
+        "below_accomplished": ["data", "system_support"],
+    }
+    assert out.count("\n") == 1
+
+
+def test_calc_json_for_a_retake(capsys):
+    code, out, _ = run(capsys, "calc", "4", "4", "1+", "4", "4", "4", "1", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert result["certified"] is False
+    assert result["retake"] == ["data", "system_support"]
+    assert result["overall"] == "3.18"  # 22.25 / 7
+
+
+def test_calc_prints_levels_decision_and_retake_targets(capsys):
+    code, out, _ = run(capsys, "calc", "3", "3", "1+", "3", "3", "3", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert any(
+        line.split() == ["Data", "1.25", "1", "-", "Little", "or", "no", "evidence", "retake"]
+        for line in lines
+    )
+    assert any(line.split()[:2] == ["Overall", "2.75"] for line in lines)
+    assert "Decision: Not certified" in lines
+    assert "  - Data 1.25 is below the factor floor 1.75" in lines
+    assert "  Retake Data: needs 2- (1.75) or higher to certify" in lines
+
+
+def test_calc_on_the_pilot_rubric(capsys):
+    code, out, _ = run(capsys, "calc", *["3"] * 7, "--rubric", "icg-pilot", "--json")
+    assert code == 0 and json.loads(out)["certified"] is True
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["3"] * 6, "expected 7 scores, one per factor in this order: impact_cycle playbook"),
+        (["3"] * 8, "got 8"),
+        (["3", "3", "3", "5", "3", "3", "3"], "score 4 (communication): '5' is not on the scale"),
+        (["3", "3", "2.6", "3", "3", "3", "3"], "score 3 (data): '2.6' is not on the scale"),
+        (["abc", "3", "3", "3", "3", "3", "3"], "score 1 (impact_cycle): 'abc' is not a score"),
+        (["3", "3", "3", "3", "3", "3", "3++"], "score 7 (system_support): '3++' is not a score"),
+        (["3"] * 7 + ["--rubric", "icg-1999"], "no rubric edition 'icg-1999'"),
+    ],
+)
+def test_calc_bad_input_exits_2_naming_the_argument(capsys, argv, message):
+    code, out, err = run(capsys, "calc", *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("icg-desk calc: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_calc_lists_what_is_allowed(capsys):
+    _, _, err = run(capsys, "calc", "3", "3", "3", "3", "3", "3", "4.5")
+    assert "1-, 1, 1+, 2-, 2, 2+, 3-, 3, 3+, 4-, 4, 4+" in err
+
+
+def test_the_installed_command_and_python_m_agree(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "icg_desk", "calc", "3", "3", "3", "5", "3", "3", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "score 4 (communication): '5' is not on the scale" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_writes_a_batch_the_models_open(capsys, tmp_path):
+    out = tmp_path / "x.icgbatch"
+    code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "5", "--out", str(out))
+    assert code == 0
+    assert str(out) in stdout
+    with BatchFile.open(out) as batch:
+        assert batch.identity.rubric_edition == "icg-revised"
+
+
+def test_demo_defaults_to_the_data_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("ICG_DESK_DATA", str(tmp_path / "data"))
+    code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "2")
+    assert code == 0
+    assert (tmp_path / "data" / "demo.icgbatch").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--portfolios", "0"], "argument --portfolios: 0 is out of range (1 to 100000)"),
+        (["--portfolios", "many"], "argument --portfolios: 'many' is not a whole number"),
+        (["--rubric", "nope"], "no rubric edition 'nope'"),
+    ],
+)
+def test_demo_bad_arguments_exit_2(capsys, tmp_path, argv, message):
+    code, _, err = run(capsys, "demo", "--no-gui", "--out", str(tmp_path / "d.icgbatch"), *argv)
+    assert code == 2 and message in err
+
+
+def test_demo_refuses_a_folder_as_its_output(capsys, tmp_path):
+    code, _, err = run(capsys, "demo", "--no-gui", "--out", str(tmp_path))
+    assert code == 2 and f"--out {tmp_path}: is a folder" in err
+
+
+def test_no_command_prints_help(capsys):
+    code, out, _ = run(capsys)
+    assert code == 0 and "calc" in out and "demo" in out

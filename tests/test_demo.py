@@ -1,0 +1,70 @@
+"""Demo batches: realistic, deterministic, and opened by the models like any batch."""
+
+import re
+
+from sqlalchemy import select
+
+from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.demo import generate_portfolios, write_demo_batch
+from icg_desk.models.schema import FactorRead, Portfolio
+
+
+def test_demo_batch_has_realistic_portfolios(batch_path, revised):
+    write_demo_batch(batch_path, portfolios=24, seed=5)
+    with BatchFile.open(batch_path) as batch, batch.reading() as session:
+        portfolios = session.scalars(select(Portfolio).order_by(Portfolio.position)).all()
+        assert len(portfolios) == 24
+        codes = [p.candidate_code for p in portfolios]
+        assert len(set(codes)) == 24
+        assert all(re.fullmatch(r"C27-\d{5}", c) for c in codes)
+        for p in portfolios:
+            assert [e.number for e in p.entries] == [1, 2]
+            for e in p.entries:
+                words = len(e.text.split())
+                limit = revised.entry(e.number).max_words
+                assert 0.35 * limit <= words <= limit, (p.candidate_code, e.number, words)
+                assert e.text.count("\n\n") >= 5  # paragraphs
+            assert len(p.entries[0].videos) >= revised.entry(1).videos
+        links = [v.url for p in portfolios for e in p.entries for v in e.videos]
+        allowed = [u for u in links if revised.links.allows(u)]
+        assert len(allowed) >= 0.8 * len(links)
+
+
+def test_demo_batch_looks_like_work_in_progress(batch_path, revised):
+    write_demo_batch(batch_path, portfolios=40, seed=9)
+    with BatchFile.open(batch_path) as batch, batch.reading() as session:
+        portfolios = session.scalars(select(Portfolio).order_by(Portfolio.position)).all()
+        # The first portfolios are left for the person trying ICG Desk.
+        assert all(p.status == "not_started" for p in portfolios[:3])
+        statuses = {p.status for p in portfolios}
+        assert "not_started" in statuses and len(statuses) >= 2
+        for p in portfolios:
+            scored = [r for r in p.reads if r.score is not None]
+            if p.status == "complete":
+                assert len(scored) == 7
+            if p.status == "not_started":
+                assert scored == []
+        scores = session.scalars(select(FactorRead.score)).all()
+        assert all(revised.scale.contains(s) for s in scores)
+
+
+def test_the_same_seed_gives_the_same_demo(revised):
+    a = generate_portfolios(revised, 3, seed=42, words_per_entry=300)
+    b = generate_portfolios(revised, 3, seed=42, words_per_entry=300)
+    c = generate_portfolios(revised, 3, seed=43, words_per_entry=300)
+    assert a == b
+    assert [p.candidate_code for p in a] != [p.candidate_code for p in c]
+    assert a[0].entries[0].text != c[0].entries[0].text
+
+
+def test_fixed_length_entries_for_benchmarks(revised):
+    (p,) = generate_portfolios(revised, 1, seed=1, words_per_entry=3000)
+    for e in p.entries:
+        assert 2700 <= len(e.text.split()) <= 3300
+
+
+def test_a_pilot_demo_has_seven_entries(batch_path):
+    write_demo_batch(batch_path, portfolios=2, edition="icg-pilot", prefill=False)
+    with BatchFile.open(batch_path) as batch, batch.reading() as session:
+        p = session.scalars(select(Portfolio)).first()
+        assert [e.number for e in p.entries] == list(range(1, 8))
