@@ -61,6 +61,12 @@ class _Group:
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
+    limit: int  # most sentences one document takes from this beat; 0 = no limit
+
+    @property
+    def size(self) -> int:
+        n = len(self.strong) + len(self.weak)
+        return min(n, self.limit) if self.limit else n
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +76,24 @@ class _Bank:
 
     @property
     def size(self) -> int:
-        return sum(len(g.strong) + len(g.weak) for g in self.groups)
+        return sum(g.size for g in self.groups)
 
 
-def _bank(text: str) -> _Bank:
-    """Parse a bank: "==" starts a beat, "~" marks a weak template, indented lines continue.
+# Claims a template makes, e.g. "[choice]" for "the teacher chose the strategy" and its weak
+# opposite "I chose the strategy". A document keeps to whichever side it states first, so a
+# weak portfolio is vague or directive without contradicting itself.
+_TAGS: dict[str, tuple[bool, tuple[str, ...]]] = {}
+# Where a template stands in its beat: banks are written in narrative order, and a paragraph
+# keeps that order ("we recorded the lesson" before "the video showed").
+_ORDER: dict[str, int] = {}
 
-    Writing the banks as plain text keeps hundreds of templates readable and within the line
-    length, without a forest of quotes and commas.
+
+def _bank(text: str, ordered: bool = True) -> _Bank:
+    """Parse a bank of templates.
+
+    "== name" starts a beat ("== name 1": at most one sentence of it per document), "~" marks a
+    weak template, "[tag,tag]" the claims it makes, and indented lines continue the one above.
+    Plain text keeps hundreds of templates readable and within the line length.
     """
     lines: list[str] = []
     for raw in text.splitlines():
@@ -90,21 +106,29 @@ def _bank(text: str) -> _Bank:
     groups: list[_Group] = []
     strong: list[str] = []
     weak: list[str] = []
+    limit = 0
     for line in lines:
         if line.startswith("=="):
             if strong or weak:
-                groups.append(_Group(tuple(strong), tuple(weak)))
+                groups.append(_Group(tuple(strong), tuple(weak), limit))
             strong, weak = [], []
-        elif line.startswith("~"):
-            weak.append(line[1:])
-        else:
-            strong.append(line)
+            words = line.split()
+            limit = int(words[-1]) if words[-1].isdigit() else 0
+            continue
+        is_weak = line.startswith("~")
+        template = line[1:] if is_weak else line
+        if template.startswith("["):
+            tags, template = template[1:].split("]", 1)
+            _TAGS[template] = (is_weak, tuple(tags.split(",")))
+        if ordered:
+            _ORDER[template] = len(strong) + len(weak)
+        (weak if is_weak else strong).append(template)
     if strong or weak:
-        groups.append(_Group(tuple(strong), tuple(weak)))
+        groups.append(_Group(tuple(strong), tuple(weak), limit))
     templates = [t for g in groups for t in (*g.strong, *g.weak)]
     # Slots expand to a couple of words on average; only a rough figure is needed to plan.
-    words = sum(len(t.split()) + t.count("{") for t in templates)
-    return _Bank(tuple(groups), words / max(1, len(templates)))
+    words_total = sum(len(t.split()) + t.count("{") for t in templates)
+    return _Bank(tuple(groups), words_total / max(1, len(templates)))
 
 
 def _join(*banks: _Bank) -> _Bank:
@@ -114,21 +138,31 @@ def _join(*banks: _Bank) -> _Bank:
 
 
 _CONTEXT_SCHOOL = _bank("""
-== school
-I am an instructional coach at {school}, a {level} in {community} that serves about {n_students}
+== school 1
+I am an instructional coach at {school}, {level_a} in {community} that serves about {n_students}
     students in {grades}.
-{school} is a {level} of roughly {n_students} students in {grades}, one of the schools in
+{school} is {level_a} of roughly {n_students} students in {grades}, one of the schools in
     {district}.
 This year I coach at {school}, where {n_teachers} classroom teachers serve {n_students} students in
     {grades}.
 Our building, {school}, sits in {community} and enrolls about {n_students} students across {grades}.
 {school_short} is one of the larger schools in {district}, with {n_students} students and a staff of
     {n_teachers} teachers.
-I coach full time at {school}, a {level} serving {grades} in {community}.
-My coaching home is {school}, a {level} with {n_teachers} teachers and about {n_students} students.
-~I work at {school}, which is a {level}.
+I coach full time at {school}, {level_a} serving {grades} in {community}.
+My coaching home is {school}, {level_a} with {n_teachers} teachers and about {n_students} students.
+~I work at {school}, which is {level_a}.
 ~Our school is a good place with a lot of caring teachers and students who need a lot of support.
 ~{school} has many students and teachers and there is always a lot going on.
+== history
+Our staff has changed a great deal in recent years, and about a third of our teachers are in their
+    first five years.
+Teachers at {school_short} work in grade-level or department teams that meet every week.
+Our schedule gives every team a common planning period, which is where many coaching
+    conversations happen.
+Leadership at {school_short} has been stable for several years, which has helped coaching take
+    root.
+Our staff has worked hard on a culture where teachers visit each other's classrooms to learn.
+~It is a busy school with a lot of initiatives going on at once.
 == students
 About {pct_frl}% of our students qualify for free or reduced-price meals, and {pct_ml}% are
     multilingual learners.
@@ -145,43 +179,48 @@ Our students bring a wide range of strengths; about {pct_ml}% speak a language o
     home, and many help care for younger siblings after school.
 ~We have a lot of students who struggle and many who come from hard backgrounds.
 ~Like most schools, we have students at all different levels.
-== role
+== background 1
 I have been an instructional coach for {years_coaching} years, after {years_teaching} years as
     {prev_role}.
 Before coaching, I spent {years_teaching} years as {prev_role}; this is my {years_coaching_ord} year
     as a coach.
+== role
 {coaches_phrase}, and I work with teachers in every grade and content area.
-My role is defined in a written job description that my principal and I revisit each August, and
+[role]My role is defined in a written job description that my principal and I revisit each August,
+    and
     it centers on Impact Cycles with teachers.
-Coaching at {school_short} is voluntary and confidential: teachers invite me in, and what we
+[voluntary,confidential]Coaching at {school_short} is voluntary and confidential: teachers invite
+    me in, and what we
     discuss stays between us unless they choose to share it.
 This year I partnered with {n_coached} teachers in {cycles_year} Impact Cycles.
 I spend most mornings in classrooms and keep afternoons for coaching conversations, planning with
     teachers, and gathering data.
 My caseload this year included {n_coached} teachers, and more than half had worked with me before.
-Our district adopted the Impact Cycle as its coaching model {program_year_ord} years ago, and every
+Our district adopted the Impact Cycle as its coaching model {program_years} years ago, and every
     coach in {district} is trained in it.
-~I help teachers with whatever they need, including lesson plans, materials, testing, and covering
+~[role]I help teachers with whatever they need, including lesson plans, materials, testing, and
+    covering
     classes when we are short on substitutes.
 ~My job is to support teachers and help the principal with school initiatives.
-~I am also the testing coordinator, so coaching sometimes has to wait during testing season.
+~[role]I am also the testing coordinator, so coaching sometimes has to wait during testing season.
 """)
 
 _CONTEXT_TEACHER = _bank("""
-== teacher
-For this entry I describe my Impact Cycle with {T}, a {grade_adj} {subject} teacher in {their}
+== teacher 1
+For this entry I describe my Impact Cycle with {T}, {a_grade_adj} {subject} teacher in {their}
     {t_years_ord} year of teaching.
 {T} teaches {course} and has been in the classroom for {t_years} years.
-{T} reached out to me in {start_month} after a staff meeting where I explained how Impact Cycles
-    work.
 The teacher in this entry, {T}, has taught {course} for {t_years} years and asked to focus on
     {their} {period} class.
+~{T} is a teacher at our school who needed help with {their} class.
+== teacher_more
+[voluntary]{T} reached out to me in {start_month} after a staff meeting where I explained how
+    Impact Cycles work.
 {T} chose to work on {their} {period} class, a group of {class_size} students that {T} described as
     "the class I think about on the drive home."
 I had not worked with {T} before, so our first conversation was about getting to know each other
     and the class.
-~{T} is a teacher at our school who needed help with {their} class.
-~The principal asked me to work with {T} because of some concerns from walkthroughs.
+~[voluntary]The principal asked me to work with {T} because of some concerns from walkthroughs.
 == class
 {T}'s {period} class has {class_size} students, including several multilingual learners and
     {n_iep} students with IEPs.
@@ -197,14 +236,15 @@ Most of my coaching happens in Impact Cycles, but I also meet with grade-level t
     new-teacher group.
 When I started at {school_short}, coaching was seen as something that happened to struggling
     teachers; changing that perception has been much of my work.
-Our coaching program is in its {program_year_ord} year, and teacher participation has grown every
+[program]Our coaching program is in its {program_year_ord} year, and teacher participation has
+    grown every
     year.
-I report to {sup_name}, our {sup_title_l}, and we meet {meet_freq} to talk about coaching.
+[meet]I report to {sup_name}, our {sup_title_l}, and we meet {meet_freq} to talk about coaching.
 This year {n_coached} of our {n_teachers} teachers chose to work with me in at least one Impact
     Cycle.
 Teachers can start a cycle by filling in a short form on our shared drive or by stopping by my
     office, which is next to the library.
-~Coaching at our school is still new and people are figuring out what it is.
+~[program]Coaching at our school is still new and people are figuring out what it is.
 ~I try to get into as many classrooms as I can.
 """)
 
@@ -214,8 +254,8 @@ To get a clear picture of current reality, {T} recorded {their} {period} class o
     watched the {video_len}-minute video on {their} own before we met.
 {T} chose to record a lesson on {unit}; I left the camera with {them} so {T} could decide when to
     film.
-Instead of observing and giving feedback, I asked {T} to watch the video and note what {T} liked
-    and what {T} would change.
+Instead of observing and giving feedback, I asked {T} to watch the video and note what went well
+    and what could change.
 We used the "watch your students" and "watch yourself" forms to guide how {T} viewed the recording.
 {T} watched the recording twice, first for the students and then for {their} own teaching.
 Because {T} was nervous about video, we started with a recording of just the students, with the
@@ -224,15 +264,17 @@ The current-reality video is submitted as Clip 1 and shows the first {video_len}
     lesson without edits.
 ~I observed {T}'s class and took notes on what I saw.
 ~I watched the lesson and wrote down the things that needed to change.
-~We did not record a video, but I had seen the class several times.
+~I observed {T}'s class twice before we met, mostly to see what was going wrong.
 == conversation
 In our identify conversation I asked, "On a scale of 1 to 10, how close was that lesson to your
     ideal?" {T} said {rating}, and we talked about what would make it a 10.
-I asked {T} what an ideal lesson would look like, and the answer was clear: {T} wanted {wish}.
-I mostly listened, paraphrased, and asked clarifying questions while {T} talked through what the
+I asked {T} what an ideal lesson would look like, and the answer was clear: {wish}.
+[listen]I mostly listened, paraphrased, and asked clarifying questions while {T} talked through
+    what the
     video showed.
 While watching, {T} noticed that {notice}, something {T} had not realized before.
-I resisted the urge to suggest a goal; instead I asked what change in students would make the
+[listen]I resisted the urge to suggest a goal; instead I asked what change in students would make
+    the
     biggest difference.
 We talked about what the students were doing, not about what {T} was doing, which kept the focus on
     learning.
@@ -241,10 +283,10 @@ We talked about what the students were doing, not about what {T} was doing, whic
 I asked, "What would your students be doing if this class were exactly what you hoped for?" and
     {T} took a long pause before answering.
 {T} said the video was hard to watch at first, so we started by naming what was going well.
-~I told {T} what I noticed and we agreed that the students were not engaged enough.
-~I explained to {T} what the problem was and what we would work on.
+~[listen]I told {T} what I noticed and we agreed that the students were not engaged enough.
+~[listen]I explained to {T} what the problem was and what we would work on.
 ~We talked about the lesson and {T} agreed with my feedback.
-== baseline
+== baseline 1
 To establish a baseline, we gathered data with {tool} during three lessons, and {measure} averaged
     {base}.
 The baseline showed {measure} at {base}, well below what {T} wanted for {their} students.
@@ -252,42 +294,47 @@ We agreed that {tool} would give us a quick and reliable measure, and the first 
     {measure} at {base}.
 Across three baseline lessons, {measure} ranged from {base_lo} to {base_hi}, with an average of
     {base}.
+~The data showed that things needed to improve.
+== baseline_more
 We each collected the baseline data on our own and then compared numbers, which were within a few
     points of each other.
 Seeing {base} written down surprised {T}, who had guessed the number would be much better.
-~The data showed that engagement was low.
-~We did not collect a baseline, but it was clear that there was room to grow.
-== goal
+~The baseline data confirmed what I had already told {T}.
+== goal 1
 Together we wrote a PEERS goal: {goal}
 Our goal was: {goal}
+The goal {T} wrote read: {goal}
+~The goal was for students to do better in {their} class.
+== goal_more
 We checked the goal against the PEERS criteria: powerful because {powerful}, easy to understand,
     emotionally compelling for {T}, reachable in about {weeks} weeks, and focused on students.
 {T} said the goal mattered because {why}, which is what made it emotionally compelling.
 We made sure the goal was reachable by setting a target of {target} instead of a perfect score.
 The goal described a change in students, not a change in teacher behavior, so it was
     student-focused.
-{T} wrote the goal in {their} own words, and I only asked questions to make it measurable.
+[goal]{T} wrote the goal in {their} own words, and I only asked questions to make it measurable.
 We agreed on a target of {target} in about {weeks} weeks, with data gathered twice a week.
-~The goal was for students to be more engaged.
-~I suggested a goal of improving {measure_s} and {T} agreed.
-~We set a goal that students would do better in class.
+~[goal]I suggested a goal of improving {measure_s} and {T} agreed.
+~We set a goal that we both felt good about.
 """)
 
 _LEARN = _bank("""
-== choose
-I brought three strategies from our playbook that matched the goal and explained each one briefly,
-    and {T} chose {strategy}.
-We looked at the one-page descriptions for {strategy} and {alt_strategy}; {T} chose {strategy}
-    because it fit {their} style.
-{T} chose {strategy}, and we talked about how to adapt it for {their} students.
-I made it clear that the choice was {T}'s, and that we could switch strategies if the data did not
-    move.
+== choose 1
+[choice]I brought three strategies from our playbook that matched the goal and explained each one
+    briefly, and {T} chose {strategy}.
+[choice]We looked at the one-page descriptions for {strategy} and {alt_strategy}; {T} chose
+    {strategy} because it fit {their} style.
+[choice]{T} chose {strategy}, and we talked about how to adapt it for {their} students.
+~[choice]I decided that {strategy} would be the best fit and gave {T} a handout about it.
+~[choice]I told {T} to try {strategy} because it has worked well in other classrooms.
+== choose_more
+[choice]I made it clear that the choice was {T}'s, and that we could switch strategies if the data
+    did not move.
 Because the goal was about {kind_word}, the options I offered came from the {strategy_area} section
     of the playbook.
-{T} asked which strategy I would pick; I said I had a hunch but that {T} knew the students far
-    better than I did.
-~I decided that {strategy} would be the best fit and gave {T} a handout about it.
-~I told {T} to try {strategy} because it has worked well in other classrooms.
+[choice]{T} asked which strategy I would pick; I said I had a hunch but that {T} knew the students
+    far better than I did.
+~I explained the steps of {strategy} carefully so {T} would not miss anything.
 == checklist
 We walked through the checklist for {strategy} item by item: {check1}, {check2}, {check3}, and
     {check4}.
@@ -315,7 +362,7 @@ We planned the first lesson together, and {T} decided where {strategy} would fit
 {T} adapted the strategy for students with IEPs by {adapt}.
 We set a date for {T} to try the strategy and agreed that I would gather data during that lesson.
 To make the first try easier, {T} chose a lesson on {unit} that {T} had taught many times before.
-~{T} said {T} would try it the next week.
+~{T} said the plan was to try it the next week.
 """)
 
 _IMPROVE = _bank("""
@@ -342,57 +389,63 @@ I offered two options for the plateau and a third possibility of {T}'s own; {T} 
 ~When it did not work at first, I told {T} to keep trying and to be more consistent.
 ~I gave {T} some suggestions to fix it.
 ~Some days were better than others.
-== result
-By week {weeks_n}, {measure} had {moved_pp} from {base} to {final}, {goal_outcome}.
-The final data point was {final}, against a target of {target}.
-{T} was proud to see {measure} reach {final}, and we shared the graph with the class.
-When the goal was met we talked about whether to set a new goal or end the cycle, and {T} chose to
+== result 3
+[finish]By week {weeks_n}, {measure} had {moved_pp} from {base} to {final}, {goal_outcome}.
+[finish]The final data point was {final}, against a target of {target}.
+[finish]{T} was proud to see {measure} reach {final}, and we shared the graph with the class.
+At the end of the cycle we talked about whether to set a new goal or stop, and {T} chose to
     {next_choice}.
 The most important evidence was in the students: {student_evidence}.
 ~By the end, the class was much better and {T} was happy with it.
 ~Students seemed more engaged and {T} felt more confident.
-~We ran out of time before the end of the year, so we did not finish the last data collection.
+~[finish]We ran out of time before the end of the year, so we did not finish the last data
+    collection.
 == look_back
 Looking back, the most powerful moment was when {T} watched the second video and said, "They are
     doing the thinking now, not me."
 I learned that I need to talk less in the identify conversation; when I asked better questions,
     {T} found the goal.
-If I did this cycle again, I would {redo}.
+[redo]If I did this cycle again, I would {redo}.
 {T} has since shared {strategy} with {their} grade-level team, which led to two new Impact Cycles.
-~Overall the cycle went well and I would not change anything.
+~[redo]Overall the cycle went well and I would not change anything.
 ~I think {T} learned a lot from me.
 """)
 
 _PLAYBOOK = _bank("""
 == playbook
-Our instructional playbook was built by our coaching team and is organized around the Big Four:
+[playbook]Our instructional playbook was built by our coaching team and is organized around the Big
+    Four:
     content planning, formative assessment, instruction, and community building.
-The playbook holds {n_pb} high-impact strategies, each with a one-page description and a checklist.
+[playbook]The playbook holds {n_pb} high-impact strategies, each with a one-page description and a
+    checklist.
 I keep the playbook to a small number of strategies I know deeply, so I can explain each one
     clearly and adapt it for any teacher.
 Each strategy in the playbook has a one-pager, a checklist, and a short list of research; I add
     teacher-made examples as I collect them.
-Our playbook began as a list of the strategies teachers already used well, which we then narrowed
+[playbook]Our playbook began as a list of the strategies teachers already used well, which we then
+    narrowed
     to those with the strongest evidence.
 I revise the playbook every summer, removing strategies teachers did not find useful and adding
     ones that came up in cycles.
 The table of contents fits on one page, so a teacher can see every option at a glance.
-~Our district has a list of strategies that I use as my playbook.
-~I use a lot of different resources and books to find strategies for teachers.
+~[playbook]Our district has a list of strategies that I use as my playbook.
+~[playbook]I use a lot of different resources and books to find strategies for teachers.
 == choices
-When I share the playbook, I offer two or three strategies rather than one, so the teacher makes
+[choice]When I share the playbook, I offer two or three strategies rather than one, so the teacher
+    makes
     the final choice.
-{T} looked at the one-pagers for {strategy}, {alt_strategy}, and {alt_strategy2} and chose
+[choice]{T} looked at the one-pagers for {strategy}, {alt_strategy}, and {alt_strategy2} and chose
     {strategy}.
 I explain strategies in a way that is precise but provisional, inviting the teacher to change
     anything that does not fit.
 The playbook keeps my explanations short; with the one-pager in front of us, {T} could ask
     questions instead of listening to me talk.
 I ask teachers to star anything on the checklist they want to change before they try the strategy.
-Offering choices from the playbook means teachers own the strategy, and I have found they stick
+[choice]Offering choices from the playbook means teachers own the strategy, and I have found they
+    stick
     with it longer.
-~I pick the strategy from the playbook that I think will work best.
-~Teachers usually want me to just tell them what to do, so I pick for them.
+~[choice]I pick the strategy from the playbook that I think will work best.
+~[choice]Teachers usually want me to just tell them what to do, so I pick for them.
 == checklists
 The checklist for {strategy} has {n_check} items, including {check1} and {check2}.
 {T} used the checklist to self-assess while watching the video, marking each item as done, partly
@@ -408,25 +461,25 @@ Strategies in the playbook are linked to the kinds of goals teachers usually set
 Two teachers added examples from their classrooms to the {strategy} page this year.
 I practice explaining each strategy in under two minutes so I am ready when a teacher asks.
 I learned {strategy} by using it myself in a colleague's class before I added it to the playbook.
-~The playbook is still a work in progress and I have not used it much this year.
+~[playbook]The playbook is still a work in progress and I have not used it much this year.
 """)
 
 _DATA = _bank("""
 == kinds
 I gather three kinds of data with teachers: engagement data such as time on task, achievement data
     such as exit tickets, and behavior data such as disruptions.
-The measure we chose, {measure}, was easy to gather in under a minute per observation.
+[measure]The measure we chose, {measure}, was easy to gather in under a minute per observation.
 We agreed on exactly what counted, writing a one-sentence definition before the first lesson.
 To check reliability, {T} and I gathered data in the same lesson and compared our results, which
     were within {agree} points.
 I prefer measures that teachers can collect themselves, so the data belongs to them and not to me.
-Data collection was built around {tool}, which {T} already knew how to use.
+[measure]Data collection was built around {tool}, which {T} already knew how to use.
 We avoided measures that would take more than a few minutes a day, because a measure nobody keeps
     up with is useless.
 ~I looked at the data to see how the students were doing.
-~We mainly used observations and how the class felt.
+~[measure]We mainly used observations and how the class felt.
 == analysis
-The data showed a steady climb from {base} to {plateau}, then a plateau in week {wk} that prompted
+The data showed a steady {trend} from {base} to {plateau}, then a plateau in week {wk} that prompted
     our adjustment.
 Looking at the data by student, we found that {subgroup} were still {subgroup_issue}, which changed
     how {T} grouped students.
@@ -441,13 +494,14 @@ The biggest single jump came in week {wk}, right after {T} began {adjust}.
 ~The numbers went up, which showed the strategy worked.
 ~I could tell from walking through the room that students were doing better.
 == partnership
-I never share a teacher's data with administrators; the data belongs to the teacher and is used
+[confidential]I never share a teacher's data with administrators; the data belongs to the teacher
+    and is used
     only to move toward the goal.
 {T} chose which data to collect and how often, which made the numbers feel useful rather than
     evaluative.
 Every data conversation ended with {T} deciding what to try next.
 We kept all the numbers in one shared spreadsheet that {T} could open during planning.
-~I shared the data with our principal so the administration could see the progress.
+~[confidential]I shared the data with our principal so the administration could see the progress.
 """)
 
 _REFLECTION = _bank("""
@@ -460,21 +514,22 @@ Teachers' feedback this year pushed me to {change}.
 ~I learned a lot this year and feel that I have grown as a coach.
 ~Coaching is hard work, but it is rewarding.
 == next
-My next step as a coach is to {next_step}.
-Next year I want to {next_step}, and I have already asked my principal for time to do it.
+[next]My next step as a coach is to {next_step}.
+[next]Next year I want to {next_step}, and I have already asked my principal for time to do it.
 I plan to record more of my own coaching conversations so I can keep improving how I listen.
 I will keep revising our playbook with the examples teachers create.
-~Next year I hope to keep doing what I am doing.
+~[next]Next year I hope to keep doing what I am doing.
 == students
-What matters most is that students in {T}'s class are {student_change}.
-In the end, the cycle mattered because {student_evidence}.
+What matters most is that students in the classes I coached are {student_change}.
+In the end, the work mattered because {student_evidence}.
 Every goal this year started and ended with students, and that focus is what I want to protect.
 ~I think the students benefited from the coaching.
 """)
 
 _COMMUNICATION = _bank("""
 == principal
-I meet with {principal_short} {meet_freq} to talk about coaching; we discuss the number of cycles,
+[meet]I meet with {principal_short} {meet_freq} to talk about coaching; we discuss the number of
+    cycles,
     themes across goals, and how to protect coaching time, never individual teachers' struggles.
 At the start of the year, I walked {principal_short} through the Impact Cycle and the partnership
     principles so that we would share a language for coaching.
@@ -482,11 +537,12 @@ At the start of the year, I walked {principal_short} through the Impact Cycle an
     staff in August.
 I send {principal_short} a brief monthly summary: how many teachers are in cycles, what kinds of
     goals they chose, and what I need.
-When {principal_short} asked me to "fix" a teacher, I explained why coaching must stay voluntary and
+[voluntary]When {principal_short} asked me to "fix" a teacher, I explained why coaching must stay
+    voluntary and
     offered other ways to support that teacher.
-Our meetings follow a short agenda that I send the day before, so the time is used well.
-~I talk with the principal when we pass in the hallway or at lunch.
-~The principal tells me which teachers need coaching.
+[meet]Our meetings follow a short agenda that I send the day before, so the time is used well.
+~[meet]I talk with the principal when we pass in the hallway or at lunch.
+~[voluntary]The principal tells me which teachers need coaching.
 == staff
 In August I gave a {pd_minutes}-minute presentation at the staff meeting explaining what coaching
     is, what it is not, and how to start a cycle.
@@ -561,17 +617,18 @@ In a cycle with {T2}, I caught myself giving advice before {T2} had finished tal
 == resistance
 I see resistance as a sign that I may have taken away someone's autonomy, so I step back and ask
     questions.
-Coaching at {school_short} is confidential, which means I never discuss a coaching relationship
+[confidential]Coaching at {school_short} is confidential, which means I never discuss a coaching
+    relationship
     with evaluators.
-One veteran teacher told me coaching was not for {them2}; instead of pushing, I asked about
-    {their2} best lessons, and by spring {T2} invited me in.
+{T2}, a veteran teacher, told me coaching was not for {them2}; instead of pushing, I asked
+    about {their2} best lessons, and by spring {T2} invited me in.
 I try to make it easy to say no to coaching, because a teacher who can say no can also freely say
     yes.
 When a team resisted a district initiative, I listened first and took their concerns to
     {principal_short} without naming anyone.
 ~Some teachers are resistant, so I work mostly with the ones who want help.
 ~I try to be friendly so teachers will do what I suggest.
-~If a teacher does not follow through, I let the principal know so they can follow up.
+~[confidential]If a teacher does not follow through, I let the principal know so they can follow up.
 == equity
 Partnership matters for equity too: when teachers' voices are heard, they are more likely to give
     students a voice.
@@ -617,10 +674,11 @@ I keep the focus on student outcomes even when the easier path is to talk about 
 I use a color-coded calendar that shows cycles, data collection dates, and follow-up meetings;
     teachers can see my availability online.
 I keep a coaching log of every cycle: the goal, the strategy, the data, and the next step.
-I have not missed a scheduled coaching meeting this year, and when I must reschedule, I do it at
+[reliable]I have not missed a scheduled coaching meeting this year, and when I must reschedule, I
+    do it at
     least a day in advance.
 Every Friday I review the week's cycles and plan the data collection for the next week.
-~I am very busy, so sometimes meetings get moved, but teachers understand.
+~[reliable]I am very busy, so sometimes meetings get moved, but teachers understand.
 == leading
 I lead our coaching team's monthly meeting, where we watch video of our own coaching and give each
     other feedback.
@@ -634,57 +692,73 @@ I model what I ask of teachers by setting my own professional goal and sharing m
 
 _SYSTEM = _bank("""
 == time
-This year I spent {time_pct}% of my time in Impact Cycles, according to my coaching log.
+[time]This year I spent {time_pct}% of my time in Impact Cycles, according to my coaching log.
 {principal_short} and I agreed that at least 60% of my time would be in Impact Cycles, and we
     review my time log every month.
-My time log shows an average of {hours_week} hours a week in Impact Cycles; the rest goes to team
+[time]My time log shows an average of {hours_week} hours a week in Impact Cycles; the rest goes to
+    team
     meetings, planning, and my own learning.
-To protect coaching time, {principal_short} took me off lunch duty and testing coordination this
+[role]To protect coaching time, {principal_short} took me off lunch duty and testing coordination
+    this
     year.
-I track my time in fifteen-minute blocks for two weeks each quarter, and share the summary with
+[time]I track my time in fifteen-minute blocks for two weeks each quarter, and share the summary
+    with
     {principal_short}.
 ~I spend as much time as I can coaching, but there are a lot of other demands.
-~I am not sure exactly how much time I spend coaching; it varies a lot from week to week.
-~Much of my time this year went to testing, covering classes, and data meetings.
+~[time]I am not sure exactly how much time I spend coaching; it varies a lot from week to week.
+~[role]Much of my time this year went to testing, covering classes, and data meetings.
 == role
-My role description states clearly that I do not evaluate teachers and that coaching conversations
+[role]My role description states clearly that I do not evaluate teachers and that coaching
+    conversations
     are confidential.
-Teachers know what I do and do not do because {principal_short} and I presented the role together.
-When other duties are requested, {principal_short} and I use the role description to decide together
+[role]Teachers know what I do and do not do because {principal_short} and I presented the role
+    together.
+[role]When other duties are requested, {principal_short} and I use the role description to decide
+    together
     whether they fit.
 The district coaching handbook describes the coach's role and the Impact Cycle, which gives every
     school a shared reference.
-~My role changes depending on what the school needs that week.
+~[role]My role changes depending on what the school needs that week.
 ~Some teachers still think I am part of the administration.
 == principal
-{principal_short} encourages teachers to work with me but never assigns coaching, and mentions
+[voluntary]{principal_short} encourages teachers to work with me but never assigns coaching, and
+    mentions
     coaching success stories at staff meetings when teachers agree.
 {principal_short} attended Impact Cycle training with me so that we share an understanding of what
     coaching is.
 Coaching time is built into the master schedule: teachers have a common planning period each week
     that can be used for coaching meetings.
-{principal_short} protects my time by routing other requests through our monthly meeting.
-~The principal is supportive but very busy, so we do not meet much.
+[meet]{principal_short} protects my time by routing other requests through our meetings.
+~[meet]The principal is supportive but very busy, so we do not meet much.
 == district
-At the district level, the director of teaching and learning meets with all coaches each quarter to
+[district]At the district level, the director of teaching and learning meets with all coaches each
+    quarter to
     look at cycle data across schools.
-{district} provides monthly professional learning for coaches, including practice with video of
+[district]{district} provides monthly professional learning for coaches, including practice with
+    video of
     our own coaching.
-District leaders visit our coaching meetings to listen, not to evaluate, and ask what gets in our
+[district]District leaders visit our coaching meetings to listen, not to evaluate, and ask what
+    gets in our
     way.
-The district budget funds a coach in every school, which signals that coaching is a priority.
-~I do not get much support from the district, but I do my best.
+[district]The district budget funds a coach in every school, which signals that coaching is a
+    priority.
+~[district]I do not get much support from the district, but I do my best.
 """)
 
 _LETTER_INTRO = _bank("""
-== intro
+== opening 1
 I am pleased to write this letter in support of {C}'s candidacy for ICG Coaching Certification.
-I have served as {sup_title_a} at {school} for {sup_years} years and have supervised {C} for
-    {sup_sup_years} of them.
 I write in response to the prompts provided for the supervisor's letter.
 It is a privilege to describe the work of {C}, whose coaching has changed the culture of our
     building.
 ~I am happy to write this letter for {C}.
+== background
+I have served as {sup_title_a} {sup_at} for {sup_years} years and have supervised {C} for
+    {sup_sup_years} of them.
+Before this role I was a teacher and an instructional coach myself, so I know how demanding the
+    work is.
+I see the coaching program through walkthroughs, staff feedback, and my regular meetings with {C}.
+~I do not see the coaching directly very often, but I hear good things.
 """)
 
 _LETTER_PARTNERSHIP = _bank("""
@@ -692,11 +766,13 @@ _LETTER_PARTNERSHIP = _bank("""
 Teachers describe {C} as a partner rather than an expert who tells them what to do.
 In my walkthroughs I see teachers using strategies they chose themselves, and they talk about their
     goals with real ownership.
-{C} never reports on individual teachers to me, and I have come to value how that confidentiality
+[confidential]{C} never reports on individual teachers to me, and I have come to value how that
+    confidentiality
     builds trust.
 Several veteran teachers who had never worked with a coach chose to begin Impact Cycles this year,
     which I attribute to {C}'s respectful approach.
-When I asked {C} to work with a particular teacher, {C} explained why coaching must be voluntary
+[voluntary]When I asked {C} to work with a particular teacher, {C} explained why coaching must be
+    voluntary
     and helped me find other ways to support that teacher.
 {C} listens far more than talks, and teachers leave conversations with their own ideas, not a list
     of directives.
@@ -705,11 +781,22 @@ I have watched {C} handle a skeptical department with patience, asking questions
 ~{C} is very nice and gets along with everyone.
 ~{C} is always willing to help teachers with anything they need.
 ~Teachers like working with {C} because {C} gives them lots of ideas.
+== example
+Last fall a first-year teacher was struggling with routines; {C} offered a cycle, the teacher
+    chose the goal, and by winter the room was calm and focused.
+One of our most experienced teachers told me the cycle with {C} was the first professional
+    learning in years that respected what the teacher already knew.
+When a team was anxious about a new curriculum, {C} met with them, listened to their concerns, and
+    offered options rather than a plan.
+Teachers now talk openly about their goals in team meetings, which I believe grew out of the trust
+    {C} built one cycle at a time.
+{C} treats teachers' time as precious and their judgment as essential, and the staff has noticed.
+~I often see {C} in the hallway helping teachers with whatever they need.
 """)
 
 _LETTER_COMMUNICATION = _bank("""
 == communication
-{C} meets with me {meet_freq} and keeps me informed about the coaching program without sharing
+[meet]{C} meets with me {meet_freq} and keeps me informed about the coaching program without sharing
     confidential details.
 At our August in-service, {C} presented the Impact Cycle to the whole staff and explained the
     partnership principles.
@@ -720,37 +807,109 @@ Our conversations about coaching focus on themes, such as the number of goals ab
     rather than on individuals.
 {C} also communicates with families, explaining in our newsletter how coaching helps students.
 ~{C} sends emails to the staff about coaching.
-~We talk when we can, usually about upcoming events.
+== reporting
+[meet]Each month {C} sends me a one-page summary of the coaching program: the number of cycles,
+    the kinds of goals, and what support is needed.
+{C} presented the coaching program to our site council, describing goals and growth rather than
+    naming teachers.
+When I have questions about coaching, {C} answers them directly and explains the reasons behind
+    each practice.
+{C} and I plan our professional learning days together so that coaching and school priorities
+    support each other.
+~[meet]We talk when we can, usually about upcoming events.
 """)
 
 _LETTER_ROLE = _bank("""
 == role
-We have a written role description, and we revisit it each semester.
-{C} spends about {time_pct}% of the week in Impact Cycles, which I protect by not assigning duties
+[role]We have a written role description, and we revisit it each semester.
+[role]{C} spends about {time_pct}% of the week in Impact Cycles, which I protect by not assigning
+    duties
     such as covering classes.
 Teachers understand that {C} does not evaluate them, and that is essential to the program's
     success.
-When I was tempted to use {C} for testing coordination, we looked at the role description together
+[role]When I was tempted to use {C} for testing coordination, we looked at the role description
+    together
     and found another solution.
 Time for coaching is part of our school improvement plan, so it does not disappear when the year
     gets busy.
-~{C} helps out wherever needed, including covering classes and supervising lunch when we are short
+~[role]{C} helps out wherever needed, including covering classes and supervising lunch when we are
+    short
     of staff.
-~We have not written down the role, but everyone knows {C} is there to help.
+[time]I review the coaching time log with {C} each month, and together we remove anything that
+    pulls time away from Impact Cycles.
+{C} is not part of teacher evaluation in any way; I have made that clear to the staff in writing and
+    in person.
+Our master schedule protects a planning period in every team for coaching conversations.
+~[role]{C} is also our testing coordinator, which takes several weeks each spring.
+~[role]We have not written down the role, but everyone knows {C} is there to help.
 """)
 
 _LETTER_CLOSING = _bank("""
+== impact
+Across the building, teachers who worked with {C} report higher engagement and more students
+    meeting their goals.
+Our school-wide data this year showed gains in student engagement, and I believe coaching is one
+    of the reasons.
+Teachers who finish a cycle often start another, which tells me they find real value in the work.
+~I think coaching is good for our school.
 == closing
-I recommend {C} for certification without reservation.
+[recommend]I recommend {C} for certification without reservation.
 Please contact me if you need any further information.
 {C} has made our school a better place for teachers and students, and I am grateful to work
     alongside such a skilled coach.
 Our students are learning more because of the partnerships {C} has built, and I am glad to support
     this candidacy.
-~I think {C} would be a good choice for certification.
+{C} is exactly the kind of coach this certification is meant to recognize.
+It has been a pleasure to support the work of {C}, and I look forward to what comes next.
+~Please let me know if you need anything else from me.
+~[recommend]I think {C} would be a good choice for certification.
 """)
 
+# Weak portfolios run out of their section's weak sentences quickly; these fit anywhere.
+_VAGUE = _bank(
+    """
+== vague
+~This was a great learning experience for everyone involved.
+~I always try to do what is best for kids.
+~Teachers have a lot on their plates, so I try to help however I can.
+~It was a busy year, but we made it work.
+~Every teacher is different, so every cycle is different.
+~I feel that coaching made a big difference at our school this year.
+~Building relationships is the most important part of my job.
+~I try to be there for teachers whenever they need me.
+~There is always more to do, and I am always learning.
+~The students really seemed to enjoy the new activities.
+~Things went pretty smoothly overall.
+~It is hard to measure everything that coaching does.
+~Teachers appreciate having someone to bounce ideas off.
+~I make sure to stay positive, even on hard days.
+~We covered a lot of ground in a short time.
+~Good teaching is good teaching, no matter the subject.
+~I think this shows that coaching works.
+~There were some challenges, but we got through them together.
+~I gave a lot of feedback, and most of it was taken well.
+~The teacher was very open to my suggestions.
+~Our school has come a long way.
+~I believe every child can learn.
+~The climate of the building is very positive.
+~We will keep working on this next year.
+~I am proud of the work we did.
+~Overall, I feel good about how things went.
+~I try to make sure teachers feel supported.
+~Change takes time, and we are on the right track.
+~It is important to meet teachers where they are.
+~Coaching looks different every day, which keeps the job interesting.
+""",
+    ordered=False,
+)
+
 _CYCLE_STORY = _join(_IDENTIFY, _LEARN, _IMPROVE)
+# A further cycle can only reuse the story templates that name its own teacher or numbers.
+_STORY_CAP = (
+    0.8
+    * sum("{" in t for g in _CYCLE_STORY.groups for t in (*g.strong, *g.weak))
+    / _CYCLE_STORY.size
+)
 
 _SURVEY_STATEMENTS = (
     "My coach listened more than they talked",
@@ -810,6 +969,12 @@ _COMMENTS_HIGH = (
     "Honestly, I did not think I had time for this. It saved me time in the end.",
     "We laughed a lot, and we also got real results.",
     "I would like every new teacher to have this experience.",
+    "I felt like the expert on my own classroom, which is not how PD usually feels.",
+    "We changed the plan twice and both times it was my idea.",
+    "The data made it real. I could see my students changing week by week.",
+    "I was nervous about being recorded, but my coach made it feel safe.",
+    "My coach never once told me what to do, and somehow I learned more.",
+    "This is the most useful thing I have done in my career so far.",
 )
 _COMMENTS_MID = (
     "Helpful overall. I wish we had started earlier in the year.",
@@ -822,6 +987,14 @@ _COMMENTS_MID = (
     "Video was hard for me. I am glad we did it, though.",
     "Things got busy in the spring and we lost some momentum.",
     "I felt supported, mostly through email.",
+    "I would have liked to meet more often, but the meetings we had were useful.",
+    "The goal was helpful. The paperwork less so.",
+    "It took a while to get going, but the second half of the cycle was great.",
+    "Sometimes I wanted more direct advice.",
+    "Useful, but hard to fit in during the busiest part of the year.",
+    "I am glad I did it, though I am not sure I will keep collecting data on my own.",
+    "The strategy worked better with my morning class than my afternoon one.",
+    "Good conversations. The schedule was hard to keep.",
 )
 _COMMENTS_LOW = (
     "It was fine.",
@@ -833,6 +1006,10 @@ _COMMENTS_LOW = (
     "I got a lot of handouts.",
     "I think the coach already knew what they wanted me to do.",
     "Not sure it changed much for my students.",
+    "Mostly we talked about what the principal wanted to see.",
+    "The coach seemed rushed most of the time.",
+    "I am not sure what the goal was by the end.",
+    "It was more paperwork than I expected.",
 )
 
 
@@ -893,13 +1070,17 @@ _ACCENTED_SURNAMES = (
     "Muñoz", "Peña", "Gonçalves", "Nguyễn", "Çelik", "Dvořák", "Søndergaard", "Béland",
     "Ibáñez", "Łukasiewicz", "Jiménez", "Öztürk", "Núñez", "Brontë",
 )  # fmt: skip
-_FIRST_NAMES = (
-    "Ellen", "Marcus", "Denise", "Rafael", "Karen", "Tomás", "Angela", "Darnell", "Priya",
-    "Gregory", "Lauren", "Hector", "Monique", "Steven", "Aisha", "Brian", "Colleen", "Victor",
-    "Naomi", "Curtis", "Teresa", "Jamal", "Heather", "Luis", "Renee", "Douglas", "Keiko",
-    "Patrick", "Yolanda", "Samuel",
-)  # fmt: skip
-_ACCENTED_FIRST_NAMES = ("Zoë", "Inés", "François", "José", "Chloé", "Søren", "Anaïs", "Raúl")
+# First names by the honorific a staff member would use, so "Lauren Whitfield" is "Ms. Whitfield".
+_FIRST_NAMES = {
+    "Ms.": ("Ellen", "Denise", "Karen", "Angela", "Priya", "Lauren", "Monique", "Aisha",
+            "Colleen", "Naomi", "Teresa", "Heather", "Renee", "Keiko", "Yolanda"),
+    "Mr.": ("Marcus", "Rafael", "Tomas", "Darnell", "Gregory", "Hector", "Steven", "Brian",
+            "Victor", "Curtis", "Jamal", "Luis", "Douglas", "Patrick", "Samuel"),
+}  # fmt: skip
+_ACCENTED_FIRST_NAMES = {
+    "Ms.": ("Zoë", "Inés", "Chloé", "Anaïs"),
+    "Mr.": ("François", "José", "Søren", "Raúl"),
+}
 _SUPERVISOR_TITLES = (
     ("Principal", "principal", "principal"),
     ("Principal", "principal", "principal"),
@@ -1292,9 +1473,6 @@ _LETTER_OPENERS = (
     "In my experience, ", "This year, ", "Over the past two years, ", "From my perspective, ",
     "As a supervisor, ", "Time and again, ", "Most importantly, ",
 )  # fmt: skip
-# Words that may lose their capital when an opener is put in front of them.
-_LOWERABLE = frozenset(("The", "We", "Our", "This", "Each", "Every", "When", "Teachers"))
-
 _SPECIAL_SENTENCES = (
     "{T} moved to our district from São Paulo, where {T} taught at a bilingual school for six "
     "years.",
@@ -1339,9 +1517,15 @@ class _Slots(dict[str, str]):
         super().__init__(values)
         self.rng = rng
         self.options = options
+        self.last: dict[str, str] = {}
 
     def __missing__(self, key: str) -> str:
-        return self.rng.choice(self.options[key])
+        options = self.options[key]
+        value = self.rng.choice(options)
+        if value == self.last.get(key) and len(options) > 1:
+            value = self.rng.choice(options)
+        self.last[key] = value
+        return value
 
     def derive(self, values: dict[str, str]) -> _Slots:
         slots = _Slots(self.rng, dict(self), self.options)
@@ -1375,24 +1559,31 @@ def _school_values(rng: random.Random, quality: float, special: bool) -> dict[st
     years_coaching = rng.randint(2, 9)
     first_names = _ACCENTED_FIRST_NAMES if special and rng.random() < 0.5 else _FIRST_NAMES
     principal_last = rng.choice(_SURNAMES)
-    principal_first = rng.choice(_FIRST_NAMES)
+    honorific = rng.choice(("Ms.", "Mr."))
+    principal_first = rng.choice(_FIRST_NAMES[honorific])
     doctor = rng.random() < 0.4
-    principal_short = f"{'Dr.' if doctor else rng.choice(('Ms.', 'Mr.'))} {principal_last}"
+    principal_short = f"{'Dr.' if doctor else honorific} {principal_last}"
     principal = f"{'Dr. ' if doctor else ''}{principal_first} {principal_last}"
     title, title_l, title_a = rng.choice(_SUPERVISOR_TITLES)
+    school_level = title in ("Principal", "Assistant Principal")
+    school = f"{place} {suffix}"
+    district = f"{rng.choice(_DISTRICT_ROOTS)} {rng.choice(_DISTRICT_KINDS)}"
     if title == "Principal":
         sup_name = principal
     else:
-        sup_name = f"{rng.choice(first_names)} {rng.choice(_SURNAMES)}"
+        sup_first = rng.choice(first_names[rng.choice(("Ms.", "Mr."))])
+        sup_name = f"{sup_first} {rng.choice(_SURNAMES)}"
     # Weaker portfolios come from schools where coaching time is eaten by other duties.
     time_pct = round(rng.uniform(58, 72) if quality > 0.45 else rng.uniform(30, 55))
     talk_before = rng.randint(55, 75)
     n_coached = rng.randint(8, 18)
+    program_year = rng.randint(3, 8)
+    year = rng.randint(2020, 2026)
     return {
-        "school": f"{place} {suffix}",
+        "school": school,
         "school_short": place,
-        "district": f"{rng.choice(_DISTRICT_ROOTS)} {rng.choice(_DISTRICT_KINDS)}",
-        "level": level,
+        "district": district,
+        "level_a": ("an " if level[0] in "aeiou" else "a ") + level,
         "level_key": level_key,
         "grades": grades,
         "community": rng.choice(_COMMUNITIES),
@@ -1418,21 +1609,23 @@ def _school_values(rng: random.Random, quality: float, special: bool) -> dict[st
         "time_pct": str(time_pct),
         "hours_week": str(round(time_pct * 0.4)),
         "meet_freq": rng.choice(_MEET_FREQ),
-        "principal": principal,
         "principal_short": principal_short,
         "sup_name": sup_name,
         "sup_title": title,
         "sup_title_l": title_l,
         "sup_title_a": title_a,
+        "sup_at": f"at {school}" if school_level else f"in {district}",
+        "sup_org": school if school_level else district,
         "sup_years": _words(rng.randint(3, 12)),
         "sup_sup_years": _words(rng.randint(2, min(years_coaching, 3))),
-        "program_year_ord": _ORDINALS[rng.randint(2, 8)],
+        "program_year_ord": _ORDINALS[program_year],
+        "program_years": _words(program_year - 1),
         "n_pb": str(rng.randint(8, 24)),
         "pd_minutes": str(rng.choice((15, 20, 30, 45))),
         "talk_pct": str(rng.randint(28, 42) if quality > 0.4 else rng.randint(45, 60)),
         "talk_pct_before": str(talk_before),
-        "school_year": f"{(y := rng.randint(2019, 2025))}-{y + 1}",
-        "letter_date": f"{rng.choice(('April', 'May', 'June'))} {rng.randint(1, 28)}, {y + 1}",
+        # Letters are written in the submission window, May 1 to June 15.
+        "letter_date": f"{rng.choice(('May', 'June'))} {rng.randint(1, 15)}, {year}",
     }
 
 
@@ -1521,6 +1714,8 @@ def _teacher_values(
         "them": name[2],
         "grade": grade,
         "grade_adj": grade_adj,
+        "a_grade_adj": ("an " if grade_adj[0] in "ae" else "a ") + grade_adj,
+        "trend": "drop" if falling else "climb",
         "subject": subject,
         "course": f"{grade_adj} {subject}",
         "unit": fill["unit"],
@@ -1539,11 +1734,10 @@ def _teacher_values(
         "wish": measure.wish,
         "goal": measure.goal.format_map(fill),
         "base": _fmt(base, unit),
-        "base_lo": _fmt(base - (target - base) * 0.08, unit),
-        "base_hi": _fmt(base + (target - base) * 0.08, unit),
+        "base_lo": _fmt(base - abs(target - base) * 0.08, unit),
+        "base_hi": _fmt(base + abs(target - base) * 0.08, unit),
         "target": fill["target"],
         "final": _fmt(final, unit),
-        "mid": _fmt(series[len(series) // 2], unit),
         "w2": _fmt(series[1], unit),
         "plateau": _fmt(series[plateau_week - 1], unit),
         "w_after": _fmt(series[plateau_week], unit),
@@ -1567,13 +1761,11 @@ def _teacher_values(
         "s_final": str(min(96, s_base + round(rng.uniform(15, 40) * reach))),
         "series": " ".join(_fmt(v, unit) for v in series),
     }
-    moved = ("fell", "dropped", "decreased") if falling else ("rose", "climbed", "increased")
     moved_pp = ("fallen", "dropped", "decreased") if falling else ("risen", "climbed", "increased")
     options = dict(_GENERAL_OPTIONS)
     options.update(_KIND_OPTIONS[measure.kind])
     options["notice"] = measure.notice
     options["check_any"] = checks
-    options["moved"] = moved
     options["moved_pp"] = moved_pp
     return values, options
 
@@ -1583,6 +1775,16 @@ def _teacher_values(
 # ---------------------------------------------------------------------------------------------
 
 
+# Marks a top-level heading whose "Part A:" or "Section 1:" is added at render time, when the
+# final order of the sections (further cycles are inserted late) is known.
+_NUMBERED = "\x00"
+
+
+def _count(text: str) -> int:
+    """Words in a block as it will be rendered; a numbering prefix is two words."""
+    return len(text.split()) + (2 if text.startswith(_NUMBERED) else 0)
+
+
 class _Fixed:
     """A block whose text is settled when it is created (headings, tables, surveys)."""
 
@@ -1590,7 +1792,51 @@ class _Fixed:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = len(text.split())
+        self.words = _count(text)
+
+
+class _Voice:
+    """What one document has committed to: its claims, its sentences and its template pools.
+
+    Pools are shared by every section that uses a beat, so a further Impact Cycle told with the
+    same banks picks up templates the first cycle left unused before any is used again.
+    """
+
+    __slots__ = ("claims", "vague", "pools", "refills", "said")
+
+    def __init__(self, rng: random.Random) -> None:
+        self.claims: dict[str, bool] = {}
+        self.vague = rng.sample(_VAGUE.groups[0].weak, len(_VAGUE.groups[0].weak))
+        self.pools: dict[int, tuple[list[str], list[str]]] = {}
+        self.refills: dict[int, int] = {}
+        self.said: set[str] = set()
+
+    def allows(self, template: str) -> bool:
+        tags = _TAGS.get(template)
+        if tags is None:
+            return True
+        weak, names = tags
+        return all(self.claims.get(name, weak) == weak for name in names)
+
+    def commit(self, template: str) -> None:
+        tags = _TAGS.get(template)
+        if tags is not None:
+            for name in tags[1]:
+                self.claims[name] = tags[0]
+
+    def pools_for(self, rng: random.Random, group: _Group) -> tuple[list[str], list[str]]:
+        key = id(group)
+        pools = self.pools.get(key)
+        if pools is None or (not pools[0] and not pools[1] and self.refills.get(key, 0) < 4):
+            # A used-up beat starts over for later sections; verbatim repeats are still refused.
+            if pools is not None:
+                self.refills[key] = self.refills.get(key, 0) + 1
+            pools = (
+                rng.sample(group.strong, len(group.strong)),
+                rng.sample(group.weak, len(group.weak)),
+            )
+            self.pools[key] = pools
+        return pools
 
 
 class _Section:
@@ -1607,10 +1853,11 @@ class _Section:
         "chosen",
         "body_words",
         "budget",
-        "strong",
-        "weak",
         "in_letter",
         "cap",
+        "voice",
+        "vague_ok",
+        "used",
     )
 
     def __init__(
@@ -1621,23 +1868,27 @@ class _Section:
         weight: float,
         drop_rank: int,
         openers: tuple[str, ...],
+        voice: _Voice,
         in_letter: bool = False,
         cap: float = 0.8,
     ) -> None:
         self.heading = heading
-        self.heading_words = len(heading.split()) if heading else 0
+        self.heading_words = _count(heading) if heading else 0
         self.bank = bank
         self.slots = slots
         self.weight = weight
         self.drop_rank = drop_rank  # higher ranks are dropped first when the target is tiny
         self.openers = openers
+        self.voice = voice
         self.in_letter = in_letter
         self.cap = cap
-        self.chosen: list[list[tuple[str, int]]] = [[] for _ in bank.groups]
+        # Filler belongs in the coach's commentary, not in the facts of the context or the letter.
+        self.vague_ok = bool(openers) and not in_letter
+        # Per beat: (sentence, words, position of its template in the beat).
+        self.chosen: list[list[tuple[str, int, int]]] = [[] for _ in bank.groups]
         self.body_words = 0
         self.budget = 0.0
-        self.strong: list[list[str]] = [[] for _ in bank.groups]
-        self.weak: list[list[str]] = [[] for _ in bank.groups]
+        self.used: set[str] = set()  # a section never says the same template twice
 
     @property
     def words(self) -> int:
@@ -1651,47 +1902,69 @@ class _Section:
     def sentences(self) -> int:
         return sum(len(c) for c in self.chosen)
 
+    def has_room(self, gi: int) -> bool:
+        limit = self.bank.groups[gi].limit
+        return not limit or len(self.chosen[gi]) < limit
+
     def pool(self, rng: random.Random, gi: int, weak: bool) -> list[str]:
-        group = self.bank.groups[gi]
-        strong_pool, weak_pool = self.strong[gi], self.weak[gi]
-        if not strong_pool and not weak_pool:
-            # Exhausted: allow repeats, which only very long single-factor entries reach.
-            strong_pool.extend(rng.sample(group.strong, len(group.strong)))
-            weak_pool.extend(rng.sample(group.weak, len(group.weak)))
+        strong_pool, weak_pool = self.voice.pools_for(rng, self.bank.groups[gi])
+        if weak and not weak_pool and self.vague_ok and self.voice.vague and rng.random() < 0.5:
+            return self.voice.vague
         if weak and weak_pool:
             return weak_pool
         return strong_pool or weak_pool
 
-    def draw(self, rng: random.Random, gi: int, p_weak: float) -> tuple[str, int]:
-        pool = self.pool(rng, gi, rng.random() < p_weak)
-        return self.say(rng, pool.pop())
+    def pick(self, rng: random.Random, gi: int, p_weak: float) -> tuple[list[str], int] | None:
+        """A template this section may still say: its pool and index, not yet taken."""
+        weak = rng.random() < p_weak
+        for _ in range(6):
+            pool = self.pool(rng, gi, weak)
+            if not pool:
+                return None
+            index = rng.randrange(len(pool))
+            template = pool[index]
+            if not self.voice.allows(template):
+                # It contradicts what this document already said, so it can never be used here.
+                pool[index] = pool[-1]
+                pool.pop()
+            elif template not in self.used:
+                return pool, index
+        return None
 
-    def add(self, gi: int, sentence: tuple[str, int]) -> int:
+    def take(self, rng: random.Random, gi: int, pool: list[str], index: int) -> int:
+        """Say the template at pool[index]; 0 words if the document already has that sentence."""
+        template = pool[index]
+        pool[index] = pool[-1]
+        pool.pop()
+        return self.say(rng, gi, template)
+
+    def say(self, rng: random.Random, gi: int, template: str) -> int:
+        text = template.format_map(self.slots)
+        if text in self.voice.said:
+            return 0
+        self.voice.said.add(text)
+        self.used.add(template)
+        self.voice.commit(template)
+        if self.openers and rng.random() < 0.14:
+            first = template.split(" ", 1)[0]
+            if first == "I":
+                text = rng.choice(self.openers) + text
+            elif first == "We":
+                text = rng.choice(self.openers) + "we" + text[2:]
+        if text[0].islower():
+            text = text[0].upper() + text[1:]
+        # Filler from the shared vague pool has no place in the beat; it closes the paragraph.
+        return self.add(gi, (text, len(text.split()), _ORDER.get(template, 99)))
+
+    def add(self, gi: int, sentence: tuple[str, int, int]) -> int:
         self.chosen[gi].append(sentence)
         self.body_words += sentence[1]
         return sentence[1]
 
     def remove(self, gi: int, si: int) -> int:
-        _, words = self.chosen[gi].pop(si)
+        _, words, _ = self.chosen[gi].pop(si)
         self.body_words -= words
         return words
-
-    def say(self, rng: random.Random, template: str) -> tuple[str, int]:
-        text = template.format_map(self.slots)
-        if self.openers and rng.random() < 0.16:
-            first = template.split(" ", 1)[0]
-            if first == "I" or first[0] == "{":
-                text = rng.choice(self.openers) + text
-            elif first in _LOWERABLE:
-                text = rng.choice(self.openers) + text[0].lower() + text[1:]
-        if text[0].islower():
-            text = text[0].upper() + text[1:]
-        return text, len(text.split())
-
-    def start_pools(self, rng: random.Random) -> None:
-        for gi, group in enumerate(self.bank.groups):
-            self.strong[gi] = rng.sample(group.strong, len(group.strong))
-            self.weak[gi] = rng.sample(group.weak, len(group.weak))
 
     def fill(self, rng: random.Random, p_weak: float) -> None:
         groups = self.bank.groups
@@ -1700,16 +1973,31 @@ class _Section:
         indices = list(range(len(groups)))
         if wanted < len(indices):
             indices = sorted(rng.sample(indices, wanted))
-        sizes = {gi: len(groups[gi].strong) + len(groups[gi].weak) for gi in indices}
+        sizes = {gi: groups[gi].size for gi in indices}
         total = sum(sizes.values())
+        carry = 0.0  # words a capped or used-up beat could not take pass on to the next beat
         for gi in indices:
-            share = self.budget * sizes[gi] / total
-            got = 0
-            while got == 0 or got < share - avg * 0.5:
-                sentence = self.draw(rng, gi, p_weak)
-                self.chosen[gi].append(sentence)
-                got += sentence[1]
-            self.body_words += got
+            carry += self.budget * sizes[gi] / total
+            carry -= self._say_up_to(rng, gi, p_weak, carry, at_least_one=True)
+        # Whatever is still owed goes to any beat with sentences left, in order.
+        for gi in range(len(groups)):
+            if carry <= avg * 0.5:
+                break
+            carry -= self._say_up_to(rng, gi, p_weak, carry, at_least_one=False)
+
+    def _say_up_to(
+        self, rng: random.Random, gi: int, p_weak: float, share: float, at_least_one: bool
+    ) -> int:
+        half = self.bank.avg_words * 0.5
+        got = 0
+        for _ in range(40):  # bounded: every attempt consumes a template or gives up
+            if not self.has_room(gi) or (got >= share - half and (got or not at_least_one)):
+                break
+            picked = self.pick(rng, gi, p_weak)
+            if picked is None:
+                break
+            got += self.take(rng, gi, *picked)
+        return got
 
     def paragraphs(self, rng: random.Random) -> list[str]:
         """Beats become paragraphs; short beats merge and long ones split, as writers do."""
@@ -1718,8 +2006,8 @@ class _Section:
         for chosen in self.chosen:
             if not chosen:
                 continue
-            texts = [s for s, _ in chosen]
-            if current and len(current) + len(texts) > 6 or len(current) >= 3:
+            texts = [s for s, _, _ in sorted(chosen, key=lambda c: c[2])]
+            if len(current) >= 3 or current and len(current) + len(texts) > 8:
                 out.append(" ".join(current))
                 current = []
             while len(texts) > 7:
@@ -1747,8 +2035,8 @@ class _Plan:
     p_weak: float
     compact: bool
     heading_style: str
+    voice: _Voice
     parts: list[_Part] = field(default_factory=list)
-    counter: int = 0
     # What further Impact Cycles need if _allocate decides the document is long enough for them.
     school: dict[str, str] = field(default_factory=dict)
     others: list[tuple[str, ...]] = field(default_factory=list)
@@ -1758,10 +2046,7 @@ class _Plan:
             return None
         if not top or self.heading_style == "plain":
             return text
-        self.counter += 1
-        if self.heading_style == "part":
-            return f"Part {'ABCDEFGHIJKLMNOP'[(self.counter - 1) % 16]}: {text}"
-        return f"Section {self.counter}: {text}"
+        return _NUMBERED + text
 
 
 def compose_entry(rng: random.Random, factor_keys: Sequence[str], target_words: int) -> str:
@@ -1785,6 +2070,7 @@ def compose_entry(rng: random.Random, factor_keys: Sequence[str], target_words: 
         # Short documents cannot afford a heading per section.
         compact=target_words < 420,
         heading_style=rng.choice(("part", "part", "plain", "section")),
+        voice=_Voice(rng),
     )
     _build(plan)
     _allocate(plan)
@@ -1803,7 +2089,7 @@ _CORE_SECTIONS = (
         (
             "Using the instructional playbook",
             "The instructional playbook",
-            "Playbook: offering choices",
+            "Offering choices",
         ),
     ),
     (
@@ -1813,7 +2099,7 @@ _CORE_SECTIONS = (
         (
             "Data and progress monitoring",
             "Gathering and analyzing data",
-            "Data: measuring progress toward the goal",
+            "Measuring progress toward the goal",
         ),
     ),
     (
@@ -1892,8 +2178,12 @@ def _build(plan: _Plan) -> None:
     main_name = _teacher_name(rng, name_style, 0, special)
     teacher, options = _teacher_values(rng, school, plan.quality, main_name)
     base = _Slots(rng, {**school, **teacher}, options)
-    others = [_teacher_name(rng, name_style, i, False) for i in range(1, 5)]
-    others = [o for o in others if o[0] != main_name[0]] or [("Teacher B", "their", "them")]
+    # Colleagues for the Entry 2 examples and for further cycles in long entries.
+    others: list[tuple[str, ...]] = []
+    for i in range(1, 8):
+        name = _teacher_name(rng, name_style, i, False)
+        if name[0] != main_name[0] and all(name[0] != o[0] for o in others):
+            others.append(name)
     plan.school, plan.others = school, others
     has_cycle = bool(_CYCLE_FACTORS.intersection(keys))
 
@@ -1906,11 +2196,11 @@ def _build(plan: _Plan) -> None:
                 "Context for coaching",
                 "School and coaching context",
                 "The context of my coaching",
-                "Context: my school and my role",
+                "My school and my role",
             )
         )
     )
-    parts.append(_Section(heading, context, base, 1.0, 3, ()))
+    parts.append(_Section(heading, context, base, 1.0, 3, (), plan.voice))
     if special:
         parts.append(_Fixed(rng.choice(_SPECIAL_SENTENCES).format_map(base)))
     if "impact_cycle" in keys:
@@ -1930,7 +2220,15 @@ def _build(plan: _Plan) -> None:
                 weight = 0.6  # the playbook section tells most of the Learn stage
             sub = plan.heading(rng.choice(titles), top=False)
             parts.append(
-                _Section(sub and sub.format_map(base), bank, base, weight, rank, _STORY_OPENERS)
+                _Section(
+                    sub and sub.format_map(base),
+                    bank,
+                    base,
+                    weight,
+                    rank,
+                    _STORY_OPENERS,
+                    plan.voice,
+                )
             )
     for i, (key, bank, weight, titles) in enumerate(_CORE_SECTIONS):
         if key not in keys:
@@ -1938,7 +2236,15 @@ def _build(plan: _Plan) -> None:
         name = others[i % len(others)]
         slots = base.derive({"T2": name[0], "their2": name[1], "them2": name[2]})
         parts.append(
-            _Section(plan.heading(rng.choice(titles)), bank, slots, weight, 1, _REFLECT_OPENERS)
+            _Section(
+                plan.heading(rng.choice(titles)),
+                bank,
+                slots,
+                weight,
+                1,
+                _REFLECT_OPENERS,
+                plan.voice,
+            )
         )
         if key == "data" and not plan.compact and rng.random() < 0.3 + 0.6 * plan.quality:
             parts.append(_data_table(rng, teacher))
@@ -1958,6 +2264,7 @@ def _build(plan: _Plan) -> None:
             0.7,
             4,
             _REFLECT_OPENERS,
+            plan.voice,
         )
     )
     if markup:
@@ -2025,18 +2332,19 @@ def _letter(plan: _Plan, base: _Slots) -> None:
                 weight,
                 rank,
                 _LETTER_OPENERS,
+                plan.voice,
                 in_letter=True,
                 cap=1.0,
             )
         )
     sign_off = rng.choice(("Sincerely,", "Respectfully,", "With appreciation,"))
-    parts.append(_Fixed(f"{sign_off}\n{base['sup_name']}\n{base['sup_title']}, {base['school']}"))
+    parts.append(_Fixed(f"{sign_off}\n{base['sup_name']}\n{base['sup_title']}, {base['sup_org']}"))
 
 
 def _surveys(plan: _Plan, school: dict[str, str]) -> None:
     rng, parts = plan.rng, plan.parts
     parts.append(_Fixed("Teacher surveys"))
-    budget = min(1100.0, max(55.0, plan.target * 0.17)) - 2
+    budget = min(1200.0, max(55.0, plan.target * 0.2)) - 2
     if budget > 220:
         intro = rng.choice(_SURVEY_INTROS)
         parts.append(_Fixed(intro))
@@ -2044,6 +2352,8 @@ def _surveys(plan: _Plan, school: dict[str, str]) -> None:
     per_teacher = budget / 10
     _, _, _, grades, subjects = _LEVELS[school["level_key"]]
     rating_style = rng.choice(("{s}: {r} of 5", "{s}: {r}/5", "{s} - {r}"))
+    # Ten teachers rarely write the same sentence, so each comment is used once per document.
+    unused = {id(c): list(c) for c in (_COMMENTS_HIGH, _COMMENTS_MID, _COMMENTS_LOW)}
     for n in range(1, 11):
         # Teachers differ, but the coach's real practice sets where their ratings sit.
         mean = min(5.0, max(1.6, rng.gauss(3.1 + 1.9 * plan.quality, 0.45)))
@@ -2076,12 +2386,19 @@ def _surveys(plan: _Plan, school: dict[str, str]) -> None:
             used += words
         room = per_teacher - used - 1
         if room >= 3:
-            pool = (
-                _COMMENTS_HIGH if mean >= 4.1 else _COMMENTS_MID if mean >= 3.2 else _COMMENTS_LOW
-            )
-            candidates = rng.sample(pool, 4)
-            comment = min(candidates, key=lambda c: abs(len(c.split()) - room))
-            if len(comment.split()) <= room * 1.6:
+            pool = unused[
+                id(
+                    _COMMENTS_HIGH
+                    if mean >= 4.1
+                    else _COMMENTS_MID
+                    if mean >= 3.2
+                    else _COMMENTS_LOW
+                )
+            ]
+            candidates = rng.sample(pool, min(4, len(pool)))
+            comment = min(candidates, key=lambda c: abs(len(c.split()) - room), default=None)
+            if comment is not None and len(comment.split()) <= room * 1.6:
+                pool.remove(comment)
                 lines.append(f"Comment: {comment}")
         parts.append(_Fixed("\n".join(lines)))
 
@@ -2092,7 +2409,6 @@ def _rate(rng: random.Random, mean: float) -> int:
 
 def _allocate(plan: _Plan) -> None:
     """Share the words left after fixed blocks among sections, adding cycles when needed."""
-    rng = plan.rng
     fixed = sum(p.words for p in plan.parts if isinstance(p, _Fixed))
     sections = [p for p in plan.parts if isinstance(p, _Section)]
     letter = [s for s in sections if s.in_letter]
@@ -2100,8 +2416,10 @@ def _allocate(plan: _Plan) -> None:
     remaining = max(0.0, plan.target - fixed)
     letter_budget = 0.0
     if letter:
-        letter_budget = min(remaining * 0.3, max(30.0, plan.target * 0.18))
+        capacity = sum(s.capacity for s in letter)
+        letter_budget = min(remaining * 0.3, max(30.0, plan.target * 0.18), capacity)
     body_budget = remaining - letter_budget
+    overflow = 0.0
     for group, budget in ((body, body_budget), (letter, letter_budget)):
         # Tiny targets cannot hold one sentence per section: drop the least essential ones.
         while len(group) > 1:
@@ -2112,30 +2430,52 @@ def _allocate(plan: _Plan) -> None:
                 break
             group.remove(victim)
             plan.parts.remove(victim)
-        for section in group:
-            section.start_pools(rng)
-        _share(group, budget)
-    overflow = sum(max(0.0, s.budget - s.capacity) for s in body)
+        unplaced = _share(group, budget)
+        overflow = overflow if group is letter else unplaced
     if overflow > 150 and not plan.compact:
         _add_cycles(plan, overflow)
         body = [p for p in plan.parts if isinstance(p, _Section) and not p.in_letter]
         _share(body, body_budget)
 
 
-def _share(group: list[_Section], budget: float) -> None:
+def _share(group: list[_Section], budget: float) -> float:
+    """Budgets by weight, none above its section's capacity; returns the words nobody can take."""
     if not group:
-        return
+        return 0.0
     spare = budget - sum(s.heading_words for s in group)
-    weights = sum(s.weight for s in group)
-    for section in group:
-        section.budget = max(section.bank.avg_words * 0.6, spare * section.weight / weights)
+    open_sections = list(group)
+    while open_sections:
+        weights = sum(s.weight for s in open_sections)
+        full = [s for s in open_sections if spare * s.weight / weights > s.capacity]
+        if not full:
+            for section in open_sections:
+                section.budget = max(section.bank.avg_words * 0.6, spare * section.weight / weights)
+            return 0.0
+        for section in full:
+            section.budget = section.capacity
+            spare -= section.capacity
+            open_sections.remove(section)
+    return max(0.0, spare)
+
+
+_SECOND_CYCLE_TITLES = (
+    "A second example: {T}'s {course} class",
+    "A second Impact Cycle: {T}",
+    "Impact Cycle with {T}",
+    "Partnership in practice: a cycle with {T}",
+)
+_LATER_CYCLE_TITLES = (
+    "Another Impact Cycle: {T}",
+    "Impact Cycle with {T}",
+    "One more example: {T}'s {course} class",
+)
 
 
 def _add_cycles(plan: _Plan, overflow: float) -> None:
     """Long entries describe further Impact Cycles, as real portfolios do, instead of repeating."""
     rng = plan.rng
-    story_capacity = _CYCLE_STORY.size * _CYCLE_STORY.avg_words * 0.7
-    count = min(len(plan.others), max(1, round(overflow / story_capacity + 0.3)))
+    story_capacity = _CYCLE_STORY.size * _CYCLE_STORY.avg_words * _STORY_CAP
+    count = min(len(plan.others), max(1, -(-round(overflow) // round(story_capacity))))
     anchor = next(
         (i for i, p in enumerate(plan.parts) if isinstance(p, _Section) and p.bank is _REFLECTION),
         len(plan.parts),
@@ -2143,17 +2483,11 @@ def _add_cycles(plan: _Plan, overflow: float) -> None:
     for i in range(count):
         values, options = _teacher_values(rng, plan.school, plan.quality, plan.others[i])
         slots = _Slots(rng, {**plan.school, **values}, options)
-        title = rng.choice(
-            (
-                "Another Impact Cycle: {T}",
-                "A second example: {T}'s {course} class",
-                "Impact Cycle with {T}",
-                "Partnership in practice: a cycle with {T}",
-            )
-        )
+        title = rng.choice(_SECOND_CYCLE_TITLES if i == 0 else _LATER_CYCLE_TITLES)
         heading = plan.heading(title.format_map(slots))
-        section = _Section(heading, _CYCLE_STORY, slots, 2.5, 1, _STORY_OPENERS)
-        section.start_pools(rng)
+        section = _Section(
+            heading, _CYCLE_STORY, slots, 2.5, 1, _STORY_OPENERS, plan.voice, cap=_STORY_CAP
+        )
         plan.parts.insert(anchor + i, section)
 
 
@@ -2170,12 +2504,18 @@ def _adjust(plan: _Plan) -> None:
         if abs(diff) <= tolerance:
             return
         if diff > 0:
+            # A section may lose its last sentence only while another of its kind (body or
+            # letter) still speaks; tiny targets need that, and headings are off there anyway.
+            speaking = [s for s in sections if s.body_words]
+            body = sum(1 for s in speaking if not s.in_letter)
+            letter = len(speaking) - body
             best: tuple[float, _Section, int, int] | None = None
-            for section in sections:
-                if section.sentences() <= 1:
+            for section in speaking:
+                alone = (letter if section.in_letter else body) <= 1
+                if section.sentences() <= 1 and (alone or section.heading):
                     continue
                 for gi, chosen in enumerate(section.chosen):
-                    for si, (_, words) in enumerate(chosen):
+                    for si, (_, words, _) in enumerate(chosen):
                         score = abs(diff - words)
                         if best is None or score < best[0]:
                             best = (score, section, gi, si)
@@ -2185,34 +2525,54 @@ def _adjust(plan: _Plan) -> None:
             total -= section.remove(gi, si)
         else:
             # Several candidates, so the last sentence can be one that lands near the target.
-            candidates = [_candidate(rng, rng.choice(sections), plan.p_weak) for _ in range(6)]
-            section, gi, pool, index, sentence = min(candidates, key=lambda c: abs(-diff - c[4][1]))
-            if abs(-diff - sentence[1]) >= -diff:
+            best_add: tuple[int, _Section, int, str, list[str]] | None = None
+            for _k in range(6):
+                section = rng.choice(sections)
+                room = [gi for gi in range(len(section.chosen)) if section.has_room(gi)]
+                if not room:
+                    continue
+                gi = rng.choice(room)
+                picked = section.pick(rng, gi, plan.p_weak)
+                if picked is None:
+                    continue
+                pool, index = picked
+                template = pool[index]
+                words = len(template.split()) + template.count("{")
+                if best_add is None or abs(-diff - words) < abs(-diff - best_add[0]):
+                    best_add = (words, section, gi, template, pool)
+            if best_add is None or abs(-diff - best_add[0]) >= -diff:
                 return
-            pool.pop(index)
-            total += section.add(gi, sentence)
-
-
-# The section, beat, template pool and index in it, and the realized sentence.
-_Candidate = tuple[_Section, int, list[str], int, tuple[str, int]]
-
-
-def _candidate(rng: random.Random, section: _Section, p_weak: float) -> _Candidate:
-    used = [gi for gi, chosen in enumerate(section.chosen) if chosen]
-    gi = rng.choice(used) if used else 0
-    pool = section.pool(rng, gi, rng.random() < p_weak)
-    index = rng.randrange(len(pool))
-    sentence = section.say(rng, pool[index])
-    return section, gi, pool, index, sentence
+            _, section, gi, template, pool = best_add
+            # Later candidates may have dropped templates from this pool: remove it by value.
+            if template in pool:
+                pool.remove(template)
+                total += section.say(rng, gi, template)
 
 
 def _render(plan: _Plan) -> str:
     blocks: list[str] = []
+    # Sentences of a section without a heading that are too few for a paragraph of their own
+    # join the paragraph before them when it came from such a section too.
+    loose = False
     for part in plan.parts:
         if isinstance(part, _Fixed):
             blocks.append(part.text)
-        else:
+            loose = False
+        elif part.body_words:
+            paragraphs = part.paragraphs(plan.rng)
             if part.heading:
                 blocks.append(part.heading)
-            blocks.extend(part.paragraphs(plan.rng))
+            elif loose and part.sentences() <= 2 and blocks[-1].count(". ") < 4:
+                blocks[-1] += " " + paragraphs.pop(0)
+            blocks.extend(paragraphs)
+            loose = not part.heading
+    number = 0
+    for i, block in enumerate(blocks):
+        if block.startswith(_NUMBERED):
+            number += 1
+            if plan.heading_style == "part":
+                prefix = f"Part {chr(ord('A') + (number - 1) % 26)}:"
+            else:
+                prefix = f"Section {number}:"
+            blocks[i] = f"{prefix} {block[1:]}"
     return "\n\n".join(blocks)
