@@ -116,11 +116,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists() and not out.is_file():
         raise UsageError(f"--out {out}: is a folder, not a file")
-    write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
+    try:
+        write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot be written: {exc.strerror or exc}") from None
     print(f"Wrote a demo batch of {args.portfolios} portfolios to {out}")
-    if not args.no_gui:
-        print("The workstation window is not built yet; open the file once it is.")
-    return 0
+    if args.no_gui:
+        return 0
+    from icg_desk.ui.app import run
+
+    return run(out)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    path: Path = args.batch
+    if not path.is_file():
+        raise UsageError(f"{path}: no such batch file")
+    from icg_desk.ui.app import run
+
+    return run(path)
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -175,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-gui", action="store_true", help="only write the file and say where")
     demo.set_defaults(func=cmd_demo)
+
+    open_ = sub.add_parser(
+        "open",
+        help="open a batch in the workstation",
+        description="Open a scorer's batch file (.icgbatch) in the workstation window.",
+    )
+    open_.add_argument("batch", type=Path, metavar="FILE", help="the batch file")
+    open_.set_defaults(func=cmd_open)
     return parser
 
 
@@ -182,8 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        # `icg-desk` alone is what a desktop shortcut runs: the window, with recent batches.
+        from icg_desk.ui.app import run
+
+        return run(None)
     prog = f"icg-desk {args.command}"
     try:
         result: int = args.func(args)

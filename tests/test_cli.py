@@ -139,6 +139,11 @@ def test_demo_refuses_a_folder_as_its_output(capsys, tmp_path):
     assert code == 2 and f"--out {tmp_path}: is a folder" in err
 
 
-def test_no_command_prints_help(capsys):
-    code, out, _ = run(capsys)
-    assert code == 0 and "calc" in out and "demo" in out
+def test_help_lists_the_commands(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "calc" in out and "demo" in out and "open" in out
+
+
+def test_open_a_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "open", str(tmp_path / "nope.icgbatch"))
+    assert code == 2 and "nope.icgbatch: no such batch file" in err

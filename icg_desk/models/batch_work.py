@@ -1,0 +1,398 @@
+"""The scorer's work on an open batch: every operation the workstation offers, without Qt.
+
+Each change is its own transaction and returns a `Changed` that says what it touched and what
+the decision is now, so the list, the rubric panel and the summary each refresh from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.schema import (
+    Change,
+    EntryDocument,
+    Evidence,
+    FactorRead,
+    Portfolio,
+    PortfolioStatus,
+    utcnow,
+)
+from icg_desk.scoring import Decision, decide, threshold_crossings
+from icg_desk.scoring.rubric import Rubric
+from icg_desk.scoring.scale import format_score
+
+# What an operation does to the read it changes; returns the history's old and new values.
+_Apply = Callable[[FactorRead], tuple[str | None, str | None]]
+
+# Typing a rationale is one change in the history, not one per keystroke: edits to the same
+# rationale within this window extend the last history row.
+RATIONALE_HISTORY_WINDOW = timedelta(minutes=2)
+
+
+class WorkError(Exception):
+    """An operation the scorer asked for that cannot be done; the message says why."""
+
+
+class PortfolioLocked(WorkError):
+    pass
+
+
+class NotReady(WorkError):
+    def __init__(self, candidate_code: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(f"{candidate_code} cannot be marked complete: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    id: int
+    entry_number: int
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class ReadState:
+    """The scorer's work on one factor of one portfolio."""
+
+    factor_key: str
+    score: Fraction | None = None
+    rationale: str = ""
+    look_fors_seen: frozenset[int] = frozenset()
+    evidence: tuple[EvidenceItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class VideoView:
+    label: str
+    url: str
+    allowed: bool  # passes the rubric's link policy: the only links ever opened
+
+
+@dataclass(frozen=True)
+class EntryView:
+    number: int
+    title: str
+    text: str
+    words: int
+    max_words: int
+    videos: tuple[VideoView, ...]
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """One line of the batch list."""
+
+    id: int
+    position: int
+    candidate_code: str
+    status: PortfolioStatus
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    id: int
+    candidate_code: str
+    status: PortfolioStatus
+    entries: tuple[EntryView, ...]
+    reads: dict[str, ReadState]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What one operation did."""
+
+    portfolio_id: int
+    factor_key: str | None
+    field: str  # score, rationale, look_for, evidence or status
+    status: PortfolioStatus
+    read: ReadState | None
+    decision: Decision
+    # Set when the change moved the decision across a threshold, in words.
+    crossings: tuple[str, ...]
+
+
+def _read_state(read: FactorRead | None, key: str) -> ReadState:
+    if read is None:
+        return ReadState(key)
+    return ReadState(
+        factor_key=key,
+        score=read.score,
+        rationale=read.rationale,
+        look_fors_seen=frozenset(read.look_fors_seen),
+        evidence=tuple(
+            EvidenceItem(e.id, e.entry_number, e.start_offset, e.end_offset, e.quote)
+            for e in read.evidence
+        ),
+    )
+
+
+def _score_text(rubric: Rubric, score: Fraction | None) -> str | None:
+    return None if score is None else rubric.scale.label(score)
+
+
+class BatchWork:
+    def __init__(self, batch: BatchFile) -> None:
+        self.batch = batch
+        self.rubric = batch.rubric
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def decision_for(self, scores: dict[str, Fraction | None]) -> Decision:
+        return decide(self.rubric, scores)
+
+    def portfolios(self) -> list[PortfolioSummary]:
+        """Every portfolio in batch order, with its decision as it stands."""
+        with self.batch.reading() as session:
+            scores: dict[int, dict[str, Fraction | None]] = defaultdict(dict)
+            for pid, key, score in session.execute(
+                select(FactorRead.portfolio_id, FactorRead.factor_key, FactorRead.score)
+            ):
+                scores[pid][key] = score
+            rows = session.execute(
+                select(
+                    Portfolio.id, Portfolio.position, Portfolio.candidate_code, Portfolio.status
+                ).order_by(Portfolio.position)
+            ).all()
+        return [
+            PortfolioSummary(
+                pid,
+                position,
+                code,
+                PortfolioStatus(status),
+                decide(self.rubric, scores.get(pid, {})),
+            )
+            for pid, position, code, status in rows
+        ]
+
+    def portfolio(self, portfolio_id: int) -> PortfolioView:
+        with self.batch.reading() as session:
+            p = session.get(
+                Portfolio,
+                portfolio_id,
+                options=[
+                    selectinload(Portfolio.entries).selectinload(EntryDocument.videos),
+                    selectinload(Portfolio.reads).selectinload(FactorRead.evidence),
+                ],
+            )
+            if p is None:
+                raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
+            entries = tuple(
+                EntryView(
+                    number=e.number,
+                    title=self.rubric.entry(e.number).title,
+                    text=e.text,
+                    words=len(e.text.split()),
+                    max_words=self.rubric.entry(e.number).max_words,
+                    videos=tuple(
+                        VideoView(v.label, v.url, self.rubric.links.allows(v.url)) for v in e.videos
+                    ),
+                )
+                for e in p.entries
+            )
+            by_key = {r.factor_key: r for r in p.reads}
+            reads = {k: _read_state(by_key.get(k), k) for k in self.rubric.factor_keys}
+            return PortfolioView(
+                id=p.id,
+                candidate_code=p.candidate_code,
+                status=PortfolioStatus(p.status),
+                entries=entries,
+                reads=reads,
+                decision=decide(self.rubric, {k: r.score for k, r in reads.items()}),
+            )
+
+    def progress(self) -> tuple[int, int]:
+        """(complete, total) portfolios."""
+        with self.batch.reading() as session:
+            statuses = session.scalars(select(Portfolio.status)).all()
+        return sum(s == PortfolioStatus.COMPLETE for s in statuses), len(statuses)
+
+    # --- changing -----------------------------------------------------------------------------
+
+    def set_score(self, portfolio_id: int, factor_key: str, score: Fraction | None) -> Changed:
+        if score is not None and not self.rubric.scale.contains(score):
+            raise WorkError(f"{format_score(score)} is not on the scale")
+
+        def apply(read: FactorRead) -> tuple[str | None, str | None]:
+            old = _score_text(self.rubric, read.score)
+            read.score = score
+            return old, _score_text(self.rubric, score)
+
+        return self._change(portfolio_id, factor_key, "score", apply)
+
+    def set_rationale(self, portfolio_id: int, factor_key: str, rationale: str) -> Changed:
+        def apply(read: FactorRead) -> tuple[str | None, str | None]:
+            old = read.rationale
+            read.rationale = rationale
+            return old, rationale
+
+        return self._change(portfolio_id, factor_key, "rationale", apply)
+
+    def set_look_for(self, portfolio_id: int, factor_key: str, index: int, seen: bool) -> Changed:
+        look_fors = self.rubric.factor(factor_key).look_fors
+        if not 0 <= index < len(look_fors):
+            raise WorkError(f"{factor_key} has no look-for {index + 1}")
+
+        def apply(read: FactorRead) -> tuple[str | None, str | None]:
+            before = set(read.look_fors_seen)
+            after = before | {index} if seen else before - {index}
+            read.look_fors_seen = sorted(after)
+            state = "seen" if seen else "not seen"
+            return None, f"look-for {index + 1} {state}: {look_fors[index]}"
+
+        return self._change(portfolio_id, factor_key, "look_for", apply)
+
+    def add_evidence(
+        self,
+        portfolio_id: int,
+        factor_key: str,
+        entry_number: int,
+        start: int,
+        end: int,
+        quote: str,
+    ) -> Changed:
+        if not quote.strip():
+            raise WorkError("select a passage of the entry to attach as evidence")
+        if not 0 <= start <= end:
+            raise WorkError("the passage's place in the entry is not valid")
+        self.rubric.entry(entry_number)
+
+        def apply(read: FactorRead) -> tuple[str | None, str | None]:
+            read.evidence.append(
+                Evidence(entry_number=entry_number, start_offset=start, end_offset=end, quote=quote)
+            )
+            return None, quote
+
+        return self._change(portfolio_id, factor_key, "evidence", apply)
+
+    def remove_evidence(self, portfolio_id: int, factor_key: str, evidence_id: int) -> Changed:
+        def apply(read: FactorRead) -> tuple[str | None, str | None]:
+            for item in read.evidence:
+                if item.id == evidence_id:
+                    read.evidence.remove(item)
+                    return item.quote, None
+            raise WorkError("that evidence passage is no longer attached")
+
+        return self._change(portfolio_id, factor_key, "evidence", apply)
+
+    def completion_problems(self, portfolio_id: int) -> tuple[str, ...]:
+        view = self.portfolio(portfolio_id)
+        return self._problems(view.reads.values())
+
+    def _problems(self, reads: Iterable[ReadState]) -> tuple[str, ...]:
+        problems = []
+        for read in reads:
+            factor = self.rubric.factor(read.factor_key)
+            if read.score is None:
+                problems.append(f"{factor.name} is not scored")
+            elif factor.rationale_required and not read.rationale.strip():
+                problems.append(f"{factor.name} needs a rationale")
+        return tuple(problems)
+
+    def mark_complete(self, portfolio_id: int) -> Changed:
+        with self.batch.transaction() as session:
+            p = self._portfolio(session, portfolio_id)
+            by_key = {r.factor_key: r for r in p.reads}
+            reads = [_read_state(by_key.get(k), k) for k in self.rubric.factor_keys]
+            problems = self._problems(reads)
+            if problems:
+                raise NotReady(p.candidate_code, problems)
+            return self._set_status(session, p, PortfolioStatus.COMPLETE)
+
+    def reopen(self, portfolio_id: int) -> Changed:
+        with self.batch.transaction() as session:
+            p = self._portfolio(session, portfolio_id)
+            if p.status != PortfolioStatus.COMPLETE:
+                raise WorkError(f"{p.candidate_code} is not complete")
+            return self._set_status(session, p, PortfolioStatus.IN_PROGRESS)
+
+    # --- the one write path -------------------------------------------------------------------
+
+    def _portfolio(self, session: Session, portfolio_id: int) -> Portfolio:
+        p = session.get(Portfolio, portfolio_id)
+        if p is None:
+            raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
+        return p
+
+    def _set_status(self, session: Session, p: Portfolio, status: PortfolioStatus) -> Changed:
+        old = p.status
+        p.status = status.value
+        p.completed_at = utcnow() if status is PortfolioStatus.COMPLETE else None
+        session.add(
+            Change(portfolio_id=p.id, field="status", old_value=old, new_value=status.value)
+        )
+        scores = {r.factor_key: r.score for r in p.reads}
+        decision = decide(self.rubric, scores)
+        return Changed(p.id, None, "status", status, None, decision, ())
+
+    def _change(self, portfolio_id: int, factor_key: str, field: str, apply: _Apply) -> Changed:
+        factor = self.rubric.factor(factor_key)  # an unknown key is a bug: KeyError
+        with self.batch.transaction() as session:
+            p = self._portfolio(session, portfolio_id)
+            if p.status == PortfolioStatus.COMPLETE:
+                raise PortfolioLocked(
+                    f"{p.candidate_code} is marked complete; reopen it to change a score"
+                )
+            reads = {r.factor_key: r for r in p.reads}
+            before = decide(self.rubric, {k: r.score for k, r in reads.items()})
+            read = reads.get(factor.key)
+            if read is None:
+                read = FactorRead(factor_key=factor.key, rationale="", look_fors_seen=[])
+                p.reads.append(read)
+                reads[factor.key] = read
+            old, new = apply(read)
+            read.updated_at = now = utcnow()
+            if not (
+                field == "rationale"
+                and self._extend_rationale_history(session, p.id, factor.key, new)
+            ):
+                session.add(
+                    Change(
+                        portfolio_id=p.id,
+                        factor_key=factor.key,
+                        field=field,
+                        old_value=old,
+                        new_value=new,
+                        at=now,
+                    )
+                )
+            if p.status == PortfolioStatus.NOT_STARTED:
+                p.status = PortfolioStatus.IN_PROGRESS.value
+            session.flush()
+            after = decide(self.rubric, {k: r.score for k, r in reads.items()})
+            return Changed(
+                portfolio_id=p.id,
+                factor_key=factor.key,
+                field=field,
+                status=PortfolioStatus(p.status),
+                read=_read_state(read, factor.key),
+                decision=after,
+                crossings=threshold_crossings(self.rubric, before, after),
+            )
+
+    def _extend_rationale_history(
+        self, session: Session, portfolio_id: int, factor_key: str, new: str | None
+    ) -> bool:
+        last = session.scalars(select(Change).order_by(Change.id.desc()).limit(1)).first()
+        if (
+            last is not None
+            and last.portfolio_id == portfolio_id
+            and last.factor_key == factor_key
+            and last.field == "rationale"
+            and utcnow() - last.at < RATIONALE_HISTORY_WINDOW
+        ):
+            last.new_value = new
+            last.at = utcnow()
+            return True
+        return False

@@ -1,0 +1,37 @@
+"""Starting the workstation: one QApplication, the style, the window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from icg_desk import __version__
+from icg_desk.ui.style import apply_style
+
+
+def application() -> QApplication:
+    """The one QApplication, made on first use and named so QSettings has a home."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("ICG")
+    app.setOrganizationDomain("instructionalcoaching.com")
+    app.setApplicationName("ICG Desk")
+    app.setApplicationVersion(__version__)
+    apply_style(app)
+    return app
+
+
+def run(batch: Path | None = None) -> int:
+    """Open the window (on `batch` if given) and run until it is closed."""
+    from icg_desk.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow()
+    window.show()
+    if batch is not None:
+        window.open_batch(batch)
+    return app.exec()

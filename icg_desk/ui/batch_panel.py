@@ -1,0 +1,267 @@
+"""The left side of the window: the batch's portfolios, a filter, and the batch's progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.models.batch_work import Changed, PortfolioSummary
+from icg_desk.models.schema import PortfolioStatus
+from icg_desk.scoring import Status, format_score
+
+STATUS_TEXT = {
+    PortfolioStatus.NOT_STARTED: "Not started",
+    PortfolioStatus.IN_PROGRESS: "In progress",
+    PortfolioStatus.COMPLETE: "Complete",
+}
+_STATUS_COLOUR = {
+    PortfolioStatus.NOT_STARTED: QColor("#8a8f98"),
+    PortfolioStatus.IN_PROGRESS: QColor("#b26a00"),
+    PortfolioStatus.COMPLETE: QColor("#2e7d32"),
+}
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class PortfolioListModel(QAbstractTableModel):
+    CODE, STATUS, OVERALL = range(3)
+    HEADERS = ("Candidate", "Status", "Overall")
+    PortfolioIdRole = Qt.ItemDataRole.UserRole + 1
+    StatusRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PortfolioSummary] = []
+        self._row_of: dict[int, int] = {}
+
+    def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._row_of = {p.id: i for i, p in enumerate(self._rows)}
+        self.endResetModel()
+
+    def apply(self, changed: Changed) -> None:
+        row = self._row_of.get(changed.portfolio_id)
+        if row is None:
+            return
+        old = self._rows[row]
+        self._rows[row] = PortfolioSummary(
+            old.id, old.position, old.candidate_code, changed.status, changed.decision
+        )
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def summary(self, portfolio_id: int) -> PortfolioSummary | None:
+        row = self._row_of.get(portfolio_id)
+        return None if row is None else self._rows[row]
+
+    def row_of(self, portfolio_id: int) -> int | None:
+        return self._row_of.get(portfolio_id)
+
+    def portfolio_ids(self) -> list[int]:
+        return [p.id for p in self._rows]
+
+    def counts(self) -> tuple[int, int]:
+        done = sum(p.status is PortfolioStatus.COMPLETE for p in self._rows)
+        return done, len(self._rows)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        p = self._rows[index.row()]
+        column = index.column()
+        if role == self.PortfolioIdRole:
+            return p.id
+        if role == self.StatusRole:
+            return p.status.value
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.CODE:
+                return p.candidate_code
+            if column == self.STATUS:
+                return STATUS_TEXT[p.status]
+            if column == self.OVERALL:
+                return "" if p.decision.overall is None else format_score(p.decision.overall)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{p.candidate_code}: {p.decision.headline}"
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
+            return _STATUS_COLOUR[p.status]
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.OVERALL:
+            if p.decision.status is Status.NOT_CERTIFIED:
+                return QColor("#b3261e")
+            if p.decision.status is Status.INCOMPLETE:
+                return QColor("#8a8f98")  # "so far": not a result yet
+        if role == Qt.ItemDataRole.FontRole and column == self.CODE:
+            font = QFont()
+            font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.OVERALL:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class PortfolioFilter(QSortFilterProxyModel):
+    """Filter by status and by a piece of the candidate code."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._status: str | None = None
+        self._text = ""
+
+    def set_status(self, status: str | None) -> None:
+        self.beginFilterChange()
+        self._status = status
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        index = model.index(source_row, PortfolioListModel.CODE, source_parent)
+        if self._status and model.data(index, PortfolioListModel.StatusRole) != self._status:
+            return False
+        return self._text in str(model.data(index)).casefold()
+
+
+class BatchPanel(QWidget):
+    portfolioSelected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = PortfolioListModel(self)
+        self.proxy = PortfolioFilter(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit(placeholderText="Filter candidates")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All", None)
+        for status, text in STATUS_TEXT.items():
+            self.status_filter.addItem(text, status.value)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(PortfolioListModel.CODE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(
+            PortfolioListModel.STATUS, QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(
+            PortfolioListModel.OVERALL, QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setHighlightSections(False)
+
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(8)
+        self.progress_label = QLabel()
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.progress)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _: self.proxy.set_status(self.status_filter.currentData())
+        )
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+
+    def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
+        self.model.set_portfolios(rows)
+        self._update_progress()
+
+    def apply(self, changed: Changed) -> None:
+        self.model.apply(changed)
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        done, total = self.model.counts()
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress_label.setText(f"{done} of {total} complete")
+
+    def current_portfolio(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return int(self.proxy.data(index, PortfolioListModel.PortfolioIdRole))
+
+    def select_portfolio(self, portfolio_id: int) -> bool:
+        row = self.model.row_of(portfolio_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():  # filtered out: show everything rather than hide the target
+            self.search.clear()
+            self.status_filter.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def step(self, delta: int) -> None:
+        """Select the next (+1) or previous (-1) portfolio among those shown."""
+        rows = self.proxy.rowCount()
+        if rows == 0:
+            return
+        current = self.table.currentIndex()
+        row = current.row() + delta if current.isValid() else 0
+        row = max(0, min(rows - 1, row))
+        self.table.setCurrentIndex(self.proxy.index(row, 0))
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.portfolioSelected.emit(
+                int(self.proxy.data(current, PortfolioListModel.PortfolioIdRole))
+            )

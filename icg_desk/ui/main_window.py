@@ -1,0 +1,743 @@
+"""The scorer's window: the batch on the left, the entry in the centre, the rubric on the right,
+and the live summary above them. It wires widgets to the `ScoringSession`; it decides nothing
+about scores itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile, QSettings, Qt, QTime, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile, BatchFileError
+from icg_desk.models.batch_work import Changed, PortfolioView, ReadState
+from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.models.schema import PortfolioStatus
+from icg_desk.ui.batch_panel import BatchPanel
+from icg_desk.ui.entry_panel import EntryPanel
+from icg_desk.ui.rubric_panel import RubricPanel, plain_label
+from icg_desk.ui.session import ScoringSession
+from icg_desk.ui.summary_bar import SummaryBar
+
+APP_NAME = "ICG Desk"
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        *,
+        open_url: Callable[[QUrl], bool] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self._open_url = open_url or QDesktopServices.openUrl
+        self.session: ScoringSession | None = None
+        self._lock: QLockFile | None = None
+        self._view: PortfolioView | None = None
+        self._reads: dict[str, ReadState] = {}
+        self._status = PortfolioStatus.NOT_STARTED
+        # Built per batch, because they depend on its rubric.
+        self.rubric_panel: RubricPanel | None = None
+        self.summary: SummaryBar | None = None
+
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 800)
+        self.stack = QStackedWidget()
+        self.start_page = self._build_start_page()
+        self.stack.addWidget(self.start_page)
+        self.setCentralWidget(self.stack)
+        self.saved_label = QLabel()
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self._build_actions()
+        self._build_menus()
+        self._restore_window()
+        self._refresh_recent()
+        self._update_actions()
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_start_page(self) -> QWidget:
+        page = QWidget()
+        title = plain_label("ICG Desk", wrap=False, object_name="startTitle")
+        hint = plain_label(
+            "Open the batch of portfolios your coordinator sent you. Every change you make is "
+            "saved at once.",
+            object_name="startHint",
+        )
+        open_button = QPushButton("Open batch…")
+        open_button.setDefault(True)
+        open_button.clicked.connect(self.choose_batch)
+        self.recent_list = QListWidget()
+        self.recent_list.setObjectName("recentList")
+        self.recent_list.itemActivated.connect(
+            lambda item: self.open_batch(Path(item.data(Qt.ItemDataRole.UserRole)))
+        )
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(title)
+        column.addWidget(hint)
+        column.addSpacing(12)
+        column.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addSpacing(18)
+        column.addWidget(plain_label("Recent batches", wrap=False))
+        column.addWidget(self.recent_list)
+        column.addStretch(2)
+        outer = QHBoxLayout(page)
+        outer.addStretch(1)
+        outer.addLayout(column, 2)
+        outer.addStretch(1)
+        return page
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcuts: list[str] | None = None,
+        group: str = "General",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setProperty("shortcutGroup", group)
+        # Window-wide: the keys work wherever focus is, except where a text field types them.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_action = a("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
+        self.close_action = a("&Close batch", self.close_batch, ["Ctrl+W"], "File")
+        self.quit_action = a("&Quit", self.close, ["Ctrl+Q"], "File")
+
+        self.undo_action = a("&Undo", self._undo, ["Ctrl+Z"], "Edit")
+        self.redo_action = a("&Redo", self._redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Edit")
+        self.find_action = a("&Find in entry…", self._find, ["Ctrl+F"], "Edit")
+        self.attach_action = a(
+            "&Attach selected passage", self.attach_selection, ["Ctrl+E"], "Scoring"
+        )
+        self.rationale_action = a("Edit &rationale", self._edit_rationale, ["F2"], "Scoring")
+
+        self.level_actions = [
+            a(f"Score level {n}", lambda n=n: self.score_level(n), [str(n)], "Scoring")
+            for n in (1, 2, 3, 4)
+        ]
+        self.plus_action = a("Modifier +", lambda: self.score_modifier("+"), ["+", "="], "Scoring")
+        self.minus_action = a("Modifier −", lambda: self.score_modifier("-"), ["-"], "Scoring")
+        self.clear_action = a("Clear score", self.clear_score, ["Delete"], "Scoring")
+        self.next_factor_action = a(
+            "Next factor", lambda: self.step_factor(1), ["Alt+Down"], "Moving"
+        )
+        self.previous_factor_action = a(
+            "Previous factor", lambda: self.step_factor(-1), ["Alt+Up"], "Moving"
+        )
+        self.next_entry_action = a(
+            "Next entry", lambda: self.step_entry(1), ["Ctrl+Tab", "Alt+Right"], "Moving"
+        )
+        self.previous_entry_action = a(
+            "Previous entry", lambda: self.step_entry(-1), ["Ctrl+Shift+Tab", "Alt+Left"], "Moving"
+        )
+        self.next_portfolio_action = a(
+            "Next portfolio",
+            lambda: self.step_portfolio(1),
+            ["Alt+PgDown", "Ctrl+PgDown"],
+            "Moving",
+        )
+        self.previous_portfolio_action = a(
+            "Previous portfolio",
+            lambda: self.step_portfolio(-1),
+            ["Alt+PgUp", "Ctrl+PgUp"],
+            "Moving",
+        )
+        self.complete_action = a(
+            "&Mark portfolio complete", self.mark_complete, ["Ctrl+Return", "Ctrl+Enter"], "Scoring"
+        )
+        self.reopen_action = a("&Reopen portfolio", self.reopen, ["Ctrl+Shift+Return"], "Scoring")
+
+        self.zoom_in_action = a("&Larger text", self._zoom_in, ["Ctrl++", "Ctrl+="], "View")
+        self.zoom_out_action = a("&Smaller text", self._zoom_out, ["Ctrl+-"], "View")
+        self.calculator_action = a("Score &calculator…", self.show_calculator, [], "Tools")
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "Help")
+        self.about_action = a("&About ICG Desk", self._about, [], "Help")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        for action in (
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.find_action,
+            self.attach_action,
+            self.rationale_action,
+        ):
+            edit.addSeparator() if action is None else edit.addAction(action)
+        score = bar.addMenu("&Score")
+        for action in (
+            *self.level_actions,
+            self.plus_action,
+            self.minus_action,
+            self.clear_action,
+            None,
+            self.complete_action,
+            self.reopen_action,
+        ):
+            score.addSeparator() if action is None else score.addAction(action)
+        go = bar.addMenu("&Go")
+        for action in (
+            self.next_factor_action,
+            self.previous_factor_action,
+            None,
+            self.next_entry_action,
+            self.previous_entry_action,
+            None,
+            self.next_portfolio_action,
+            self.previous_portfolio_action,
+        ):
+            go.addSeparator() if action is None else go.addAction(action)
+        view = bar.addMenu("&View")
+        view.addAction(self.zoom_in_action)
+        view.addAction(self.zoom_out_action)
+        tools = bar.addMenu("&Tools")
+        tools.addAction(self.calculator_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_workspace(self, session: ScoringSession) -> QWidget:
+        rubric = session.rubric
+        self.batch_panel = BatchPanel()
+        self.entry_panel = EntryPanel(open_url=self._open_url)
+        self.rubric_panel = RubricPanel(rubric)
+        self.summary = SummaryBar(rubric)
+        self.locked_banner = plain_label(
+            "This portfolio is marked complete. Reopen it (Ctrl+Shift+Return) to change it.",
+            object_name="lockedBanner",
+        )
+        self.locked_banner.hide()
+
+        rubric_column = QWidget()
+        rubric_layout = QVBoxLayout(rubric_column)
+        rubric_layout.setContentsMargins(0, 0, 0, 0)
+        rubric_layout.setSpacing(0)
+        rubric_layout.addWidget(self.locked_banner)
+        rubric_layout.addWidget(self.rubric_panel, 1)
+
+        self.reading_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.reading_splitter.setObjectName("readingSplitter")
+        self.reading_splitter.addWidget(self.entry_panel)
+        self.reading_splitter.addWidget(rubric_column)
+        self.reading_splitter.setStretchFactor(0, 3)
+        self.reading_splitter.setStretchFactor(1, 2)
+        self.reading_splitter.setChildrenCollapsible(False)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        right_layout.addWidget(self.summary)
+        right_layout.addWidget(self.reading_splitter, 1)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.batch_panel)
+        self.main_splitter.addWidget(right)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setChildrenCollapsible(False)
+
+        workspace = QWidget()
+        workspace.setObjectName("workspace")
+        layout = QVBoxLayout(workspace)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.main_splitter)
+
+        self.batch_panel.portfolioSelected.connect(self.show_portfolio)
+        self.entry_panel.currentEntryChanged.connect(self._entry_changed)
+        self.entry_panel.fontSizeChanged.connect(
+            lambda size: self.settings.setValue("entry/fontSize", size)
+        )
+        size = self.settings.value("entry/fontSize")
+        if size is not None:
+            self.entry_panel.set_font_point_size(float(size))
+        for card in self.rubric_panel.cards.values():
+            card.scoreChosen.connect(self._score_chosen)
+            card.lookForToggled.connect(self._look_for_toggled)
+            card.rationaleEdited.connect(self._rationale_edited)
+            card.attachRequested.connect(self._attach_to)
+            card.evidenceShown.connect(self.entry_panel.show_passage)
+            card.evidenceRemoved.connect(self._remove_evidence)
+        session.changed.connect(self._on_changed)
+        session.aboutToTouch.connect(self._show_before_undo)
+        session.failed.connect(self._on_failed)
+        # Bound methods, not lambdas: Qt drops these connections when the window goes, so a
+        # stack emptied during shutdown does not call into a deleted window.
+        session.undo_stack.canUndoChanged.connect(self._undo_state_changed)
+        session.undo_stack.canRedoChanged.connect(self._undo_state_changed)
+        return workspace
+
+    # --- opening and closing ------------------------------------------------------------------
+
+    def choose_batch(self) -> None:
+        folder = str(self.settings.value("batch/lastFolder", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open batch", folder, f"ICG Desk batches (*{BATCH_SUFFIX});;All files (*)"
+        )
+        if path:
+            self.open_batch(Path(path))
+
+    def open_batch(self, path: Path) -> bool:
+        """Open a batch for scoring; on any problem, say so in a dialog and keep what was open."""
+        path = Path(path).resolve()
+        if self.session is not None and self.session.batch.path == path:
+            return True
+        lock = QLockFile(str(path) + ".lock")
+        # 0: a lock is stale only when its process is gone, never by age: a scorer keeps a
+        # batch open all day.
+        lock.setStaleLockTime(0)
+        if path.exists() and not lock.tryLock(100):
+            # PySide returns (pid, hostname, appname), or with a leading ok flag in some releases.
+            info = lock.getLockInfo()
+            pid, host = info[-3], info[-2]
+            self._error(
+                "Batch already open",
+                f"{path}: is already open in ICG Desk (process {pid} on {host or 'this computer'})"
+                ". Close it there first. If no ICG Desk has it open, delete "
+                f"{path.name}.lock beside it.",
+            )
+            return False
+        try:
+            batch = BatchFile.open(path)
+        except BatchFileError as exc:
+            lock.unlock()
+            self._error("Cannot open batch", str(exc))
+            return False
+        self.close_batch()
+        self._lock = lock
+        self.session = ScoringSession(batch, self)
+        workspace = self._build_workspace(self.session)
+        self.stack.addWidget(workspace)
+        self.stack.setCurrentWidget(workspace)
+        # Lay the workspace out at its real size before restoring the splitters: restored into a
+        # splitter not yet sized, the saved widths would be rescaled away.
+        workspace.resize(self.stack.size())
+        layout = workspace.layout()
+        if layout is not None:
+            layout.activate()
+        self._restore_splitters()
+        self.batch_panel.set_portfolios(self.session.work.portfolios())
+        self._remember_recent(path)
+        self.settings.setValue("batch/lastFolder", str(path.parent))
+        ident = batch.identity
+        self.statusBar().showMessage(
+            f"Batch of {ident.scorer_name} ({ident.scorer_id}), cohort {ident.cohort}, "
+            f"rubric {ident.rubric_edition}",
+            8000,
+        )
+        self._select_start_portfolio(ident.batch_id)
+        self._update_actions()
+        return True
+
+    def _select_start_portfolio(self, batch_id: str) -> None:
+        last = self.settings.value(f"lastPortfolio/{batch_id}")
+        if last is not None and self.batch_panel.select_portfolio(int(last)):
+            return
+        assert self.session is not None
+        for p in self.session.work.portfolios():
+            if p.status is not PortfolioStatus.COMPLETE:
+                self.batch_panel.select_portfolio(p.id)
+                return
+        self.batch_panel.step(0)
+
+    def close_batch(self) -> None:
+        if self.session is None:
+            return
+        self._save_splitters()
+        workspace = self.stack.currentWidget()
+        self.stack.setCurrentWidget(self.start_page)
+        if workspace is not self.start_page:
+            self.stack.removeWidget(workspace)
+            workspace.deleteLater()
+        self.session.batch.close()
+        self.session.deleteLater()
+        self.session = None
+        self.rubric_panel = None
+        self.summary = None
+        self._view = None
+        self._reads = {}
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+        self.setWindowTitle(APP_NAME)
+        self._refresh_recent()
+        self._update_actions()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.close_batch()
+        self.settings.sync()
+        super().closeEvent(event)
+
+    # --- showing a portfolio ------------------------------------------------------------------
+
+    def show_portfolio(self, portfolio_id: int) -> None:
+        assert self.session is not None and self.summary is not None
+        assert self.rubric_panel is not None
+        view = self.session.work.portfolio(portfolio_id)
+        self._view = view
+        self._reads = dict(view.reads)
+        self._status = view.status
+        self.entry_panel.show_entries(view.entries)
+        self.summary.show_portfolio(
+            view.candidate_code,
+            view.status,
+            {k: r.score for k, r in view.reads.items()},
+            view.decision,
+        )
+        self._entry_changed(self.entry_panel.current_entry() or view.entries[0].number)
+        self._show_locked(view.status is PortfolioStatus.COMPLETE)
+        batch = self.session.batch
+        self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
+        self.settings.setValue(f"lastPortfolio/{batch.identity.batch_id}", portfolio_id)
+        self._update_actions()
+
+    def _entry_changed(self, number: int) -> None:
+        if self.rubric_panel is None or self._view is None:
+            return
+        self.rubric_panel.show_entry(number, self._reads, self._status is PortfolioStatus.COMPLETE)
+
+    def _show_locked(self, locked: bool) -> None:
+        assert self.rubric_panel is not None
+        self.locked_banner.setVisible(locked)
+        self.rubric_panel.set_locked(locked)
+
+    def _on_changed(self, changed: Changed) -> None:
+        self.batch_panel.apply(changed)
+        self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+        if self._view is None or changed.portfolio_id != self._view.id:
+            return
+        assert self.summary is not None and self.rubric_panel is not None
+        if changed.read is not None:
+            self._reads[changed.read.factor_key] = changed.read
+            self.rubric_panel.apply(changed.read)
+            self.summary.show_score(changed.read.factor_key, changed.read.score)
+        if changed.status is not self._status:
+            self._status = changed.status
+            self._show_locked(changed.status is PortfolioStatus.COMPLETE)
+        self.summary.show_state(changed.status, changed.decision)
+        self.summary.show_crossings(changed.crossings)
+        self._update_actions()
+
+    def _show_before_undo(self, portfolio_id: int) -> None:
+        if self._view is None or self._view.id != portfolio_id:
+            self.batch_panel.select_portfolio(portfolio_id)
+
+    def _on_failed(self, message: str) -> None:
+        self._error("Not saved" if "cannot be saved" in message else "ICG Desk", message)
+
+    def _error(self, title: str, message: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
+        box.setObjectName("errorDialog")
+        box.exec()
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def _can_edit(self) -> bool:
+        if self.session is None or self._view is None:
+            return False
+        if self._status is PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage(
+                "This portfolio is complete: reopen it (Ctrl+Shift+Return) to change it.", 5000
+            )
+            return False
+        return True
+
+    def _current_factor(self) -> str | None:
+        return None if self.rubric_panel is None else self.rubric_panel.current_factor()
+
+    def _set_score(self, key: str, score: Fraction | None) -> None:
+        if not self._can_edit():
+            return
+        assert self.session is not None and self._view is not None
+        self.session.set_score(self._view.id, key, score, self._reads[key].score)
+
+    def _score_chosen(self, key: str, score: Fraction | None) -> None:
+        assert self.rubric_panel is not None
+        self.rubric_panel.set_current_factor(key)
+        self._set_score(key, score)
+
+    def score_level(self, level: int) -> None:
+        key = self._current_factor()
+        if key is None or self.session is None:
+            return
+        self._set_score(key, self.session.rubric.scale.parse(str(level)))
+
+    def score_modifier(self, sign: str) -> None:
+        key = self._current_factor()
+        if key is None or self.session is None:
+            return
+        current = self._reads[key].score
+        if current is None:
+            self.statusBar().showMessage("Choose a level (1-4) first, then + or -.", 4000)
+            return
+        scale = self.session.rubric.scale
+        level = scale.level_of(current)
+        label = f"{level}{sign}"
+        # Pressing + on 3+ goes back to 3: the modifier keys toggle.
+        if scale.label(current) == label:
+            label = str(level)
+        self._set_score(key, scale.parse(label))
+
+    def clear_score(self) -> None:
+        key = self._current_factor()
+        if key is not None:
+            self._set_score(key, None)
+
+    def _look_for_toggled(self, key: str, index: int, seen: bool) -> None:
+        if not self._can_edit():
+            assert self.rubric_panel is not None
+            self.rubric_panel.apply(self._reads[key])  # put the box back as saved
+            return
+        assert self.session is not None and self._view is not None
+        self.session.set_look_for(self._view.id, key, index, seen)
+
+    def _rationale_edited(self, key: str, text: str, old: str) -> None:
+        if self.session is None or self._view is None:
+            return
+        self.session.set_rationale(self._view.id, key, text, old)
+
+    def _edit_rationale(self) -> None:
+        key = self._current_factor()
+        if key is not None and self.rubric_panel is not None:
+            self.rubric_panel.cards[key].rationale.setFocus()
+
+    def attach_selection(self) -> None:
+        key = self._current_factor()
+        if key is not None:
+            self._attach_to(key)
+
+    def _attach_to(self, key: str) -> None:
+        if not self._can_edit():
+            return
+        assert self.session is not None and self._view is not None
+        selection = self.entry_panel.selection()
+        if selection is None:
+            self.statusBar().showMessage(
+                "Select a passage in the entry first, then attach it (Ctrl+E).", 5000
+            )
+            return
+        entry_number, start, end, quote = selection
+        if self.session.rubric.factor(key).entry != entry_number:
+            self.statusBar().showMessage("That factor is scored on another entry.", 5000)
+            return
+        self.session.add_evidence(self._view.id, key, entry_number, start, end, quote)
+
+    def _remove_evidence(self, key: str, evidence_id: int) -> None:
+        if self._can_edit():
+            assert self.session is not None and self._view is not None
+            self.session.remove_evidence(self._view.id, key, evidence_id)
+
+    def mark_complete(self) -> None:
+        if self.session is None or self._view is None:
+            return
+        if self._status is PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage("This portfolio is already complete.", 4000)
+            return
+        if self.session.mark_complete(self._view.id):
+            done, total = self.batch_panel.model.counts()
+            self.statusBar().showMessage(
+                f"{self._view.candidate_code} is complete ({done} of {total}). "
+                "Alt+PgDown opens the next portfolio.",
+                6000,
+            )
+
+    def reopen(self) -> None:
+        if self.session is None or self._view is None:
+            return
+        if self._status is not PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage("This portfolio is not complete.", 4000)
+            return
+        self.session.reopen(self._view.id)
+
+    # --- moving -------------------------------------------------------------------------------
+
+    def step_factor(self, delta: int) -> None:
+        key = self._current_factor()
+        if self.session is None or key is None or self.rubric_panel is None:
+            return
+        keys = self.session.rubric.factor_keys
+        next_key = keys[(keys.index(key) + delta) % len(keys)]
+        entry = self.session.rubric.factor(next_key).entry
+        if self.entry_panel.current_entry() != entry:
+            self.entry_panel.set_current_entry(entry)
+        self.rubric_panel.set_current_factor(next_key)
+
+    def step_entry(self, delta: int) -> None:
+        if self.session is None:
+            return
+        if delta > 0:
+            self.entry_panel.next_entry()
+        else:
+            self.entry_panel.previous_entry()
+
+    def step_portfolio(self, delta: int) -> None:
+        if self.session is not None:
+            self.batch_panel.step(delta)
+
+    # --- the rest -----------------------------------------------------------------------------
+
+    def _undo(self) -> None:
+        if self.session is not None:
+            self.session.undo_stack.undo()
+
+    def _redo(self) -> None:
+        if self.session is not None:
+            self.session.undo_stack.redo()
+
+    def _find(self) -> None:
+        if self.session is not None:
+            self.entry_panel.show_find()
+
+    def _zoom_in(self) -> None:
+        if self.session is not None:
+            self.entry_panel.zoom_in()
+
+    def _zoom_out(self) -> None:
+        if self.session is not None:
+            self.entry_panel.zoom_out()
+
+    def show_calculator(self) -> None:
+        from icg_desk.ui.calculator import ScoreCalculatorDialog
+
+        rubric = self.session.rubric if self.session is not None else builtin_rubric()
+        ScoreCalculatorDialog(rubric, self).exec()
+
+    def show_shortcuts(self) -> None:
+        from icg_desk.ui.shortcuts_dialog import ShortcutsDialog
+
+        ShortcutsDialog(self.actions(), self).exec()
+
+    def _about(self) -> None:
+        from icg_desk import __version__
+
+        QMessageBox.about(
+            self,
+            "About ICG Desk",
+            f"ICG Desk {__version__}\nThe scoring workstation for the ICG Coaching Certification.",
+        )
+
+    def _undo_state_changed(self, _can: bool) -> None:
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has_batch = self.session is not None
+        has_portfolio = has_batch and self._view is not None
+        for action in (
+            self.close_action,
+            self.find_action,
+            self.next_entry_action,
+            self.previous_entry_action,
+            self.next_portfolio_action,
+            self.previous_portfolio_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+        ):
+            action.setEnabled(has_batch)
+        complete = self._status is PortfolioStatus.COMPLETE
+        for action in (
+            *self.level_actions,
+            self.plus_action,
+            self.minus_action,
+            self.clear_action,
+            self.attach_action,
+            self.complete_action,
+        ):
+            action.setEnabled(has_portfolio and not complete)
+        self.reopen_action.setEnabled(has_portfolio and complete)
+        for action in (self.next_factor_action, self.previous_factor_action, self.rationale_action):
+            action.setEnabled(has_portfolio)
+        stack = self.session.undo_stack if self.session is not None else None
+        self.undo_action.setEnabled(stack is not None and stack.canUndo())
+        self.redo_action.setEnabled(stack is not None and stack.canRedo())
+        if stack is not None:
+            self.undo_action.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
+            self.redo_action.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else "&Redo")
+
+    # --- remembered between sessions ----------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def _restore_splitters(self) -> None:
+        main = self.settings.value("window/mainSplitter")
+        if main is None or not self.main_splitter.restoreState(main):
+            self.main_splitter.setSizes([260, 1020])
+        reading = self.settings.value("window/readingSplitter")
+        if reading is None or not self.reading_splitter.restoreState(reading):
+            self.reading_splitter.setSizes([560, 440])
+
+    def _save_splitters(self) -> None:
+        if self.session is None:
+            return
+        self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
+        self.settings.setValue("window/readingSplitter", self.reading_splitter.saveState())
+
+    def recent_batches(self) -> list[str]:
+        value = self.settings.value("recentBatches", [])
+        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self.recent_batches() if p != str(path)]
+        self.settings.setValue("recentBatches", recent[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        recent = self.recent_batches()
+        self.recent_menu.clear()
+        self.recent_list.clear()
+        for p in recent:
+            action = self.recent_menu.addAction(p)
+            action.triggered.connect(lambda _=False, p=p: self.open_batch(Path(p)))
+            item = QListWidgetItem(f"{Path(p).name}    {Path(p).parent}")
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.recent_list.addItem(item)
+        self.recent_menu.setEnabled(bool(recent))

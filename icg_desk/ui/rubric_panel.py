@@ -1,0 +1,329 @@
+"""The right side of the window: the factors the current entry is scored on.
+
+Each factor is a card: its standard, look-for prompts as checkboxes, the 12-value score selector,
+the rationale and the evidence passages attached to it. Cards only report what the scorer did;
+the window turns that into commands, and cards are refreshed from what was saved.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.models.batch_work import EvidenceItem, ReadState
+from icg_desk.scoring.rubric import Factor, Rubric
+from icg_desk.scoring.scale import format_score
+
+
+def plain_label(text: str = "", *, wrap: bool = True, object_name: str = "") -> QLabel:
+    """A label that never interprets its text: rubric and entry text are shown as typed."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    if wrap:
+        # Never squeezed below the lines it needs: a squeezed label silently loses its last line.
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+class ScoreSelector(QWidget):
+    """Exactly the rubric's scale values, grouped by level; none checked while unscored."""
+
+    scoreChosen = Signal(object)  # Fraction | None
+
+    def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(False)  # exclusive groups cannot show "no score yet"
+        self._buttons: dict[Fraction, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        previous_level = None
+        for value in rubric.scale.values:
+            if previous_level is not None and value.level != previous_level:
+                layout.addSpacing(8)
+            previous_level = value.level
+            button = QToolButton()
+            button.setText(value.label)
+            button.setCheckable(True)
+            button.setObjectName("scoreButton")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys 1-4, + and - do this faster
+            level = rubric.level(value.level)
+            button.setToolTip(f"{value.label} = {format_score(value.value)}: {level.short}")
+            button.setAccessibleName(f"Score {value.label}")
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setMinimumWidth(30)
+            self._group.addButton(button)
+            self._buttons[value.value] = button
+            button.clicked.connect(lambda _=False, v=value.value: self._clicked(v))
+            layout.addWidget(button)
+        self._score: Fraction | None = None
+
+    def _clicked(self, value: Fraction) -> None:
+        # Clicking the chosen score again clears it, as a scorer would expect of a toggle.
+        chosen = None if value == self._score else value
+        self.set_score(self._score)  # stay as saved until the change comes back
+        self.scoreChosen.emit(chosen)
+
+    def set_score(self, score: Fraction | None) -> None:
+        self._score = score
+        for value, button in self._buttons.items():
+            button.setChecked(value == score)
+
+    def score(self) -> Fraction | None:
+        return self._score
+
+    def button(self, value: Fraction) -> QToolButton:
+        return self._buttons[value]
+
+
+class FactorCard(QFrame):
+    scoreChosen = Signal(str, object)  # factor key, Fraction | None
+    lookForToggled = Signal(str, int, bool)
+    rationaleEdited = Signal(str, str, str)  # factor key, new text, text saved before
+    attachRequested = Signal(str)
+    evidenceShown = Signal(int, int, int)  # entry number, start, end
+    evidenceRemoved = Signal(str, int)  # factor key, evidence id
+
+    def __init__(self, rubric: Rubric, factor: Factor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.factor = factor
+        self.setObjectName("factorCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._saved_rationale = ""
+        self._locked = False
+
+        title = plain_label(factor.name, wrap=False, object_name="factorTitle")
+        self.score_label = plain_label("not scored", wrap=False, object_name="factorScore")
+        self.score_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        heading = QHBoxLayout()
+        heading.addWidget(title, 1)
+        heading.addWidget(self.score_label)
+
+        standard = plain_label(factor.standard, object_name="factorStandard")
+
+        self.look_fors: list[QCheckBox] = []
+        look_for_box = QVBoxLayout()
+        look_for_box.setContentsMargins(0, 0, 0, 0)
+        look_for_box.setSpacing(4)
+        for i, text in enumerate(factor.look_fors):
+            box = QCheckBox()
+            box.setAccessibleName(text)
+            label = plain_label(text, object_name="lookFor")
+            label.setBuddy(box)
+            # A checkbox's own text cannot wrap; a click on the wrapped label toggles it too.
+            label.mousePressEvent = lambda _e, b=box: b.click() if b.isEnabled() else None
+            box.toggled.connect(
+                lambda seen, i=i: self.lookForToggled.emit(self.factor.key, i, seen)
+            )
+            # One box layout per row: a grid gave wrapped labels the height of fewer lines than
+            # they needed at narrow widths, cutting off the end of a look-for.
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            row.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(label, 1)
+            look_for_box.addLayout(row)
+            self.look_fors.append(box)
+
+        self.selector = ScoreSelector(rubric)
+        self.selector.scoreChosen.connect(lambda s: self.scoreChosen.emit(self.factor.key, s))
+
+        self.rationale = QPlainTextEdit()
+        self.rationale.setObjectName("rationale")
+        self.rationale.setPlaceholderText(
+            "Rationale: the evidence behind this score"
+            + (" (required)" if factor.rationale_required else "")
+        )
+        self.rationale.setTabChangesFocus(True)
+        self.rationale.setFixedHeight(76)
+        self.rationale.textChanged.connect(self._rationale_changed)
+
+        self.attach = QPushButton("Attach selected passage")
+        self.attach.setObjectName("attachButton")
+        self.attach.setToolTip("Attach the passage selected in the entry as evidence (Ctrl+E)")
+        self.attach.clicked.connect(lambda: self.attachRequested.emit(self.factor.key))
+        self.evidence_box = QVBoxLayout()
+        self.evidence_box.setContentsMargins(0, 0, 0, 0)
+        self.evidence_box.setSpacing(4)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 12)
+        layout.setSpacing(8)
+        layout.addLayout(heading)
+        layout.addWidget(standard)
+        layout.addLayout(look_for_box)
+        layout.addWidget(self.selector)
+        layout.addWidget(self.rationale)
+        layout.addLayout(self.evidence_box)
+        attach_row = QHBoxLayout()
+        attach_row.addStretch(1)
+        attach_row.addWidget(self.attach)
+        layout.addLayout(attach_row)
+
+    # --- from the saved state -----------------------------------------------------------------
+
+    def set_read(self, read: ReadState) -> None:
+        self.selector.set_score(read.score)
+        self.score_label.setText(
+            "not scored" if read.score is None else f"{format_score(read.score)}"
+        )
+        for i, box in enumerate(self.look_fors):
+            box.blockSignals(True)
+            box.setChecked(i in read.look_fors_seen)
+            box.blockSignals(False)
+        self._saved_rationale = read.rationale
+        if self.rationale.toPlainText() != read.rationale:
+            # Only when it differs (undo, another portfolio): resetting the text while the
+            # scorer types would throw the cursor to the start.
+            self.rationale.blockSignals(True)
+            self.rationale.setPlainText(read.rationale)
+            self.rationale.blockSignals(False)
+        self._show_evidence(read.evidence)
+
+    def set_locked(self, locked: bool) -> None:
+        self._locked = locked
+        self.selector.setEnabled(not locked)
+        for box in self.look_fors:
+            box.setEnabled(not locked)
+        self.rationale.setReadOnly(locked)
+        self.attach.setVisible(not locked)
+        for button in self.findChildren(QToolButton, "removeEvidence"):
+            button.setVisible(not locked)
+
+    def set_active(self, active: bool) -> None:
+        self.setProperty("active", active)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def _rationale_changed(self) -> None:
+        self.rationaleEdited.emit(
+            self.factor.key, self.rationale.toPlainText(), self._saved_rationale
+        )
+
+    def _show_evidence(self, items: tuple[EvidenceItem, ...]) -> None:
+        while self.evidence_box.count():
+            item = self.evidence_box.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)  # out of the card now, not at the next event loop turn
+                widget.deleteLater()
+        for e in items:
+            row = QFrame()
+            row.setObjectName("evidence")
+            quote = e.quote if len(e.quote) <= 160 else e.quote[:157].rstrip() + "…"
+            text = plain_label(f"“{quote}”  — Entry {e.entry_number}", object_name="evidenceText")
+            show = QToolButton()
+            show.setText("Show")
+            show.setToolTip("Show this passage in the entry")
+            show.clicked.connect(
+                lambda _=False, e=e: self.evidenceShown.emit(e.entry_number, e.start, e.end)
+            )
+            remove = QToolButton()
+            remove.setObjectName("removeEvidence")
+            remove.setText("✕")
+            remove.setToolTip("Remove this evidence")
+            remove.setVisible(not self._locked)
+            remove.clicked.connect(
+                lambda _=False, e=e: self.evidenceRemoved.emit(self.factor.key, e.id)
+            )
+            layout = QHBoxLayout(row)
+            layout.setContentsMargins(8, 4, 4, 4)
+            layout.addWidget(text, 1)
+            layout.addWidget(show, 0, Qt.AlignmentFlag.AlignTop)
+            layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+            self.evidence_box.addWidget(row)
+
+
+class RubricPanel(QScrollArea):
+    """The cards of one entry's factors, one of them current (the one keys 1-4 score)."""
+
+    currentFactorChanged = Signal(str)
+
+    def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rubric = rubric
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always on: a bar that appears after layout narrows the cards without re-wrapping
+        # their labels, which then lose their last line.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.cards: dict[str, FactorCard] = {}
+        self._current: str | None = None
+
+        body = QWidget()
+        body.setObjectName("rubricBody")
+        self._layout = QVBoxLayout(body)
+        self._layout.setContentsMargins(4, 8, 8, 8)
+        self._layout.setSpacing(10)
+        levels = " · ".join(f"{lv.level} {lv.short}" for lv in rubric.levels)
+        self.legend = plain_label(levels, object_name="levelLegend")
+        self._layout.addWidget(self.legend)
+        for factor in rubric.factors:
+            card = FactorCard(rubric, factor)
+            card.hide()
+            self.cards[factor.key] = card
+            self._layout.addWidget(card)
+        self._layout.addStretch(1)
+        self.setWidget(body)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self._focus_changed)
+
+    def show_entry(self, entry_number: int, reads: dict[str, ReadState], locked: bool) -> None:
+        keys = [f.key for f in self.rubric.factors_for_entry(entry_number)]
+        for key, card in self.cards.items():
+            card.setVisible(key in keys)
+            card.set_read(reads.get(key, ReadState(key)))
+            card.set_locked(locked)
+        if self._current not in keys and keys:
+            self.set_current_factor(keys[0])
+        self.verticalScrollBar().setValue(0)
+
+    def apply(self, read: ReadState) -> None:
+        self.cards[read.factor_key].set_read(read)
+
+    def set_locked(self, locked: bool) -> None:
+        for card in self.cards.values():
+            card.set_locked(locked)
+
+    def current_factor(self) -> str | None:
+        return self._current
+
+    def set_current_factor(self, key: str) -> None:
+        if key == self._current:
+            return
+        if self._current is not None:
+            self.cards[self._current].set_active(False)
+        self._current = key
+        card = self.cards[key]
+        card.set_active(True)
+        if card.isVisible():
+            self.ensureWidgetVisible(card, 0, 8)
+        self.currentFactorChanged.emit(key)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        while new is not None:
+            if isinstance(new, FactorCard):
+                self.set_current_factor(new.factor.key)
+                return
+            new = new.parentWidget()

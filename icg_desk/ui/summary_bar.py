@@ -1,0 +1,144 @@
+"""The live summary, always in view: the seven factor scores, the overall and the decision."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.models.schema import PortfolioStatus
+from icg_desk.scoring import Decision, Status
+from icg_desk.scoring.rubric import Rubric
+from icg_desk.scoring.scale import format_score
+from icg_desk.ui.batch_panel import STATUS_TEXT
+from icg_desk.ui.rubric_panel import plain_label
+
+
+class SummaryBar(QFrame):
+    def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rubric = rubric
+        self.setObjectName("summaryBar")
+        self._scores: dict[str, Fraction | None] = {}
+
+        self.code = plain_label(wrap=False, object_name="candidateCode")
+        self.status = plain_label(wrap=False, object_name="portfolioStatus")
+        who = QVBoxLayout()
+        who.setSpacing(0)
+        who.addWidget(self.code)
+        who.addWidget(self.status)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(0)
+        self.factor_scores: dict[str, QLabel] = {}
+        for column, factor in enumerate(rubric.factors):
+            name = plain_label(factor.name, object_name="summaryFactor")
+            name.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+            # Wrapped labels ask for their widest word, which would make the window too wide
+            # for a small laptop; below that a long name is cut, and its tooltip says it all.
+            name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            name.setMinimumWidth(40)
+            name.setToolTip(factor.name)
+            score = plain_label("—", wrap=False, object_name="summaryScore")
+            score.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            grid.addWidget(name, 0, column)
+            grid.addWidget(score, 1, column)
+            # Share the width by the longest word of each name, so "Communication" gets the room
+            # "Data" does not need.
+            grid.setColumnStretch(column, max(6, *(len(w) for w in factor.name.split())))
+            self.factor_scores[factor.key] = score
+
+        self.overall = plain_label("—", wrap=False, object_name="overallScore")
+        self.overall.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        overall_caption = plain_label("Overall", wrap=False, object_name="summaryFactor")
+        overall_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
+        overall_box = QVBoxLayout()
+        overall_box.setSpacing(0)
+        overall_box.addWidget(overall_caption)
+        overall_box.addWidget(self.overall)
+
+        self.decision = plain_label(object_name="decision")
+        self.decision.setMinimumWidth(150)
+        self.decision.setMaximumWidth(340)
+
+        self.warning = plain_label(object_name="crossingWarning")
+        self.warning.hide()
+
+        row = QHBoxLayout()
+        row.setSpacing(14)
+        row.addLayout(who)
+        row.addLayout(grid, 1)
+        row.addLayout(overall_box)
+        row.addWidget(self.decision)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addWidget(self.warning)
+        self.clear()
+
+    def clear(self) -> None:
+        self.code.setText("No portfolio")
+        self.status.setText("")
+        self._scores = {}
+        for label in self.factor_scores.values():
+            label.setText("—")
+        self.overall.setText("—")
+        self.decision.setText("")
+        self.decision.setProperty("state", "")
+        self.warning.hide()
+
+    def show_portfolio(
+        self,
+        code: str,
+        status: PortfolioStatus,
+        scores: dict[str, Fraction | None],
+        decision: Decision,
+    ) -> None:
+        self.code.setText(code)
+        self.warning.hide()
+        self._scores = dict(scores)
+        for key in self.factor_scores:
+            self._show_score(key)
+        self.show_state(status, decision)
+
+    def show_state(self, status: PortfolioStatus, decision: Decision) -> None:
+        self.status.setText(STATUS_TEXT[status])
+        self.overall.setText("—" if decision.overall is None else format_score(decision.overall))
+        self.overall.setToolTip(
+            "The mean of the factors scored so far"
+            if decision.status is Status.INCOMPLETE
+            else "The sum of the factor scores divided by 7"
+        )
+        self.decision.setText(decision.headline)
+        self.decision.setToolTip("\n".join(decision.reasons))
+        self.decision.setProperty("state", decision.status.value)
+        self.decision.style().unpolish(self.decision)
+        self.decision.style().polish(self.decision)
+
+    def show_score(self, key: str, score: Fraction | None) -> None:
+        self._scores[key] = score
+        self._show_score(key)
+
+    def show_crossings(self, crossings: tuple[str, ...]) -> None:
+        self.warning.setText("  ".join(crossings))
+        self.warning.setVisible(bool(crossings))
+
+    def _show_score(self, key: str) -> None:
+        score = self._scores.get(key)
+        label = self.factor_scores[key]
+        label.setText("—" if score is None else format_score(score))
+        below = score is not None and score < self.rubric.thresholds.factor_floor
+        label.setProperty("below", below)
+        label.style().unpolish(label)
+        label.style().polish(label)

@@ -1,0 +1,72 @@
+"""Render the scorer's window on a demo batch to PNG, to look at it.
+
+    .venv/bin/python scripts/screenshot.py [OUTDIR]
+
+Writes main-1280x800.png and main-1920x1080.png (offscreen unless a display is set, e.g. under
+xvfb-run). The first portfolio is part-scored, with a rationale, a look-for and evidence, so the
+picture shows a scorer's window in use rather than an empty one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    # An offscreen screen large enough for the 1920x1080 picture (the default is 800x800).
+    screen = Path(__file__).resolve().parent.parent / "tests" / "offscreen-screen.json"
+    os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={screen}")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from icg_desk.models.demo import write_demo_batch  # noqa: E402
+from icg_desk.ui.app import application  # noqa: E402
+from icg_desk.ui.main_window import MainWindow  # noqa: E402
+
+SIZES = ((1280, 800), (1920, 1080))
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
+    batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)
+    app = application()
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.show()
+    window.open_batch(batch)
+    session, view = window.session, window._view
+    assert session is not None and view is not None
+    pid = view.id
+    session.set_score(pid, "impact_cycle", Fraction(3), None)
+    session.set_score(pid, "playbook", Fraction(13, 4), None)
+    session.set_score(pid, "data", Fraction(9, 4), None)
+    session.set_look_for(pid, "impact_cycle", 0, True)
+    session.set_look_for(pid, "impact_cycle", 2, True)
+    session.set_rationale(
+        pid,
+        "impact_cycle",
+        "Teacher-chosen PEERS goal on student "
+        "engagement; clear Identify-Learn-Improve sequence with video.",
+        "",
+    )
+    text = view.entries[0].text
+    start = text.find("\n\n", 400) + 2
+    end = text.find(".", start) + 1
+    session.add_evidence(pid, "impact_cycle", 1, start, end, text[start:end])
+    for width, height in SIZES:
+        window.resize(width, height)
+        app.processEvents()  # a script, not the app: let the new size lay out before grabbing
+        path = out / f"main-{width}x{height}.png"
+        window.grab().save(str(path))
+        print(path)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
