@@ -113,10 +113,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from icg_desk.models.demo import write_demo_batch
 
     out: Path = args.out or data_dir() / "demo.icgbatch"
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists() and not out.is_file():
         raise UsageError(f"--out {out}: is a folder, not a file")
+    if out.exists() and not args.fresh:
+        if args.out is not None:
+            raise UsageError(f"--out {out}: already exists; add --fresh to replace it")
+        # `make run` twice must not wipe what the person scored in the demo the first time.
+        print(f"Opening your demo batch {out} (icg-desk demo --fresh makes a new one)")
+        if args.no_gui:
+            return 0
+        from icg_desk.ui.app import run
+
+        return run(out)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot be written: {exc.strerror or exc}") from None
@@ -188,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rubric", default=DEFAULT_EDITION, metavar="EDITION", help=f"rubric edition ({editions})"
     )
     demo.add_argument("--no-gui", action="store_true", help="only write the file and say where")
+    demo.add_argument(
+        "--fresh", action="store_true", help="replace an existing demo batch with a new one"
+    )
     demo.set_defaults(func=cmd_demo)
 
     open_ = sub.add_parser(

@@ -5,9 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
 from icg_desk.cli import main
 from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.schema import Portfolio
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -114,11 +116,26 @@ def test_demo_writes_a_batch_the_models_open(capsys, tmp_path):
         assert batch.identity.rubric_edition == "icg-revised"
 
 
-def test_demo_defaults_to_the_data_folder(capsys, tmp_path, monkeypatch):
+def test_demo_defaults_to_the_data_folder_and_keeps_work_done_in_it(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("ICG_DESK_DATA", str(tmp_path / "data"))
     code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "2")
-    assert code == 0
-    assert (tmp_path / "data" / "demo.icgbatch").is_file()
+    demo = tmp_path / "data" / "demo.icgbatch"
+    assert code == 0 and demo.is_file()
+    before = demo.read_bytes()
+    code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "2")
+    assert code == 0 and "Opening your demo batch" in stdout
+    assert demo.read_bytes() == before  # a second `make run` keeps the scorer's demo work
+    code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "3", "--fresh")
+    with BatchFile.open(demo) as batch, batch.reading() as session:
+        assert len(session.scalars(select(Portfolio)).all()) == 3
+
+
+def test_demo_never_overwrites_a_named_file_unasked(capsys, tmp_path):
+    out = tmp_path / "mine.icgbatch"
+    out.write_text("my notes")
+    code, _, err = run(capsys, "demo", "--no-gui", "--out", str(out))
+    assert code == 2 and "already exists; add --fresh to replace it" in err
+    assert out.read_text() == "my notes"
 
 
 @pytest.mark.parametrize(
