@@ -211,10 +211,19 @@ class BatchFile:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back on error."""
+        """A session in one write transaction: committed when the block ends, rolled back on error.
+
+        It holds the file's write lock from its first statement (BEGIN IMMEDIATE): the driver
+        would otherwise begin only at the first INSERT or UPDATE, and the reads a change is checked
+        against (is the portfolio complete?) could see a state another writer then changes.
+        """
         with self._sessions() as session:
             try:
                 with session.begin():
+                    connection = session.connection()
+                    driver = connection.connection.driver_connection
+                    if not getattr(driver, "in_transaction", True):
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
                     yield session
             except DBAPIError as exc:
                 raise self._user_error(exc) from exc

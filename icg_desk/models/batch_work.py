@@ -264,9 +264,23 @@ class BatchWork:
     ) -> Changed:
         if not quote.strip():
             raise WorkError("select a passage of the entry to attach as evidence")
-        if not 0 <= start <= end:
-            raise WorkError("the passage's place in the entry is not valid")
-        self.rubric.entry(entry_number)
+        if self.rubric.factor(factor_key).entry != entry_number:
+            raise WorkError(
+                f"{self.rubric.factor(factor_key).name} is scored on entry "
+                f"{self.rubric.factor(factor_key).entry}, not entry {entry_number}"
+            )
+        with self.batch.reading() as session:
+            text = session.scalar(
+                select(EntryDocument.text).where(
+                    EntryDocument.portfolio_id == portfolio_id,
+                    EntryDocument.number == entry_number,
+                )
+            )
+        # Evidence must be the entry's own words at that place, so "Show" finds it again.
+        if text is None:
+            raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
+        if not 0 <= start <= end <= len(text) or text[start:end] != quote:
+            raise WorkError("that passage is not valid: the entry has other words at that place")
 
         def apply(read: FactorRead) -> tuple[str | None, str | None]:
             read.evidence.append(
@@ -303,6 +317,9 @@ class BatchWork:
     def mark_complete(self, portfolio_id: int) -> Changed:
         with self.batch.transaction() as session:
             p = self._portfolio(session, portfolio_id)
+            if p.status == PortfolioStatus.COMPLETE:
+                # Marking it again would log a change that is none and move completed_at.
+                raise WorkError(f"{p.candidate_code} is already complete")
             by_key = {r.factor_key: r for r in p.reads}
             reads = [_read_state(by_key.get(k), k) for k in self.rubric.factor_keys]
             problems = self._problems(reads)
@@ -342,7 +359,19 @@ class BatchWork:
             p = self._portfolio(session, portfolio_id)
             if p.status == PortfolioStatus.COMPLETE:
                 raise PortfolioLocked(
-                    f"{p.candidate_code} is marked complete; reopen it to change a score"
+                    f"{p.candidate_code} is marked complete; reopen it to change it"
+                )
+            if p.status == PortfolioStatus.NOT_STARTED:
+                # Logged before the change itself, so that the change stays the history's last
+                # row and the next keystroke of a rationale extends it.
+                p.status = PortfolioStatus.IN_PROGRESS.value
+                session.add(
+                    Change(
+                        portfolio_id=p.id,
+                        field="status",
+                        old_value=PortfolioStatus.NOT_STARTED.value,
+                        new_value=PortfolioStatus.IN_PROGRESS.value,
+                    )
                 )
             reads = {r.factor_key: r for r in p.reads}
             before = decide(self.rubric, {k: r.score for k, r in reads.items()})
@@ -367,8 +396,6 @@ class BatchWork:
                         at=now,
                     )
                 )
-            if p.status == PortfolioStatus.NOT_STARTED:
-                p.status = PortfolioStatus.IN_PROGRESS.value
             session.flush()
             after = decide(self.rubric, {k: r.score for k, r in reads.items()})
             return Changed(
