@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from icg_desk import __version__
 from icg_desk.models.rubric_file import DEFAULT_EDITION, RubricError, rubric_from_argument
@@ -147,6 +147,93 @@ def cmd_open(args: argparse.Namespace) -> int:
     return run(path)
 
 
+# --- batch summary / reports ----------------------------------------------------------------
+
+
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal; one closing line otherwise."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> bool:
+        self.total = total
+        if self.live:
+            width = 30
+            filled = width * done // max(total, 1)
+            bar = "#" * filled + "." * (width - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {done:,}/{total:,}")
+            self.stream.flush()
+        return True
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+if TYPE_CHECKING:
+    from icg_desk.models.batch_file import BatchFile
+
+
+def _open_batch(path: Path) -> BatchFile:
+    # Imported here: `icg-desk calc` should not wait for SQLAlchemy to load.
+    from icg_desk.models.batch_file import BatchFile, BatchFileError
+
+    try:
+        return BatchFile.open(path)
+    except BatchFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_batch_summary(args: argparse.Namespace) -> int:
+    from icg_desk.export.summary_xlsx import write_batch_summary
+
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"{out}: the summary is an Excel workbook; name it .xlsx")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out}: the folder {out.parent} does not exist")
+    bar = ProgressBar("Writing summary")
+    with _open_batch(args.batch) as batch:
+        try:
+            info = write_batch_summary(batch, out, progress=bar)
+        finally:
+            bar.close()
+    print(f"Wrote {info.path}: {info.portfolios} portfolios, checksum {info.checksum[:12]}")
+    return 0
+
+
+def cmd_batch_reports(args: argparse.Namespace) -> int:
+    from icg_desk.export.pdf_report import write_reports
+    from icg_desk.export.report_data import reports_from_batch
+
+    outdir: Path = args.outdir
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"{outdir}: is a file; give a folder for the reports")
+    combined: Path | None = args.combined
+    if combined is not None and combined.suffix.lower() != ".pdf":
+        raise UsageError(f"--combined {combined}: name the combined file .pdf")
+    outdir.mkdir(parents=True, exist_ok=True)
+    bar = ProgressBar("Printing reports")
+    with _open_batch(args.batch) as batch:
+        reports = reports_from_batch(batch)
+        try:
+            run = write_reports(reports, outdir=outdir, combined=combined, progress=bar)
+        finally:
+            bar.close()
+    per_candidate = [p for p in run.written if p != combined]
+    print(f"Wrote {len(per_candidate)} score reports to {outdir}")
+    if combined is not None and combined in run.written:
+        print(f"Wrote the combined reports to {combined}")
+    for code, why in run.skipped:
+        print(f"Skipped {code}: {why}", file=sys.stderr)
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -156,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="ICG Desk: the scoring workstation for the ICG Coaching Certification.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--smoke",
+        nargs="?",
+        const="",
+        metavar="FOLDER",
+        help="check this installation offscreen (demo batch, one score, the summary, the reports) "
+        "in FOLDER or a new temporary folder; exit 0 if it works",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     editions = ", ".join(builtin_editions()) or DEFAULT_EDITION
@@ -210,20 +305,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     open_.add_argument("batch", type=Path, metavar="FILE", help="the batch file")
     open_.set_defaults(func=cmd_open)
+
+    batch = sub.add_parser(
+        "batch",
+        help="export a batch: the Excel summary, the score reports",
+        description="Exports from a scorer's batch file.",
+    )
+    batch_sub = batch.add_subparsers(dest="batch_command", metavar="COMMAND", required=True)
+    summary = batch_sub.add_parser(
+        "summary",
+        help="write the batch's Excel summary (scores, rationales, checksum)",
+        description="Write the Excel summary a scorer returns beside the batch file.",
+    )
+    summary.add_argument("batch", type=Path, metavar="BATCH", help="the batch file")
+    summary.add_argument("out", type=Path, metavar="OUT.xlsx", help="the workbook to write")
+    summary.set_defaults(func=cmd_batch_summary)
+    reports = batch_sub.add_parser(
+        "reports",
+        help="print a PDF score report for every portfolio of the batch",
+        description="Print a score report (PDF) per portfolio into OUTDIR, and optionally all "
+        "of them in one combined PDF. From a scorer's batch these are previews, by candidate "
+        "code.",
+    )
+    reports.add_argument("batch", type=Path, metavar="BATCH", help="the batch file")
+    reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")
+    reports.add_argument(
+        "--combined",
+        type=Path,
+        metavar="FILE.pdf",
+        help="also write every report into this one PDF",
+    )
+    reports.set_defaults(func=cmd_batch_reports)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke is not None:
+        # The frozen app's self-test (icg_desk/smoke.py); no subcommand runs with it.
+        from icg_desk import smoke
+
+        return smoke.main(Path(args.smoke) if args.smoke else None)
     if args.command is None:
         # `icg-desk` alone is what a desktop shortcut runs: the window, with recent batches.
         from icg_desk.ui.app import run
 
         return run(None)
-    prog = f"icg-desk {args.command}"
+    prog = " ".join(
+        ["icg-desk", args.command, *filter(None, [getattr(args, "batch_command", None)])]
+    )
     try:
         result: int = args.func(args)
     except (UsageError, RubricError) as exc:
         _fail(prog, str(exc))
+    except OSError as exc:  # a folder not writable, a disk full: name the file, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(prog, f"{where}{exc.strerror or exc}")
     return result

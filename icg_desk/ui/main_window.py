@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QSettings, Qt, QTime, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -36,6 +37,10 @@ from icg_desk.ui.entry_panel import EntryPanel
 from icg_desk.ui.rubric_panel import RubricPanel, plain_label
 from icg_desk.ui.session import ScoringSession
 from icg_desk.ui.summary_bar import SummaryBar
+from icg_desk.ui.tasks import run_with_progress
+
+if TYPE_CHECKING:
+    from icg_desk.export.pdf_report import ReportRun
 
 APP_NAME = "ICG Desk"
 MAX_RECENT = 8
@@ -129,6 +134,8 @@ class MainWindow(QMainWindow):
         a = self._action
         self.open_action = a("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
         self.close_action = a("&Close batch", self.close_batch, ["Ctrl+W"], "File")
+        self.export_action = a("&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File")
+        self.reports_action = a("&Print score reports…", self.print_reports, ["Ctrl+P"], "File")
         self.quit_action = a("&Quit", self.close, ["Ctrl+Q"], "File")
 
         self.undo_action = a("&Undo", self._undo, ["Ctrl+Z"], "Edit")
@@ -188,6 +195,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.reports_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
@@ -616,6 +626,87 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.batch_panel.step(delta)
 
+    # --- exports ------------------------------------------------------------------------------
+
+    def export_summary(self, target: Path | None = None) -> Path | None:
+        """File > Export summary: the Excel workbook a scorer sends back beside the batch."""
+        if self.session is None:
+            return None
+        from icg_desk.export.summary_xlsx import SummaryCancelled, write_batch_summary
+
+        batch_path = self.session.batch.path
+        if target is None:
+            suggested = batch_path.with_name(f"{batch_path.stem}-summary.xlsx")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export summary", str(suggested), "Excel workbooks (*.xlsx)"
+            )
+            if not chosen:
+                return None
+            target = Path(chosen)
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_suffix(".xlsx")
+        out = target
+
+        def job(progress: Callable[[int, int], bool]) -> Path | None:
+            # A connection of the worker's own: SQLite connections stay on their thread.
+            with BatchFile.open(batch_path) as batch:
+                try:
+                    return write_batch_summary(batch, out, progress=progress).path
+                except SummaryCancelled:
+                    return None
+
+        outcome = run_with_progress(self, "Export summary", "Writing the summary…", job)
+        if outcome.error:
+            self._error("Summary not written", outcome.error)
+            return None
+        if outcome.cancelled or outcome.result is None:
+            self.statusBar().showMessage("Export cancelled; no file was written.", 5000)
+            return None
+        self.statusBar().showMessage(f"Summary written to {outcome.result}", 8000)
+        return outcome.result
+
+    def print_reports(self, folder: Path | None = None) -> list[Path]:
+        """File > Print score reports: a PDF per portfolio and all of them in one file."""
+        if self.session is None:
+            return []
+        from icg_desk.export.pdf_report import write_reports
+        from icg_desk.export.report_data import reports_from_batch
+
+        batch_path = self.session.batch.path
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Print score reports into", str(batch_path.parent)
+            )
+            if not chosen:
+                return []
+            folder = Path(chosen)
+        outdir = folder
+        combined = outdir / f"{batch_path.stem}-reports.pdf"
+
+        def job(progress: Callable[[int, int], bool]) -> ReportRun:
+            with BatchFile.open(batch_path) as batch:
+                reports = reports_from_batch(batch)
+            outdir.mkdir(parents=True, exist_ok=True)
+            return write_reports(reports, outdir=outdir, combined=combined, progress=progress)
+
+        outcome = run_with_progress(self, "Print score reports", "Printing reports…", job)
+        if outcome.error:
+            self._error("Reports not printed", outcome.error)
+            return []
+        run = outcome.result
+        assert run is not None
+        if outcome.cancelled or run.cancelled:
+            self.statusBar().showMessage("Printing cancelled.", 5000)
+            return run.written
+        count = len([p for p in run.written if p != combined])
+        message = f"Wrote {count} score reports and {combined.name} to {outdir}."
+        if run.skipped:
+            message += "\n\nSkipped:\n" + "\n".join(f"{c}: {why}" for c, why in run.skipped)
+            self._error("Score reports printed, with problems", message)
+        else:
+            self.statusBar().showMessage(message, 8000)
+        return run.written
+
     # --- the rest -----------------------------------------------------------------------------
 
     def _undo(self) -> None:
@@ -666,6 +757,8 @@ class MainWindow(QMainWindow):
         has_portfolio = has_batch and self._view is not None
         for action in (
             self.close_action,
+            self.export_action,
+            self.reports_action,
             self.find_action,
             self.next_entry_action,
             self.previous_entry_action,
