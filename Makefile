@@ -4,14 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export LANG ?= C.UTF-8
 
-.PHONY: run test bench lint sysdeps clean
+.PHONY: run test bench lint sysdeps installer clean
 
 # One stamp per set of installed extras: pyproject.toml changing reinstalls.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ICG Desk needs Python 3.11 or newer, this is " + sys.version.split()[0]' 
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,installer]'
 	@touch $@
 
 sysdeps:
@@ -29,6 +29,15 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed sysdeps
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+# The one-folder app for this OS in dist/ (README: Installer). PyInstaller is not a dependency of
+# the app, so it is installed here. On Linux the libraries of Qt's xcb platform go into the
+# bundle, so they must be on this machine (--gui).
+installer: $(VENV)/.installed
+	@scripts/install-system-deps.sh --gui
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN build_installer.spec
+	@du -sh dist/*
+	@echo 'Check it: "dist/ICG Desk/ICG Desk" --smoke'
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from icg_desk import __version__
+from icg_desk.paths import resources_dir
 from icg_desk.ui.style import apply_style
 
 
@@ -21,6 +23,7 @@ def application() -> QApplication:
     app.setOrganizationDomain("instructionalcoaching.com")
     app.setApplicationName("ICG Desk")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "icg-desk-256.png")))
     apply_style(app)
     return app
 
