@@ -120,3 +120,25 @@ def test_level_text_uses_the_rubric_descriptors(revised):
 def test_label_of_an_off_scale_value_is_an_error(revised):
     with pytest.raises(ScoreError):
         revised.scale.label(F("1.5"))
+
+
+@pytest.mark.parametrize(
+    ("value", "sign", "result"),
+    [
+        ("3", "+", "3.25"),
+        ("3.25", "+", "3"),
+        ("3.25", "-", "2.75"),
+        ("2.75", "-", "3"),
+        ("1", "-", "0.75"),
+        ("4", "+", "4.25"),
+        ("4.25", "-", "3.75"),
+    ],
+)
+def test_the_modifier_keys_toggle(revised, value, sign, result):
+    assert revised.scale.toggle_modifier(F(value), sign) == F(result)
+
+
+def test_a_level_key_gives_the_plain_level(revised):
+    assert [revised.scale.level_value(n) for n in (1, 2, 3, 4)] == [F(1), F(2), F(3), F(4)]
+    with pytest.raises(ValueError):
+        revised.scale.toggle_modifier(F(3), "*")

@@ -92,6 +92,21 @@ class Scale:
         reached = [v.level for v in self.values if v.value <= value]
         return max(reached) if reached else self.values[0].level
 
+    def level_value(self, level: int) -> Fraction:
+        """The plain score of a level, no modifier: what the key "3" gives."""
+        return self.parse(str(level))
+
+    def toggle_modifier(self, value: Fraction, sign: str) -> Fraction:
+        """`+` or `-` on a score: 3 and + is 3+; + again on 3+ goes back to 3; - on 3+ is 3-.
+
+        The keys toggle, so a scorer who pressed the wrong one presses it again.
+        """
+        if sign not in ("+", "-"):
+            raise ValueError(f"a modifier is + or -, not {sign!r}")
+        level = self.level_of(value)
+        wanted = f"{level}{sign}"
+        return self.level_value(level) if self.label(value) == wanted else self.parse(wanted)
+
     def at_least(self, value: Fraction) -> ScaleValue | None:
         """The lowest single-read score that is >= value, or None when none is."""
         for v in self.values:

@@ -512,7 +512,7 @@ class MainWindow(QMainWindow):
         key = self._current_factor()
         if key is None or self.session is None:
             return
-        self._set_score(key, self.session.rubric.scale.parse(str(level)))
+        self._set_score(key, self.session.rubric.scale.level_value(level))
 
     def score_modifier(self, sign: str) -> None:
         key = self._current_factor()
@@ -522,13 +522,7 @@ class MainWindow(QMainWindow):
         if current is None:
             self.statusBar().showMessage("Choose a level (1-4) first, then + or -.", 4000)
             return
-        scale = self.session.rubric.scale
-        level = scale.level_of(current)
-        label = f"{level}{sign}"
-        # Pressing + on 3+ goes back to 3: the modifier keys toggle.
-        if scale.label(current) == label:
-            label = str(level)
-        self._set_score(key, scale.parse(label))
+        self._set_score(key, self.session.rubric.scale.toggle_modifier(current, sign))
 
     def clear_score(self) -> None:
         key = self._current_factor()
