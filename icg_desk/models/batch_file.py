@@ -70,38 +70,48 @@ class BatchIdentity:
 
 def inspect_batch(path: Path) -> None:
     """Raise a `BatchFileError` unless `path` is a batch this ICG Desk can open; writes nothing."""
+    check_sqlite_header(
+        path, application_id=APPLICATION_ID, schema_version=SCHEMA_VERSION, kind="batch"
+    )
+    check_sqlite_contents(path, required_tables=REQUIRED_TABLES, identity_table="batch")
+
+
+def check_sqlite_header(path: Path, *, application_id: int, schema_version: int, kind: str) -> None:
+    """Is `path` an ICG Desk `kind` ("batch", "cohort") this version opens? Reads 100 bytes."""
     if not path.exists():
         raise BatchFileError(path, "no such file")
     if not path.is_file():
-        raise NotABatchError(path, "is a folder, not a batch file")
+        raise NotABatchError(path, f"is a folder, not a {kind} file")
     try:
         with path.open("rb") as f:
             header = f.read(100)
     except OSError as exc:
         raise BatchFileError(path, f"cannot be read: {exc.strerror or exc}") from None
     if not header:
-        raise NotABatchError(path, "is empty: not an ICG Desk batch")
+        raise NotABatchError(path, f"is empty: not an ICG Desk {kind}")
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise NotABatchError(path, "is not an ICG Desk batch (it is not an SQLite database)")
+        raise NotABatchError(path, f"is not an ICG Desk {kind} (it is not an SQLite database)")
     # The header keeps both numbers at fixed offsets: reading them needs no SQLite connection.
     user_version = int.from_bytes(header[60:64], "big")
-    application_id = int.from_bytes(header[68:72], "big")
-    if application_id != APPLICATION_ID:
+    found_id = int.from_bytes(header[68:72], "big")
+    if found_id != application_id:
         raise NotABatchError(
-            path, "is an SQLite database of another program, not an ICG Desk batch"
+            path, f"is an SQLite database of another program, not an ICG Desk {kind}"
         )
-    if user_version > SCHEMA_VERSION:
+    if user_version > schema_version:
         raise NewerBatchError(
             path,
-            f"was written by a newer ICG Desk (batch format {user_version}; this version "
-            f"opens format {SCHEMA_VERSION} and older). Update ICG Desk to open it.",
+            f"was written by a newer ICG Desk ({kind} format {user_version}; this version "
+            f"opens format {schema_version} and older). Update ICG Desk to open it.",
         )
     if user_version < 1:
-        raise DamagedBatchError(path, "is damaged: it has no batch format version")
-    _check_contents(path)
+        raise DamagedBatchError(path, f"is damaged: it has no {kind} format version")
 
 
-def _check_contents(path: Path) -> None:
+def check_sqlite_contents(
+    path: Path, *, required_tables: frozenset[str], identity_table: str
+) -> None:
+    """Integrity, tables and the one identity row, through a connection that writes nothing."""
     # With no write-ahead log beside it the file is the whole database, and immutable=1 reads it
     # without so much as a lock file; with a log, read-only mode applies it without writing.
     wal = path.with_name(path.name + "-wal")
@@ -118,12 +128,12 @@ def _check_contents(path: Path) -> None:
         tables = {
             row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        missing = REQUIRED_TABLES - tables
+        missing = required_tables - tables
         if missing:
             raise DamagedBatchError(path, f"is damaged: table {sorted(missing)[0]!r} is missing")
-        (rows,) = con.execute("SELECT count(*) FROM batch").fetchone()
+        (rows,) = con.execute(f"SELECT count(*) FROM {identity_table}").fetchone()
         if rows != 1:
-            raise DamagedBatchError(path, "is damaged: it has no batch identity row")
+            raise DamagedBatchError(path, f"is damaged: it has no {identity_table} identity row")
     except sqlite3.DatabaseError as exc:
         raise DamagedBatchError(path, f"is damaged: {exc}") from None
     finally:

@@ -70,11 +70,18 @@ class UtcTime(TypeDecorator[datetime]):
 
 
 class JsonList(TypeDecorator[list[Any]]):
+    """A list stored as JSON text; sorted by default, for sets such as look-fors seen."""
+
     impl = Text
     cache_ok = True
 
+    def __init__(self, *, sort: bool = True) -> None:
+        super().__init__()
+        self.sort = sort
+
     def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str:
-        return json.dumps(sorted(value or []))
+        items = list(value or [])
+        return json.dumps(sorted(items) if self.sort else items, ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> list[Any]:
         return list(json.loads(value)) if value else []

@@ -1,0 +1,400 @@
+"""Assigning portfolios to scorers, moving reads by hand, and sending out one batch per scorer.
+
+The plan itself (`plan_assignments`) is a pure function of ids, organisations and conflicts, so
+its rules (distinct scorers, no clash of organisation, no declared conflict, balanced load,
+reproducible from a seed) can be tested without a database; `assign`, `move_assignment` and
+`export_batches` are the thin cohort-database layer around it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
+from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
+from icg_desk.models.portfolios import (
+    EntryContent,
+    PortfolioContent,
+    VideoContent,
+    add_portfolios,
+)
+from icg_desk.models.schema import utcnow
+
+
+class AssignmentError(ValueError):
+    """An assignment the coordinator asked for cannot be made; the message says whose and why."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who reads which portfolio: the result of planning, before anything is written."""
+
+    reads: dict[str, tuple[str, ...]]  # candidate id -> scorer ids
+    load: dict[str, int]  # scorer id -> portfolios
+
+
+def _organisation(value: str) -> str:
+    # Rosters are typed by hand: "Lincoln USD " and "lincoln usd" are the same employer.
+    return value.strip().casefold()
+
+
+def _ineligibility(
+    candidate_id: str, candidate_org: str, scorer_org: str, conflicts: frozenset[str]
+) -> str | None:
+    """Why this scorer may not read this candidate, or None when they may."""
+    if candidate_id in conflicts:
+        return "declared a conflict of interest with the candidate"
+    mine, theirs = _organisation(candidate_org), _organisation(scorer_org)
+    # An empty organisation is "unknown", not a shared employer: it never clashes.
+    if mine and mine == theirs:
+        return f"is from the candidate's organisation ({candidate_org.strip()})"
+    return None
+
+
+def _duplicates(ids: Sequence[str]) -> list[str]:
+    return sorted(i for i, n in Counter(ids).items() if n > 1)
+
+
+def plan_assignments(
+    candidates: Sequence[tuple[str, str]],
+    scorers: Sequence[tuple[str, str, frozenset[str]]],
+    *,
+    reads: int,
+    seed: int,
+    existing: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only, never mutated
+) -> Plan:
+    """Give each candidate `reads` distinct eligible scorers, keeping the reads in `existing`.
+
+    Greedy by current load (ties broken by `random.Random(seed)`), most-constrained candidates
+    first, then a repair pass that moves new reads from the busiest to the least busy eligible
+    scorers. Reads in `existing` are kept as they are (the coordinator may have placed them by
+    hand) and count towards every scorer's load. Raises `AssignmentError` naming every candidate
+    with too few eligible scorers.
+    """
+    if reads < 1:
+        raise AssignmentError(f"each portfolio needs at least 1 read, not {reads}")
+    for kind, ids in (
+        ("candidate", [c[0] for c in candidates]),
+        ("scorer", [s[0] for s in scorers]),
+    ):
+        dupes = _duplicates(ids)
+        if dupes:
+            raise AssignmentError(f"{kind} {dupes[0]} is listed more than once")
+
+    # Sorted before any random draw: the same people in another order give the same plan.
+    cands = sorted(candidates)
+    scorer_list = sorted(scorers, key=lambda s: s[0])
+    known = {s[0] for s in scorer_list}
+    load = {s[0]: 0 for s in scorer_list}
+    for candidate_id, scorer_ids in existing.items():
+        for scorer_id in scorer_ids:
+            if scorer_id not in known:
+                raise AssignmentError(
+                    f"candidate {candidate_id} is assigned to scorer {scorer_id}, "
+                    "who is not among the scorers"
+                )
+            load[scorer_id] += 1
+
+    planned: dict[str, list[str]] = {}
+    open_scorers: dict[str, list[str]] = {}  # eligible scorers not yet reading the candidate
+    short: list[str] = []
+    for candidate_id, org in cands:
+        kept = list(dict.fromkeys(existing.get(candidate_id, ())))
+        planned[candidate_id] = kept
+        eligible = [
+            sid
+            for sid, sorg, conflicts in scorer_list
+            if _ineligibility(candidate_id, org, sorg, conflicts) is None
+        ]
+        open_scorers[candidate_id] = [sid for sid in eligible if sid not in kept]
+        if len(kept) + len(open_scorers[candidate_id]) < reads:
+            short.append(
+                f"candidate {candidate_id}: {len(eligible)} eligible scorer"
+                f"{'' if len(eligible) == 1 else 's'}, {reads} needed"
+            )
+    if short:
+        raise AssignmentError(
+            "not enough eligible scorers (a scorer from the candidate's organisation or with a "
+            "declared conflict may not read it): " + "; ".join(short)
+        )
+
+    rng = random.Random(seed)
+    # Most constrained first: a candidate only a few scorers may read takes them while their
+    # load is still low, instead of finding them already busy with portfolios anyone could read.
+    tie = {cid: rng.random() for cid, _ in cands}
+    order = sorted(
+        (cid for cid, _ in cands if len(planned[cid]) < reads),
+        key=lambda cid: (len(open_scorers[cid]), tie[cid]),
+    )
+    new: dict[str, list[str]] = defaultdict(list)
+    for cid in order:
+        draw = {sid: rng.random() for sid in open_scorers[cid]}
+        ranked = sorted(open_scorers[cid], key=lambda sid: (load[sid], draw[sid]))
+        for sid in ranked[: reads - len(planned[cid])]:
+            new[cid].append(sid)
+            load[sid] += 1
+
+    _rebalance(order, new, planned, open_scorers, load)
+    return Plan(
+        reads={cid: tuple(planned[cid] + new[cid]) for cid, _ in cands},
+        load=load,
+    )
+
+
+def _rebalance(
+    order: Sequence[str],
+    new: dict[str, list[str]],
+    kept: Mapping[str, Sequence[str]],
+    open_scorers: Mapping[str, Sequence[str]],
+    load: dict[str, int],
+) -> None:
+    """Move new reads from a scorer to an eligible one with at least 2 fewer, while any can move.
+
+    Greedy order can still leave a constrained scorer overloaded; each move lowers the sum of
+    squared loads, so this ends. Only new reads move: kept ones were placed on purpose.
+    """
+    moved = True
+    while moved:
+        moved = False
+        for cid in order:
+            for i, sid in enumerate(new[cid]):
+                reading = set(kept[cid]) | set(new[cid])
+                targets = [t for t in open_scorers[cid] if t not in reading]
+                if not targets:
+                    continue
+                target = min(targets, key=lambda t: load[t])  # first lowest: deterministic
+                if load[sid] - load[target] >= 2:
+                    new[cid][i] = target
+                    load[sid] -= 1
+                    load[target] += 1
+                    moved = True
+
+
+def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
+    """Add the reads each portfolio is missing (keeping existing ones), in one transaction.
+
+    `reads` defaults to the cohort rubric's reads per portfolio.
+    """
+    wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
+    with cohort.transaction() as session:
+        candidates = session.scalars(select(Candidate)).all()
+        scorers = session.scalars(select(Scorer)).all()
+        candidate_ids = {c.id: c.candidate_id for c in candidates}
+        scorer_ids = {s.id: s.scorer_id for s in scorers}
+        existing: dict[str, list[str]] = defaultdict(list)
+        for a in session.scalars(select(Assignment)).all():
+            existing[candidate_ids[a.candidate_ref]].append(scorer_ids[a.scorer_ref])
+        plan = plan_assignments(
+            [(c.candidate_id, c.organisation) for c in candidates],
+            [(s.scorer_id, s.organisation, frozenset(s.conflicts)) for s in scorers],
+            reads=wanted,
+            seed=seed,
+            existing=existing,
+        )
+        by_scorer_id = {s.scorer_id: s for s in scorers}
+        for c in candidates:
+            already = set(existing.get(c.candidate_id, ()))
+            for scorer_id in plan.reads[c.candidate_id]:
+                if scorer_id not in already:
+                    session.add(Assignment(candidate=c, scorer=by_scorer_id[scorer_id]))
+    return plan
+
+
+def move_assignment(
+    cohort: CohortFile, candidate_id: str, from_scorer: str, to_scorer: str
+) -> None:
+    """Give one read of a portfolio to another scorer, if the rules allow it."""
+    with cohort.transaction() as session:
+        candidate = session.scalars(
+            select(Candidate).where(Candidate.candidate_id == candidate_id)
+        ).one_or_none()
+        if candidate is None:
+            raise AssignmentError(f"there is no candidate {candidate_id}")
+        people: dict[str, Scorer] = {}
+        for scorer_id in (from_scorer, to_scorer):
+            found = session.scalars(select(Scorer).where(Scorer.scorer_id == scorer_id)).first()
+            if found is None:
+                raise AssignmentError(f"there is no scorer {scorer_id}")
+            people[scorer_id] = found
+        source, target = people[from_scorer], people[to_scorer]
+        if source.id == target.id:
+            raise AssignmentError(
+                f"candidate {candidate_id}: the read is already with scorer {to_scorer}"
+            )
+        readers = {a.scorer_ref: a for a in candidate.assignments}
+        assignment = readers.get(source.id)
+        if assignment is None:
+            raise AssignmentError(
+                f"candidate {candidate_id} is not assigned to scorer {from_scorer}"
+            )
+        if assignment.batch_id is not None:
+            raise AssignmentError(
+                f"candidate {candidate_id}: the read by scorer {from_scorer} was already sent out "
+                f"in batch {assignment.batch_id}; it cannot be moved"
+            )
+        if target.id in readers:
+            raise AssignmentError(
+                f"candidate {candidate_id}: scorer {to_scorer} already reads this portfolio"
+            )
+        why = _ineligibility(
+            candidate.candidate_id,
+            candidate.organisation,
+            target.organisation,
+            frozenset(target.conflicts),
+        )
+        if why is not None:
+            raise AssignmentError(
+                f"candidate {candidate_id} cannot go to scorer {to_scorer}: the scorer {why}"
+            )
+        assignment.scorer = target
+        assignment.assigned_at = utcnow()
+
+
+@dataclass(frozen=True)
+class ExportedBatch:
+    scorer_id: str
+    path: Path
+    batch_id: str
+    portfolios: int
+
+
+def _safe_name(name: str) -> str:
+    # Scorer ids and cohort names are typed by people; a file name must not become a path.
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned or "batch"
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def export_batches(
+    cohort: CohortFile, outdir: Path, *, scorer_ids: Sequence[str] | None = None
+) -> list[ExportedBatch]:
+    """Write one `.icgbatch` per scorer with reads not yet sent, then mark those reads as sent.
+
+    Everything is checked before the first file is written (existing files, entries the rubric
+    asks for); the reads are marked in one transaction after every file is complete, and if any
+    file fails all files of this export are removed, so an export happens wholly or not at all.
+    """
+    rubric = cohort.rubric
+    rubric_entries = sorted(e.number for e in rubric.entries)
+    with cohort.reading() as session:
+        scorers = {s.scorer_id: s for s in session.scalars(select(Scorer)).all()}
+        if scorer_ids is not None:
+            unknown = [sid for sid in scorer_ids if sid not in scorers]
+            if unknown:
+                raise AssignmentError(f"there is no scorer {unknown[0]}")
+        pending = session.scalars(
+            select(Assignment)
+            .where(Assignment.batch_id.is_(None))
+            .options(
+                selectinload(Assignment.candidate).selectinload(Candidate.entries),
+            )
+        ).all()
+        wanted = set(scorers) if scorer_ids is None else set(scorer_ids)
+        by_ref = {s.id: s for s in scorers.values()}
+        work: dict[str, list[Assignment]] = defaultdict(list)
+        for a in pending:
+            scorer_id = by_ref[a.scorer_ref].scorer_id
+            if scorer_id in wanted:
+                work[scorer_id].append(a)
+
+        # Plain values only: the reading session's objects are expired once it ends.
+        jobs: list[tuple[str, str, Path, list[int], list[PortfolioContent]]] = []
+        paths: dict[Path, str] = {}
+        for scorer_id in sorted(work):
+            path = outdir / f"{_safe_name(f'{cohort.name}-{scorer_id}')}{BATCH_SUFFIX}"
+            if path.exists():
+                raise AssignmentError(
+                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
+                )
+            if path in paths:
+                raise AssignmentError(
+                    f"scorers {paths[path]} and {scorer_id} would both be written to {path}"
+                )
+            paths[path] = scorer_id
+            assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
+            portfolios = []
+            for a in assignments:
+                numbers = [e.number for e in a.candidate.entries]
+                if sorted(numbers) != rubric_entries:
+                    raise AssignmentError(
+                        f"candidate {a.candidate.candidate_id}: has entries {sorted(numbers)}, "
+                        f"the rubric asks for {rubric_entries}; nothing was exported"
+                    )
+                portfolios.append(_content(a.candidate))
+            jobs.append(
+                (scorer_id, scorers[scorer_id].name, path, [a.id for a in assignments], portfolios)
+            )
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[ExportedBatch, list[int]]] = []
+    try:
+        for scorer_id, scorer_name, path, assignment_ids, portfolios in jobs:
+            if path.exists():  # written by someone else since the check: never ours to remove
+                raise AssignmentError(
+                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
+                )
+            batch_id = str(uuid4())
+            # Recorded before the file exists: a file that fails half-way is removed with the rest.
+            written.append(
+                (ExportedBatch(scorer_id, path, batch_id, len(portfolios)), assignment_ids)
+            )
+            batch = BatchFile.create(
+                path,
+                batch_id=batch_id,
+                cohort=cohort.name,
+                scorer_id=scorer_id,
+                scorer_name=scorer_name,
+                rubric=rubric,
+            )
+            try:
+                add_portfolios(batch, portfolios)
+            finally:
+                batch.close()
+        with cohort.transaction() as session:
+            for exported, assignment_ids in written:
+                result = session.execute(
+                    update(Assignment)
+                    .where(Assignment.id.in_(assignment_ids), Assignment.batch_id.is_(None))
+                    .values(batch_id=exported.batch_id)
+                )
+                # Another export between our read and this write would send a read twice.
+                if result.rowcount != len(assignment_ids):  # type: ignore[attr-defined]
+                    raise AssignmentError(
+                        f"scorer {exported.scorer_id}: some reads were sent out by another "
+                        "export meanwhile; nothing was exported"
+                    )
+    except BaseException:
+        for exported, _ids in written:
+            _remove(exported.path)
+        raise
+    return [exported for exported, _ids in written]
+
+
+def _content(candidate: Candidate) -> PortfolioContent:
+    """The portfolio as a scorer sees it: the blind code and the entries, never name or email."""
+    return PortfolioContent(
+        candidate_code=candidate.code,
+        entries=tuple(_entry(e) for e in candidate.entries),
+    )
+
+
+def _entry(entry: CandidateEntry) -> EntryContent:
+    return EntryContent(
+        number=entry.number,
+        text=entry.text,
+        videos=tuple(VideoContent(label=v[0], url=v[1]) for v in entry.videos),
+    )

@@ -1,0 +1,144 @@
+"""The cohort database: a coordinator's whole cohort, from roster to released results.
+
+SQLite by default (one `.icgcohort` file), written through the same SQLAlchemy models layer as
+the batch file, so a server database can be put behind it later without rewriting it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
+
+# PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
+COHORT_APPLICATION_ID = 0x49434743
+COHORT_SCHEMA_VERSION = 1
+
+
+class CohortBase(DeclarativeBase):
+    pass
+
+
+class CohortInfo(CohortBase):
+    """The cohort's identity and rubric: exactly one row."""
+
+    __tablename__ = "cohort"
+    __table_args__ = (CheckConstraint("id = 1", name="one_cohort_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(64))  # e.g. 2026-27
+    rubric_edition: Mapped[str] = mapped_column(String(64))
+    rubric_text: Mapped[str] = mapped_column(Text)  # the rubric every batch of it carries
+    format_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+
+
+class Candidate(CohortBase):
+    """A candidate and their portfolio. Scorers only ever see `code`."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(64), unique=True)  # the roster's id
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # blind code, e.g. C27-04813
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Factor keys this candidate retakes; empty for a first submission.
+    retake_factors: Mapped[list[str]] = mapped_column(JsonList(), default=list)
+
+    entries: Mapped[list[CandidateEntry]] = relationship(
+        back_populates="candidate", order_by="CandidateEntry.number", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan"
+    )
+
+
+class CandidateEntry(CohortBase):
+    __tablename__ = "candidate_entry"
+    __table_args__ = (UniqueConstraint("candidate_ref", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_ref: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text, default="")  # the document it came from
+    # [[label, url], ...] in order; untrusted, checked against the rubric's links on import.
+    videos: Mapped[list[list[str]]] = mapped_column(JsonList(sort=False), default=list)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="entries")
+
+
+class Scorer(CohortBase):
+    __tablename__ = "scorer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scorer_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Candidate ids (the roster's) the scorer declared a conflict of interest with.
+    conflicts: Mapped[list[str]] = mapped_column(JsonList(), default=list)
+
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="scorer")
+
+
+class Assignment(CohortBase):
+    """One read: a candidate's portfolio given to one scorer, in one batch."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("candidate_ref", "scorer_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_ref: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))
+    scorer_ref: Mapped[int] = mapped_column(ForeignKey("scorer.id", ondelete="RESTRICT"))
+    # The batch the read was sent out in (set when batches are exported).
+    batch_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    assigned_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="assignments")
+    scorer: Mapped[Scorer] = relationship(back_populates="assignments")
+    scores: Mapped[list[ReadScore]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
+
+
+class ReadScore(CohortBase):
+    """A merged score of one read, from the scorer's returned batch or summary."""
+
+    __tablename__ = "read_score"
+    __table_args__ = (UniqueConstraint("assignment_ref", "factor_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_ref: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    factor_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[Fraction | None] = mapped_column(ScoreText(), default=None)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[Assignment] = relationship(back_populates="scores")
+
+
+class MergeLog(CohortBase):
+    """The audit log of every returned file: what it was, whose, and what it changed."""
+
+    __tablename__ = "merge_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    scorer_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    batch_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted, unchanged, replaced, rejected
+    detail: Mapped[str] = mapped_column(Text, default="")
+    # [[candidate code, factor key, old, new], ...] for accepted and replaced files.
+    changes: Mapped[list[list[str | None]]] = mapped_column(JsonList(sort=False), default=list)
+
+
+COHORT_TABLES = frozenset(CohortBase.metadata.tables)
