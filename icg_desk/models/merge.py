@@ -1,0 +1,417 @@
+"""Merging scorers' returned files into the cohort: check, run, record.
+
+A returned file is a batch (`.icgbatch`, told by its SQLite header) or a summary workbook (`.xlsx`,
+a zip archive), whatever its name. Each file is checked whole before anything is written: it
+belongs to this cohort, its batch id and scorer match an assignment, every portfolio in it was
+assigned to that scorer in that batch, every score is on the cohort rubric's scale and a summary's
+checksum is intact. It is then applied in one transaction, or rejected whole with the reason.
+
+The later file from a scorer wins entirely for that scorer's reads in that batch. Every file,
+accepted or rejected, gets a `MergeLog` row with its SHA-256, so the audit log shows what came in,
+from whom, and which scores it changed (old and new values).
+
+Returned files are never written: batches are read through `inspect_batch` and a read-only
+SQLite connection, summaries through openpyxl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from icg_desk.export.summary_xlsx import SummaryError, read_batch_summary
+from icg_desk.models.batch_file import BatchFileError, inspect_batch
+from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.scoring import Rubric, format_score
+
+ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+ReadKey = tuple[str, str]  # (candidate code, factor key)
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What became of one returned file."""
+
+    file: Path
+    outcome: str  # accepted, unchanged, replaced or rejected
+    scorer_id: str | None
+    batch_id: str | None
+    reason: str
+    changed: int  # the number of scores that changed
+
+
+class _Rejected(Exception):
+    """The file cannot be merged; the message is the reason shown in the report."""
+
+    def __init__(
+        self, reason: str, *, scorer_id: str | None = None, batch_id: str | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason, self.scorer_id, self.batch_id = reason, scorer_id, batch_id
+
+
+@dataclass(frozen=True)
+class _Returned:
+    """A returned file's content, checked against the rubric but not yet against the cohort."""
+
+    kind: str  # "batch" or "summary"
+    batch_id: str
+    scorer_id: str
+    # Every factor of every portfolio in the file. The rationale is None when the file carries
+    # none (a summary): the merged rationale then stays as it was.
+    reads: dict[ReadKey, tuple[Fraction | None, str | None]]
+
+    @property
+    def codes(self) -> set[str]:
+        return {code for code, _ in self.reads}
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+def merge_files(
+    cohort: CohortFile,
+    files: Sequence[Path],
+    *,
+    progress: Callable[[int, int], bool] | None = None,
+) -> list[MergeOutcome]:
+    """Merge each file on its own, in order; one outcome per file merged.
+
+    `progress(done, total)` is called before each file and at the end; when it returns False
+    the merge stops there and the outcomes so far are returned (each file merged is already
+    committed whole, so stopping never leaves a file half-merged).
+    """
+    rubric = cohort.rubric
+    outcomes: list[MergeOutcome] = []
+    for done, file in enumerate(files):
+        if progress is not None and not progress(done, len(files)):
+            return outcomes
+        outcomes.append(_merge_one(cohort, rubric, Path(file)))
+    if progress is not None:
+        progress(len(outcomes), len(files))
+    return outcomes
+
+
+def _merge_one(cohort: CohortFile, rubric: Rubric, path: Path) -> MergeOutcome:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _log_rejection(cohort, path, "", _Rejected(f"cannot be read: {exc.strerror}"))
+    # The hash of the bytes read now: the audit log names exactly the file that was judged.
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        returned = _read_returned(path, data[:16], cohort.name, rubric)
+    except _Rejected as exc:
+        return _log_rejection(cohort, path, sha256, exc)
+    with cohort.transaction() as session:
+        # Checked against the cohort inside the write transaction that applies the file, so the
+        # assignments and earlier scores cannot change between the check and the write.
+        try:
+            assignments = _assignments_for(session, returned)
+        except _Rejected as exc:
+            _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
+            return _outcome(path, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
+        return _apply(session, rubric, path, sha256, returned, assignments)
+
+
+def _log_rejection(cohort: CohortFile, path: Path, sha256: str, exc: _Rejected) -> MergeOutcome:
+    with cohort.transaction() as session:
+        _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
+    return _outcome(path, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
+
+
+def _outcome(
+    path: Path,
+    outcome: str,
+    reason: str,
+    scorer_id: str | None,
+    batch_id: str | None,
+    changed: int = 0,
+) -> MergeOutcome:
+    return MergeOutcome(path, outcome, scorer_id, batch_id, reason, changed)
+
+
+def _add_log(
+    session: Session,
+    path: Path,
+    sha256: str,
+    outcome: str,
+    detail: str,
+    scorer_id: str | None,
+    batch_id: str | None,
+    changes: list[list[str | None]] | None = None,
+) -> None:
+    session.add(
+        MergeLog(
+            file_name=path.name,
+            file_sha256=sha256,
+            scorer_id=scorer_id,
+            batch_id=batch_id,
+            outcome=outcome,
+            detail=detail,
+            changes=changes or [],
+        )
+    )
+
+
+def _apply(
+    session: Session,
+    rubric: Rubric,
+    path: Path,
+    sha256: str,
+    returned: _Returned,
+    assignments: dict[str, int],
+) -> MergeOutcome:
+    """Diff the file against the merged reads of its assignments; write it when it differs."""
+    ids = list(assignments.values())
+    code_of = {assignment_id: code for code, assignment_id in assignments.items()}
+    old: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    # One query per file: the batch's reads are found through its assignments.
+    for assignment_ref, key, score, rationale in session.execute(
+        select(
+            ReadScore.assignment_ref, ReadScore.factor_key, ReadScore.score, ReadScore.rationale
+        ).where(ReadScore.assignment_ref.in_(ids))
+    ):
+        old[(code_of[assignment_ref], key)] = (score, rationale or "")
+
+    new: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    for (code, key), (score, given) in returned.reads.items():
+        kept = old.get((code, key), (None, ""))[1] if given is None else given
+        # A read with nothing in it is stored as no row: "unscored" either way.
+        if score is not None or kept:
+            new[(code, key)] = (score, kept)
+
+    order = {key: i for i, key in enumerate(rubric.factor_keys)}
+    differing = sorted(
+        (k for k in old.keys() | new.keys() if old.get(k) != new.get(k)),
+        key=lambda k: (k[0], order.get(k[1], len(order)), k[1]),
+    )
+    changes: list[list[str | None]] = []
+    for code, key in differing:
+        before, after = old.get((code, key), (None, ""))[0], new.get((code, key), (None, ""))[0]
+        if before != after:
+            changes.append([code, key, _text(before), _text(after)])
+    rationales = len(differing) - len(changes)
+    who = (returned.scorer_id, returned.batch_id)
+
+    if not differing:
+        reason = f"the same scores as already merged ({returned.kind})"
+        _add_log(session, path, sha256, UNCHANGED, reason, *who)
+        return _outcome(path, UNCHANGED, reason, *who)
+
+    outcome = REPLACED if old else ACCEPTED
+    scored = sum(1 for score, _ in new.values() if score is not None)
+    if outcome == ACCEPTED:
+        reason = f"{scored} scores of {len(returned.codes)} portfolios merged ({returned.kind})"
+    else:
+        reason = f"replaces the earlier scores: {len(changes)} changed ({returned.kind})"
+    if rationales:
+        reason += f"; {rationales} rationales changed"
+    # Bulk statements, not an ORM object per score: a batch holds thousands of reads.
+    session.execute(delete(ReadScore).where(ReadScore.assignment_ref.in_(ids)))
+    rows = [
+        {
+            "assignment_ref": assignments[code],
+            "factor_key": key,
+            "score": score,
+            "rationale": rationale,
+        }
+        for (code, key), (score, rationale) in new.items()
+    ]
+    if rows:
+        session.execute(insert(ReadScore), rows)
+    _add_log(session, path, sha256, outcome, reason, *who, changes=changes)
+    return _outcome(path, outcome, reason, *who, changed=len(changes))
+
+
+def _text(score: Fraction | None) -> str | None:
+    return None if score is None else format_score(score)
+
+
+def _assignments_for(session: Session, returned: _Returned) -> dict[str, int]:
+    """Candidate code -> assignment id of the file's scorer in its batch; rejects a mismatch."""
+    batch_id, scorer_id = returned.batch_id, returned.scorer_id
+    rows = session.execute(
+        select(Assignment.id, Scorer.scorer_id, Candidate.code)
+        .join(Scorer, Assignment.scorer_ref == Scorer.id)
+        .join(Candidate, Assignment.candidate_ref == Candidate.id)
+        .where(Assignment.batch_id == batch_id)
+    ).all()
+    if not rows:
+        raise _Rejected(
+            f"batch id {batch_id!r} is not a batch of this cohort (no assignment has it)",
+            scorer_id=scorer_id,
+            batch_id=batch_id,
+        )
+    assignments = {
+        code: assignment_id for assignment_id, scorer, code in rows if scorer == scorer_id
+    }
+    if not assignments:
+        scorers = ", ".join(sorted({scorer for _, scorer, _ in rows}))
+        raise _Rejected(
+            f"batch {batch_id} was sent to scorer {scorers}, not to scorer {scorer_id}",
+            scorer_id=scorer_id,
+            batch_id=batch_id,
+        )
+    foreign = sorted(returned.codes - assignments.keys())
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise _Rejected(
+            f"candidate {foreign[0]}{more} is not assigned to scorer {scorer_id} in batch "
+            f"{batch_id}",
+            scorer_id=scorer_id,
+            batch_id=batch_id,
+        )
+    return assignments
+
+
+# --- reading a returned file ---------------------------------------------------------------------
+
+
+def _read_returned(path: Path, head: bytes, cohort_name: str, rubric: Rubric) -> _Returned:
+    # By content, not by name: a renamed batch is still a batch, a renamed text file is not.
+    if head.startswith(_SQLITE_MAGIC):
+        return _read_batch(path, cohort_name, rubric)
+    if head.startswith(_ZIP_MAGIC) and zipfile.is_zipfile(path):
+        return _read_summary(path, cohort_name, rubric)
+    raise _Rejected("not a batch or summary")
+
+
+def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
+    try:
+        inspect_batch(path)
+    except BatchFileError as exc:
+        raise _Rejected(exc.problem) from None
+    # Like inspect_batch: with no write-ahead log beside it the file is the whole database and
+    # immutable=1 reads it without even a lock file; with a log, read-only mode applies it.
+    wal = path.with_name(path.name + "-wal")
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal.exists() else 'immutable=1'}"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+        try:
+            batch_id, cohort, scorer_id, edition = con.execute(
+                "SELECT batch_id, cohort, scorer_id, rubric_edition FROM batch"
+            ).fetchone()
+            # Every portfolio, read or not: a portfolio with no reads is still the scorer's.
+            rows = con.execute(
+                "SELECT p.candidate_code, r.factor_key, r.score, r.rationale FROM portfolio p "
+                "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _Rejected(f"is damaged: {exc}") from None
+    who = {"scorer_id": scorer_id, "batch_id": batch_id}
+    _check_identity("a batch", cohort, cohort_name, edition, rubric, who)
+    keys = set(rubric.factor_keys)
+    found: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    codes: list[str] = []
+    for code, key, score_text, rationale in rows:
+        codes.append(code)
+        if key is None:
+            continue
+        if key not in keys:
+            raise _Rejected(f"{code}: factor {key!r} is not in the cohort's rubric", **who)
+        found[(code, key)] = (_batch_score(code, key, score_text, rubric, who), rationale or "")
+    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {
+        (code, key): found.get((code, key), (None, ""))
+        for code in codes
+        for key in rubric.factor_keys
+    }
+    return _Returned("batch", batch_id, scorer_id, reads)
+
+
+def _batch_score(
+    code: str, key: str, text: str | None, rubric: Rubric, who: dict[str, str]
+) -> Fraction | None:
+    if text is None:
+        return None
+    try:
+        score = Fraction(Decimal(text))
+    except (InvalidOperation, ValueError, TypeError):
+        raise _Rejected(f"{code} {key}: {text!r} is not a score", **who) from None
+    if not rubric.scale.contains(score):
+        raise _Rejected(f"{code} {key}: {text} is not on the scale", **who)
+    return score
+
+
+def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
+    try:
+        summary = read_batch_summary(path)
+    except SummaryError as exc:
+        # The report names the file already: the reason is the place and the problem.
+        raise _Rejected(f"{exc.where}: {exc.problem}" if exc.where else exc.problem) from None
+    who = {"scorer_id": summary.scorer_id, "batch_id": summary.batch_id}
+    _check_identity("a summary", summary.cohort, cohort_name, summary.rubric_edition, rubric, who)
+    keys = set(rubric.factor_keys)
+    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {}
+    for code, scores in summary.scores.items():
+        unknown = sorted(set(scores) - keys)
+        if unknown:
+            raise _Rejected(f"{code}: factor {unknown[0]!r} is not in the cohort's rubric", **who)
+        for key in rubric.factor_keys:
+            score = scores.get(key)
+            # read_batch_summary checks the workbook's own scale; the cohort's is what counts.
+            if score is not None and not rubric.scale.contains(score):
+                raise _Rejected(f"{code} {key}: {format_score(score)} is not on the scale", **who)
+            reads[(code, key)] = (score, None)
+    return _Returned("summary", summary.batch_id, summary.scorer_id, reads)
+
+
+def _check_identity(
+    kind: str, cohort: str, cohort_name: str, edition: str, rubric: Rubric, who: dict[str, str]
+) -> None:
+    if cohort != cohort_name:
+        raise _Rejected(f"is {kind} of cohort {cohort}, not of {cohort_name}", **who)
+    if edition != rubric.edition:
+        raise _Rejected(
+            f"was scored on rubric edition {edition}; the cohort uses {rubric.edition}", **who
+        )
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def merge_report(outcomes: Sequence[MergeOutcome]) -> str:
+    """A plain-text table: one line per file with its outcome and why, then the totals."""
+    header = ("File", "Outcome", "Scorer", "Batch", "Changed", "Reason")
+    lines = [
+        (
+            o.file.name,
+            o.outcome,
+            o.scorer_id or "-",
+            o.batch_id or "-",
+            str(o.changed) if o.outcome != REJECTED else "-",
+            o.reason,
+        )
+        for o in outcomes
+    ]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in _KINDS}
+    total = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    files = f"{len(outcomes)} file" + ("" if len(outcomes) == 1 else "s")
+    return "\n".join(
+        [line(header), *(line(row) for row in lines), f"{files}: {total or 'none merged'}"]
+    )
+
+
+_KINDS = (ACCEPTED, UNCHANGED, REPLACED, REJECTED)

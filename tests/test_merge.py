@@ -1,0 +1,338 @@
+"""Merging returned batches and summaries: accepted, unchanged, replaced or rejected, and why."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from icg_desk.export.summary_xlsx import write_batch_summary
+from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.batch_work import BatchWork
+from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_schema import (
+    Assignment,
+    Candidate,
+    CandidateEntry,
+    MergeLog,
+    ReadScore,
+    Scorer,
+)
+from icg_desk.models.merge import MergeOutcome, merge_files, merge_report
+from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
+from icg_desk.models.rubric_file import builtin_rubric
+
+COHORT = "2026-27"
+# batch id -> (scorer, the candidate codes assigned in it)
+BATCHES = {"B-1": ("S-1", ("C27-001", "C27-002")), "B-2": ("S-2", ("C27-002", "C27-003"))}
+F = Fraction
+THREE = F(3)
+
+
+@pytest.fixture
+def cohort(tmp_path: Path) -> Iterator[CohortFile]:
+    rubric = builtin_rubric()
+    with CohortFile.create(tmp_path / "c.icgcohort", name=COHORT, rubric=rubric) as cohort:
+        with cohort.transaction() as s:
+            candidates = {}
+            for i, code in enumerate(("C27-001", "C27-002", "C27-003", "C27-004"), 1):
+                c = Candidate(candidate_id=str(1000 + i), code=code, name=f"Candidate {i}")
+                c.entries = [CandidateEntry(number=e.number, text="Text.") for e in rubric.entries]
+                candidates[code] = c
+                s.add(c)
+            for batch_id, (scorer_id, codes) in BATCHES.items():
+                scorer = Scorer(scorer_id=scorer_id, name=f"Scorer {scorer_id}")
+                s.add(scorer)
+                for code in codes:
+                    s.add(Assignment(candidate=candidates[code], scorer=scorer, batch_id=batch_id))
+        yield cohort
+
+
+def make_batch(
+    path: Path,
+    batch_id: str = "B-1",
+    *,
+    scorer_id: str | None = None,
+    codes: tuple[str, ...] | None = None,
+    cohort: str = COHORT,
+    score: Fraction = THREE,
+) -> Path:
+    """A batch as a scorer returns it: every factor scored `score`, the first with a rationale."""
+    rubric = builtin_rubric()
+    default_scorer, default_codes = BATCHES.get(batch_id, ("S-1", ("C27-001",)))
+    with BatchFile.create(
+        path,
+        batch_id=batch_id,
+        cohort=cohort,
+        scorer_id=scorer_id or default_scorer,
+        scorer_name="A Scorer",
+        rubric=rubric,
+    ) as batch:
+        entries = tuple(EntryContent(e.number, "Entry text.") for e in rubric.entries)
+        add_portfolios(batch, [PortfolioContent(c, entries) for c in codes or default_codes])
+        work = BatchWork(batch)
+        for p in work.portfolios():
+            for key in rubric.factor_keys:
+                work.set_score(p.id, key, score)
+            work.set_rationale(p.id, rubric.factor_keys[0], f"Why {p.candidate_code}.")
+    return path
+
+
+def rescore(path: Path, code: str, key: str, score: Fraction | None) -> None:
+    with BatchFile.open(path) as batch:
+        work = BatchWork(batch)
+        (p,) = [p for p in work.portfolios() if p.candidate_code == code]
+        work.set_score(p.id, key, score)
+
+
+def read_scores(cohort: CohortFile) -> dict[tuple[str, str, str], tuple[Fraction | None, str]]:
+    """(batch, code, factor) -> (score, rationale) of every merged read."""
+    with cohort.reading() as s:
+        rows = s.execute(
+            select(
+                Assignment.batch_id,
+                Candidate.code,
+                ReadScore.factor_key,
+                ReadScore.score,
+                ReadScore.rationale,
+            )
+            .join(Assignment, ReadScore.assignment_ref == Assignment.id)
+            .join(Candidate, Assignment.candidate_ref == Candidate.id)
+        ).all()
+    return {(str(b), c, k): (score, rationale) for b, c, k, score, rationale in rows}
+
+
+def row_counts(cohort: CohortFile) -> tuple[int, int]:
+    with cohort.reading() as s:
+        return (
+            s.scalar(select(func.count()).select_from(ReadScore)) or 0,
+            s.scalar(select(func.count()).select_from(MergeLog)) or 0,
+        )
+
+
+def logs(cohort: CohortFile) -> list[MergeLog]:
+    with cohort.reading() as s:
+        found = list(s.scalars(select(MergeLog).order_by(MergeLog.id)))
+        s.expunge_all()  # loaded, and kept so: reading() rolls back, which would expire them
+        return found
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- accepted, unchanged, replaced ---------------------------------------------------------------
+
+
+def test_a_returned_batch_is_accepted_with_its_scores_and_rationales(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    (outcome,) = merge_files(cohort, [path])
+    assert outcome == MergeOutcome(
+        path, "accepted", "S-1", "B-1", outcome.reason, changed=2 * len(cohort.rubric.factors)
+    )
+    keys = cohort.rubric.factor_keys
+    expected = {
+        ("B-1", code, key): (F(3), f"Why {code}." if key == keys[0] else "")
+        for code in ("C27-001", "C27-002")
+        for key in keys
+    }
+    assert read_scores(cohort) == expected
+    (log,) = logs(cohort)
+    assert (log.file_name, log.file_sha256, log.scorer_id, log.batch_id, log.outcome) == (
+        "b1.icgbatch",
+        sha(path),
+        "S-1",
+        "B-1",
+        "accepted",
+    )
+    assert ["C27-001", keys[0], None, "3.00"] in log.changes
+
+
+def test_merging_the_same_file_twice_changes_nothing(cohort: CohortFile, tmp_path: Path) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    first, second = merge_files(cohort, [path, path])
+    assert (first.outcome, second.outcome, second.changed) == ("accepted", "unchanged", 0)
+    before = read_scores(cohort)
+    (third,) = merge_files(cohort, [path])
+    assert third.outcome == "unchanged" and read_scores(cohort) == before
+    # Every file is logged, the unchanged ones too, with the same hash.
+    assert [log.outcome for log in logs(cohort)] == ["accepted", "unchanged", "unchanged"]
+    assert {log.file_sha256 for log in logs(cohort)} == {sha(path)}
+    assert logs(cohort)[1].changes == []
+
+
+def test_a_resubmission_replaces_the_scorers_earlier_scores_and_logs_the_changes(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    other = make_batch(tmp_path / "b2.icgbatch", "B-2", score=F(2))
+    merge_files(cohort, [path, other])
+    first_hash = sha(path)
+    keys = cohort.rubric.factor_keys
+    rescore(path, "C27-002", keys[1], F(13, 4))
+    rescore(path, "C27-001", keys[2], None)
+
+    (outcome,) = merge_files(cohort, [path])
+    assert (outcome.outcome, outcome.changed) == ("replaced", 2)
+    scores = read_scores(cohort)
+    assert scores[("B-1", "C27-002", keys[1])] == (F(13, 4), "")
+    assert ("B-1", "C27-001", keys[2]) not in scores  # unscored now, and nothing else in it
+    assert scores[("B-1", "C27-001", keys[0])] == (F(3), "Why C27-001.")
+    # The other scorer's reads, of a shared candidate too, are not touched.
+    assert scores[("B-2", "C27-002", keys[1])] == (F(2), "")
+    log = logs(cohort)[-1]
+    assert log.outcome == "replaced" and log.file_sha256 == sha(path) != first_hash
+    assert log.changes == [["C27-001", keys[2], "3.00", None], ["C27-002", keys[1], "3.00", "3.25"]]
+
+
+def test_a_summary_workbook_is_merged_and_agrees_with_its_batch(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    rescore(path, "C27-001", cohort.rubric.factor_keys[3], F(7, 4))
+    summary = tmp_path / "b1.xlsx"
+    with BatchFile.open(path) as batch:
+        write_batch_summary(batch, summary)
+
+    (from_summary,) = merge_files(cohort, [summary])
+    assert (from_summary.outcome, from_summary.scorer_id, from_summary.batch_id) == (
+        "accepted",
+        "S-1",
+        "B-1",
+    )
+    scores = read_scores(cohort)
+    assert scores[("B-1", "C27-001", cohort.rubric.factor_keys[3])] == (F(7, 4), "")
+    assert len(scores) == 2 * len(cohort.rubric.factors)
+    # The batch brings the rationales the summary lacks; the summary again changes nothing,
+    # since it carries no rationales to replace them with.
+    batch_outcome, summary_again = merge_files(cohort, [path, summary])
+    assert (batch_outcome.outcome, batch_outcome.changed) == ("replaced", 0)
+    assert "2 rationales changed" in batch_outcome.reason
+    assert summary_again.outcome == "unchanged"
+    assert read_scores(cohort)[("B-1", "C27-001", cohort.rubric.factor_keys[0])][1] == (
+        "Why C27-001."
+    )
+
+
+# --- rejected ------------------------------------------------------------------------------------
+
+
+def edited_summary(tmp_path: Path) -> Path:
+    path = make_batch(tmp_path / "for-summary.icgbatch")
+    summary = tmp_path / "edited.xlsx"
+    with BatchFile.open(path) as batch:
+        write_batch_summary(batch, summary)
+    workbook = load_workbook(summary)
+    workbook["Scores"]["C3"] = 4.0  # the first portfolio's first factor, exported as 3.00
+    workbook.save(summary)
+    return summary
+
+
+def truncated_batch(tmp_path: Path) -> Path:
+    path = make_batch(tmp_path / "truncated.icgbatch")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def text_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.icgbatch"
+    path.write_text("Not a batch, whatever its name says.\n", encoding="utf-8")
+    return path
+
+
+REJECTIONS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "wrong cohort": (
+        lambda t: make_batch(t / "x.icgbatch", cohort="2025-26"),
+        "is a batch of cohort 2025-26, not of 2026-27",
+    ),
+    "unknown batch id": (
+        lambda t: make_batch(t / "x.icgbatch", "B-9"),
+        "batch id 'B-9' is not a batch of this cohort",
+    ),
+    "scorer mismatch": (
+        lambda t: make_batch(t / "x.icgbatch", "B-1", scorer_id="S-2"),
+        "batch B-1 was sent to scorer S-1, not to scorer S-2",
+    ),
+    "foreign candidate": (
+        lambda t: make_batch(t / "x.icgbatch", "B-1", codes=("C27-001", "C27-004")),
+        "candidate C27-004 is not assigned to scorer S-1 in batch B-1",
+    ),
+    "broken checksum": (edited_summary, "the checksum does not match the scores"),
+    "text file": (text_file, "not a batch or summary"),
+    "damaged batch": (truncated_batch, "damaged"),
+}
+
+
+@pytest.mark.parametrize("case", REJECTIONS)
+def test_a_rejected_file_changes_nothing_and_is_left_as_it_was(
+    cohort: CohortFile, tmp_path: Path, case: str
+) -> None:
+    merge_files(cohort, [make_batch(tmp_path / "earlier.icgbatch", "B-2")])
+    make, reason = REJECTIONS[case]
+    path = make(tmp_path)
+    before_file, before_scores = sha(path), read_scores(cohort)
+    reads_before, logs_before = row_counts(cohort)
+
+    (outcome,) = merge_files(cohort, [path])
+    assert outcome.outcome == "rejected" and outcome.changed == 0
+    assert reason in outcome.reason
+    assert sha(path) == before_file
+    assert not path.with_name(path.name + "-wal").exists()
+    assert read_scores(cohort) == before_scores
+    assert row_counts(cohort) == (reads_before, logs_before + 1)
+    log = logs(cohort)[-1]
+    assert (log.outcome, log.file_sha256, log.changes) == ("rejected", before_file, [])
+    assert reason in log.detail
+
+
+def test_a_rejection_names_the_scorer_and_batch_it_claims(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "x.icgbatch", "B-1", scorer_id="S-2")
+    (outcome,) = merge_files(cohort, [path])
+    assert (outcome.scorer_id, outcome.batch_id) == ("S-2", "B-1")
+
+
+# --- the report and progress ---------------------------------------------------------------------
+
+
+def test_the_report_lists_every_file_with_its_outcome_and_reason(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    outcomes = merge_files(cohort, [path, path, text_file(tmp_path)])
+    rescore(path, "C27-001", cohort.rubric.factor_keys[0], F(1))
+    outcomes += merge_files(cohort, [path])
+    report = merge_report(outcomes)
+    lines = report.splitlines()
+    assert lines[0].split() == ["File", "Outcome", "Scorer", "Batch", "Changed", "Reason"]
+    assert len(lines) == 1 + len(outcomes) + 1
+    for line, outcome in zip(lines[1:], outcomes, strict=False):
+        assert line.startswith(outcome.file.name)
+        assert outcome.outcome in line and outcome.reason in line
+    assert "notes.icgbatch" in lines[3] and "not a batch or summary" in lines[3]
+    assert lines[-1] == "4 files: 1 accepted, 1 unchanged, 1 replaced, 1 rejected"
+
+
+def test_progress_counts_files_and_can_stop_between_them(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    files = [make_batch(tmp_path / "b1.icgbatch"), make_batch(tmp_path / "b2.icgbatch", "B-2")]
+    seen: list[tuple[int, int]] = []
+
+    def count(done: int, total: int) -> bool:
+        seen.append((done, total))
+        return True
+
+    assert len(merge_files(cohort, files, progress=count)) == 2
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+    assert merge_files(cohort, files, progress=lambda d, t: d < 1)[0].outcome == "unchanged"
+    assert len(logs(cohort)) == 3
