@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from icg_desk import __version__
+from icg_desk.cli_cohort import CohortUsageError, add_cohort_parser
 from icg_desk.models.rubric_file import DEFAULT_EDITION, RubricError, rubric_from_argument
 from icg_desk.paths import builtin_editions, data_dir
 from icg_desk.scoring import ScoreError, decide, format_score
@@ -336,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write every report into this one PDF",
     )
     reports.set_defaults(func=cmd_batch_reports)
+    add_cohort_parser(sub)
     return parser
 
 
@@ -353,11 +355,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(None)
     prog = " ".join(
-        ["icg-desk", args.command, *filter(None, [getattr(args, "batch_command", None)])]
+        ["icg-desk", args.command]
+        + [
+            c
+            for c in (getattr(args, "batch_command", None), getattr(args, "cohort_command", None))
+            if c
+        ]
     )
     try:
         result: int = args.func(args)
-    except (UsageError, RubricError) as exc:
+    except (UsageError, CohortUsageError, RubricError) as exc:
         _fail(prog, str(exc))
     except OSError as exc:  # a folder not writable, a disk full: name the file, no traceback
         where = f"{exc.filename}: " if exc.filename else ""

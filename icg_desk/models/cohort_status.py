@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
@@ -62,7 +62,7 @@ def cohort_status(cohort: CohortFile) -> CohortStatus:
     reads = cohort.rubric.reads.per_portfolio
     with cohort.reading() as session:
         candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
-        returned_ids = set(session.scalars(select(distinct(ReadScore.assignment_ref))))
+        returned_ids = set(session.scalars(select(ReadScore.assignment_ref).distinct()))
         rows = session.execute(
             select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id)
             .join(Assignment, Assignment.scorer_ref == Scorer.id, isouter=True)

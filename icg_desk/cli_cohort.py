@@ -1,0 +1,222 @@
+"""`icg-desk cohort ...`: the coordinator's commands. Bad input exits 2 naming what is wrong."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
+
+if TYPE_CHECKING:
+    from icg_desk.models.cohort_file import CohortFile
+
+
+class CohortUsageError(Exception):
+    """Input the coordinator can fix; printed without a traceback, exit code 2."""
+
+
+def _open(path: Path) -> CohortFile:
+    from icg_desk.models.cohort_file import CohortFile, CohortFileError
+
+    try:
+        return CohortFile.open(path)
+    except CohortFileError as exc:
+        raise CohortUsageError(str(exc)) from None
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from icg_desk.models.cohort_file import CohortFile, CohortFileError
+
+    rubric = rubric_from_argument(args.rubric)
+    try:
+        CohortFile.create(args.db, name=args.name, rubric=rubric).close()
+    except CohortFileError as exc:
+        raise CohortUsageError(str(exc)) from None
+    print(f"Made cohort {args.name} ({rubric.edition}) in {args.db}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from icg_desk.models.roster import write_roster_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise CohortUsageError(f"{args.out}: the template is an Excel workbook; name it .xlsx")
+    write_roster_template(args.out, rubric_from_argument(args.rubric))
+    print(f"Wrote the roster template to {args.out} (see docs/roster-format.md)")
+    return 0
+
+
+def _problems(result_problems: object) -> None:
+    for problem in result_problems:  # type: ignore[attr-defined]
+        print(f"  {problem}")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from icg_desk.models.roster import ImportRejected, import_roster
+
+    with _open(args.db) as cohort:
+        try:
+            result = import_roster(cohort, args.roster, args.documents, valid_only=args.valid_only)
+        except ImportRejected as exc:
+            raise CohortUsageError(
+                f"{args.roster}: nothing imported; fix these and import again "
+                f"(or --valid-only):\n{exc}"
+            ) from None
+    print(f"Imported {result.imported} candidates; skipped {result.skipped}")
+    _problems(result.problems)
+    return 0
+
+
+def cmd_scorers(args: argparse.Namespace) -> int:
+    from icg_desk.models.roster import ImportRejected, import_scorers
+
+    with _open(args.db) as cohort:
+        try:
+            result = import_scorers(cohort, args.sheet)
+        except ImportRejected as exc:
+            raise CohortUsageError(f"{args.sheet}: no scorer imported:\n{exc}") from None
+    print(f"Imported {result.imported} scorers")
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from icg_desk.models.assignment import AssignmentError, assign, move_assignment
+
+    with _open(args.db) as cohort:
+        try:
+            if args.move:
+                candidate, from_scorer, to_scorer = args.move
+                move_assignment(cohort, candidate, from_scorer, to_scorer)
+                print(f"Moved candidate {candidate} from {from_scorer} to {to_scorer}")
+                return 0
+            plan = assign(cohort, seed=args.seed, reads=args.reads)
+        except AssignmentError as exc:
+            raise CohortUsageError(str(exc)) from None
+    for scorer_id, load in sorted(plan.load.items()):
+        print(f"  {scorer_id}: {load} portfolios")
+    print(f"Assigned {sum(len(s) for s in plan.reads.values())} reads (seed {args.seed})")
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    from icg_desk.models.assignment import AssignmentError, export_batches
+
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the batches")
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    with _open(args.db) as cohort:
+        try:
+            exported = export_batches(cohort, args.outdir)
+        except AssignmentError as exc:
+            raise CohortUsageError(str(exc)) from None
+    for batch in exported:
+        print(f"  {batch.scorer_id}: {batch.portfolios} portfolios -> {batch.path}")
+    print(f"Wrote {len(exported)} batches to {args.outdir}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from icg_desk.models.merge import merge_files, merge_report
+
+    missing = [p for p in args.files if not p.is_file()]
+    if missing:
+        raise CohortUsageError(f"{missing[0]}: no such file")
+    with _open(args.db) as cohort:
+        outcomes = merge_files(cohort, args.files)
+    print(merge_report(outcomes))
+    rejected = [o for o in outcomes if o.outcome == "rejected"]
+    if rejected:
+        raise CohortUsageError(
+            f"{len(rejected)} of {len(outcomes)} files rejected (nothing of them applied); "
+            "the others were merged"
+        )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from icg_desk.models.cohort_status import cohort_status
+
+    with _open(args.db) as cohort:
+        status = cohort_status(cohort)
+    if args.json:
+        print(json.dumps(status.as_json()))
+        return 0
+    print(f"Cohort {status.cohort} ({status.rubric_edition})")
+    print(f"  {status.candidates} candidates, {status.scorers} scorers")
+    print(
+        f"  reads: {status.reads_needed} needed, {status.reads_assigned} assigned, "
+        f"{status.reads_sent} sent, {status.reads_returned} returned"
+    )
+    print(f"  files merged: {status.files_merged}, rejected: {status.files_rejected}")
+    for p in status.per_scorer:
+        print(f"  {p.scorer_id:<10} {p.name:<28} {p.returned}/{p.assigned} returned")
+    return 0
+
+
+def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cohort = sub.add_parser(
+        "cohort",
+        help="run a cohort: import, assign, send batches out, merge them back",
+        description="The coordinator's commands, on one cohort database (.icgcohort).",
+    )
+    commands = cohort.add_subparsers(dest="cohort_command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_: str, func: object) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help_, description=help_[0].upper() + help_[1:])
+        parser.set_defaults(func=func)
+        return parser
+
+    init = command("init", "make a new cohort database", cmd_init)
+    init.add_argument("db", type=Path, metavar="DB", help="the cohort file to make (.icgcohort)")
+    init.add_argument("--name", required=True, help="the cohort, e.g. 2026-27")
+    init.add_argument(
+        "--rubric", default=DEFAULT_EDITION, metavar="EDITION", help="rubric edition or .toml file"
+    )
+
+    template = command("template", "write the roster template workbook", cmd_template)
+    template.add_argument("out", type=Path, metavar="OUT.xlsx")
+    template.add_argument("--rubric", default=DEFAULT_EDITION, metavar="EDITION")
+
+    import_ = command("import", "import candidates and their entry documents", cmd_import)
+    import_.add_argument("db", type=Path, metavar="DB")
+    import_.add_argument("roster", type=Path, metavar="ROSTER", help="roster .xlsx or .csv")
+    import_.add_argument(
+        "documents",
+        type=Path,
+        metavar="DOCUMENTS",
+        help="folder of entry documents (<id>_entry<N>.docx/.txt/.md)",
+    )
+    import_.add_argument(
+        "--valid-only", action="store_true", help="import the valid rows and report the others"
+    )
+
+    scorers = command("scorers", "import the scorers sheet", cmd_scorers)
+    scorers.add_argument("db", type=Path, metavar="DB")
+    scorers.add_argument("sheet", type=Path, metavar="SHEET", help="scorers .xlsx or .csv")
+
+    assign = command("assign", "give each portfolio to its scorers (or move one)", cmd_assign)
+    assign.add_argument("db", type=Path, metavar="DB")
+    assign.add_argument("--seed", type=int, default=1, help="the same seed, the same plan")
+    assign.add_argument(
+        "--reads", type=int, default=None, help="reads per portfolio (default: the rubric's)"
+    )
+    assign.add_argument(
+        "--move",
+        nargs=3,
+        metavar=("CANDIDATE", "FROM", "TO"),
+        help="move one read from a scorer to another",
+    )
+
+    batches = command("batches", "write one batch file per scorer", cmd_batches)
+    batches.add_argument("db", type=Path, metavar="DB")
+    batches.add_argument("outdir", type=Path, metavar="OUTDIR")
+
+    merge = command("merge", "merge returned batch files and summaries", cmd_merge)
+    merge.add_argument("db", type=Path, metavar="DB")
+    merge.add_argument("files", type=Path, nargs="+", metavar="FILE")
+
+    status = command("status", "how far the cohort's scoring is", cmd_status)
+    status.add_argument("db", type=Path, metavar="DB")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
