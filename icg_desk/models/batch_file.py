@@ -6,18 +6,12 @@ ICG Desk or is damaged is refused with a message naming it, and is left exactly 
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from icg_desk.models.rubric_file import RubricError, parse_rubric
 from icg_desk.models.schema import (
@@ -28,30 +22,26 @@ from icg_desk.models.schema import (
     BatchInfo,
     utcnow,
 )
+from icg_desk.models.sqlite_file import (
+    DamagedFileError,
+    DatabaseFileError,
+    NewerFileError,
+    NotOurFileError,
+    SqliteFile,
+    check_sqlite_contents,
+    check_sqlite_header,
+    open_engine,
+)
 from icg_desk.scoring.rubric import Rubric
 
 BATCH_SUFFIX = ".icgbatch"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class BatchFileError(Exception):
-    """A batch file problem the person can act on; the message names the file."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path, self.problem = path, problem
-
-
-class NotABatchError(BatchFileError):
-    pass
-
-
-class NewerBatchError(BatchFileError):
-    pass
-
-
-class DamagedBatchError(BatchFileError):
-    pass
+# The batch's names for the shared refusals (a cohort file has the same three).
+BatchFileError = DatabaseFileError
+NotABatchError = NotOurFileError
+NewerBatchError = NewerFileError
+DamagedBatchError = DamagedFileError
 
 
 @dataclass(frozen=True)
@@ -76,95 +66,8 @@ def inspect_batch(path: Path) -> None:
     check_sqlite_contents(path, required_tables=REQUIRED_TABLES, identity_table="batch")
 
 
-def check_sqlite_header(path: Path, *, application_id: int, schema_version: int, kind: str) -> None:
-    """Is `path` an ICG Desk `kind` ("batch", "cohort") this version opens? Reads 100 bytes."""
-    if not path.exists():
-        raise BatchFileError(path, "no such file")
-    if not path.is_file():
-        raise NotABatchError(path, f"is a folder, not a {kind} file")
-    try:
-        with path.open("rb") as f:
-            header = f.read(100)
-    except OSError as exc:
-        raise BatchFileError(path, f"cannot be read: {exc.strerror or exc}") from None
-    if not header:
-        raise NotABatchError(path, f"is empty: not an ICG Desk {kind}")
-    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise NotABatchError(path, f"is not an ICG Desk {kind} (it is not an SQLite database)")
-    # The header keeps both numbers at fixed offsets: reading them needs no SQLite connection.
-    user_version = int.from_bytes(header[60:64], "big")
-    found_id = int.from_bytes(header[68:72], "big")
-    if found_id != application_id:
-        raise NotABatchError(
-            path, f"is an SQLite database of another program, not an ICG Desk {kind}"
-        )
-    if user_version > schema_version:
-        raise NewerBatchError(
-            path,
-            f"was written by a newer ICG Desk ({kind} format {user_version}; this version "
-            f"opens format {schema_version} and older). Update ICG Desk to open it.",
-        )
-    if user_version < 1:
-        raise DamagedBatchError(path, f"is damaged: it has no {kind} format version")
-
-
-def check_sqlite_contents(
-    path: Path, *, required_tables: frozenset[str], identity_table: str
-) -> None:
-    """Integrity, tables and the one identity row, through a connection that writes nothing."""
-    # With no write-ahead log beside it the file is the whole database, and immutable=1 reads it
-    # without so much as a lock file; with a log, read-only mode applies it without writing.
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "immutable=1"
-    uri = f"{path.resolve().as_uri()}?{mode}"
-    try:
-        con = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
-        raise DamagedBatchError(path, f"cannot be opened: {exc}") from None
-    try:
-        problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
-        if problems != ["ok"]:
-            raise DamagedBatchError(path, "is damaged: " + "; ".join(problems))
-        tables = {
-            row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        missing = required_tables - tables
-        if missing:
-            raise DamagedBatchError(path, f"is damaged: table {sorted(missing)[0]!r} is missing")
-        (rows,) = con.execute(f"SELECT count(*) FROM {identity_table}").fetchone()
-        if rows != 1:
-            raise DamagedBatchError(path, f"is damaged: it has no {identity_table} identity row")
-    except sqlite3.DatabaseError as exc:
-        raise DamagedBatchError(path, f"is damaged: {exc}") from None
-    finally:
-        con.close()
-
-
-def _engine(path: Path) -> Engine:
-    # The pool keeps the connection open between transactions: reopening one per score change
-    # would checkpoint the write-ahead log every time. close() disposes of it.
-    engine = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        # FULL: a score the scorer saw saved survives a power cut, not only a crash.
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA busy_timeout = 5000")
-        cursor.close()
-
-    return engine
-
-
-class BatchFile:
+class BatchFile(SqliteFile):
     """An open batch: the engine, explicit transactions, and the rubric it carries."""
-
-    def __init__(self, path: Path, engine: Engine) -> None:
-        self.path = path
-        self._engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     def create(
@@ -186,7 +89,7 @@ class BatchFile:
                 raise BatchFileError(path, "already exists")
             for suffix in ("", "-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)
-        engine = _engine(path)
+        engine = open_engine(path)
         with engine.begin() as con:
             con.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
             con.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -211,53 +114,13 @@ class BatchFile:
     def open(cls, path: Path) -> BatchFile:
         path = Path(path)
         inspect_batch(path)
-        batch = cls(path, _engine(path))
+        batch = cls(path, open_engine(path))
         try:
             batch.rubric  # noqa: B018 - a batch whose rubric cannot be read is no use to anyone
         except RubricError as exc:
             batch.close()
             raise DamagedBatchError(path, f"its embedded rubric is broken: {exc}") from None
         return batch
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one write transaction: committed when the block ends, rolled back on error.
-
-        It holds the file's write lock from its first statement (BEGIN IMMEDIATE): the driver
-        would otherwise begin only at the first INSERT or UPDATE, and the reads a change is checked
-        against (is the portfolio complete?) could see a state another writer then changes.
-        """
-        with self._sessions() as session:
-            try:
-                with session.begin():
-                    connection = session.connection()
-                    driver = connection.connection.driver_connection
-                    if not getattr(driver, "in_transaction", True):
-                        connection.exec_driver_sql("BEGIN IMMEDIATE")
-                    yield session
-            except DBAPIError as exc:
-                raise self._user_error(exc) from exc
-
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads only; nothing it does is committed."""
-        with self._sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
-
-    def _user_error(self, exc: DBAPIError) -> Exception:
-        message = str(exc.orig)
-        if "database is locked" in message:
-            return BatchFileError(self.path, "is busy in another program; try again")
-        if "disk is full" in message or "database or disk is full" in message:
-            return BatchFileError(self.path, "cannot be saved: the disk is full")
-        if "readonly" in message:
-            return BatchFileError(self.path, "cannot be saved: the file is read-only")
-        if "malformed" in message:
-            return DamagedBatchError(self.path, "is damaged: " + message)
-        return exc  # a bug, not the person's problem: keep the traceback
 
     @cached_property
     def identity(self) -> BatchIdentity:
@@ -279,22 +142,3 @@ class BatchFile:
         with self.reading() as session:
             text_ = session.scalars(select(BatchInfo.rubric_text)).one()
         return parse_rubric(text_, f"{self.path} (embedded rubric)")
-
-    def pragma(self, name: str) -> Any:
-        with self._engine.connect() as con:
-            return con.execute(text(f"PRAGMA {name}")).scalar()
-
-    def close(self) -> None:
-        """Fold the write-ahead log back into the file, so the single file is the whole batch."""
-        try:
-            with self._engine.connect() as con:
-                con.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except DBAPIError:
-            pass  # another reader holds the log; the next open folds it in
-        self._engine.dispose()
-
-    def __enter__(self) -> BatchFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -380,10 +380,12 @@ class MainWindow(QMainWindow):
         last = self.settings.value(f"lastPortfolio/{batch_id}")
         if last is not None and self.batch_panel.select_portfolio(int(last)):
             return
-        assert self.session is not None
-        for p in self.session.work.portfolios():
-            if p.status is not PortfolioStatus.COMPLETE:
-                self.batch_panel.select_portfolio(p.id)
+        # The list already holds every portfolio's status: no second pass over the batch.
+        model = self.batch_panel.model
+        for portfolio_id in model.portfolio_ids():
+            summary = model.summary(portfolio_id)
+            if summary is not None and summary.status is not PortfolioStatus.COMPLETE:
+                self.batch_panel.select_portfolio(portfolio_id)
                 return
         self.batch_panel.step(0)
 
