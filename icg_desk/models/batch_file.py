@@ -30,6 +30,7 @@ from icg_desk.models.sqlite_file import (
     SqliteFile,
     check_sqlite_contents,
     check_sqlite_header,
+    create_database,
     open_engine,
 )
 from icg_desk.scoring.rubric import Rubric
@@ -89,11 +90,12 @@ class BatchFile(SqliteFile):
                 raise BatchFileError(path, "already exists")
             for suffix in ("", "-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)
-        engine = open_engine(path)
-        with engine.begin() as con:
-            con.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-            con.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            Base.metadata.create_all(con)
+        engine = create_database(
+            path,
+            application_id=APPLICATION_ID,
+            schema_version=SCHEMA_VERSION,
+            metadata=Base.metadata,
+        )
         batch = cls(path, engine)
         with batch.transaction() as session:
             session.add(

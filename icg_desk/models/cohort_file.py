@@ -28,6 +28,7 @@ from icg_desk.models.sqlite_file import (
     SqliteFile,
     check_sqlite_contents,
     check_sqlite_header,
+    create_database,
     open_engine,
 )
 from icg_desk.scoring.rubric import Rubric
@@ -50,11 +51,12 @@ class CohortFile(SqliteFile):
             raise CohortFileError(path, "already exists")
         if not rubric.source_text:
             raise ValueError("a cohort needs the rubric's file text to embed")
-        engine = open_engine(path)
-        with engine.begin() as con:
-            con.exec_driver_sql(f"PRAGMA application_id = {COHORT_APPLICATION_ID}")
-            con.exec_driver_sql(f"PRAGMA user_version = {COHORT_SCHEMA_VERSION}")
-            CohortBase.metadata.create_all(con)
+        engine = create_database(
+            path,
+            application_id=COHORT_APPLICATION_ID,
+            schema_version=COHORT_SCHEMA_VERSION,
+            metadata=CohortBase.metadata,
+        )
         cohort = cls(path, engine)
         with cohort.transaction() as session:
             session.add(

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -116,6 +116,18 @@ def open_engine(path: Path) -> Engine:
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
 
+    return engine
+
+
+def create_database(
+    path: Path, *, application_id: int, schema_version: int, metadata: MetaData
+) -> Engine:
+    """A new file stamped with whose it is and its format, its tables made, in one transaction."""
+    engine = open_engine(path)
+    with engine.begin() as con:
+        con.exec_driver_sql(f"PRAGMA application_id = {application_id}")
+        con.exec_driver_sql(f"PRAGMA user_version = {schema_version}")
+        metadata.create_all(con)
     return engine
 
 
