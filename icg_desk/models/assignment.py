@@ -17,10 +17,11 @@ from pathlib import Path
 from uuid import uuid4
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
 from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_results import ResultsLocked, released_at
 from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
 from icg_desk.models.portfolios import (
     EntryContent,
@@ -180,6 +181,11 @@ def _rebalance(
                     moved = True
 
 
+def _refuse_when_released(session: Session) -> None:
+    if (when := released_at(session)) is not None:
+        raise AssignmentError(str(ResultsLocked(when)))
+
+
 def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     """Add the reads each portfolio is missing (keeping existing ones), in one transaction.
 
@@ -187,6 +193,7 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     """
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:
+        _refuse_when_released(session)
         candidates = session.scalars(select(Candidate)).all()
         scorers = session.scalars(select(Scorer)).all()
         candidate_ids = {c.id: c.candidate_id for c in candidates}
@@ -215,6 +222,7 @@ def move_assignment(
 ) -> None:
     """Give one read of a portfolio to another scorer, if the rules allow it."""
     with cohort.transaction() as session:
+        _refuse_when_released(session)
         candidate = session.scalars(
             select(Candidate).where(Candidate.candidate_id == candidate_id)
         ).one_or_none()
@@ -291,6 +299,7 @@ def export_batches(
     rubric = cohort.rubric
     rubric_entries = sorted(e.number for e in rubric.entries)
     with cohort.reading() as session:
+        _refuse_when_released(session)
         scorers = {s.scorer_id: s for s in session.scalars(select(Scorer)).all()}
         if scorer_ids is not None:
             unknown = [sid for sid in scorer_ids if sid not in scorers]
@@ -365,6 +374,7 @@ def export_batches(
             finally:
                 batch.close()
         with cohort.transaction() as session:
+            _refuse_when_released(session)
             for exported, assignment_ids in written:
                 result = session.execute(
                     update(Assignment)

@@ -7,6 +7,7 @@ is refused and left exactly as it was.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -91,6 +92,12 @@ class CohortFile(SqliteFile):
     def name(self) -> str:
         with self.reading() as session:
             return session.scalars(select(CohortInfo.name)).one()
+
+    @property
+    def released_at(self) -> datetime | None:
+        """When the results were released (locked), or None; read fresh each time."""
+        with self.reading() as session:
+            return session.scalars(select(CohortInfo.released_at)).one()
 
     @cached_property
     def rubric(self) -> Rubric:

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_results import ResultsLocked, released_at
 from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
 from icg_desk.scoring.rubric import Rubric
 
@@ -477,6 +479,13 @@ def _existing(cohort: CohortFile, column: Any) -> set[str]:
         return {value.casefold() for value in session.scalars(select(column))}
 
 
+def _refuse_when_released(session: Session, file: Path) -> None:
+    if (when := released_at(session)) is not None:
+        raise ImportRejected(
+            [ImportProblem(file, None, None, f"not imported: {ResultsLocked(when)}")]
+        )
+
+
 def import_roster(
     cohort: CohortFile, roster: Path, documents: Path, *, valid_only: bool = False
 ) -> ImportResult:
@@ -516,6 +525,7 @@ def import_roster(
         raise ImportRejected(problems)
 
     with cohort.transaction() as session:
+        _refuse_when_released(session, roster)
         # Checked again under the write lock: another import may have run since the check.
         taken = {t.casefold() for t in session.scalars(select(Candidate.candidate_id))}
         clash = [c for c in valid if c.candidate_id.casefold() in taken]
@@ -589,6 +599,7 @@ def import_scorers(cohort: CohortFile, sheet: Path) -> ImportResult:
     if problems:
         raise ImportRejected(problems)
     with cohort.transaction() as session:
+        _refuse_when_released(session, sheet)
         taken = {s.casefold() for s in session.scalars(select(Scorer.scorer_id))}
         clash = [s for s in scorers if s.scorer_id.casefold() in taken]
         if clash:

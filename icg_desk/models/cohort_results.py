@@ -1,0 +1,276 @@
+"""Every candidate's results from the merged reads, and releasing them.
+
+A read counts once every factor of it is scored (a complete read): a scorer's half-scored
+portfolio is work in progress, not a judgement, so it neither moves a mean nor counts as in.
+A factor's score is then the mean of the complete reads (scoring/reads.py; adjudication of
+discrepant reads is a later issue), and the decision follows from those means.
+
+Release stamps the cohort with the time; from then on the results are locked: nothing is
+merged, assigned, imported or sent out (each of those checks `released_at` in its own write
+transaction), and score reports print with candidate names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_schema import Assignment, Candidate, CohortInfo, ReadScore, Scorer
+from icg_desk.models.schema import utcnow
+from icg_desk.scoring import Decision, FactorResult, Rubric, Status, combine_reads, decide
+from icg_desk.scoring.scale import format_against, format_score
+
+
+class ReleaseError(Exception):
+    """The results cannot be released (or were already); the message says why."""
+
+
+class ResultsLocked(Exception):
+    """The cohort's results were released; what was asked would change them."""
+
+    def __init__(self, released_at: datetime) -> None:
+        super().__init__(
+            f"the results were released on {released_at:%Y-%m-%d %H:%M} UTC and are locked"
+        )
+        self.released_at = released_at
+
+
+def released_at(session: Session) -> datetime | None:
+    return session.scalars(select(CohortInfo.released_at)).one()
+
+
+def ensure_not_released(session: Session) -> None:
+    """Raise ResultsLocked inside a write transaction that would change the results."""
+    when = released_at(session)
+    if when is not None:
+        raise ResultsLocked(when)
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """One scorer's read of one candidate, as merged (raw, for the coordinator's workbook)."""
+
+    candidate_id: str
+    code: str
+    scorer_id: str
+    batch_id: str | None
+    scores: dict[str, Fraction | None]  # every factor key; None where not scored
+    rationales: dict[str, str]
+
+    @property
+    def complete(self) -> bool:
+        return all(s is not None for s in self.scores.values())
+
+    @property
+    def started(self) -> bool:
+        return any(s is not None for s in self.scores.values())
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    candidate_id: str
+    code: str
+    name: str
+    email: str
+    organisation: str
+    retake_factors: tuple[str, ...]
+    reads_needed: int
+    reads_in: int  # complete reads
+    reads_partial: int  # reads with some factors scored, not all
+    factors: tuple[FactorResult, ...]  # in rubric order, from the complete reads
+    decision: Decision
+
+    @property
+    def reads_missing(self) -> int:
+        return max(0, self.reads_needed - self.reads_in)
+
+    @property
+    def scores(self) -> dict[str, Fraction | None]:
+        return {f.key: f.score for f in self.factors}
+
+    @property
+    def discrepant(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.factors if f.discrepant)
+
+    def as_json(self, rubric: Rubric) -> dict[str, object]:
+        overall = self.decision.overall
+        return {
+            "candidate_id": self.candidate_id,
+            "code": self.code,
+            "name": self.name,
+            "organisation": self.organisation,
+            "reads_needed": self.reads_needed,
+            "reads_in": self.reads_in,
+            "reads_partial": self.reads_partial,
+            "reads_missing": self.reads_missing,
+            "factors": {
+                f.key: None if f.score is None else format_score(f.score) for f in self.factors
+            },
+            "overall": None
+            if overall is None
+            else format_against(overall, rubric.thresholds.certification),
+            "status": self.decision.status.value,
+            "decision": self.decision.headline,
+            "retake": list(self.decision.retake),
+            "discrepant": list(self.discrepant),
+        }
+
+
+@dataclass(frozen=True)
+class CohortResults:
+    cohort: str
+    rubric: Rubric
+    released_at: datetime | None
+    candidates: tuple[CandidateResult, ...]  # in roster id order
+    reads: tuple[ReadRow, ...]  # every assignment, by candidate then scorer
+
+    def count(self, status: Status) -> int:
+        return sum(1 for c in self.candidates if c.decision.status is status)
+
+    @property
+    def missing(self) -> tuple[CandidateResult, ...]:
+        """Candidates still waiting for a read."""
+        return tuple(c for c in self.candidates if c.reads_missing)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "cohort": self.cohort,
+            "rubric_edition": self.rubric.edition,
+            "released_at": None if self.released_at is None else self.released_at.isoformat(),
+            "candidates": len(self.candidates),
+            "certified": self.count(Status.CERTIFIED),
+            "not_certified": self.count(Status.NOT_CERTIFIED),
+            "incomplete": self.count(Status.INCOMPLETE),
+            "reads_missing": sum(c.reads_missing for c in self.candidates),
+            "results": [c.as_json(self.rubric) for c in self.candidates],
+        }
+
+
+class ResultsCancelled(Exception):
+    """The caller's progress callback asked to stop."""
+
+
+def cohort_results(
+    cohort: CohortFile, *, progress: Callable[[int, int], bool] | None = None
+) -> CohortResults:
+    """Every candidate's factor scores, overall score and decision, from one consistent read."""
+    with cohort.reading() as session:
+        return _results(session, cohort.name, cohort.rubric, progress)
+
+
+def _results(
+    session: Session,
+    cohort_name: str,
+    rubric: Rubric,
+    progress: Callable[[int, int], bool] | None = None,
+) -> CohortResults:
+    keys = rubric.factor_keys
+    when = released_at(session)
+    people = session.execute(
+        select(
+            Candidate.id,
+            Candidate.candidate_id,
+            Candidate.code,
+            Candidate.name,
+            Candidate.email,
+            Candidate.organisation,
+            Candidate.retake_factors,
+        ).order_by(Candidate.candidate_id)
+    ).all()
+    assignments = session.execute(
+        select(Assignment.id, Assignment.candidate_ref, Scorer.scorer_id, Assignment.batch_id)
+        .join(Scorer, Assignment.scorer_ref == Scorer.id)
+        .order_by(Assignment.candidate_ref, Scorer.scorer_id)
+    ).all()
+    scores: dict[int, dict[str, Fraction | None]] = defaultdict(dict)
+    rationales: dict[int, dict[str, str]] = defaultdict(dict)
+    for ref, key, score, rationale in session.execute(
+        select(ReadScore.assignment_ref, ReadScore.factor_key, ReadScore.score, ReadScore.rationale)
+    ):
+        if key in rubric.factor_keys:  # merge only writes the rubric's keys
+            scores[ref][key] = score
+            if rationale:
+                rationales[ref][key] = rationale
+
+    reads_of: dict[int, list[ReadRow]] = defaultdict(list)
+    identity = {pk: (cid, code) for pk, cid, code, *_ in people}
+    for assignment_id, candidate_ref, scorer_id, batch_id in assignments:
+        cid, code = identity[candidate_ref]
+        got = scores.get(assignment_id, {})
+        reads_of[candidate_ref].append(
+            ReadRow(
+                candidate_id=cid,
+                code=code,
+                scorer_id=scorer_id,
+                batch_id=batch_id,
+                scores={k: got.get(k) for k in keys},
+                rationales=dict(rationales.get(assignment_id, {})),
+            )
+        )
+
+    needed = rubric.reads.per_portfolio
+    results: list[CandidateResult] = []
+    for done, (pk, cid, code, name, email, organisation, retakes) in enumerate(people):
+        if progress is not None and done % 250 == 0 and not progress(done, len(people)):
+            raise ResultsCancelled
+        reads = reads_of.get(pk, [])
+        complete = [r for r in reads if r.complete]
+        factors = tuple(
+            combine_reads(rubric, key, [r.scores[key] for r in complete])  # type: ignore[misc]
+            for key in keys
+        )
+        results.append(
+            CandidateResult(
+                candidate_id=cid,
+                code=code,
+                name=name,
+                email=email,
+                organisation=organisation,
+                retake_factors=tuple(retakes),
+                reads_needed=max(needed, len(reads)),
+                reads_in=len(complete),
+                reads_partial=sum(1 for r in reads if r.started and not r.complete),
+                factors=factors,
+                decision=decide(rubric, {f.key: f.score for f in factors}),
+            )
+        )
+    if progress is not None:
+        progress(len(people), len(people))
+    all_reads = tuple(r for pk, *_ in people for r in reads_of.get(pk, []))
+    return CohortResults(cohort_name, rubric, when, tuple(results), all_reads)
+
+
+def release_results(cohort: CohortFile) -> datetime:
+    """Lock the results: every candidate must have all reads in and a decision.
+
+    Checked and stamped in one write transaction, so no merge can slip in between.
+    """
+    with cohort.transaction() as session:
+        ensure_not_released(session)
+        results = _results(session, cohort.name, cohort.rubric)
+        if not results.candidates:
+            raise ReleaseError("the cohort has no candidates; there is nothing to release")
+        waiting = [
+            c
+            for c in results.candidates
+            if c.reads_missing or c.decision.status is Status.INCOMPLETE
+        ]
+        if waiting:
+            names = ", ".join(
+                f"{c.candidate_id} ({c.reads_in} of {c.reads_needed} reads in)" for c in waiting[:5]
+            )
+            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+            raise ReleaseError(
+                f"{len(waiting)} candidates are still waiting for reads: {names}{more}; "
+                "merge their scorers' returned files first"
+            )
+        stamp = utcnow()
+        session.execute(update(CohortInfo).values(released_at=stamp))
+    return stamp
