@@ -253,7 +253,8 @@ def release_results(cohort: CohortFile) -> datetime:
     Checked and stamped in one write transaction, so no merge can slip in between.
     """
     with cohort.transaction() as session:
-        ensure_not_released(session)
+        if (when := released_at(session)) is not None:
+            raise ReleaseError(f"{ResultsLocked(when)}; there is nothing more to release")
         results = _results(session, cohort.name, cohort.rubric)
         if not results.candidates:
             raise ReleaseError("the cohort has no candidates; there is nothing to release")

@@ -27,6 +27,7 @@ from icg_desk.models.schema import Change, FactorRead, Portfolio, PortfolioStatu
 from icg_desk.scoring.rubric import Rubric
 
 DEMO_COHORT_NAME = "2026-27"
+DEMO_COHORT_FILE = "demo.icgcohort"
 
 _FIRST = (
     "Maya", "Daniel", "Aisha", "Tomás", "Grace", "Kenji", "Olivia", "Marcus", "Zoë", "Priya",
@@ -254,7 +255,7 @@ def build_demo_cohort(
     inputs = write_demo_inputs(
         folder, candidates=candidates, scorers=scorers, seed=seed, words_per_entry=words_per_entry
     )
-    path = folder / "demo.icgcohort"
+    path = folder / DEMO_COHORT_FILE
     with CohortFile.create(path, name=DEMO_COHORT_NAME, rubric=builtin_rubric()) as cohort:
         import_roster(cohort, inputs.roster, inputs.documents)
         import_scorers(cohort, inputs.scorers)

@@ -494,6 +494,8 @@ def import_roster(
     With `valid_only`, rows with problems are skipped and the rest imported; problems with the
     roster as a whole (unreadable, missing columns, no documents folder) still reject it.
     """
+    with cohort.reading() as session:  # said first: nothing else matters once locked
+        _refuse_when_released(session, roster)
     rubric = cohort.rubric
     table = _read_table(roster, CANDIDATES_SHEET, _required_columns(rubric))
     if not table.problems and not table.rows:
@@ -573,6 +575,8 @@ def import_roster(
 
 def import_scorers(cohort: CohortFile, sheet: Path) -> ImportResult:
     """Import scorers from a .xlsx ("Scorers" sheet, else the first) or .csv; all or nothing."""
+    with cohort.reading() as session:
+        _refuse_when_released(session, sheet)
     table = _read_table(sheet, SCORERS_SHEET, SCORER_COLUMNS)
     if not table.problems and not table.rows:
         table.problems.append(ImportProblem(sheet, None, None, "has no scorer rows"))
