@@ -55,6 +55,8 @@ from icg_desk.scoring import Status, format_score
 
 ProgressCallback = Callable[[int, int], bool]  # (done, total) -> False to cancel
 
+SCORERS_PREVIEW = "SCORER'S PREVIEW"
+
 
 @dataclass(frozen=True)
 class ReportRun:
@@ -338,7 +340,8 @@ class _Mark(Flowable):
 class _Pages:
     """Which report the page belongs to, for its header and footer (one file may hold many)."""
 
-    def __init__(self) -> None:
+    def __init__(self, preview_label: str = SCORERS_PREVIEW) -> None:
+        self.preview_label = preview_label
         self.index: int | None = None
         self.report: CandidateReport | None = None
         self.first_page = 1
@@ -348,10 +351,11 @@ class _Pages:
 
     def end_page(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
         if self.report is not None:
-            _decorate(canv, self.report, canv.getPageNumber() - self.first_page + 1)
+            page = canv.getPageNumber() - self.first_page + 1
+            _decorate(canv, self.report, page, self.preview_label)
 
 
-def _decorate(canv: Canvas, report: CandidateReport, page: int) -> None:
+def _decorate(canv: Canvas, report: CandidateReport, page: int, preview_label: str) -> None:
     """The header band and the footer of one page."""
     canv.saveState()
     canv.setFillColor(BAND)
@@ -359,8 +363,8 @@ def _decorate(canv: Canvas, report: CandidateReport, page: int) -> None:
     middle = PAGE_H - BAND_H / 2
     _line(canv, esc(report.rubric.program, bold=True), BAND_TITLE, MARGIN, middle, WIDTH - 170)
     if report.preview:
-        # A tag no one can miss: a scorer's preview must never pass for the candidate's copy.
-        label = "SCORER'S PREVIEW"
+        # A tag no one can miss: a preview must never pass for the candidate's copy.
+        label = preview_label
         w = pdfmetrics.stringWidth(label, FONT_BOLD, 7) + 16
         canv.setFillColor(PREVIEW)
         canv.roundRect(PAGE_W - MARGIN - w, middle - 8, w, 16, 3, stroke=0, fill=1)
@@ -418,7 +422,9 @@ def _story(
     """
     _text_cmap(False)  # the styles name the text fonts: they must be registered first
     if report.preview:
-        kicker = Paragraph("SCORER'S PREVIEW · NOT FOR RELEASE TO THE CANDIDATE", KICKER_PREVIEW)
+        kicker = Paragraph(
+            f"{esc(pages.preview_label)} · NOT FOR RELEASE TO THE CANDIDATE", KICKER_PREVIEW
+        )
     else:
         kicker = Paragraph("SCORE REPORT", KICKER)
     story: list[Flowable] = [
@@ -638,8 +644,10 @@ class _Progress:
             raise _Cancelled
 
 
-def _document(target: str, title: str, author: str) -> tuple[BaseDocTemplate, _Pages]:
-    pages = _Pages()
+def _document(
+    target: str, title: str, author: str, preview_label: str = SCORERS_PREVIEW
+) -> tuple[BaseDocTemplate, _Pages]:
+    pages = _Pages(preview_label)
     doc = BaseDocTemplate(
         target,
         pagesize=LETTER,
@@ -684,11 +692,14 @@ def _atomic(path: Path) -> Iterator[str]:
         raise
 
 
-def write_report(report: CandidateReport, path: Path) -> None:
+def write_report(
+    report: CandidateReport, path: Path, *, preview_label: str = SCORERS_PREVIEW
+) -> None:
     """One candidate's report at `path`; raises when it cannot be printed."""
     path = Path(path)
     with _atomic(path) as tmp:
-        doc, pages = _document(tmp, f"Score report: {report.candidate_code}", report.rubric.program)
+        title = f"Score report: {report.candidate_code}"
+        doc, pages = _document(tmp, title, report.rubric.program, preview_label)
         doc.build(_story(report, 0, pages, lambda: None))
 
 
@@ -698,8 +709,13 @@ def write_reports(
     outdir: Path | None = None,
     combined: Path | None = None,
     progress: ProgressCallback | None = None,
+    file_names: Sequence[str] | None = None,
+    preview_label: str = SCORERS_PREVIEW,
 ) -> ReportRun:
     """Print many reports: one file per candidate in `outdir`, and/or all in `combined`.
+
+    The files in `outdir` are named by candidate code, or by `file_names` (one per report, in
+    order; the caller makes them safe and unique). A preview's pages carry `preview_label`.
 
     A record that cannot be printed is skipped, with its reason, and the rest go on. Progress
     counts one step per report per file kind, so `total` is twice the reports when both are
@@ -709,16 +725,23 @@ def write_reports(
     if outdir is None and combined is None:
         raise ValueError("write_reports needs an outdir, a combined file or both")
     reports = list(reports)
+    if file_names is not None:
+        if len(file_names) != len(reports):
+            raise ValueError(f"{len(file_names)} file names for {len(reports)} reports")
+        # Names, not paths: a report must never land outside `outdir`.
+        bad = [n for n in file_names if "/" in n or "\\" in n or n in ("", ".", "..")]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a file name")
     phases = (outdir is not None) + (combined is not None)
     ticker = _Progress(len(reports) * phases, progress)
     written: list[Path] = []
     skipped: dict[int, str] = {}
     try:
         if outdir is not None:
-            _write_each(reports, Path(outdir), ticker, written, skipped)
+            _write_each(reports, Path(outdir), ticker, written, skipped, file_names, preview_label)
         if combined is not None:
             base = len(reports) if outdir is not None else 0
-            _write_combined(reports, Path(combined), ticker, base, written, skipped)
+            _write_combined(reports, Path(combined), ticker, base, written, skipped, preview_label)
     except _Cancelled:
         return ReportRun(written, _skipped(reports, skipped), cancelled=True)
     return ReportRun(written, _skipped(reports, skipped), cancelled=False)
@@ -730,13 +753,18 @@ def _write_each(
     ticker: _Progress,
     written: list[Path],
     skipped: dict[int, str],
+    file_names: Sequence[str] | None,
+    preview_label: str,
 ) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     for i, report in enumerate(reports):
         try:
-            path = outdir / _file_name(report.candidate_code, used)
-            write_report(report, path)
+            if file_names is not None:
+                path = outdir / file_names[i]
+            else:
+                path = outdir / _file_name(report.candidate_code, used)
+            write_report(report, path, preview_label=preview_label)
             written.append(path)
         except OSError:
             raise
@@ -752,6 +780,7 @@ def _write_combined(
     base: int,
     written: list[Path],
     skipped: dict[int, str],
+    preview_label: str,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Each pass leaves out the records known to be bad; a record that fails only while its
@@ -769,6 +798,7 @@ def _write_combined(
                 tmp,
                 f"Score reports: {len(reports)} candidates",
                 reports[0].rubric.program if reports else "",
+                preview_label,
             )
             story: list[Flowable] = []
             for i, report in enumerate(reports):

@@ -20,30 +20,35 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import String, Text, select, type_coerce, update
 
 from icg_desk import __version__
+from icg_desk.export.xlsx_cells import Styles as _Styles
+from icg_desk.export.xlsx_cells import cell as _cell
+from icg_desk.export.xlsx_cells import clean, text_cell
+from icg_desk.export.xlsx_cells import discard_streams as _discard_streams
+from icg_desk.export.xlsx_cells import header_row as _header
+from icg_desk.export.xlsx_cells import raise_naming as _raise_naming
+from icg_desk.export.xlsx_cells import save as _save
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
 from icg_desk.models.schema import BatchInfo, Evidence, FactorRead, Portfolio, PortfolioStatus
 from icg_desk.scoring import (
     Decision,
     Rubric,
     Status,
-    Thresholds,
     decide,
     format_score,
     to_decimal,
@@ -84,21 +89,8 @@ STATUS_TEXT = {
     PortfolioStatus.COMPLETE: "Complete",
 }
 
-# Named styles, so that Excel lists them by name in the scorer's style gallery.
-S_HEADER = "ICG header"
-S_SCORE = "ICG score"
-S_BELOW_ACCOMPLISHED = "ICG score below accomplished"
-S_BELOW_FLOOR = "ICG score below floor"
-S_TEXT = "ICG wrapped text"
-RED, AMBER, GREY = "F4C7C3", "FCE8B2", "E7E6E6"  # muted red, light amber, header grey
-SCORE_FORMAT = "0.00"
 LOOK_FORS_WIDTH, TEXT_WIDTH = 45, 60  # the Rationales sheet's long-text columns, in characters
 
-# OWASP's list for spreadsheet formula injection: text starting with one of these may be taken for
-# a formula by Excel or LibreOffice (a tab or CR can hide one after it when text is pasted).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ERROR_CODES = frozenset(ERROR_CODES)  # openpyxl stores text like "#N/A" as an error value
-_CELL_LIMIT = 32_767  # characters Excel holds in one cell
 _SCORE_TEXT = re.compile(r"[0-9]+\.[0-9]{2}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -306,40 +298,6 @@ def write_batch_summary(
     return SummaryInfo(path, len(portfolios), checksum)
 
 
-def _save(workbook: Workbook, temp: Path, path: Path) -> None:
-    try:
-        workbook.save(temp)
-    except OSError as exc:
-        _raise_naming(exc, path)
-
-
-def _raise_naming(exc: OSError, path: Path) -> NoReturn:
-    """The same error about the file the person asked for, not our temporary name for it."""
-    if exc.errno is None:
-        raise exc
-    # OSError picks the subclass from the number: PermissionError for EACCES, and so on.
-    raise OSError(exc.errno, exc.strerror, str(path)) from exc
-
-
-def _discard_streams(workbook: Workbook) -> None:
-    """Remove the temporary files write-only sheets stream their rows into.
-
-    openpyxl removes them when the workbook is saved, or at exit; after a cancelled export in a
-    window that stays open for hours they should not wait that long. Best effort: `_writer` is
-    openpyxl's, and at worst openpyxl still removes the files at exit.
-    """
-    for sheet in workbook.worksheets:
-        writer = getattr(sheet, "_writer", None)
-        if writer is None:
-            continue
-        try:
-            if not getattr(sheet, "closed", True):
-                sheet.close()
-            writer.cleanup()
-        except Exception:  # noqa: BLE001 - see the docstring
-            pass
-
-
 def _write_workbook(
     workbook: Workbook,
     identity: BatchIdentity,
@@ -371,101 +329,17 @@ def _write_workbook(
     _write_about(about, styles, identity, rubric, total, exported_at, checksum)
 
 
-@dataclass(frozen=True)
-class _Styles:
-    """The named styles' cell formats, made once: a cell copies one instead of looking it up."""
-
-    header: StyleArray
-    score: StyleArray
-    below_accomplished: StyleArray
-    below_floor: StyleArray
-    text: StyleArray
-    thresholds: Thresholds
-    # A dozen scores on the scale, each compared once, not once per cell; keyed by its numerator
-    # and denominator, which hash faster than the Fraction does.
-    by_score: dict[tuple[int, int], StyleArray] = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def add_to(cls, workbook: Workbook, thresholds: Thresholds) -> _Styles:
-        # Excel's own bottom alignment throughout: short cells beside wrapped ones line up.
-        wrap = Alignment(wrap_text=True)
-        styles = [
-            NamedStyle(
-                S_HEADER,
-                font=Font(bold=True),
-                fill=PatternFill("solid", fgColor=GREY),
-                border=Border(bottom=Side(style="thin", color="808080")),
-                alignment=wrap,
-            ),
-            NamedStyle(S_SCORE, number_format=SCORE_FORMAT),
-            NamedStyle(
-                S_BELOW_ACCOMPLISHED,
-                number_format=SCORE_FORMAT,
-                fill=PatternFill("solid", fgColor=AMBER),
-            ),
-            NamedStyle(
-                S_BELOW_FLOOR, number_format=SCORE_FORMAT, fill=PatternFill("solid", fgColor=RED)
-            ),
-            NamedStyle(S_TEXT, alignment=wrap),
-        ]
-        for style in styles:
-            workbook.add_named_style(style)
-        header, score, amber, red, text = (style.as_tuple() for style in styles)
-        return cls(header, score, amber, red, text, thresholds)
-
-    def factor(self, score: Fraction) -> StyleArray:
-        key = score.numerator, score.denominator
-        style = self.by_score.get(key)
-        if style is None:
-            if score < self.thresholds.factor_floor:
-                style = self.below_floor
-            elif score < self.thresholds.accomplished:
-                style = self.below_accomplished
-            else:
-                style = self.score
-            self.by_score[key] = style
-        return style
-
-
 def _clean(text: str) -> str:
-    """Text a worksheet can hold: no XML-illegal control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    if len(text) > _CELL_LIMIT:
-        kept = _CELL_LIMIT - 60  # room for the note
-        text = text[:kept] + f" [... {len(text) - kept:,} more characters in the batch file]"
-    return text
-
-
-def _cell(sheet: Any, value: str | float, style: StyleArray) -> Cell:
-    # What `cell.style = name` does, without looking the name up again for every cell; openpyxl
-    # places the cell when the row is appended.
-    return Cell(sheet, row=1, column=1, value=value, style_array=style)
+    return clean(text, "the batch file")
 
 
 def _text(sheet: Any, text: str, style: StyleArray | None = None) -> Cell | str | None:
-    """A text cell that stays text: never a formula, an error value, or a number."""
-    if not text:
-        return None
-    text = _clean(text)
-    risky = text.startswith(_FORMULA_TRIGGERS) or text in _ERROR_CODES
-    if not risky and style is None:
-        return text  # openpyxl stores a plain str as an inline string: nothing to add
-    cell = _cell(sheet, text, style or StyleArray())
-    if risky:
-        # openpyxl guessed "f" (formula) for "=..." and "e" for "#N/A": force a string, and the
-        # quote prefix so that editing the cell in Excel does not turn it into a formula either.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+    return text_cell(sheet, text, style, source="the batch file")
 
 
 def _score(sheet: Any, score: Fraction, style: StyleArray) -> Cell:
     # The scale is in quarters: exact in binary, so Excel holds exactly the batch's score.
     return _cell(sheet, float(score), style)
-
-
-def _header(sheet: Any, names: Iterable[str], styles: _Styles) -> list[Cell | str | None]:
-    return [_text(sheet, name, styles.header) for name in names]
 
 
 _Outcome = tuple[str, tuple[float, StyleArray] | None]

@@ -1,0 +1,147 @@
+"""The coordinator's score reports: every candidate's report with their name, from the results.
+
+The pages are `pdf_report`'s, the words `report_data`'s; this module decides what the
+coordinator's copy says (the candidate's name above the code), whether it may be printed yet
+(only released results make the candidates' copies; before that, marked previews), and what the
+files are called, so that a coordinator finds "1001 Maya Alvarez.pdf" in the folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from icg_desk.export.pdf_report import ProgressCallback, ReportRun, write_reports
+from icg_desk.export.report_data import CandidateReport
+from icg_desk.models.cohort_results import CohortResults
+
+COORDINATORS_PREVIEW = "COORDINATOR'S PREVIEW"
+PREVIEW_SUFFIX = " (preview)"
+COMBINED_SUFFIX = " score reports"
+
+# Windows refuses these in a file name; "/" and NUL everywhere.
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*]+')
+_SPACES = re.compile(r"\s+")
+_RESERVED = frozenset(
+    {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{n}" for n in range(1, 10)),
+        *(f"LPT{n}" for n in range(1, 10)),
+    }
+)
+# Bytes, not characters: ext4 and most others allow 255 bytes per name, and the whole path on
+# Windows is 260 characters unless long paths are enabled; leave room for the folder.
+_STEM_BYTES = 120
+
+
+class ResultsNotReleased(ValueError):
+    """The candidates' copies need released results; previews may be printed before."""
+
+
+def reports_from_results(
+    results: CohortResults, *, issued: date | None = None
+) -> list[CandidateReport]:
+    """One report per candidate, in the results' order (candidate id), headed by their name.
+
+    Marked as previews until the results are released. Issued on `issued`, else on the day the
+    results were released (so that a report printed again later still agrees with the others),
+    else today.
+    """
+    if issued is None:
+        when = results.released_at
+        issued = when.date() if when is not None else date.today()
+    preview = results.released_at is None
+    return [
+        CandidateReport(
+            candidate_code=c.code,
+            display_name=c.name,
+            cohort=results.cohort,
+            rubric=results.rubric,
+            scores=c.scores,
+            decision=c.decision,
+            issued=issued,
+            preview=preview,
+        )
+        for c in results.candidates
+    ]
+
+
+def write_cohort_reports(
+    results: CohortResults,
+    folder: Path,
+    *,
+    preview: bool = False,
+    progress: ProgressCallback | None = None,
+    issued: date | None = None,
+) -> ReportRun:
+    """Every candidate's report in `folder`, one file each, and all of them in one file.
+
+    Before release this refuses (`ResultsNotReleased`) unless `preview` is asked for; previews
+    are marked on every page and named "... (preview).pdf", so that neither a page nor a file
+    passes for a candidate's copy. Progress counts each report twice (its own file, then the
+    combined one); a run cancelled through it returns with `cancelled` set.
+    """
+    if results.released_at is None and not preview:
+        raise ResultsNotReleased(
+            f"the results of cohort {results.cohort} are not released yet: release them "
+            "first to print the candidates' copies, or print previews"
+        )
+    reports = reports_from_results(results, issued=issued)
+    suffix = PREVIEW_SUFFIX if results.released_at is None else ""
+    combined = safe_stem(results.cohort + COMBINED_SUFFIX + suffix) + ".pdf"
+    used = {combined.casefold()}
+    names = [
+        unique_pdf_name(f"{c.candidate_id} {c.name}", suffix, used) for c in results.candidates
+    ]
+    folder = Path(folder)
+    return write_reports(
+        reports,
+        outdir=folder,
+        combined=folder / combined,
+        progress=progress,
+        file_names=names,
+        preview_label=COORDINATORS_PREVIEW,
+    )
+
+
+def safe_stem(text: str) -> str:
+    """A file name (without its extension) that every common file system accepts as typed.
+
+    Keeps letters of every script (a coordinator looks for "Zoë", not "Zo_"); drops control
+    and format characters (a right-to-left override could make "exe.pdf" look like "pdf.exe");
+    replaces the characters Windows forbids; no leading dot (a hidden file on macOS and Linux)
+    and no trailing dot or space (Windows drops them); never a device name such as CON.
+    """
+    kept = []
+    for ch in unicodedata.normalize("NFC", text):
+        category = unicodedata.category(ch)
+        if category in ("Zs", "Zl", "Zp") or ch in "\t\n\r\f\v":
+            kept.append(" ")
+        elif category[0] != "C":  # Cc, Cf, Cs, Co, Cn
+            kept.append(ch)
+    stem = _SPACES.sub(" ", _FORBIDDEN.sub("_", "".join(kept))).strip()
+    while len(stem.encode("utf-8")) > _STEM_BYTES:
+        stem = stem[:-1]
+    stem = stem.lstrip(".").rstrip(". ")
+    if not stem:
+        return "candidate"
+    if stem.split(".")[0].strip().upper() in _RESERVED:
+        stem = f"_{stem}"
+    return stem
+
+
+def unique_pdf_name(text: str, suffix: str, used: set[str]) -> str:
+    """ "<safe stem><suffix>.pdf", unique in `used` (compared as Windows and macOS do)."""
+    stem = safe_stem(text)
+    name, n = stem, 1
+    while f"{name}{suffix}.pdf".casefold() in used:
+        n += 1
+        name = f"{stem} ({n})"
+    result = f"{name}{suffix}.pdf"
+    used.add(result.casefold())
+    return result
