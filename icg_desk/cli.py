@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from fractions import Fraction
@@ -366,6 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
     except (UsageError, CohortUsageError, RubricError) as exc:
         _fail(prog, str(exc))
+    except BrokenPipeError:
+        # `icg-desk cohort results DB | head`: the reader has gone; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:  # a folder not writable, a disk full: name the file, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         _fail(prog, f"{where}{exc.strerror or exc}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,6 +156,170 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_results(args: argparse.Namespace) -> int:
+    from icg_desk.models.cohort_results import cohort_results
+    from icg_desk.scoring import Status
+    from icg_desk.scoring.scale import format_against
+
+    with _open(args.db) as cohort:
+        results = cohort_results(cohort)
+    if args.json:
+        print(json.dumps(results.as_json(), ensure_ascii=False))
+        return 0
+    released = (
+        f"released {results.released_at:%Y-%m-%d %H:%M} UTC"
+        if results.released_at
+        else "not released: provisional"
+    )
+    print(f"Cohort {results.cohort} ({results.rubric.edition}), {released}")
+    cert = results.rubric.thresholds.certification
+    for c in results.candidates:
+        overall = c.decision.overall
+        shown = "–" if overall is None else format_against(overall, cert)
+        flags = f"  discrepant: {', '.join(c.discrepant)}" if c.discrepant else ""
+        print(
+            f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
+            f"overall {shown:>5}  {c.decision.headline}{flags}"
+        )
+    print(
+        f"{results.count(Status.CERTIFIED)} certified, "
+        f"{results.count(Status.NOT_CERTIFIED)} not certified, "
+        f"{results.count(Status.INCOMPLETE)} incomplete; "
+        f"{sum(c.reads_missing for c in results.candidates)} reads still missing"
+    )
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from icg_desk.models.cohort_results import ReleaseError, release_results
+
+    with _open(args.db) as cohort:
+        try:
+            stamp = release_results(cohort)
+        except ReleaseError as exc:
+            raise CohortUsageError(f"{args.db}: not released: {exc}") from None
+    print(f"Released the results of {args.db} at {stamp:%Y-%m-%d %H:%M} UTC; they are now locked")
+    return 0
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from icg_desk.cli import ProgressBar
+    from icg_desk.export.cohort_reports import (
+        COMBINED_SUFFIX,
+        ResultsNotReleased,
+        write_cohort_reports,
+    )
+    from icg_desk.models.cohort_results import cohort_results
+
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the reports")
+    with _open(args.db) as cohort:
+        results = cohort_results(cohort)
+    bar = ProgressBar("Printing reports")
+    try:
+        run = write_cohort_reports(results, args.outdir, preview=args.preview, progress=bar)
+    except ResultsNotReleased as exc:
+        raise CohortUsageError(f"{args.db}: {exc}") from None
+    finally:
+        bar.close()
+    kind = "preview reports" if results.released_at is None else "score reports"
+    combined = [p for p in run.written if p.stem.endswith(COMBINED_SUFFIX)]
+    print(f"Wrote {len(run.written) - len(combined)} {kind} to {args.outdir}")
+    for path in combined:
+        print(f"  and all of them in one file: {path.name}")
+    for code, why in run.skipped:
+        print(f"Skipped {code}: {why}", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from icg_desk.cli import ProgressBar
+    from icg_desk.export.cohort_summary import write_cohort_summary
+    from icg_desk.models.cohort_results import cohort_results
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise CohortUsageError(f"{args.out}: the summary is an Excel workbook; name it .xlsx")
+    if not args.out.parent.is_dir():
+        raise CohortUsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    with _open(args.db) as cohort:
+        results = cohort_results(cohort)
+    bar = ProgressBar("Writing summary")
+    try:
+        path = write_cohort_summary(results, args.out, progress=bar)
+    finally:
+        bar.close()
+    state = "released" if results.released_at else "provisional (not released)"
+    print(f"Wrote the cohort summary to {path}: {len(results.candidates)} candidates, {state}")
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    if not args.db.is_file():
+        raise CohortUsageError(f"{args.db}: no such cohort file")
+    _open(args.db).close()  # a file that is not a cohort is refused here, with exit code 2
+    from icg_desk.ui.app import run_coordinator
+
+    return run_coordinator(args.db)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from icg_desk.models.demo_cohort import score_batch, write_demo_inputs
+
+    if args.score:
+        from icg_desk.models.batch_file import BatchFileError
+
+        for path in args.score:
+            try:
+                scored = score_batch(path)
+            except BatchFileError as exc:
+                raise CohortUsageError(str(exc)) from None
+            print(f"  {path}: {scored} portfolios scored")
+        return 0
+    if args.folder is None:
+        raise CohortUsageError("give a FOLDER for the sample roster, or --score BATCH...")
+    if args.build:
+        return _demo_cohort(args)
+    if args.folder.exists() and any(args.folder.iterdir()):
+        raise CohortUsageError(f"{args.folder}: is not empty; give a new folder")
+    inputs = write_demo_inputs(args.folder, candidates=args.candidates, scorers=args.scorers)
+    print(f"Wrote a sample roster of {args.candidates} candidates to {inputs.roster}")
+    print(f"  their entry documents in {inputs.documents}")
+    print(f"  {args.scorers} scorers in {inputs.scorers}")
+    return 0
+
+
+def _demo_cohort(args: argparse.Namespace) -> int:
+    """The whole path to merged reads in FOLDER; kept and reopened when it is already there."""
+    from icg_desk.models.demo_cohort import DEMO_COHORT_FILE, build_demo_cohort
+
+    path = args.folder / DEMO_COHORT_FILE
+    if path.is_file():
+        print(f"Opening your demo cohort {path} (remove {args.folder} for a new one)")
+    elif args.folder.exists() and any(args.folder.iterdir()):
+        raise CohortUsageError(f"{args.folder}: is not empty; give a new folder")
+    else:
+        path = build_demo_cohort(args.folder, candidates=args.candidates, scorers=args.scorers)
+        print(
+            f"Made a demo cohort of {args.candidates} candidates and {args.scorers} scorers, "
+            f"every read merged and ready to release: {path}"
+        )
+    if not args.open:
+        return 0
+    from icg_desk.ui.app import run_coordinator
+
+    return run_coordinator(path)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 5000:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (1 to 5000)")
+    return value
+
+
 def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cohort = sub.add_parser(
         "cohort",
@@ -220,3 +385,46 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     status = command("status", "how far the cohort's scoring is", cmd_status)
     status.add_argument("db", type=Path, metavar="DB")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    results = command("results", "every candidate's scores and decision", cmd_results)
+    results.add_argument("db", type=Path, metavar="DB")
+    results.add_argument(
+        "--json", action="store_true", help="print one JSON object (scores as 2-decimal strings)"
+    )
+
+    release = command("release", "release the results, which locks them", cmd_release)
+    release.add_argument("db", type=Path, metavar="DB")
+
+    reports = command("reports", "print every candidate's score report, with names", cmd_reports)
+    reports.add_argument("db", type=Path, metavar="DB")
+    reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")
+    reports.add_argument(
+        "--preview",
+        action="store_true",
+        help="before release: print previews, marked as such on every page",
+    )
+
+    summary = command("summary", "write the coordinator's summary workbook", cmd_summary)
+    summary.add_argument("db", type=Path, metavar="DB")
+    summary.add_argument("out", type=Path, metavar="OUT.xlsx")
+
+    open_ = command("open", "open the Coordinator window on a cohort", cmd_open)
+    open_.add_argument("db", type=Path, metavar="DB")
+
+    demo = command("demo", "write a sample roster, scorers and documents to try", cmd_demo)
+    demo.add_argument("folder", type=Path, nargs="?", metavar="FOLDER", help="a new folder")
+    demo.add_argument("--candidates", type=_count, default=12)
+    demo.add_argument("--scorers", type=_count, default=3)
+    demo.add_argument(
+        "--build",
+        action="store_true",
+        help="run the whole path in FOLDER: a cohort with every read merged, ready to release",
+    )
+    demo.add_argument("--open", action="store_true", help="with --build: open it in the window")
+    demo.add_argument(
+        "--score",
+        type=Path,
+        nargs="+",
+        metavar="BATCH",
+        help="instead: fill these exported batches with sample reads, as if scored",
+    )
