@@ -12,10 +12,17 @@ import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from bench import batch_rows, report_rows, scoring_rows, summary_rows, ui_rows  # noqa: E402
+from bench import (  # noqa: E402
+    batch_rows,
+    cohort_rows,
+    report_rows,
+    scoring_rows,
+    summary_rows,
+    ui_rows,
+)
 from bench.harness import Row, render  # noqa: E402
 
-MODULES = (scoring_rows, batch_rows, ui_rows, summary_rows, report_rows)
+MODULES = (scoring_rows, batch_rows, ui_rows, summary_rows, report_rows, cohort_rows)
 
 
 def main() -> int:
