@@ -1,10 +1,15 @@
-"""Render the scorer's window on a demo batch to PNG, to look at it.
+"""Render the scorer's window on a demo batch, or the coordinator's on a demo cohort, to PNG.
 
     .venv/bin/python scripts/screenshot.py [OUTDIR]
+    .venv/bin/python scripts/screenshot.py --coordinator [OUTDIR]
 
 Writes main-1280x800.png and main-1920x1080.png (offscreen unless a display is set, e.g. under
 xvfb-run). The first portfolio is part-scored, with a rationale, a look-for and evidence, so the
 picture shows a scorer's window in use rather than an empty one.
+
+With --coordinator: coordinator-{size}.png on a demo cohort mid-way (a scorer's reads still out,
+a rejected file in the log), then coordinator-released-{size}.png once every read is merged and
+the results are released.
 """
 
 from __future__ import annotations
@@ -29,8 +34,52 @@ from icg_desk.ui.main_window import MainWindow  # noqa: E402
 SIZES = ((1280, 800), (1920, 1080))
 
 
+def coordinator(out: Path) -> int:
+    from icg_desk.models.cohort_results import release_results
+    from icg_desk.models.demo_cohort import build_demo_cohort, score_batch
+    from icg_desk.models.merge import merge_files
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+    work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
+    cohort_path = build_demo_cohort(work, candidates=40, scorers=5, words_per_entry=60, unscored=4)
+    app = application()
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    window = CoordinatorWindow(settings)
+    window.show()
+    window.open_cohort(cohort_path)
+    assert window.cohort is not None
+    stray = work / "notes.icgbatch"
+    stray.write_text("not a batch\n")
+    merge_files(window.cohort, [stray])
+    window.refresh()
+
+    def grab(name: str) -> None:
+        for width, height in SIZES:
+            window.resize(width, height)
+            app.processEvents()  # a script, not the app: let the new size lay out before grabbing
+            path = out / f"{name}-{width}x{height}.png"
+            window.grab().save(str(path))
+            print(path)
+
+    grab("coordinator")
+    first = sorted((work / "batches").glob("*.icgbatch"))[0]
+    score_batch(first)
+    merge_files(window.cohort, [first])
+    release_results(window.cohort)
+    window.refresh()
+    grab("coordinator-released")
+    window.close()
+    return 0
+
+
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    args = sys.argv[1:]
+    if "--coordinator" in args:
+        args.remove("--coordinator")
+        out = Path(args[0] if args else "screenshots")
+        out.mkdir(parents=True, exist_ok=True)
+        return coordinator(out)
+    out = Path(args[0] if args else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
     batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)

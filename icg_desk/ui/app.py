@@ -1,4 +1,4 @@
-"""Starting the workstation: one QApplication, the style, the window."""
+"""Starting ICG Desk: one QApplication, the style, the scorer's or coordinator's window."""
 
 from __future__ import annotations
 
@@ -37,4 +37,16 @@ def run(batch: Path | None = None) -> int:
     window.show()
     if batch is not None:
         window.open_batch(batch)
+    return app.exec()
+
+
+def run_coordinator(cohort: Path | None = None) -> int:
+    """Open the coordinator's window (on `cohort` if given) and run until it is closed."""
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+    app = application()
+    window = CoordinatorWindow()
+    window.show()
+    if cohort is not None:
+        window.open_cohort(cohort)
     return app.exec()

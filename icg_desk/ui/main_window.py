@@ -41,6 +41,7 @@ from icg_desk.ui.tasks import run_with_progress
 
 if TYPE_CHECKING:
     from icg_desk.export.pdf_report import ReportRun
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
 
 APP_NAME = "ICG Desk"
 MAX_RECENT = 8
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         # Built per batch, because they depend on its rubric.
         self.rubric_panel: RubricPanel | None = None
         self.summary: SummaryBar | None = None
+        # File > Open cohort's window: held here, or Python would collect it once shown.
+        self.coordinator: CoordinatorWindow | None = None
 
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
@@ -133,6 +136,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.open_action = a("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
+        self.open_cohort_action = a(
+            "Open co&hort…", self.open_cohort_window, ["Ctrl+Shift+O"], "File"
+        )
         self.close_action = a("&Close batch", self.close_batch, ["Ctrl+W"], "File")
         self.export_action = a("&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File")
         self.reports_action = a("&Print score reports…", self.print_reports, ["Ctrl+P"], "File")
@@ -194,6 +200,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.open_cohort_action)
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
@@ -388,6 +395,26 @@ class MainWindow(QMainWindow):
                 self.batch_panel.select_portfolio(portfolio_id)
                 return
         self.batch_panel.step(0)
+
+    def open_cohort_window(self, path: Path | None = None) -> bool:
+        """File > Open cohort: a cohort database in the coordinator's window."""
+        if path is None:
+            folder = str(self.settings.value("coordinator/lastFolder", str(Path.home())))
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Open cohort", folder, "ICG Desk cohorts (*.icgcohort);;All files (*)"
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+        from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+        if self.coordinator is None:
+            self.coordinator = CoordinatorWindow(self.settings)
+        if self.coordinator.isVisible():
+            self.coordinator.raise_()  # already open, perhaps behind this one
+        self.coordinator.show()
+        self.coordinator.activateWindow()
+        return self.coordinator.open_cohort(path)
 
     def close_batch(self) -> None:
         if self.session is None:
