@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export LANG ?= C.UTF-8
 
-.PHONY: run test bench lint sysdeps installer clean
+.PHONY: run coordinator test bench lint sysdeps installer clean
 
 # One stamp per set of installed extras: pyproject.toml changing reinstalls.
 $(VENV)/.installed: pyproject.toml
@@ -19,6 +19,10 @@ sysdeps:
 
 run: $(VENV)/.installed
 	$(VENV)/bin/icg-desk demo
+
+# The Coordinator window on a demo cohort of 12 candidates and 3 scorers, every read merged.
+coordinator: $(VENV)/.installed
+	$(VENV)/bin/icg-desk cohort demo "$$($(PY) -c 'from icg_desk.paths import data_dir; print(data_dir() / "demo-cohort")')" --build --open
 
 test: $(VENV)/.installed sysdeps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
