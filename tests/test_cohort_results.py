@@ -190,3 +190,14 @@ def test_after_release_nothing_can_change_the_results(
     after = cohort_results(cohort)
     assert after.candidates == before.candidates
     assert after.reads == before.reads
+
+
+@pytest.mark.parametrize("scorers", [2, 3, 4])
+def test_the_demo_cohort_can_always_be_assigned(tmp_path: Path, scorers: int) -> None:
+    """Whatever its size, the sample's district and conflict rules leave two scorers each."""
+    for seed in (1, 2, 3):
+        path = build_demo_cohort(
+            tmp_path / f"{seed}", candidates=5, scorers=scorers, seed=seed, words_per_entry=30
+        )
+        with CohortFile.open(path) as cohort:
+            assert all(c.reads_in == 2 for c in cohort_results(cohort).candidates)

@@ -120,6 +120,14 @@ def write_demo_inputs(
         writer.writeheader()
         writer.writerows(rows)
 
+    # With three scorers or more, the first two come from districts of the roster and the third
+    # declared a conflict, so both rules show in the assignment. The conflict is with a candidate
+    # from neither district: that candidate still has two scorers left to read it.
+    shown_rules = scorers >= 3
+    district_of = {0: _DISTRICTS[0], 1: _DISTRICTS[1]} if shown_rules else {}
+    conflict = next(
+        (r["candidate_id"] for r in rows if r["organisation"] not in district_of.values()), ""
+    )
     scorer_rows = []
     for i in range(scorers):
         scorer_id, name = (
@@ -130,10 +138,8 @@ def write_demo_inputs(
                 "scorer_id": scorer_id,
                 "name": name,
                 "email": _email(name, i + 1),
-                # Scorers from a district never read its candidates: the assignment shows it.
-                "organisation": _DISTRICTS[i % len(_DISTRICTS)] if i < 2 else "ICG",
-                # One declared conflict, to show that rule working too.
-                "conflicts": rows[i % len(rows)]["candidate_id"] if i == 2 and rows else "",
+                "organisation": district_of.get(i, "ICG"),
+                "conflicts": conflict if shown_rules and i == 2 else "",
             }
         )
     scorer_sheet = folder / "scorers.csv"
