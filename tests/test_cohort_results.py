@@ -112,6 +112,18 @@ def test_results_as_json_show_scores_as_two_decimal_strings(cohort: CohortFile) 
     assert first["overall"] == "2.88"
     assert first["status"] == "certified"
     assert data["reads_missing"] == 4  # candidates 1002 and 1003, two reads each
+    assert data["waiting_for_reads"] == 2
+
+
+def test_a_decision_is_settled_only_once_every_read_is_in(cohort: CohortFile) -> None:
+    reads(
+        cohort,
+        {("1001", "S-1"): every(F(3)), ("1001", "S-2"): every(F(3)), ("1002", "S-1"): every(F(3))},
+    )
+    results = cohort_results(cohort)
+    assert results.count(Status.CERTIFIED) == 2  # 1002 certifies on the one read in so far
+    assert results.settled(Status.CERTIFIED) == 1
+    assert [c.candidate_id for c in results.missing] == ["1002", "1003"]
 
 
 def test_progress_can_cancel_the_results(cohort: CohortFile) -> None:

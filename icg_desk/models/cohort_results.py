@@ -132,7 +132,14 @@ class CohortResults:
     reads: tuple[ReadRow, ...]  # every assignment, by candidate then scorer
 
     def count(self, status: Status) -> int:
+        """Candidates whose decision, as the reads in stand, is `status` (provisional or not)."""
         return sum(1 for c in self.candidates if c.decision.status is status)
+
+    def settled(self, status: Status) -> int:
+        """Like count, but only candidates with every read in: decisions no read can change."""
+        return sum(
+            1 for c in self.candidates if not c.reads_missing and c.decision.status is status
+        )
 
     @property
     def missing(self) -> tuple[CandidateResult, ...]:
@@ -148,6 +155,7 @@ class CohortResults:
             "certified": self.count(Status.CERTIFIED),
             "not_certified": self.count(Status.NOT_CERTIFIED),
             "incomplete": self.count(Status.INCOMPLETE),
+            "waiting_for_reads": len(self.missing),
             "reads_missing": sum(c.reads_missing for c in self.candidates),
             "results": [c.as_json(self.rubric) for c in self.candidates],
         }
