@@ -2,8 +2,10 @@
 
 It does what a scorer's first minutes do, through the real window: make the demo batch, open
 it, score one factor, export the summary workbook and print the score reports; then it checks
-the score reached the batch file and the files are there. Everything lands in FOLDER (a new
-temporary folder when none is given), which is kept for a look at the PDF and the workbook.
+the score reached the batch file and the files are there. Then a coordinator's last minutes, in
+the Coordinator window: a demo cohort, released, its reports with names and its summary
+workbook. Everything lands in FOLDER (a new temporary folder when none is given), which is kept
+for a look at the PDFs and the workbooks.
 
 The last line says `smoke: ok (...)` on stdout and exit code 0, or `smoke: FAILED: <why>` on
 stderr and exit code 1. The same line is written to FOLDER/smoke-result.txt, because a windowed
@@ -17,13 +19,14 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from icg_desk.ui.main_window import MainWindow
@@ -33,6 +36,10 @@ BATCH_NAME = "smoke.icgbatch"
 SUMMARY_NAME = "smoke-summary.xlsx"
 REPORTS_FOLDER = "reports"
 PORTFOLIOS = 3
+COHORT_FOLDER = "cohort"
+COHORT_REPORTS_FOLDER = "cohort-reports"
+COHORT_SUMMARY_NAME = "cohort-summary.xlsx"
+COHORT_CANDIDATES = 4
 LEVEL = 3
 
 
@@ -201,14 +208,60 @@ def _scenario(workdir: Path) -> str:
         for pdf in pdfs:
             _check_file(pdf, b"%PDF")
     finally:
-        watchdog.stop()
         window.close()
         window.deleteLater()
+    try:
+        cohort = _coordinate(workdir, settings, fail_on_messages)
+    finally:
+        watchdog.stop()
     settings.sync()
     return (
         f"scored {factor} {LEVEL}, {summary.name} {summary.stat().st_size:,} bytes, "
-        f"{len(pdfs)} PDFs"
+        f"{len(pdfs)} PDFs; {cohort}"
     )
+
+
+def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[str], None]) -> str:
+    """A coordinator's last minutes: a merged cohort released, reports with names, the workbook.
+
+    The sample roster has .docx documents: python-docx writes and reads them, so its template
+    files must be in the build too.
+    """
+    from icg_desk.models.cohort_file import CohortFile
+    from icg_desk.models.cohort_results import release_results
+    from icg_desk.models.demo_cohort import build_demo_cohort
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+    path = build_demo_cohort(
+        workdir / COHORT_FOLDER, candidates=COHORT_CANDIDATES, scorers=3, words_per_entry=60
+    )
+    with CohortFile.open(path) as cohort:
+        release_results(cohort)
+    window = CoordinatorWindow(settings)
+    try:
+        window.show()
+        if not window.open_cohort(path):
+            fail_on_messages("opening the demo cohort")
+            raise SmokeFailure(f"opening the demo cohort: {path} did not open")
+        written = window.print_reports(folder=workdir / COHORT_REPORTS_FOLDER)
+        fail_on_messages("printing the cohort's score reports")
+        # One per candidate and the combined file.
+        if len(written) != COHORT_CANDIDATES + 1:
+            raise SmokeFailure(
+                f"printing the cohort's score reports: {len(written)} files written, "
+                f"not {COHORT_CANDIDATES + 1}"
+            )
+        for pdf in written:
+            _check_file(pdf, b"%PDF")
+        summary = window.export_summary(target=workdir / COHORT_SUMMARY_NAME)
+        fail_on_messages("exporting the cohort summary")
+        if summary is None:
+            raise SmokeFailure("exporting the cohort summary: no workbook was written")
+        _check_file(summary, b"PK")
+    finally:
+        window.close()
+        window.deleteLater()
+    return f"cohort of {COHORT_CANDIDATES} released, {len(written)} PDFs, {summary.name}"
 
 
 def _score_first_factor(window: MainWindow, batch_path: Path) -> str:

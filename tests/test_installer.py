@@ -41,6 +41,12 @@ def test_smoke_scores_exports_and_reports_ok(qtbot, tmp_path, capsys):
     # One preview per portfolio and the combined file.
     assert len(pdfs) == smoke.PORTFOLIOS + 1
     assert all(p.read_bytes()[:4] == b"%PDF" for p in pdfs)
+    # The coordinator's part: a released cohort's reports with names, and its workbook.
+    assert f"cohort of {smoke.COHORT_CANDIDATES} released" in out
+    named = sorted((folder / smoke.COHORT_REPORTS_FOLDER).glob("*.pdf"))
+    assert len(named) == smoke.COHORT_CANDIDATES + 1
+    assert not any("preview" in p.name for p in named)
+    assert (folder / smoke.COHORT_SUMMARY_NAME).read_bytes()[:2] == b"PK"
 
 
 def test_smoke_puts_back_the_data_folder_it_borrowed(qtbot, tmp_path, capsys):
