@@ -7,9 +7,11 @@ Writes main-1280x800.png and main-1920x1080.png (offscreen unless a display is s
 xvfb-run). The first portfolio is part-scored, with a rationale, a look-for and evidence, so the
 picture shows a scorer's window in use rather than an empty one.
 
-With --coordinator: coordinator-{size}.png on a demo cohort mid-way (a scorer's reads still out,
-a rejected file in the log), then coordinator-released-{size}.png once every read is merged and
-the results are released.
+With --coordinator: coordinator-start-{size}.png, the window with no cohort open, and
+coordinator-new-cohort.png, its New cohort dialog; coordinator-{size}.png on a demo cohort mid-way
+(a scorer's reads still out, a rejected file in the log), then coordinator-released-{size}.png once
+every read is merged and the results are released; last coordinator-start-recent-{size}.png, the
+start page again with that cohort among the recent ones.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def coordinator(out: Path) -> int:
     from icg_desk.models.cohort_results import release_results
     from icg_desk.models.demo_cohort import build_demo_cohort, score_batch
     from icg_desk.models.merge import merge_files
+    from icg_desk.ui.coordinator_dialogs import NewCohortDialog
     from icg_desk.ui.coordinator_window import CoordinatorWindow
 
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
@@ -46,12 +49,6 @@ def coordinator(out: Path) -> int:
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     window = CoordinatorWindow(settings)
     window.show()
-    window.open_cohort(cohort_path)
-    assert window.cohort is not None
-    stray = work / "notes.icgbatch"
-    stray.write_text("not a batch\n")
-    merge_files(window.cohort, [stray])
-    window.refresh()
 
     def grab(name: str) -> None:
         for width, height in SIZES:
@@ -61,6 +58,22 @@ def coordinator(out: Path) -> int:
             window.grab().save(str(path))
             print(path)
 
+    grab("coordinator-start")
+    dialog = NewCohortDialog(parent=window)
+    dialog.name_edit.setText("2026-27")
+    dialog.show()
+    app.processEvents()
+    path = out / "coordinator-new-cohort.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.close()
+
+    window.open_cohort(cohort_path)
+    assert window.cohort is not None
+    stray = work / "notes.icgbatch"
+    stray.write_text("not a batch\n")
+    merge_files(window.cohort, [stray])
+    window.refresh()
     grab("coordinator")
     first = sorted((work / "batches").glob("*.icgbatch"))[0]
     score_batch(first)
@@ -68,6 +81,8 @@ def coordinator(out: Path) -> int:
     release_results(window.cohort)
     window.refresh()
     grab("coordinator-released")
+    window.close_cohort()
+    grab("coordinator-start-recent")
     window.close()
     return 0
 

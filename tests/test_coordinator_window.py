@@ -26,13 +26,14 @@ from icg_desk.models.cohort_results import cohort_results, release_results
 from icg_desk.models.cohort_status import cohort_status
 from icg_desk.models.demo_cohort import build_demo_cohort, score_batch, write_demo_inputs
 from icg_desk.models.merge import merge_files
-from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.scoring import Status, format_score
+from icg_desk.ui.coordinator_dashboard import ResultsModel
 from icg_desk.ui.coordinator_dialogs import (
     AssignDialog,
     ImportProblemsDialog,
     MergeReportDialog,
-    ResultsModel,
+    NewCohortDialog,
     plain_tip,
 )
 from icg_desk.ui.coordinator_window import CoordinatorWindow
@@ -264,9 +265,12 @@ def test_opening_shows_the_figures_of_the_cohort(window, cohort_path):
     assert figure(window, "reads_still_needed") == "2"
     assert figure(window, "files_merged") == str(status.files_merged) == str(SCORERS)
     assert figure(window, "files_rejected") == "0"
-    assert figure(window, "certified") == str(results.count(Status.CERTIFIED))
-    assert figure(window, "not_certified") == str(results.count(Status.NOT_CERTIFIED))
-    assert figure(window, "incomplete") == str(results.count(Status.INCOMPLETE))
+    # Decisions only once every read is in; the two candidates with a read out are waiting.
+    assert figure(window, "certified") == str(results.settled(Status.CERTIFIED))
+    assert figure(window, "not_certified") == str(results.settled(Status.NOT_CERTIFIED))
+    assert figure(window, "waiting") == "2"
+    decided = int(figure(window, "certified")) + int(figure(window, "not_certified"))
+    assert decided == CANDIDATES - 2
 
     rubric = results.rubric
     expected = [
@@ -610,6 +614,117 @@ def test_a_bug_in_a_step_is_shown_once_and_the_window_goes_on(qtbot, window, tmp
     assert figure(window, "scorers") == str(SCORERS)
 
 
+# --- a new cohort ---------------------------------------------------------------------------
+
+
+def saving_as(monkeypatch, path: Path) -> list[str]:
+    """The save dialog answers with `path`; returns the names it suggested, one per call."""
+    suggested: list[str] = []
+
+    def save(parent, caption, folder, *args, **kwargs):
+        suggested.append(folder)
+        return str(path), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save)
+    return suggested
+
+
+def test_new_cohort_from_the_start_page_makes_it_and_opens_it_empty(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    window = make_window()
+    assert window.stack.currentWidget() is window.start_page
+    assert window.new_button.isVisible() and window.new_button.isDefault()
+    suggested = saving_as(monkeypatch, tmp_path / "spring")  # no suffix: .icgcohort is added
+
+    def fill(dialog: QWidget) -> None:
+        assert isinstance(dialog, NewCohortDialog)
+        assert dialog.edition_box.currentData() == DEFAULT_EDITION
+        assert not dialog.create_button.isEnabled()
+        qtbot.keyClicks(dialog.name_edit, "  2026-27 ")
+        dialog.edition_box.setCurrentIndex(dialog.edition_box.findData("icg-pilot"))
+        assert "seven-entry" in dialog.edition_note.text()
+        _button(dialog, "Create…").click()
+
+    answering(qtbot, lambda: qtbot.mouseClick(window.new_button, Qt.MouseButton.LeftButton), fill)
+
+    made = (tmp_path / "spring.icgcohort").resolve()
+    assert suggested == [str(Path.home() / "2026-27.icgcohort")]  # named after the cohort
+    assert window.cohort is not None and window.cohort.path.resolve() == made
+    assert window.stack.currentWidget() is window.dashboard
+    assert window.windowTitle() == "2026-27 — spring.icgcohort — ICG Desk"
+    assert window.dashboard.name_label.text() == "Cohort 2026-27"
+    assert "Rubric icg-pilot" in window.dashboard.detail_label.text()
+    assert figure(window, "candidates") == "0" and figure(window, "scorers") == "0"
+    assert results_table(window) == []
+    assert window.import_roster_action.isEnabled() and window.toolbar.isVisible()
+    assert window.recent_cohorts()[0] == str(made)
+    assert made.with_name(made.name + ".lock").exists()  # open here, like any cohort
+
+
+def test_new_cohort_with_ctrl_n_asks_only_for_what_is_missing(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    window = make_window()
+    target = tmp_path / "given.icgcohort"
+    monkeypatch.setattr(NewCohortDialog, "exec", lambda self: pytest.fail("asked the name"))
+    saving_as(monkeypatch, target)
+    assert window.new_cohort(name="2026-27", edition=DEFAULT_EDITION)
+    assert window.cohort is not None and window.cohort.name == "2026-27"
+    assert window.cohort.rubric.edition == DEFAULT_EDITION
+    monkeypatch.undo()
+
+    # From the keyboard, with a cohort open: it is closed and the new one opens.
+    saving_as(monkeypatch, tmp_path / "other.icgcohort")
+
+    def fill(dialog: QWidget) -> None:
+        qtbot.keyClicks(dialog.name_edit, "2027-28")
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+
+    answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_N, CTRL), fill)
+    assert window.cohort is not None and window.cohort.name == "2027-28"
+    assert not target.with_name(target.name + ".lock").exists()
+
+
+def test_new_cohort_refuses_an_existing_file_and_leaves_it_as_it_was(
+    qtbot, make_window, empty_cohort, monkeypatch
+):
+    before = empty_cohort.read_bytes()
+    window = make_window()
+    saving_as(monkeypatch, empty_cohort.with_suffix(""))  # the suffix added makes it that file
+    seen = answering(
+        qtbot, lambda: window.new_cohort(name="2027-28", edition=DEFAULT_EDITION), None
+    )
+    assert seen[0].title == "Cohort not created"
+    assert f"{empty_cohort}: already exists" in seen[0].text
+    assert window.cohort is None and window.stack.currentWidget() is window.start_page
+    assert empty_cohort.read_bytes() == before
+    assert sorted(p.name for p in empty_cohort.parent.iterdir()) == [empty_cohort.name]
+
+
+def test_new_cohort_refuses_an_empty_name_in_the_dialog(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("saved"))
+
+    def blank(dialog: QWidget) -> None:
+        assert isinstance(dialog, NewCohortDialog)
+        try:
+            qtbot.keyClicks(dialog.name_edit, "   ")
+            assert not dialog.create_button.isEnabled()
+            qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+            dialog.accept()  # even asked directly, it does not go on without a name
+            assert dialog.isVisible() and dialog.focusWidget() is dialog.name_edit
+        finally:
+            dialog.reject()
+
+    answering(qtbot, window.new_action.trigger, blank)
+    assert window.cohort is None and list(tmp_path.glob("*.icgcohort")) == []
+
+    # Given directly, a blank name is refused too, before anything is asked or written.
+    seen = answering(qtbot, lambda: window.new_cohort(name="  ", edition=DEFAULT_EDITION), None)
+    assert seen[0].title == "Cohort not created" and "needs a name" in seen[0].text
+
+
 # --- opening: refusals, the lock, what is remembered ----------------------------------------
 
 
@@ -693,6 +808,7 @@ def test_every_step_has_a_key_and_a_tooltip_and_help_lists_them(qtbot, window):
         for a in window.actions()
         if not a.shortcut().isEmpty()
     }
+    assert keys["New cohort…"] == "Ctrl+N"
     assert keys["Open cohort…"] == "Ctrl+Shift+O"
     assert keys["Import roster…"] == "Ctrl+I"
     assert keys["Release results…"] == "Ctrl+Shift+R"

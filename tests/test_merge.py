@@ -336,3 +336,28 @@ def test_progress_counts_files_and_can_stop_between_them(
     assert seen == [(0, 2), (1, 2), (2, 2)]
     assert merge_files(cohort, files, progress=lambda d, t: d < 1)[0].outcome == "unchanged"
     assert len(logs(cohort)) == 3
+
+
+# --- the audit log, read back --------------------------------------------------------------------
+
+
+def test_recent_merges_lists_the_latest_files_newest_first(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from icg_desk.models.merge import recent_merges
+
+    assert recent_merges(cohort) == ()
+    path = make_batch(tmp_path / "b1.icgbatch")
+    outcomes = merge_files(cohort, [path, path, text_file(tmp_path)])
+    newest, middle, oldest = recent_merges(cohort)
+    assert [r.file_name for r in (oldest, middle, newest)] == [o.file.name for o in outcomes]
+    assert [r.outcome for r in (oldest, middle, newest)] == ["accepted", "unchanged", "rejected"]
+    assert (oldest.scorer_id, oldest.batch_id) == ("S-1", "B-1")
+    assert oldest.changed == outcomes[0].changed > 0 and middle.changed == 0
+    assert newest.detail == "not a batch or summary" and newest.scorer_id is None
+    assert oldest.at <= middle.at <= newest.at and newest.at.tzinfo is not None
+    assert recent_merges(cohort, limit=1) == (newest,)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        newest.outcome = "accepted"  # type: ignore[misc]

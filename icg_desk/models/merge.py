@@ -21,6 +21,7 @@ import sqlite3
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
@@ -436,3 +437,31 @@ def merge_report(outcomes: Sequence[MergeOutcome]) -> str:
 
 
 _KINDS = (ACCEPTED, UNCHANGED, REPLACED, REJECTED)
+
+
+# --- the audit log, read back --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """One returned file in the cohort's audit log: when, which file, what became of it, and why."""
+
+    at: datetime
+    file_name: str
+    outcome: str  # accepted, unchanged, replaced or rejected
+    scorer_id: str | None
+    batch_id: str | None
+    detail: str  # the reason, as the merge report gave it
+    changed: int  # the number of scores it changed
+
+
+def recent_merges(cohort: CohortFile, limit: int = 100) -> tuple[MergeRecord, ...]:
+    """The latest `limit` returned files, newest first, from the cohort's merge log (read only)."""
+    with cohort.reading() as session:
+        rows = session.scalars(select(MergeLog).order_by(MergeLog.id.desc()).limit(limit)).all()
+        return tuple(
+            MergeRecord(
+                r.at, r.file_name, r.outcome, r.scorer_id, r.batch_id, r.detail, len(r.changes)
+            )
+            for r in rows
+        )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 from icg_desk.models.batch_work import Changed, PortfolioSummary
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.scoring import Status, format_score
+from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
 STATUS_TEXT = {
     PortfolioStatus.NOT_STARTED: "Not started",
@@ -40,10 +39,10 @@ _STATUS_COLOUR = {
     PortfolioStatus.IN_PROGRESS: QColor("#b26a00"),
     PortfolioStatus.COMPLETE: QColor("#2e7d32"),
 }
-_Index = QModelIndex | QPersistentModelIndex
+_Index = ModelIndex
 
 
-class PortfolioListModel(QAbstractTableModel):
+class PortfolioListModel(RowsTableModel):
     CODE, STATUS, OVERALL = range(3)
     HEADERS = ("Candidate", "Status", "Overall")
     PortfolioIdRole = Qt.ItemDataRole.UserRole + 1
@@ -51,7 +50,6 @@ class PortfolioListModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[PortfolioSummary] = []
         self._row_of: dict[int, int] = {}
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
@@ -83,19 +81,6 @@ class PortfolioListModel(QAbstractTableModel):
     def counts(self) -> tuple[int, int]:
         done = sum(p.status is PortfolioStatus.COMPLETE for p in self._rows)
         return done, len(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -1,5 +1,5 @@
-"""The parts of the coordinator window: its dashboard, the table models behind it, and its
-dialogs (assigning reads, a rejected import, the merge report).
+"""The coordinator window's dialogs: a new cohort, assigning reads, a rejected import, the merge
+report; and what they share with the dashboard (outcome names and colours, plain tooltips).
 
 Everything a file or a roster brings in (candidate names, file names, reasons quoting a returned
 file, problems quoting a cell) is shown as plain text: in item views (whose models return plain
@@ -11,61 +11,26 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import (
-    QColor,
-    QGuiApplication,
-    QPainter,
-    QPalette,
-    QStandardItem,
-    QStandardItemModel,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import CandidateResult, CohortResults
-from icg_desk.models.cohort_schema import MergeLog
-from icg_desk.models.cohort_status import CohortStatus, ScorerProgress
 from icg_desk.models.merge import (
     ACCEPTED,
     REJECTED,
@@ -75,8 +40,9 @@ from icg_desk.models.merge import (
     merge_report,
 )
 from icg_desk.models.roster import ImportProblem
-from icg_desk.scoring import Rubric, Status
-from icg_desk.scoring.scale import format_against
+from icg_desk.models.rubric_file import DEFAULT_EDITION, RubricError, builtin_rubric
+from icg_desk.paths import builtin_editions
+from icg_desk.scoring import Rubric
 from icg_desk.ui.rubric_panel import plain_label
 
 OUTCOME_TEXT = {
@@ -100,6 +66,8 @@ QTreeView QHeaderView::section {
     border: none; border-bottom: 1px solid #dcdfe4;
 }
 #dialogIntro { color: #3c4653; }
+#dialogNote { color: #5f6b7a; }
+#dialogNote[problem="true"] { color: #b3261e; }
 #dialogTotals { color: #1f2933; font-weight: 600; }
 """
 
@@ -130,6 +98,102 @@ def _table(model: QStandardItemModel, object_name: str) -> QTreeView:
     view.setWordWrap(False)
     view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     return view
+
+
+class NewCohortDialog(QDialog):
+    """File > New cohort: the cohort's name and the rubric edition its portfolios are scored on.
+
+    The window asks where to save it next; the name is required (blank is refused here).
+    """
+
+    def __init__(
+        self, *, name: str = "", edition: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("newCohortDialog")
+        self.setWindowTitle("New cohort")
+        self.setStyleSheet(DIALOG_STYLESHEET)
+        intro = plain_label(
+            "A cohort is one file (.icgcohort) for one round of certification: its roster, "
+            "scorers, reads and results. Name it and choose the rubric its portfolios are "
+            "scored on; next you choose where to save it.",
+            object_name="dialogIntro",
+        )
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setObjectName("cohortNameEdit")
+        self.name_edit.setPlaceholderText("e.g. 2026-27")
+        self.name_edit.setToolTip("Shown on the dashboard and in every batch sent to a scorer")
+        self.edition_box = QComboBox()
+        self.edition_box.setObjectName("editionBox")
+        # Each edition read once here: the note under the list says what the chosen one is.
+        self._rubrics: dict[str, Rubric | RubricError] = {}
+        for key in builtin_editions():
+            try:
+                self._rubrics[key] = builtin_rubric(key)
+            except RubricError as exc:  # a coordinator may have edited the installed file
+                self._rubrics[key] = exc
+            self.edition_box.addItem(key, key)
+        wanted = self.edition_box.findData(edition or DEFAULT_EDITION)
+        self.edition_box.setCurrentIndex(max(0, wanted))
+        self.edition_note = plain_label(object_name="dialogNote")
+        form = QFormLayout()
+        form.addRow("Cohort &name", self.name_edit)
+        form.addRow("&Rubric edition", self.edition_box)
+        form.addRow("", self.edition_note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.create_button.setText("Create…")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.name_edit.textChanged.connect(self._check)
+        self.edition_box.currentIndexChanged.connect(self._check)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addSpacing(6)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._check()
+        self.setMinimumWidth(520)
+        self.adjustSize()
+
+    def _rubric(self) -> Rubric | RubricError | None:
+        return self._rubrics.get(self.edition_box.currentData())
+
+    def _check(self, *_args: object) -> None:
+        rubric = self._rubric()
+        if rubric is None:
+            note = "No rubric edition is installed: reinstall ICG Desk."
+        elif isinstance(rubric, RubricError):
+            note = f"This edition cannot be read: {rubric}"
+        else:
+            entries, reads = len(rubric.entries), rubric.reads.per_portfolio
+            note = (
+                f"{rubric.title}. {entries} entr{'ies' if entries != 1 else 'y'}, "
+                f"{len(rubric.factors)} factors, {reads} read{'s' if reads != 1 else ''} per "
+                "portfolio."
+            )
+        self.edition_note.setText(note)
+        problem = not isinstance(rubric, Rubric)
+        if self.edition_note.property("problem") != problem:
+            self.edition_note.setProperty("problem", problem)
+            self.edition_note.style().unpolish(self.edition_note)
+            self.edition_note.style().polish(self.edition_note)
+        self.create_button.setEnabled(self._ready())
+
+    def _ready(self) -> bool:
+        return bool(self.name_edit.text().strip()) and isinstance(self._rubric(), Rubric)
+
+    def accept(self) -> None:
+        if not self._ready():  # Create is off then; this holds for a direct accept() too
+            self.name_edit.setFocus()
+            return
+        super().accept()
+
+    def values(self) -> tuple[str, str]:
+        """(the cohort's name, trimmed; the rubric edition) as chosen."""
+        return self.name_edit.text().strip(), str(self.edition_box.currentData())
 
 
 class AssignDialog(QDialog):
@@ -352,690 +416,3 @@ def _short_batch(batch_id: str | None) -> str:
     if not batch_id:
         return "–"
     return batch_id.split("-")[0] if len(batch_id) > 12 else batch_id
-
-
-# --- the merge log --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MergeRow:
-    """One returned file in the cohort's audit log."""
-
-    at: datetime
-    file_name: str
-    outcome: str
-    scorer_id: str | None
-    batch_id: str | None
-    detail: str
-    changed: int
-
-
-def recent_merges(cohort: CohortFile, limit: int = 100) -> tuple[MergeRow, ...]:
-    """The latest returned files, newest first, from the cohort's merge log (read only)."""
-    with cohort.reading() as session:
-        rows = session.scalars(select(MergeLog).order_by(MergeLog.id.desc()).limit(limit)).all()
-        return tuple(
-            MergeRow(
-                r.at, r.file_name, r.outcome, r.scorer_id, r.batch_id, r.detail, len(r.changes)
-            )
-            for r in rows
-        )
-
-
-# --- table models -----------------------------------------------------------------------------
-
-_Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
-_DECISION_COLOUR = {
-    Status.CERTIFIED: QColor("#1e5e24"),
-    Status.NOT_CERTIFIED: QColor("#8c1d18"),
-    Status.INCOMPLETE: QColor("#5f6b7a"),
-}
-_WAITING = QColor("#9a5b00")
-SortRole = Qt.ItemDataRole.UserRole + 1
-
-
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def _set(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    _rows: list[Any]
-
-
-class ResultsModel(_Table):
-    """Every candidate's results: reads in, overall, decision and the discrepant factors."""
-
-    ID, CODE, NAME, READS, OVERALL, DISCREPANT, DECISION = range(7)
-    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Discrepant", "Decision")
-    StatusRole = Qt.ItemDataRole.UserRole + 2
-    CandidateIdRole = Qt.ItemDataRole.UserRole + 3
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CandidateResult] = []
-        self._rubric: Rubric | None = None
-
-    def set_results(self, results: CohortResults | None) -> None:
-        self._rubric = None if results is None else results.rubric
-        self._set([] if results is None else results.candidates)
-
-    def candidate(self, row: int) -> CandidateResult:
-        return self._rows[row]
-
-    def _factor_names(self, keys: Sequence[str]) -> str:
-        if self._rubric is None:
-            return ", ".join(keys)
-        return ", ".join(self._rubric.factor(k).name for k in keys)
-
-    def _overall(self, c: CandidateResult) -> str:
-        overall = c.decision.overall
-        if overall is None or self._rubric is None:
-            return ""
-        return format_against(overall, self._rubric.thresholds.certification)
-
-    def text(self, row: int, column: int) -> str:
-        c = self._rows[row]
-        if column == self.ID:
-            return c.candidate_id
-        if column == self.CODE:
-            return c.code
-        if column == self.NAME:
-            return c.name
-        if column == self.READS:
-            return f"{c.reads_in} of {c.reads_needed}"
-        if column == self.OVERALL:
-            return self._overall(c)
-        if column == self.DISCREPANT:
-            return self._factor_names(c.discrepant)
-        return c.decision.headline
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(index.row(), column)
-        if role == SortRole:
-            if column == self.READS:
-                return c.reads_in - c.reads_needed
-            if column == self.OVERALL:
-                return -1.0 if c.decision.overall is None else float(c.decision.overall)
-            return self.text(index.row(), column).casefold()
-        if role == self.StatusRole:
-            return c.decision.status.value
-        if role == self.CandidateIdRole:
-            return c.candidate_id
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.READS and c.reads_missing:
-                return _WAITING
-            if column in (self.DECISION, self.OVERALL):
-                # With reads still to come the decision is only so far: muted, not green or red.
-                if c.reads_missing:
-                    return _DECISION_COLOUR[Status.INCOMPLETE]
-                return _DECISION_COLOUR[c.decision.status]
-            if column == self.DISCREPANT:
-                return _WAITING
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.READS, self.OVERALL):
-            return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(self._tooltip(c, column))
-        return None
-
-    def _tooltip(self, c: CandidateResult, column: int) -> str:
-        if column == self.READS:
-            parts = [f"{c.reads_in} complete reads of {c.reads_needed} needed"]
-            if c.reads_partial:
-                parts.append(f"{c.reads_partial} read(s) scored in part (not counted)")
-            return "; ".join(parts)
-        if column == self.DISCREPANT and c.discrepant:
-            return (
-                f"The reads of {self._factor_names(c.discrepant)} differ by more than the "
-                "rubric's discrepancy threshold: adjudicate them."
-            )
-        lines = [c.decision.headline, *c.decision.reasons]
-        if c.reads_missing:
-            lines.append(
-                f"So far: {c.reads_missing} read(s) still to come, so this can still change."
-            )
-        return "\n".join(dict.fromkeys(lines))
-
-
-class ResultsFilter(QSortFilterProxyModel):
-    """The results by a piece of id, code or name, and by decision or what is outstanding."""
-
-    CHOICES = (
-        ("All candidates", ""),
-        ("Certified", Status.CERTIFIED.value),
-        ("Not certified", Status.NOT_CERTIFIED.value),
-        ("Incomplete", Status.INCOMPLETE.value),
-        ("Reads missing", "missing"),
-        ("Discrepant", "discrepant"),
-    )
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        self._kind = ""
-        self.setSortRole(SortRole)
-
-    def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self._text = text.strip().casefold()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_kind(self, kind: str) -> None:
-        self.beginFilterChange()
-        self._kind = kind
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, ResultsModel)
-        c = model.candidate(source_row)
-        if self._text and not any(
-            self._text in s.casefold() for s in (c.candidate_id, c.code, c.name)
-        ):
-            return False
-        if self._kind == "missing":
-            return c.reads_missing > 0
-        if self._kind == "discrepant":
-            return bool(c.discrepant)
-        return not self._kind or c.decision.status.value == self._kind
-
-
-class ScorerProgressModel(_Table):
-    """Each scorer's portfolios: assigned, sent out, returned."""
-
-    SCORER, NAME, ASSIGNED, SENT, RETURNED = range(5)
-    HEADERS = ("Scorer", "Name", "Assigned", "Sent", "Returned")
-    ProgressRole = Qt.ItemDataRole.UserRole + 2
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ScorerProgress] = []
-
-    def set_progress(self, rows: Sequence[ScorerProgress]) -> None:
-        self._set(rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        p, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (p.scorer_id, p.name, str(p.assigned), str(p.sent), str(p.returned))[column]
-        if role == self.ProgressRole:
-            return (p.returned, p.sent, p.assigned)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.ASSIGNED, self.SENT):
-            return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.RETURNED:
-            waiting = p.sent - p.returned
-            unsent = p.assigned - p.sent
-            return plain_tip(
-                f"{p.returned} returned, {waiting} out with the scorer, {unsent} not yet sent"
-            )
-        return None
-
-
-class ProgressDelegate(QStyledItemDelegate):
-    """The returned count, then a bar: returned (green) and sent (blue-grey) of assigned."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        returned, sent, assigned = index.data(ScorerProgressModel.ProgressRole)
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        rect = QRectF(option.rect).adjusted(6, 0, -8, 0)
-        number_width = float(opt.fontMetrics.horizontalAdvance("00000"))
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        painter.save()
-        painter.setPen(
-            opt.palette.color(
-                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-            )
-        )
-        painter.drawText(
-            QRectF(rect.left(), rect.top(), number_width, rect.height()),
-            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-            str(returned),
-        )
-        height = min(10.0, rect.height() - 8)
-        track = QRectF(
-            rect.left() + number_width + 10,
-            rect.top() + (rect.height() - height) / 2,
-            max(0.0, rect.width() - number_width - 10),
-            height,
-        )
-        if track.width() >= 12:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#e3e6ea"))
-            painter.drawRoundedRect(track, 4, 4)
-            for count, colour in ((sent, "#a9bccf"), (returned, "#2e7d32")):
-                if assigned and count:
-                    part = QRectF(track)
-                    part.setWidth(track.width() * min(count, assigned) / assigned)
-                    painter.setBrush(QColor(colour))
-                    painter.drawRoundedRect(part, 4, 4)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        return QSize(140, max(24, super().sizeHint(option, index).height()))
-
-
-class MergeLogModel(_Table):
-    """The cohort's latest returned files, newest first."""
-
-    WHEN, FILE, OUTCOME, SCORER, REASON = range(5)
-    HEADERS = ("When", "File", "Outcome", "Scorer", "Reason")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[MergeRow] = []
-
-    def set_rows(self, rows: Sequence[MergeRow]) -> None:
-        self._set(rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        m, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            reason = m.detail or (
-                f"{m.changed} scores changed" if m.outcome != REJECTED else "rejected"
-            )
-            local = m.at.astimezone()
-            today = local.date() == datetime.now().astimezone().date()
-            return (
-                f"{local:%H:%M}" if today else f"{local:%d %b %Y}",
-                m.file_name,
-                OUTCOME_TEXT.get(m.outcome, m.outcome),
-                m.scorer_id or "–",
-                reason,
-            )[column]
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.OUTCOME:
-            return OUTCOME_COLOUR.get(m.outcome)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tip(
-                f"{m.file_name}: {OUTCOME_TEXT.get(m.outcome, m.outcome).lower()} on "
-                f"{m.at.astimezone():%Y-%m-%d %H:%M}\n"
-                f"Scorer {m.scorer_id or 'unknown'}, batch {m.batch_id or 'unknown'}"
-                + (f"\n{m.detail}" if m.detail else "")
-            )
-        return None
-
-
-# --- the dashboard ----------------------------------------------------------------------------
-
-DASHBOARD_STYLESHEET = """
-#cohortHeader { background: #ffffff; border-bottom: 1px solid #dcdfe4; }
-#cohortName { font-size: 17pt; font-weight: 700; color: #1f2933; }
-#cohortDetail { color: #5f6b7a; }
-#releaseState { padding: 5px 12px; border-radius: 6px; background: #eef0f3; color: #3c4653;
-                font-weight: 600; }
-#releaseState[released="true"] { background: #e3f1e4; color: #1e5e24; }
-#releasedBanner { background: #e3f1e4; color: #1e5e24; padding: 6px 12px; border-radius: 6px; }
-#figureGroup { background: #ffffff; border: 1px solid #dcdfe4; border-radius: 8px; }
-#figureGroupTitle { color: #5f6b7a; font-size: 8pt; font-weight: 600; }
-#figureValue { font-size: 18pt; font-weight: 700; color: #1f2933; }
-#figureValue[tone="good"] { color: #1e5e24; }
-#figureValue[tone="bad"] { color: #8c1d18; }
-#figureValue[tone="waiting"] { color: #9a5b00; }
-#figureCaption { color: #5f6b7a; font-size: 8pt; }
-#panelTitle { font-size: 11pt; font-weight: 600; color: #1f2933; }
-#panelNote { color: #5f6b7a; }
-QTableView { border: 1px solid #dcdfe4; background: #ffffff; gridline-color: #eef0f3; }
-QTableView QHeaderView::section {
-    background: #f4f5f7; color: #5f6b7a; font-weight: 600; padding: 4px 6px;
-    border: none; border-bottom: 1px solid #dcdfe4;
-}
-"""
-
-
-class _Figure(QWidget):
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.value = plain_label("–", wrap=False, object_name="figureValue")
-        self.caption = plain_label(caption, wrap=False, object_name="figureCaption")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.value)
-        layout.addWidget(self.caption)
-
-    def show_value(self, value: int | str, tone: str = "") -> None:
-        self.value.setText(f"{value:,}" if isinstance(value, int) else value)
-        if self.value.property("tone") != tone:
-            self.value.setProperty("tone", tone)
-            self.value.style().unpolish(self.value)
-            self.value.style().polish(self.value)
-
-
-class _FigureGroup(QFrame):
-    def __init__(
-        self, title: str, figures: Sequence[_Figure], below: QWidget | None = None
-    ) -> None:
-        super().__init__()
-        self.setObjectName("figureGroup")
-        self.title = plain_label(title.upper(), wrap=False, object_name="figureGroupTitle")
-        row = QHBoxLayout()
-        row.setSpacing(22)
-        for figure in figures:
-            row.addWidget(figure)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 10)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addLayout(row)
-        if below is not None:
-            layout.addWidget(below)
-
-
-def _table_view(model: QAbstractItemModel, object_name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-    return view
-
-
-def _panel(
-    title: str, note: QLabel | None, *widgets: QWidget, tools: QWidget | None = None
-) -> QWidget:
-    panel = QWidget()
-    top = QHBoxLayout()
-    top.setSpacing(10)
-    top.addWidget(plain_label(title, wrap=False, object_name="panelTitle"))
-    if note is not None:
-        top.addWidget(note)
-    top.addStretch(1)
-    if tools is not None:
-        top.addWidget(tools)
-    layout = QVBoxLayout(panel)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(6)
-    layout.addLayout(top)
-    for widget in widgets:
-        layout.addWidget(widget, 1)
-    return panel
-
-
-class Dashboard(QWidget):
-    """Where the cohort stands: its identity, the figures, the results, scorers and merges."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("cohortDashboard")
-        self._source: Path | None = None
-
-        # The header: which cohort, which rubric, whether released.
-        self.name_label = plain_label("", wrap=False, object_name="cohortName")
-        self.detail_label = plain_label("", wrap=False, object_name="cohortDetail")
-        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.state_label = plain_label("", wrap=False, object_name="releaseState")
-        header = QFrame()
-        header.setObjectName("cohortHeader")
-        names = QVBoxLayout()
-        names.setSpacing(0)
-        names.addWidget(self.name_label)
-        names.addWidget(self.detail_label)
-        header_row = QHBoxLayout(header)
-        header_row.setContentsMargins(16, 10, 16, 10)
-        header_row.addLayout(names, 1)
-        header_row.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.released_banner = plain_label("", object_name="releasedBanner")
-        self.released_banner.hide()
-
-        # The figures.
-        f = _Figure
-        self.figures: dict[str, _Figure] = {
-            "candidates": f("candidates"),
-            "scorers": f("scorers"),
-            "reads_needed": f("needed"),
-            "reads_returned": f("returned"),
-            "reads_still_needed": f("still needed"),
-            "files_merged": f("merged"),
-            "files_rejected": f("rejected"),
-            "certified": f("certified"),
-            "not_certified": f("not certified"),
-            "incomplete": f("incomplete"),
-        }
-        self.reads_bar = QProgressBar()
-        self.reads_bar.setObjectName("readsBar")
-        self.reads_bar.setTextVisible(False)
-        self.reads_bar.setFixedHeight(6)
-        groups = [
-            _FigureGroup("Cohort", [self.figures["candidates"], self.figures["scorers"]]),
-            _FigureGroup(
-                "Reads",
-                [self.figures[k] for k in ("reads_needed", "reads_returned", "reads_still_needed")],
-                below=self.reads_bar,
-            ),
-            _FigureGroup(
-                "Returned files", [self.figures["files_merged"], self.figures["files_rejected"]]
-            ),
-            _FigureGroup(
-                "Decisions so far",
-                [self.figures[k] for k in ("certified", "not_certified", "incomplete")],
-            ),
-        ]
-        self.decisions_group = groups[3]
-        figure_row = QHBoxLayout()
-        figure_row.setSpacing(10)
-        for group in groups:
-            figure_row.addWidget(group, 1)
-
-        # The results.
-        self.results_model = ResultsModel(self)
-        self.results_filter = ResultsFilter(self)
-        self.results_filter.setSourceModel(self.results_model)
-        self.results_view = _table_view(self.results_filter, "resultsView")
-        self.results_view.setSortingEnabled(True)
-        self.results_view.sortByColumn(ResultsModel.ID, Qt.SortOrder.AscendingOrder)
-        header_view = self.results_view.horizontalHeader()
-        header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # The decision, last, takes the room left: it is the column that matters most.
-        header_view.setSectionResizeMode(ResultsModel.DECISION, QHeaderView.ResizeMode.Stretch)
-        self.search = QLineEdit()
-        self.search.setObjectName("resultsSearch")
-        self.search.setPlaceholderText("Find id, code or name (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setFixedWidth(240)
-        self.search.textChanged.connect(self.results_filter.set_text)
-        self.kind_filter = QComboBox()
-        self.kind_filter.setObjectName("resultsKind")
-        for text, kind in ResultsFilter.CHOICES:
-            self.kind_filter.addItem(text, kind)
-        self.kind_filter.currentIndexChanged.connect(
-            lambda _i: self.results_filter.set_kind(self.kind_filter.currentData())
-        )
-        self.results_count = plain_label("", wrap=False, object_name="panelNote")
-        self.results_filter.rowsInserted.connect(self._count_results)
-        self.results_filter.rowsRemoved.connect(self._count_results)
-        self.results_filter.modelReset.connect(self._count_results)
-        self.results_filter.layoutChanged.connect(self._count_results)
-        tools = QWidget()
-        tools_row = QHBoxLayout(tools)
-        tools_row.setContentsMargins(0, 0, 0, 0)
-        tools_row.addWidget(self.search)
-        tools_row.addWidget(self.kind_filter)
-        results_panel = _panel("Results", self.results_count, self.results_view, tools=tools)
-
-        # The scorers and the returned files.
-        self.scorer_model = ScorerProgressModel(self)
-        self.scorer_view = _table_view(self.scorer_model, "scorerView")
-        self.scorer_view.setItemDelegateForColumn(
-            ScorerProgressModel.RETURNED, ProgressDelegate(self.scorer_view)
-        )
-        scorer_header = self.scorer_view.horizontalHeader()
-        scorer_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        scorer_header.setSectionResizeMode(
-            ScorerProgressModel.RETURNED, QHeaderView.ResizeMode.Stretch
-        )
-        scorer_panel = _panel("Scorers", None, self.scorer_view)
-        self.merge_model = MergeLogModel(self)
-        self.merge_view = _table_view(self.merge_model, "mergeView")
-        merge_header = self.merge_view.horizontalHeader()
-        merge_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Stretch mode, not the stretched last section: that one never shrinks below the
-        # default size, and a narrow panel would scroll sideways for a few pixels.
-        merge_header.setSectionResizeMode(MergeLogModel.REASON, QHeaderView.ResizeMode.Stretch)
-        self.merge_note = plain_label(
-            "Drop returned files on the window to merge them", wrap=False, object_name="panelNote"
-        )
-        merge_panel = _panel("Returned files", self.merge_note, self.merge_view)
-
-        self.side_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.side_splitter.setObjectName("sideSplitter")
-        self.side_splitter.addWidget(scorer_panel)
-        self.side_splitter.addWidget(merge_panel)
-        self.side_splitter.setChildrenCollapsible(False)
-        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.setObjectName("dashboardSplitter")
-        self.main_splitter.addWidget(results_panel)
-        self.main_splitter.addWidget(self.side_splitter)
-        self.main_splitter.setStretchFactor(0, 2)
-        self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setChildrenCollapsible(False)
-
-        body = QVBoxLayout()
-        body.setContentsMargins(14, 12, 14, 12)
-        body.setSpacing(12)
-        body.addWidget(self.released_banner)
-        body.addLayout(figure_row)
-        body.addWidget(self.main_splitter, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addLayout(body, 1)
-
-    # --- what it shows ------------------------------------------------------------------------
-
-    def set_source(self, path: Path) -> None:
-        self._source = path
-
-    def show_snapshot(
-        self, status: CohortStatus, results: CohortResults, merges: Sequence[MergeRow]
-    ) -> None:
-        released = results.released_at
-        self.name_label.setText(f"Cohort {status.cohort}")
-        where = f"  ·  {self._source}" if self._source is not None else ""
-        reads = results.rubric.reads.per_portfolio
-        self.detail_label.setText(
-            f"Rubric {status.rubric_edition}  ·  {reads} read{'s' if reads != 1 else ''} per "
-            f"portfolio{where}"
-        )
-        self.state_label.setText(
-            "Not released"
-            if released is None
-            else f"Released {released.astimezone():%Y-%m-%d %H:%M}"
-        )
-        self.state_label.setProperty("released", released is not None)
-        self.state_label.style().unpolish(self.state_label)
-        self.state_label.style().polish(self.state_label)
-        self.released_banner.setVisible(released is not None)
-        if released is not None:
-            self.released_banner.setText(
-                f"The results were released on {released.astimezone():%Y-%m-%d at %H:%M} and "
-                "are locked: importing, assigning, sending batches and merging are off. Print "
-                "the score reports (Ctrl+P)."
-            )
-
-        still = max(0, status.reads_needed - status.reads_returned)
-        figures = self.figures
-        figures["candidates"].show_value(status.candidates)
-        figures["scorers"].show_value(status.scorers)
-        figures["reads_needed"].show_value(status.reads_needed)
-        figures["reads_returned"].show_value(status.reads_returned)
-        figures["reads_still_needed"].show_value(still, "waiting" if still else "good")
-        figures["files_merged"].show_value(status.files_merged)
-        figures["files_rejected"].show_value(
-            status.files_rejected, "bad" if status.files_rejected else ""
-        )
-        figures["certified"].show_value(results.count(Status.CERTIFIED), "good")
-        figures["not_certified"].show_value(results.count(Status.NOT_CERTIFIED), "bad")
-        figures["incomplete"].show_value(results.count(Status.INCOMPLETE))
-        self.reads_bar.setRange(0, max(1, status.reads_needed))
-        self.reads_bar.setValue(min(status.reads_returned, status.reads_needed))
-        self.decisions_group.title.setText(
-            "DECISIONS" if released is not None else "DECISIONS SO FAR"
-        )
-
-        self.results_model.set_results(results)
-        self.scorer_model.set_progress(status.per_scorer)
-        self.merge_model.set_rows(merges)
-        self.merge_note.setText(
-            "Merging is off: the results are released"
-            if released is not None
-            else "Drop returned files on the window to merge them"
-        )
-        self._fit_columns()
-
-    def _fit_columns(self) -> None:
-        view = self.results_view
-        for column in range(len(ResultsModel.HEADERS)):
-            if column != ResultsModel.DECISION:
-                view.resizeColumnToContents(column)
-        # A long name or a long list of factors must not push the decision out of sight.
-        for column, cap in ((ResultsModel.NAME, 220), (ResultsModel.DISCREPANT, 170)):
-            view.setColumnWidth(column, min(view.columnWidth(column), cap))
-        # Every column but the reason, which takes the rest and elides: no sideways scrolling.
-        for column in range(MergeLogModel.REASON):
-            self.merge_view.resizeColumnToContents(column)
-        self.merge_view.setColumnWidth(
-            MergeLogModel.FILE, min(self.merge_view.columnWidth(MergeLogModel.FILE), 220)
-        )
-
-    def _count_results(self, *_args: object) -> None:
-        shown, total = self.results_filter.rowCount(), self.results_model.rowCount()
-        self.results_count.setText(
-            f"{total} candidates" if shown == total else f"{shown} of {total} shown"
-        )
-
-    def clear(self) -> None:
-        self.results_model.set_results(None)
-        self.scorer_model.set_progress([])
-        self.merge_model.set_rows([])
-        self.search.clear()
-        self.kind_filter.setCurrentIndex(0)
-
-    # --- layout remembered by the window ------------------------------------------------------
-
-    def splitters(self) -> list[QSplitter]:
-        return [self.main_splitter, self.side_splitter]
-
-    def default_sizes(self, splitter: QSplitter) -> None:
-        total = sum(splitter.sizes()) or (1200 if splitter is self.main_splitter else 500)
-        if splitter is self.main_splitter:
-            splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
-        else:
-            splitter.setSizes([total // 2, total - total // 2])

@@ -8,6 +8,7 @@ dashboard is redrawn from it, so the window always shows what the file now holds
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,16 +53,16 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
+from icg_desk.models.rubric_file import RubricError, builtin_rubric
+from icg_desk.ui.coordinator_dashboard import DASHBOARD_STYLESHEET, Dashboard
 from icg_desk.ui.coordinator_dialogs import (
-    DASHBOARD_STYLESHEET,
     AssignDialog,
-    Dashboard,
     ImportProblemsDialog,
     MergeReportDialog,
-    MergeRow,
-    recent_merges,
+    NewCohortDialog,
 )
 from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.style import ACCENT
 from icg_desk.ui.tasks import Outcome, run_with_progress
 
 if TYPE_CHECKING:
@@ -70,6 +71,21 @@ if TYPE_CHECKING:
 APP_NAME = "ICG Desk"
 MAX_RECENT = 8
 T = TypeVar("T")
+
+# The start page's two buttons, larger than a dialog's; the default one (the likely first step)
+# in the accent colour, so it reads as the way in. Not bold: the default moves between the two,
+# and a bold label would outgrow the width measured for it.
+START_STYLESHEET = f"""
+#startButtons QPushButton {{ padding: 7px 18px; border: 1px solid #c9ced6; border-radius: 5px;
+                             background: #ffffff; color: #1f2933; }}
+#startButtons QPushButton:hover {{ border-color: {ACCENT}; }}
+#startButtons QPushButton:focus {{ border: 2px solid #7fa3c7; padding: 6px 17px; }}
+#startButtons QPushButton:default {{ background: {ACCENT}; border-color: {ACCENT};
+                                     color: #ffffff; }}
+#startButtons QPushButton:default:hover {{ background: #284f76; }}
+#startButtons QPushButton:pressed {{ background: #e3e6ea; }}
+#startButtons QPushButton:default:pressed {{ background: #22445f; }}
+"""
 
 # Problems the coordinator can act on: their message says what and where. Anything else is a bug
 # and reaches tasks.run_with_progress, which reports it with its traceback.
@@ -90,7 +106,7 @@ class CohortSnapshot:
 
     status: CohortStatus
     results: CohortResults
-    merges: tuple[MergeRow, ...]
+    merges: tuple[merging.MergeRecord, ...]
 
     @property
     def released_at(self) -> datetime | None:
@@ -103,7 +119,7 @@ def load_snapshot(
     return CohortSnapshot(
         status=cohort_status(cohort),
         results=cohort_results(cohort, progress=progress),
-        merges=recent_merges(cohort),
+        merges=merging.recent_merges(cohort),
     )
 
 
@@ -160,15 +176,28 @@ class CoordinatorWindow(QMainWindow):
         page = QWidget()
         title = plain_label("ICG Desk — Coordinator", wrap=False, object_name="startTitle")
         hint = plain_label(
-            "Open the cohort database (.icgcohort) to import the roster, assign portfolios, send "
-            "batches, merge what scorers return and release the results. Drop returned batches "
-            "or summaries on this window to merge them.",
+            "Make a new cohort database (.icgcohort), or open one, to import the roster, assign "
+            "portfolios, send batches, merge what scorers return and release the results. Drop "
+            "a cohort file on this window to open it.",
             object_name="startHint",
         )
-        open_button = QPushButton("Open cohort…")
-        open_button.setObjectName("openCohortButton")
-        open_button.setDefault(True)
-        open_button.clicked.connect(self.choose_cohort)
+        self.new_button = QPushButton("New cohort…")
+        self.new_button.setObjectName("newCohortButton")
+        self.new_button.setToolTip("Make a new cohort database (Ctrl+N)")
+        self.new_button.clicked.connect(lambda: self.new_cohort())
+        self.open_button = QPushButton("Open cohort…")
+        self.open_button.setObjectName("openCohortButton")
+        self.open_button.setToolTip("Open a cohort database (Ctrl+Shift+O)")
+        self.open_button.clicked.connect(self.choose_cohort)
+        button_row = QWidget()
+        button_row.setObjectName("startButtons")
+        button_row.setStyleSheet(START_STYLESHEET)
+        buttons = QHBoxLayout(button_row)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(10)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
         self.recent_list = QListWidget()
         self.recent_list.setObjectName("recentList")
         self.recent_list.itemActivated.connect(
@@ -179,9 +208,11 @@ class CoordinatorWindow(QMainWindow):
         column.addWidget(title)
         column.addWidget(hint)
         column.addSpacing(12)
-        column.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(button_row)
         column.addSpacing(18)
-        column.addWidget(plain_label("Recent cohorts", wrap=False))
+        # Both hidden until there is a cohort to go back to: an empty list is only a white box.
+        self.recent_title = plain_label("Recent cohorts", wrap=False)
+        column.addWidget(self.recent_title)
         column.addWidget(self.recent_list)
         column.addStretch(2)
         outer = QHBoxLayout(page)
@@ -218,6 +249,13 @@ class CoordinatorWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
+        self.new_action = a(
+            "&New cohort…",
+            self.new_cohort,
+            ["Ctrl+N"],
+            "File",
+            "Make a new cohort database (.icgcohort)",
+        )
         self.open_action = a(
             "&Open cohort…",
             self.choose_cohort,
@@ -303,6 +341,7 @@ class CoordinatorWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
@@ -348,6 +387,62 @@ class CoordinatorWindow(QMainWindow):
             bar.addSeparator() if action is None else bar.addAction(action)
         self.toolbar = bar
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    # --- making, opening and closing -----------------------------------------------------------
+
+    def new_cohort(
+        self, path: Path | None = None, name: str | None = None, edition: str | None = None
+    ) -> bool:
+        """File > New cohort: its name and rubric edition, then where to save it; then open it.
+
+        Asks only for what is not given. Never writes over a file: an existing one is refused.
+        """
+        if name is None or edition is None:
+            dialog = NewCohortDialog(name=name or "", edition=edition, parent=self)
+            if dialog.exec() != NewCohortDialog.DialogCode.Accepted:
+                return False
+            name, edition = dialog.values()
+        name = name.strip()
+        if not name:
+            self._error("Cohort not created", "A cohort needs a name, such as 2026-27.")
+            return False
+        try:
+            rubric = builtin_rubric(edition)
+        except RubricError as exc:
+            self._error("Cohort not created", str(exc))
+            return False
+        if path is None:
+            # The name as a file name: no folder separators or characters Windows refuses.
+            stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", name).strip(" .") or "cohort"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self,
+                "Save the new cohort as",
+                str(Path(self._last_folder()) / f"{stem}{COHORT_SUFFIX}"),
+                f"ICG Desk cohorts (*{COHORT_SUFFIX})",
+                # An existing file is refused below; "replace it?" here would say it could be.
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+        if path.suffix.lower() != COHORT_SUFFIX:
+            path = path.with_name(path.name + COHORT_SUFFIX)
+        if path.exists():
+            self._error(
+                "Cohort not created",
+                f"{path}: already exists. A new cohort is never written over another file: "
+                "choose another name or folder.",
+            )
+            return False
+        if not path.parent.is_dir():
+            self._error("Cohort not created", f"{path.parent}: no such folder.")
+            return False
+        try:
+            CohortFile.create(path, name=name, rubric=rubric).close()
+        except (CohortFileError, OSError) as exc:
+            self._error("Cohort not created", str(exc))
+            return False
+        return self.open_cohort(path)
 
     # --- opening and closing ------------------------------------------------------------------
 
@@ -971,3 +1066,8 @@ class CoordinatorWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, p)
             self.recent_list.addItem(item)
         self.recent_menu.setEnabled(bool(recent))
+        self.recent_title.setVisible(bool(recent))
+        self.recent_list.setVisible(bool(recent))
+        # The likely first action stands out: making a cohort, until there is one to go back to.
+        self.new_button.setDefault(not recent)
+        self.open_button.setDefault(bool(recent))
