@@ -15,7 +15,7 @@ from icg_desk.models.cohort_file import (
     NewerCohortError,
     NotACohortError,
 )
-from icg_desk.models.cohort_schema import COHORT_SCHEMA_VERSION, Candidate, Scorer
+from icg_desk.models.cohort_schema import COHORT_SCHEMA_VERSION, Candidate, MergeLog, Scorer
 
 
 def make(path: Path, rubric) -> Path:
@@ -85,3 +85,26 @@ def test_a_damaged_cohort_is_refused(tmp_path, revised):
     con.commit()
     con.close()
     refused(path, DamagedCohortError, "table 'merge_log' is missing")
+
+
+def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revised):
+    # Format 1 had no merge_log.scores_as_of: the file as an earlier ICG Desk left it.
+    path = make(tmp_path / "c.icgcohort", revised)
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE merge_log DROP COLUMN scores_as_of")
+    con.execute(
+        "INSERT INTO merge_log (at, file_name, file_sha256, outcome, detail, changes) "
+        "VALUES ('2026-07-01T09:00:00.000000+00:00', 'old.icgbatch', 'ab', 'accepted', '', '[]')"
+    )
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+
+    with CohortFile.open(path) as cohort:
+        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 2
+        with cohort.reading() as session:
+            log = session.scalars(select(MergeLog)).one()
+            assert (log.file_name, log.scores_as_of) == ("old.icgbatch", None)
+            assert session.scalars(select(Candidate.name)).one() == "Zoë Ñúñez"
+    with CohortFile.open(path) as cohort:  # and opens again as it now is
+        assert cohort.pragma("user_version") == 2

@@ -25,7 +25,7 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results, release_results
 from icg_desk.models.cohort_status import cohort_status
 from icg_desk.models.demo_cohort import build_demo_cohort, score_batch, write_demo_inputs
-from icg_desk.models.merge import merge_files
+from icg_desk.models.merge import NOT_RETURNED_FILE, merge_files
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.scoring import Status, format_score
 from icg_desk.ui.coordinator_dashboard import ResultsModel
@@ -348,14 +348,14 @@ def test_a_rejected_file_shows_its_reason_and_changes_nothing(qtbot, window, tmp
 
     [row] = seen[0].dialog.rows()
     assert row[MergeReportDialog.OUTCOME] == "Rejected"
-    assert row[MergeReportDialog.REASON] == "not a batch or summary"
+    assert row[MergeReportDialog.REASON] == NOT_RETURNED_FILE
     assert row[MergeReportDialog.CHANGED] == "–"
     assert results_table(window) == before
     assert figure(window, "files_rejected") == "1"
     assert figure(window, "reads_still_needed") == "2"
     merges = window.dashboard.merge_model
     assert merges.index(0, merges.FILE).data() == bogus.name
-    assert merges.index(0, merges.REASON).data() == "not a batch or summary"
+    assert merges.index(0, merges.REASON).data() == NOT_RETURNED_FILE
     assert bogus.read_text() == "these are my scores, honest\n"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +25,7 @@ from icg_desk.models.cohort_schema import (
     ReadScore,
     Scorer,
 )
-from icg_desk.models.merge import MergeOutcome, merge_files, merge_report
+from icg_desk.models.merge import NOT_RETURNED_FILE, MergeOutcome, merge_files, merge_report
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric
 
@@ -221,6 +223,106 @@ def test_a_summary_workbook_is_merged_and_agrees_with_its_batch(
     )
 
 
+# --- an older copy never undoes a later file ---------------------------------------------------
+
+
+def unscored_batch(path: Path, batch_id: str = "B-1") -> Path:
+    """A batch as it was sent out: its portfolios, no score yet."""
+    rubric = builtin_rubric()
+    scorer_id, codes = BATCHES[batch_id]
+    with BatchFile.create(
+        path,
+        batch_id=batch_id,
+        cohort=COHORT,
+        scorer_id=scorer_id,
+        scorer_name="A Scorer",
+        rubric=rubric,
+    ) as batch:
+        entries = tuple(EntryContent(e.number, "Entry text.") for e in rubric.entries)
+        add_portfolios(batch, [PortfolioContent(c, entries) for c in codes])
+    return path
+
+
+def test_the_batch_as_sent_cannot_wipe_the_scores_returned_from_it(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    sent = unscored_batch(tmp_path / "sent.icgbatch")
+    returned = tmp_path / "returned.icgbatch"
+    shutil.copyfile(sent, returned)
+    keys = cohort.rubric.factor_keys
+    for code in BATCHES["B-1"][1]:
+        for key in keys:
+            rescore(returned, code, key, THREE)
+    (accepted,) = merge_files(cohort, [returned])
+    assert accepted.outcome == "accepted"
+    scores = read_scores(cohort)
+    sent_bytes = sent.read_bytes()
+
+    (stale,) = merge_files(cohort, [sent])
+    assert (stale.outcome, stale.changed, stale.scorer_id, stale.batch_id) == (
+        "rejected",
+        0,
+        "S-1",
+        "B-1",
+    )
+    assert stale.reason.startswith(
+        "older than the file already merged for this batch (returned.icgbatch, merged "
+    )
+    # The two times differ as shown, to the millisecond when made within the same second.
+    mine, theirs = re.findall(r"last changed (.+? UTC), that file's (.+? UTC)\.", stale.reason)[0]
+    assert mine < theirs
+    assert f"would change {2 * len(keys)} scores back" in stale.reason
+    assert stale.reason.endswith("ask scorer S-1 for their latest file")
+    assert read_scores(cohort) == scores
+    assert sent.read_bytes() == sent_bytes
+    log = logs(cohort)[-1]
+    assert (log.outcome, log.changes, log.scores_as_of) == ("rejected", [], None)
+    # The scorer's latest file, even with a score taken back out, is still merged.
+    rescore(returned, "C27-002", keys[0], None)
+    (later,) = merge_files(cohort, [returned])
+    assert (later.outcome, later.changed) == ("replaced", 1)
+
+
+def test_an_older_summary_is_refused_and_one_of_the_same_scores_is_unchanged(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = make_batch(tmp_path / "b1.icgbatch")
+    early = tmp_path / "early.xlsx"
+    with BatchFile.open(path) as batch:
+        write_batch_summary(batch, early)
+    key = cohort.rubric.factor_keys[2]
+    rescore(path, "C27-001", key, F(7, 4))
+    late = tmp_path / "late.xlsx"
+    with BatchFile.open(path) as batch:
+        write_batch_summary(batch, late)
+
+    merged, older, same = merge_files(cohort, [path, early, late])
+    assert merged.outcome == "accepted"
+    assert older.outcome == "rejected" and "(b1.icgbatch, merged " in older.reason
+    assert "would change 1 scores back" in older.reason
+    assert same.outcome == "unchanged"  # the batch's state exactly, rationales kept
+    assert read_scores(cohort)[("B-1", "C27-001", key)] == (F(7, 4), "")
+    assert read_scores(cohort)[("B-1", "C27-001", cohort.rubric.factor_keys[0])][1] == (
+        "Why C27-001."
+    )
+
+
+def test_a_summary_merged_first_does_not_make_its_own_batch_look_older(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    # The summary is exported after the last change (whole seconds): it is as of that change,
+    # so the batch that brings the rationales is not refused as older than it.
+    path = make_batch(tmp_path / "b1.icgbatch")
+    summary = tmp_path / "b1.xlsx"
+    with BatchFile.open(path) as batch:
+        write_batch_summary(batch, summary)
+    from_summary, from_batch = merge_files(cohort, [summary, path])
+    assert (from_summary.outcome, from_batch.outcome) == ("accepted", "replaced")
+    assert from_batch.changed == 0 and "rationales changed" in from_batch.reason
+    first, second = logs(cohort)
+    assert first.scores_as_of == second.scores_as_of is not None
+
+
 # --- rejected ------------------------------------------------------------------------------------
 
 
@@ -356,7 +458,7 @@ def test_recent_merges_lists_the_latest_files_newest_first(
     assert [r.outcome for r in (oldest, middle, newest)] == ["accepted", "unchanged", "rejected"]
     assert (oldest.scorer_id, oldest.batch_id) == ("S-1", "B-1")
     assert oldest.changed == outcomes[0].changed > 0 and middle.changed == 0
-    assert newest.detail == "not a batch or summary" and newest.scorer_id is None
+    assert newest.detail == NOT_RETURNED_FILE and newest.scorer_id is None
     assert oldest.at <= middle.at <= newest.at and newest.at.tzinfo is not None
     assert recent_merges(cohort, limit=1) == (newest,)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -7,6 +7,7 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from icg_desk.export.summary_xlsx import (
     SummaryCancelled,
@@ -28,7 +29,7 @@ from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.batch_work import BatchWork
 from icg_desk.models.demo import write_demo_batch
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
-from icg_desk.models.schema import BatchInfo
+from icg_desk.models.schema import BatchInfo, Change, FactorRead
 from icg_desk.scoring import Rubric, format_score, to_decimal
 
 RED, AMBER = "F4C7C3", "FCE8B2"
@@ -363,6 +364,39 @@ def test_read_back(exported: Exported) -> None:
     assert list(summary.scores) == [code for code, *_ in exported.expected]
     for code, _, scores, _, _ in exported.expected:
         assert summary.scores[code] == scores
+
+
+def test_the_scores_are_as_of_the_batchs_last_change(exported: Exported, tmp_path: Path) -> None:
+    with BatchFile.open(exported.batch_path) as batch, batch.reading() as session:
+        last_change = max(
+            [*session.scalars(select(Change.at)), *session.scalars(select(FactorRead.updated_at))]
+        )
+    summary = read_batch_summary(exported.path)
+    assert summary.scores_as_of == last_change
+    assert summary.exported_at == datetime.fromisoformat(exported.exported_at)
+    assert last_change.tzinfo is not None and summary.scores_as_of <= summary.exported_at + (
+        timedelta(seconds=1)
+    )
+
+    def without(workbook: Workbook) -> None:  # a summary from before the field was added
+        about = workbook["About"]
+        for row in about.iter_rows():
+            if row[0].value == "Scores as of (UTC)":
+                about.delete_rows(row[0].row)
+                break
+        else:
+            raise AssertionError("no Scores as of field")
+
+    older = read_batch_summary(edited(exported, tmp_path, without))
+    assert older.scores_as_of == older.exported_at == summary.exported_at
+
+    def garbled(workbook: Workbook) -> None:
+        for row in workbook["About"].iter_rows():
+            if row[0].value == "Scores as of (UTC)":
+                row[1].value = "last Tuesday"
+
+    with pytest.raises(SummaryError, match=r"About!B\d+: Scores as of \(UTC\) should be a date"):
+        read_batch_summary(edited(exported, tmp_path, garbled))
 
 
 def test_an_edited_score_is_caught_and_named(exported: Exported, tmp_path: Path) -> None:

@@ -44,7 +44,14 @@ from icg_desk.export.xlsx_cells import header_row as _header
 from icg_desk.export.xlsx_cells import raise_naming as _raise_naming
 from icg_desk.export.xlsx_cells import save as _save
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
-from icg_desk.models.schema import BatchInfo, Evidence, FactorRead, Portfolio, PortfolioStatus
+from icg_desk.models.schema import (
+    LAST_CHANGE_SQL,
+    BatchInfo,
+    Evidence,
+    FactorRead,
+    Portfolio,
+    PortfolioStatus,
+)
 from icg_desk.scoring import (
     Decision,
     Rubric,
@@ -75,6 +82,7 @@ F_SCORER_ID = "Scorer id"
 F_SCORER_NAME = "Scorer name"
 F_EDITION = "Rubric edition"
 F_EXPORTED_AT = "Exported at (UTC)"
+F_SCORES_AS_OF = "Scores as of (UTC)"  # the batch's last change; optional, so still format 1
 F_VERSION = "ICG Desk version"
 F_PORTFOLIOS = "Portfolios"
 F_FACTORS = "Factor keys"
@@ -128,6 +136,9 @@ class SummaryScores:
     rubric_edition: str
     checksum: str
     scores: dict[str, dict[str, Fraction | None]]  # candidate code -> factor key -> score
+    exported_at: datetime
+    # When the batch's scores were last changed (its export time in a summary that lacks it).
+    scores_as_of: datetime
 
 
 # --- the checksum --------------------------------------------------------------------------------
@@ -178,8 +189,8 @@ class _Portfolio:
         return {key: read.score for key, read in self.reads.items()}
 
 
-def _read_batch(batch: BatchFile, rubric: Rubric) -> list[_Portfolio]:
-    """Every portfolio in batch order with its reads: three queries, whatever the batch size."""
+def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], datetime]:
+    """Every portfolio in batch order with its reads, and when they were last changed."""
     keys = set(rubric.factor_keys)
     with batch.reading() as session:
         # One snapshot for the three queries: the driver runs each SELECT in a transaction of its
@@ -187,6 +198,9 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> list[_Portfolio]:
         connection = session.connection()
         if not getattr(connection.connection.driver_connection, "in_transaction", True):
             connection.exec_driver_sql("BEGIN")
+        scores_as_of = datetime.fromisoformat(
+            session.connection().exec_driver_sql(LAST_CHANGE_SQL).scalar_one()
+        )
         portfolios = session.execute(
             select(Portfolio.id, Portfolio.candidate_code, Portfolio.status).order_by(
                 Portfolio.position
@@ -229,7 +243,7 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> list[_Portfolio]:
     return [
         _Portfolio(_clean(code), PortfolioStatus(status), reads.get(pid, {}))
         for pid, code, status in portfolios
-    ]
+    ], scores_as_of
 
 
 @lru_cache(maxsize=256)
@@ -274,13 +288,15 @@ def write_batch_summary(
     identity = batch.identity
     # Whole seconds: the About sheet and the batch then show the very same time.
     exported_at = datetime.now(UTC).replace(microsecond=0)
-    portfolios = _read_batch(batch, rubric)
+    portfolios, scores_as_of = _read_batch(batch, rubric)
     checksum = scores_checksum(identity.batch_id, _checksum_rows(rubric, portfolios))
 
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     workbook = Workbook(write_only=True)
     try:
-        _write_workbook(workbook, identity, rubric, portfolios, exported_at, checksum, progress)
+        _write_workbook(
+            workbook, identity, rubric, portfolios, (exported_at, scores_as_of), checksum, progress
+        )
         _save(workbook, temp, path)
         with batch.transaction() as session:
             session.execute(update(BatchInfo).values(exported_at=exported_at))
@@ -303,7 +319,7 @@ def _write_workbook(
     identity: BatchIdentity,
     rubric: Rubric,
     portfolios: list[_Portfolio],
-    exported_at: datetime,
+    times: tuple[datetime, datetime],  # exported at, scores as of
     checksum: str,
     progress: ProgressCallback | None,
 ) -> None:
@@ -326,7 +342,7 @@ def _write_workbook(
         if done % step == 0 or done == total:
             report(done)
     about = workbook.create_sheet(ABOUT)
-    _write_about(about, styles, identity, rubric, total, exported_at, checksum)
+    _write_about(about, styles, identity, rubric, total, times, checksum)
 
 
 def _clean(text: str) -> str:
@@ -474,10 +490,11 @@ def _write_about(
     identity: BatchIdentity,
     rubric: Rubric,
     portfolios: int,
-    exported_at: datetime,
+    times: tuple[datetime, datetime],  # exported at, scores as of
     checksum: str,
 ) -> None:
     t = rubric.thresholds
+    exported_at, scores_as_of = times
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 90
     sheet.freeze_panes = "A2"
@@ -489,6 +506,7 @@ def _write_about(
         (F_SCORER_NAME, identity.scorer_name),
         (F_EDITION, identity.rubric_edition),
         (F_EXPORTED_AT, exported_at.isoformat()),
+        (F_SCORES_AS_OF, scores_as_of.isoformat()),
         (F_VERSION, __version__),
         (F_PORTFOLIOS, portfolios),
         (F_FACTORS, " ".join(rubric.factor_keys)),
@@ -546,6 +564,8 @@ def read_batch_summary(path: Path) -> SummaryScores:
         rubric_edition=about.edition,
         checksum=about.checksum,
         scores=scores,
+        exported_at=about.exported_at,
+        scores_as_of=about.scores_as_of,
     )
 
 
@@ -572,6 +592,8 @@ class _About:
     scale_text: str
     checksum: str
     checksum_cell: str
+    exported_at: datetime
+    scores_as_of: datetime
 
     @classmethod
     def read(cls, path: Path, sheet: ReadOnlyWorksheet) -> _About:
@@ -619,6 +641,21 @@ class _About:
             raise SummaryError(
                 path, "the checksum is not 64 hexadecimal digits", field(F_CHECKSUM)[1]
             )
+
+        def moment(label: str) -> datetime:
+            value = text(label)
+            try:
+                found = datetime.fromisoformat(value)
+            except ValueError:
+                found = None
+            if found is None or found.tzinfo is None:
+                problem = f"{label} should be a date and time in UTC, not {value!r}"
+                raise SummaryError(path, problem, field(label)[1])
+            return found
+
+        exported_at = moment(F_EXPORTED_AT)
+        # Summaries written before the field was added: their scores are as of their export.
+        scores_as_of = moment(F_SCORES_AS_OF) if F_SCORES_AS_OF.lower() in fields else exported_at
         return cls(
             batch_id=text(F_BATCH_ID),
             cohort=text(F_COHORT),
@@ -630,6 +667,8 @@ class _About:
             scale_text=", ".join(scale_text.split()),
             checksum=checksum,
             checksum_cell=field(F_CHECKSUM)[1],
+            exported_at=exported_at,
+            scores_as_of=scores_as_of,
         )
 
 

@@ -82,11 +82,28 @@ class CohortFile(SqliteFile):
         check_sqlite_contents(path, required_tables=COHORT_TABLES, identity_table="cohort")
         cohort = cls(path, open_engine(path))
         try:
+            cohort._upgrade()
+        except DatabaseFileError:
+            cohort.close()
+            raise
+        try:
             cohort.rubric  # noqa: B018 - a cohort whose rubric cannot be read is no use
         except RubricError as exc:
             cohort.close()
             raise DamagedCohortError(path, f"its embedded rubric is broken: {exc}") from None
         return cohort
+
+    def _upgrade(self) -> None:
+        """Bring a cohort of an older format up to this one, in one transaction."""
+        if self.pragma("user_version") >= COHORT_SCHEMA_VERSION:
+            return
+        with self.transaction() as session:
+            con = session.connection()
+            # Format 2 added merge_log.scores_as_of; older files' merges have none (never refused).
+            columns = {row[1] for row in con.exec_driver_sql("PRAGMA table_info(merge_log)")}
+            if "scores_as_of" not in columns:
+                con.exec_driver_sql("ALTER TABLE merge_log ADD COLUMN scores_as_of VARCHAR(40)")
+            con.exec_driver_sql(f"PRAGMA user_version = {COHORT_SCHEMA_VERSION}")
 
     @cached_property
     def name(self) -> str:

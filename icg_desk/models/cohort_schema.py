@@ -16,7 +16,8 @@ from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 
 # PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
 COHORT_APPLICATION_ID = 0x49434743
-COHORT_SCHEMA_VERSION = 1
+# 2: merge_log.scores_as_of (cohort files of format 1 are upgraded when opened).
+COHORT_SCHEMA_VERSION = 2
 
 
 class CohortBase(DeclarativeBase):
@@ -139,6 +140,9 @@ class MergeLog(CohortBase):
     detail: Mapped[str] = mapped_column(Text, default="")
     # [[candidate code, factor key, old, new], ...] for accepted and replaced files.
     changes: Mapped[list[list[str | None]]] = mapped_column(JsonList(sort=False), default=list)
+    # When the file's scores were last changed (a batch's last edit, a summary's export), for
+    # files applied: a file older than the one applied before it for the same batch is refused.
+    scores_as_of: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
 
 
 COHORT_TABLES = frozenset(CohortBase.metadata.tables)

@@ -21,7 +21,7 @@ import sqlite3
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
@@ -36,7 +36,7 @@ from icg_desk.models.batch_file import BatchFileError, inspect_batch
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, released_at
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
-from icg_desk.models.schema import ScoreText
+from icg_desk.models.schema import LAST_CHANGE_SQL, ScoreText
 from icg_desk.scoring import Rubric, format_score
 
 ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
@@ -45,6 +45,10 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 ReadKey = tuple[str, str]  # (candidate code, factor key)
+NOT_RETURNED_FILE = (
+    "not a batch or summary: it is neither an ICG Desk batch (an SQLite database) nor an Excel "
+    "workbook; it may be damaged, or another kind of file"
+)
 _SCORE_TEXT, _SQLITE = ScoreText(), sqlite_dialect()
 
 
@@ -80,6 +84,8 @@ class _Returned:
     # Every factor of every portfolio in the file. The rationale is None when the file carries
     # none (a summary): the merged rationale then stays as it was.
     reads: dict[ReadKey, tuple[Fraction | None, str | None]]
+    # When its scores were last changed: a batch's last edit, a summary's export.
+    as_of: datetime
 
     @property
     def codes(self) -> set[str]:
@@ -166,6 +172,7 @@ def _add_log(
     scorer_id: str | None,
     batch_id: str | None,
     changes: list[list[str | None]] | None = None,
+    scores_as_of: datetime | None = None,
 ) -> None:
     session.add(
         MergeLog(
@@ -176,6 +183,7 @@ def _add_log(
             outcome=outcome,
             detail=detail,
             changes=changes or [],
+            scores_as_of=scores_as_of,
         )
     )
 
@@ -225,6 +233,20 @@ def _apply(
         _add_log(session, path, sha256, UNCHANGED, reason, *who)
         return _outcome(path, UNCHANGED, reason, *who)
 
+    # An older copy (the batch as it was sent, a summary exported before the last changes) must
+    # not undo what a later file brought in: the scorer's latest work is what counts.
+    newer = _last_applied(session, returned)
+    if newer is not None and returned.as_of < newer.scores_as_of:
+        mine, theirs = _moments(returned.as_of, newer.scores_as_of)
+        reason = (
+            f"older than the file already merged for this batch ({newer.file_name}, merged "
+            f"{_when(newer.at)}): its scores were last changed {mine}, that file's {theirs}. "
+            f"Merging it would change {len(changes)} scores back, so nothing changed: ask "
+            f"scorer {returned.scorer_id} for their latest file"
+        )
+        _add_log(session, path, sha256, REJECTED, reason, *who)
+        return _outcome(path, REJECTED, reason, *who)
+
     outcome = REPLACED if old else ACCEPTED
     scored = sum(1 for score, _ in new.values() if score is not None)
     if outcome == ACCEPTED:
@@ -243,8 +265,50 @@ def _apply(
     ]
     if rows:
         session.connection().exec_driver_sql(_INSERT_READS, rows)
-    _add_log(session, path, sha256, outcome, reason, *who, changes=changes)
+    _add_log(
+        session, path, sha256, outcome, reason, *who, changes=changes, scores_as_of=returned.as_of
+    )
     return _outcome(path, outcome, reason, *who, changed=len(changes))
+
+
+@dataclass(frozen=True)
+class _Applied:
+    file_name: str
+    at: datetime
+    scores_as_of: datetime
+
+
+def _last_applied(session: Session, returned: _Returned) -> _Applied | None:
+    """The file last applied for this scorer's batch, when its scores' time is known."""
+    row = session.execute(
+        select(MergeLog.file_name, MergeLog.at, MergeLog.scores_as_of)
+        .where(
+            MergeLog.scorer_id == returned.scorer_id,
+            MergeLog.batch_id == returned.batch_id,
+            MergeLog.outcome.in_((ACCEPTED, REPLACED)),
+        )
+        .order_by(MergeLog.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.scores_as_of is None:
+        return None
+    return _Applied(row.file_name, row.at, row.scores_as_of)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _moments(earlier: datetime, later: datetime) -> tuple[str, str]:
+    """Both times to the second, or to the millisecond when the seconds alone look the same."""
+    first, second = _when(earlier), _when(later)
+    if first != second:
+        return first, second
+
+    def precise(moment: datetime) -> str:
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"[:-3] + " UTC"
+
+    return precise(earlier), precise(later)
 
 
 _INSERT_READS = (
@@ -309,7 +373,7 @@ def _read_returned(path: Path, head: bytes, cohort_name: str, rubric: Rubric) ->
         return _read_batch(path, cohort_name, rubric)
     if head.startswith(_ZIP_MAGIC) and zipfile.is_zipfile(path):
         return _read_summary(path, cohort_name, rubric)
-    raise _Rejected("not a batch or summary")
+    raise _Rejected(NOT_RETURNED_FILE)
 
 
 def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
@@ -332,12 +396,19 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
                 "SELECT p.candidate_code, r.factor_key, r.score, r.rationale FROM portfolio p "
                 "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
             ).fetchall()
+            (as_of_text,) = con.execute(LAST_CHANGE_SQL).fetchone()
         finally:
             con.close()
     except sqlite3.Error as exc:
         raise _Rejected(f"is damaged: {exc}") from None
     who = {"scorer_id": scorer_id, "batch_id": batch_id}
     _check_identity("a batch", cohort, cohort_name, edition, rubric, who)
+    try:
+        as_of = datetime.fromisoformat(as_of_text)
+    except (TypeError, ValueError):
+        raise _Rejected(
+            f"is damaged: its last change {as_of_text!r} is not a time", **who
+        ) from None
     keys = set(rubric.factor_keys)
     found: dict[ReadKey, tuple[Fraction | None, str]] = {}
     codes: list[str] = []
@@ -358,7 +429,7 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
         for code in codes
         for key in rubric.factor_keys
     }
-    return _Returned("batch", batch_id, scorer_id, reads)
+    return _Returned("batch", batch_id, scorer_id, reads, as_of)
 
 
 def _batch_score(code: str, key: str, text: str, rubric: Rubric, who: dict[str, str]) -> Fraction:
@@ -391,7 +462,7 @@ def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
             if score is not None and not rubric.scale.contains(score):
                 raise _Rejected(f"{code} {key}: {format_score(score)} is not on the scale", **who)
             reads[(code, key)] = (score, None)
-    return _Returned("summary", summary.batch_id, summary.scorer_id, reads)
+    return _Returned("summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of)
 
 
 def _check_identity(

@@ -225,3 +225,12 @@ class Change(Base):
 
 
 REQUIRED_TABLES = frozenset(Base.metadata.tables)
+
+# When a batch's scores were last changed: every change is logged and stamps its read, and an
+# untouched batch is as old as its making. The stamps are ISO text in UTC, so they sort as text.
+# A summary records it and the merge compares it, so an older copy never undoes a later one.
+LAST_CHANGE_SQL = (
+    "SELECT max(t) FROM (SELECT max(at) AS t FROM change_log "
+    "UNION ALL SELECT max(updated_at) FROM factor_read "
+    "UNION ALL SELECT created_at FROM batch)"
+)
