@@ -12,6 +12,7 @@ from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 
 if TYPE_CHECKING:
     from icg_desk.models.cohort_file import CohortFile
+    from icg_desk.models.roster import ImportLocked
 
 
 class CohortUsageError(Exception):
@@ -54,12 +55,19 @@ def _problems(result_problems: object) -> None:
         print(f"  {problem}")
 
 
+def _locked(db: Path, exc: ImportLocked) -> CohortUsageError:
+    # The only problem reported: no fix to the file, and no --valid-only, can help.
+    return CohortUsageError(f"{db}: {exc.locked}; nothing imported")
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from icg_desk.models.roster import ImportRejected, import_roster
+    from icg_desk.models.roster import ImportLocked, ImportRejected, import_roster
 
     with _open(args.db) as cohort:
         try:
             result = import_roster(cohort, args.roster, args.documents, valid_only=args.valid_only)
+        except ImportLocked as exc:
+            raise _locked(args.db, exc) from None
         except ImportRejected as exc:
             raise CohortUsageError(
                 f"{args.roster}: nothing imported; fix these and import again "
@@ -71,11 +79,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_scorers(args: argparse.Namespace) -> int:
-    from icg_desk.models.roster import ImportRejected, import_scorers
+    from icg_desk.models.roster import ImportLocked, ImportRejected, import_scorers
 
     with _open(args.db) as cohort:
         try:
             result = import_scorers(cohort, args.sheet)
+        except ImportLocked as exc:
+            raise _locked(args.db, exc) from None
         except ImportRejected as exc:
             raise CohortUsageError(f"{args.sheet}: no scorer imported:\n{exc}") from None
     print(f"Imported {result.imported} scorers")
@@ -97,7 +107,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             raise CohortUsageError(str(exc)) from None
     for scorer_id, load in sorted(plan.load.items()):
         print(f"  {scorer_id}: {load} portfolios")
-    print(f"Assigned {sum(len(s) for s in plan.reads.values())} reads (seed {args.seed})")
+    print(plan.summary(args.seed))
     return 0
 
 
@@ -106,7 +116,8 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the batches")
-    args.outdir.mkdir(parents=True, exist_ok=True)
+    # Not made here: export_batches makes the folder only once every check has passed, so a
+    # refused step (released results, a batch already there) leaves nothing behind.
     with _open(args.db) as cohort:
         try:
             exported = export_batches(cohort, args.outdir)
@@ -123,15 +134,25 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     missing = [p for p in args.files if not p.is_file()]
     if missing:
-        raise CohortUsageError(f"{missing[0]}: no such file")
+        # Before any file is merged: a pattern that matched nothing is a mistake to fix first.
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise CohortUsageError(f"{missing[0]}: no such file{more}; nothing merged")
     with _open(args.db) as cohort:
         outcomes = merge_files(cohort, args.files)
     print(merge_report(outcomes))
-    rejected = [o for o in outcomes if o.outcome == "rejected"]
+    rejected = sum(o.outcome == "rejected" for o in outcomes)
     if rejected:
+        kept = len(outcomes) - rejected
+        others = (
+            "the other file was merged"
+            if kept == 1
+            else f"the other {kept} files were merged"
+            if kept
+            else "nothing was merged"
+        )
+        noun = "file" if len(outcomes) == 1 else "files"
         raise CohortUsageError(
-            f"{len(rejected)} of {len(outcomes)} files rejected (nothing of them applied); "
-            "the others were merged"
+            f"{rejected} of {len(outcomes)} {noun} rejected (left out whole); {others}"
         )
     return 0
 
@@ -205,16 +226,23 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from icg_desk.cli import ProgressBar
     from icg_desk.export.cohort_reports import (
-        COMBINED_SUFFIX,
         ResultsNotReleased,
+        combined_file_name,
         write_cohort_reports,
     )
-    from icg_desk.models.cohort_results import cohort_results
+    from icg_desk.models.cohort_results import ResultsLocked, cohort_results
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the reports")
     with _open(args.db) as cohort:
         results = cohort_results(cohort)
+    if args.preview and results.released_at is not None:
+        # Previews are for checking before release; after it the reports are final, and they
+        # are printed without --preview. Not printed quietly in place of the previews asked for.
+        raise CohortUsageError(
+            f"{args.db}: {ResultsLocked(results.released_at)}, so there are no previews to "
+            "print; print the candidates' score reports without --preview"
+        )
     bar = ProgressBar("Printing reports")
     try:
         run = write_cohort_reports(results, args.outdir, preview=args.preview, progress=bar)
@@ -223,7 +251,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     kind = "preview reports" if results.released_at is None else "score reports"
-    combined = [p for p in run.written if p.stem.endswith(COMBINED_SUFFIX)]
+    combined = [p for p in run.written if p.name == combined_file_name(results)]
     print(f"Wrote {len(run.written) - len(combined)} {kind} to {args.outdir}")
     for path in combined:
         print(f"  and all of them in one file: {path.name}")
@@ -363,7 +391,13 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     assign = command("assign", "give each portfolio to its scorers (or move one)", cmd_assign)
     assign.add_argument("db", type=Path, metavar="DB")
-    assign.add_argument("--seed", type=int, default=1, help="the same seed, the same plan")
+    assign.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="the same seed, the same plan; it places only the reads not yet assigned (those "
+        "already assigned are kept, so assigning again adds only what is still missing)",
+    )
     assign.add_argument(
         "--reads", type=int, default=None, help="reads per portfolio (default: the rubric's)"
     )
@@ -396,12 +430,19 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     release.add_argument("db", type=Path, metavar="DB")
 
     reports = command("reports", "print every candidate's score report, with names", cmd_reports)
+    reports.description = (
+        "Print every candidate's score report, with names: one PDF per candidate and all of "
+        "them in one file. Only released results print the candidates' copies; before release "
+        "this is refused unless --preview is given, and once released --preview is refused. "
+        "Nothing is written (not even OUTDIR) when refused."
+    )
     reports.add_argument("db", type=Path, metavar="DB")
     reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")
     reports.add_argument(
         "--preview",
         action="store_true",
-        help="before release: print previews, marked as such on every page",
+        help="before release: print previews, marked as such on every page and in every file "
+        "name; refused (exit 2) once the results are released (then print without it)",
     )
 
     summary = command("summary", "write the coordinator's summary workbook", cmd_summary)

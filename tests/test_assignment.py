@@ -235,6 +235,30 @@ def test_assign_with_more_reads_keeps_the_existing_ones(tmp_path: Path) -> None:
             assert sid in reads[cid] and len(reads[cid]) == 2
 
 
+def test_assign_again_says_what_it_kept_and_what_it_added(tmp_path: Path) -> None:
+    """A seed places only the reads not yet assigned: another seed later changes nothing."""
+    with _cohort(tmp_path) as cohort:
+        first = assign(cohort, seed=8, reads=1)
+        assert (first.added, first.kept) == (3, 0)
+        assert first.summary(8) == "Assigned 3 reads (seed 8)"
+
+        more = assign(cohort, seed=7)  # 2 reads each now: one more per portfolio
+        assert (more.added, more.kept) == (3, 3)
+        assert more.summary(7) == (
+            "Assigned 3 new reads (seed 7); kept the 3 already assigned as they were"
+        )
+
+        before = _reads(cohort)
+        again = assign(cohort, seed=99)
+        assert _reads(cohort) == before and again.reads == more.reads
+        assert (again.added, again.kept) == (0, 6)
+        assert again.summary(99) == (
+            "Already assigned: 6 reads kept as they were; nothing changed "
+            "(seed 99 only places reads not yet assigned)"
+        )
+        assert "Assigned" not in again.summary(99)
+
+
 def test_assign_refuses_when_a_candidate_has_too_few_scorers(tmp_path: Path) -> None:
     with _cohort(tmp_path) as cohort:
         with pytest.raises(AssignmentError, match="candidate c3: 3 eligible scorers, 4 needed"):

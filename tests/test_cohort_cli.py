@@ -132,8 +132,14 @@ def test_merging_a_stranger_file_exits_2_with_the_report(capsys, cohort, tmp_pat
     stranger = tmp_path / "notes.icgbatch"
     stranger.write_text("not a batch")
     code, out, err = run(capsys, "cohort", "merge", cohort, stranger)
-    assert code == 2 and "rejected" in out and "1 of 1 files rejected" in err
+    assert code == 2 and "rejected" in out
+    assert err.strip().endswith("1 of 1 file rejected (left out whole); nothing was merged")
     assert stranger.read_text() == "not a batch"
+    # A pattern that matched nothing stops it before anything is merged.
+    code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "returned/*.xlsx")
+    assert code == 2 and out == ""
+    assert "returned/*.xlsx: no such file; nothing merged" in err
+    assert status(capsys, cohort)["files_rejected"] == 1
 
 
 @pytest.mark.parametrize(
@@ -150,3 +156,134 @@ def test_bad_cohort_commands_exit_2(capsys, cohort, tmp_path, argv, message):
     run(capsys, "cohort", "import", cohort, roster, docs)
     code, _, err = run(capsys, *(a.format(tmp=tmp_path, db=cohort) for a in argv))
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def _reads(db: Path) -> set[tuple[str, str, str | None]]:
+    from sqlalchemy import select
+
+    from icg_desk.models.cohort_file import CohortFile
+    from icg_desk.models.cohort_schema import Assignment
+
+    with CohortFile.open(db) as cohort, cohort.reading() as session:
+        return {
+            (a.candidate.candidate_id, a.scorer.scorer_id, a.batch_id)
+            for a in session.scalars(select(Assignment))
+        }
+
+
+def test_assigning_again_with_another_seed_keeps_the_plan_and_says_so(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 12)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8")
+    assert code == 0 and "Assigned 24 reads (seed 8)" in out
+    planned = _reads(cohort)
+
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "7")
+    assert code == 0
+    assert "Already assigned: 24 reads kept" in out and "nothing changed" in out
+    assert "Assigned" not in out
+    assert _reads(cohort) == planned
+
+    # After the batches are sent, just the same.
+    assert run(capsys, "cohort", "batches", cohort, tmp_path / "out")[0] == 0
+    sent = _reads(cohort)
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "9")
+    assert code == 0 and "Already assigned: 24 reads kept" in out and "Assigned" not in out
+    assert _reads(cohort) == sent
+
+
+def test_assigning_more_reads_says_how_many_were_added_and_kept(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 12)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8", "--reads", "1")
+    assert code == 0 and "Assigned 12 reads (seed 8)" in out
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "7")
+    assert code == 0
+    assert "Assigned 12 new reads (seed 7); kept the 12 already assigned" in out
+    assert len(_reads(cohort)) == 24
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo cohort with every read merged, not released; copied by `demo_cohort`."""
+    from icg_desk.models.demo_cohort import build_demo_cohort
+
+    return build_demo_cohort(
+        tmp_path_factory.mktemp("demo"), candidates=4, scorers=3, words_per_entry=30
+    )
+
+
+@pytest.fixture
+def demo_cohort(demo_master: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_master.parent, folder)
+    return folder / demo_master.name
+
+
+def _release(db: Path) -> None:
+    from icg_desk.models.cohort_file import CohortFile
+    from icg_desk.models.cohort_results import release_results
+
+    with CohortFile.open(db) as cohort:
+        release_results(cohort)
+
+
+def test_importing_after_release_says_only_that_the_results_are_locked(
+    capsys, demo_cohort, tmp_path
+):
+    _release(demo_cohort)
+    roster, docs = write_roster(tmp_path, 3, bad_link_row=2)  # a fixable problem too
+    for argv in (
+        ("import", demo_cohort, roster, docs),
+        ("import", demo_cohort, roster, docs, "--valid-only"),
+        ("scorers", demo_cohort, write_scorers(tmp_path / "s.csv")),
+    ):
+        code, out, err = run(capsys, "cohort", *argv)
+        assert code == 2, argv
+        assert "released" in err and "locked" in err and "nothing imported" in err, err
+        assert "fix these" not in err and "--valid-only" not in err and "vimeo" not in err
+        assert len(err.strip().splitlines()) == 1, err
+    assert status(capsys, demo_cohort)["candidates"] == 4
+
+
+def test_preview_reports_are_counted_without_the_combined_file(capsys, demo_cohort, tmp_path):
+    code, out, _ = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "p", "--preview")
+    assert code == 0
+    assert out.splitlines() == [
+        f"Wrote 4 preview reports to {tmp_path / 'p'}",
+        "  and all of them in one file: 2026-27 score reports (preview).pdf",
+    ]
+    assert len(list((tmp_path / "p").glob("*(preview).pdf"))) == 5
+
+
+def test_refused_reports_and_batches_make_no_folder(capsys, demo_cohort, tmp_path):
+    code, _, err = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "early")
+    assert code == 2 and "not released yet" in err
+    assert not (tmp_path / "early").exists()
+
+    _release(demo_cohort)
+    code, _, err = run(capsys, "cohort", "batches", demo_cohort, tmp_path / "out")
+    assert code == 2 and "locked" in err
+    assert not (tmp_path / "out").exists()
+
+    # After release there is nothing to preview: --preview is refused, not quietly final.
+    code, out, err = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "p", "--preview")
+    assert code == 2 and out == ""
+    assert "released" in err and "without --preview" in err
+    assert not (tmp_path / "p").exists()
+
+    code, out, _ = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "final")
+    assert code == 0 and f"Wrote 4 score reports to {tmp_path / 'final'}" in out
+    assert len(list((tmp_path / "final").glob("*.pdf"))) == 5
+
+
+def test_reports_help_says_preview_is_refused_after_release(capsys):
+    code, out, _ = run(capsys, "cohort", "reports", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "before release: print previews" in text
+    assert "refused (exit 2) once the results are released" in text

@@ -467,6 +467,57 @@ def test_print_reports_after_release_writes_every_report(
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
 
 
+def test_reports_refused_before_release_make_no_folder(qtbot, window, tmp_path):
+    out = tmp_path / "reports"
+    seen = answering(qtbot, lambda: window.print_reports(out, preview=False), None)
+    assert seen[0].title == "Reports not printed"
+    assert "not released yet" in seen[0].text
+    assert not out.exists()
+
+
+def _released_behind_its_back(window: CoordinatorWindow, finished_batch: Path) -> None:
+    """Released by another ICG Desk: the window has not read the cohort since."""
+    merge_files(window.cohort, [finished_batch])
+    release_results(window.cohort)
+    assert window.import_roster_action.isEnabled() and window.send_action.isEnabled()
+
+
+def test_sending_batches_after_release_makes_no_folder(
+    qtbot, window, finished_batch, tmp_path, monkeypatch
+):
+    _released_behind_its_back(window, finished_batch)
+    outbox = tmp_path / "outbox"
+    choose_files(monkeypatch, folder=outbox)
+    seen = answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_B, CTRL), None)
+    assert seen[0].title == "Batches not written"
+    assert "locked" in seen[0].text
+    assert not outbox.exists()
+
+
+def test_importing_after_release_says_only_that_the_results_are_locked(
+    qtbot, window, finished_batch, tmp_path, monkeypatch
+):
+    _released_behind_its_back(window, finished_batch)
+    inputs = write_demo_inputs(tmp_path / "inputs", candidates=3, scorers=2, words_per_entry=60)
+    choose_files(monkeypatch, open_file=inputs.roster, folder=inputs.documents)
+    for step, title in (
+        (lambda: press(qtbot, window, Qt.Key.Key_I, CTRL), "Roster not imported"),
+        # The window has read the cohort again by now: its import steps are off.
+        (lambda: window.import_scorers(inputs.scorers), "Scorers not imported"),
+    ):
+        seen = answering(qtbot, step, None)
+        qtbot.wait(50)
+        assert len(seen) == 1 and seen[0].kind == "QMessageBox"  # not the list of problems
+        assert seen[0].title == title
+        assert "released on" in seen[0].text and "locked" in seen[0].text
+        assert "nothing was imported" in seen[0].text
+        assert "valid rows" not in seen[0].text and "Fix" not in seen[0].text
+        assert QApplication.activeModalWidget() is None
+    assert not window.import_roster_action.isEnabled()
+    assert figure(window, "candidates") == str(CANDIDATES)
+    assert figure(window, "scorers") == str(SCORERS)
+
+
 def test_export_summary_writes_the_workbook(qtbot, window, tmp_path, monkeypatch):
     target = tmp_path / "cohort summary"  # no suffix: .xlsx is added
     choose_files(monkeypatch, save=target)
@@ -574,6 +625,22 @@ def test_import_scorers_assign_and_send_batches(
     # Sending again: nothing left to send, and nothing is overwritten.
     seen = answering(qtbot, window.send_action.trigger, None)
     assert seen[0].title == "Nothing to send"
+
+
+def test_assigning_again_says_the_reads_were_kept(qtbot, window):
+    assigned = window.snapshot.status.reads_assigned
+    assert assigned == CANDIDATES * 2
+
+    def another_seed(dialog: QWidget) -> None:
+        assert isinstance(dialog, AssignDialog)
+        dialog.seed_box.setValue(12345)
+        _button(dialog, "Assign").click()
+
+    answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_A, CTRL | SHIFT), another_seed)
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Already assigned: {assigned} reads kept"), message
+    assert "nothing changed" in message and "Assigned" not in message
+    assert window.snapshot.status.reads_assigned == assigned
 
 
 def test_sending_over_an_existing_batch_names_it_and_writes_nothing(

@@ -68,3 +68,22 @@ def test_a_pilot_demo_has_seven_entries(batch_path):
     with BatchFile.open(batch_path) as batch, batch.reading() as session:
         p = session.scalars(select(Portfolio)).first()
         assert [e.number for e in p.entries] == list(range(1, 8))
+
+
+def test_the_sample_roster_s_emails_keep_accented_letters(tmp_path):
+    """Tomás Sato is tomas.sato1@…, not toms.sato1@…: accents dropped, the letters kept."""
+    import csv
+
+    from icg_desk.models.demo_cohort import write_demo_inputs
+
+    inputs = write_demo_inputs(tmp_path, candidates=40, scorers=1, words_per_entry=20)
+    with inputs.roster.open(encoding="utf-8") as f:
+        rows = {r["name"]: r["email"] for r in csv.DictReader(f)}
+    tomas = next(name for name in rows if name.startswith("Tomás "))
+    assert rows[tomas].startswith(f"tomas.{tomas.split()[1].lower()}")
+    assert any(name.startswith("Chloé ") for name in rows)  # the sample has both accents
+    for name, email in rows.items():
+        local = email.split("@")[0]
+        assert local.isascii()
+        letters = [ch for ch in name if ch.isalpha()]
+        assert len(re.sub(r"[0-9.]", "", local)) == len(letters), (name, email)

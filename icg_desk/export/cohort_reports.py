@@ -93,7 +93,7 @@ def write_cohort_reports(
         )
     reports = reports_from_results(results, issued=issued)
     suffix = PREVIEW_SUFFIX if results.released_at is None else ""
-    combined = safe_stem(results.cohort + COMBINED_SUFFIX + suffix) + ".pdf"
+    combined = combined_file_name(results)
     used = {combined.casefold()}
     names = [
         unique_pdf_name(f"{c.candidate_id} {c.name}", suffix, used) for c in results.candidates
@@ -107,6 +107,12 @@ def write_cohort_reports(
         file_names=names,
         preview_label=COORDINATORS_PREVIEW,
     )
+
+
+def combined_file_name(results: CohortResults) -> str:
+    """The name of the file with every report in it, e.g. "2026-27 score reports (preview).pdf"."""
+    suffix = PREVIEW_SUFFIX if results.released_at is None else ""
+    return safe_stem(results.cohort + COMBINED_SUFFIX + suffix) + ".pdf"
 
 
 def safe_stem(text: str) -> str:

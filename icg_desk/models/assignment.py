@@ -42,6 +42,24 @@ class Plan:
 
     reads: dict[str, tuple[str, ...]]  # candidate id -> scorer ids
     load: dict[str, int]  # scorer id -> portfolios
+    added: int = 0  # reads placed by this plan (the seed decides where)
+    kept: int = 0  # reads already assigned, kept as they were (whatever seed placed them)
+
+    def summary(self, seed: int) -> str:
+        """What assigning did, in one sentence: a seed only places the reads not yet assigned."""
+        if not self.added and not self.kept:
+            return "Nothing to assign: the cohort has no candidates yet"
+        if not self.added:
+            return (
+                f"Already assigned: {self.kept} reads kept as they were; nothing changed "
+                f"(seed {seed} only places reads not yet assigned)"
+            )
+        if not self.kept:
+            return f"Assigned {self.added} reads (seed {seed})"
+        return (
+            f"Assigned {self.added} new reads (seed {seed}); "
+            f"kept the {self.kept} already assigned as they were"
+        )
 
 
 def _organisation(value: str) -> str:
@@ -149,6 +167,8 @@ def plan_assignments(
     return Plan(
         reads={cid: tuple(planned[cid] + new[cid]) for cid, _ in cands},
         load=load,
+        added=sum(len(new[cid]) for cid, _ in cands),
+        kept=sum(len(planned[cid]) for cid, _ in cands),
     )
 
 
@@ -189,7 +209,9 @@ def _refuse_when_released(session: Session) -> None:
 def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     """Add the reads each portfolio is missing (keeping existing ones), in one transaction.
 
-    `reads` defaults to the cohort rubric's reads per portfolio.
+    `reads` defaults to the cohort rubric's reads per portfolio. Reads already assigned, sent or
+    not, are never moved or removed, so run again with another seed this changes nothing; the
+    plan's `added` and `kept` say what happened (`Plan.summary`).
     """
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:

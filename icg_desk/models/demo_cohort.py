@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import random
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -71,7 +72,10 @@ def _name(rng: random.Random, taken: set[str]) -> str:
 
 
 def _email(name: str, n: int) -> str:
-    local = "".join(ch for ch in name.lower().replace(" ", ".") if ch.isascii() and ch != "'")
+    """tomas.sato1@example.org for Tomás Sato: accents dropped, not the letters that carry them."""
+    decomposed = unicodedata.normalize("NFKD", name.lower().replace(" ", "."))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    local = "".join(ch for ch in plain if ch.isascii() and ch != "'")
     return f"{local}{n}@example.org"
 
 

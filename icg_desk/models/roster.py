@@ -82,6 +82,19 @@ class ImportRejected(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ImportLocked(ImportRejected):
+    """Nothing imported because the cohort's results are released and locked.
+
+    No fix to the file, and no importing of its valid rows, can help: this is the only problem
+    reported, and it is checked before the file is read.
+    """
+
+    def __init__(self, file: Path, released_at: datetime) -> None:
+        self.released_at = released_at
+        self.locked = ResultsLocked(released_at)
+        super().__init__([ImportProblem(file, None, None, f"not imported: {self.locked}")])
+
+
 # --- reading tables -----------------------------------------------------------------------
 
 
@@ -481,9 +494,7 @@ def _existing(cohort: CohortFile, column: Any) -> set[str]:
 
 def _refuse_when_released(session: Session, file: Path) -> None:
     if (when := released_at(session)) is not None:
-        raise ImportRejected(
-            [ImportProblem(file, None, None, f"not imported: {ResultsLocked(when)}")]
-        )
+        raise ImportLocked(file, when)
 
 
 def import_roster(

@@ -616,6 +616,10 @@ class CoordinatorWindow(QMainWindow):
             )
 
         done = attempt(False)
+        if isinstance(done.problem, roster_io.ImportLocked):
+            # Nothing to fix in the roster, no valid rows to import: only the lock to say.
+            self._error("Roster not imported", self._import_locked(sheet, done.problem))
+            return False
         if isinstance(done.problem, roster_io.ImportRejected):
             dialog = ImportProblemsDialog(
                 "Roster not imported",
@@ -629,6 +633,9 @@ class CoordinatorWindow(QMainWindow):
             if not dialog.chose_valid_only:
                 return False
             done = attempt(True)
+            if isinstance(done.problem, roster_io.ImportLocked):  # released meanwhile
+                self._error("Roster not imported", self._import_locked(sheet, done.problem))
+                return False
         if isinstance(done.problem, roster_io.ImportRejected):
             # Still refused with the valid rows only: a problem with the roster as a whole.
             ImportProblemsDialog(
@@ -673,6 +680,9 @@ class CoordinatorWindow(QMainWindow):
             "Importing scorers…",
             lambda _progress: roster_io.import_scorers(cohort, source),
         )
+        if isinstance(done.problem, roster_io.ImportLocked):
+            self._error("Scorers not imported", self._import_locked(sheet, done.problem))
+            return False
         if isinstance(done.problem, roster_io.ImportRejected):
             ImportProblemsDialog(
                 "Scorers not imported",
@@ -717,8 +727,7 @@ class CoordinatorWindow(QMainWindow):
         plan: assigning.Plan = done.value
         load = ", ".join(f"{sid} {n}" for sid, n in sorted(plan.load.items()))
         self.statusBar().showMessage(
-            f"Assigned with seed {seed}, {reads} reads per portfolio. Portfolios per scorer: "
-            f"{load}.",
+            f"{plan.summary(chosen_seed)}. Portfolios per scorer: {load}.",
             15000,
         )
         return True
@@ -849,9 +858,11 @@ class CoordinatorWindow(QMainWindow):
         cohort, outdir, as_preview = self.cohort, folder, preview
 
         def work(progress: Callable[[int, int], bool]) -> ReportRun:
-            results = cohort_results(cohort)
-            outdir.mkdir(parents=True, exist_ok=True)
-            return write_cohort_reports(results, outdir, preview=as_preview, progress=progress)
+            # The folder is made by the printing itself, once it is allowed: a refusal (results
+            # not released, no preview asked for) leaves nothing behind.
+            return write_cohort_reports(
+                cohort_results(cohort), outdir, preview=as_preview, progress=progress
+            )
 
         kind = "previews" if preview else "score reports"
         done = self._run("Print reports", f"Printing {kind}…", work)
@@ -968,6 +979,13 @@ class CoordinatorWindow(QMainWindow):
         from icg_desk.ui.shortcuts_dialog import ShortcutsDialog
 
         ShortcutsDialog(self.actions(), self).exec()
+
+    @staticmethod
+    def _import_locked(file: Path, problem: roster_io.ImportLocked) -> str:
+        return (
+            f"The results were released on {local_time(problem.released_at)} and are locked: "
+            f"nothing was imported from {file.name}."
+        )
 
     def _locked_reason(self) -> str:
         when = self.snapshot.released_at if self.snapshot is not None else None
