@@ -39,6 +39,21 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _garbage_on_the_ui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    # As in the app (icg_desk/ui/garbage.py): automatic collection is off once Qt runs, and the
+    # cycles a test leaves behind (widgets among them) are collected here, on the UI thread,
+    # never by a later test's worker thread.
+    from icg_desk.ui.garbage import collect_garbage_on_ui_thread, installed_collector
+
+    if "qtbot" in request.fixturenames:
+        collect_garbage_on_ui_thread(request.getfixturevalue("qapp"))
+    yield
+    collector = installed_collector()
+    if collector is not None:
+        collector.collect_due()
+
+
+@pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     # Nothing a test does lands in the developer's own ICG Desk folders.
     monkeypatch.setenv("ICG_DESK_DATA", str(tmp_path_factory.mktemp("data")))

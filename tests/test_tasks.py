@@ -3,9 +3,10 @@
 import threading
 import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
 
+from icg_desk.ui import tasks
 from icg_desk.ui.tasks import run_with_progress
 
 
@@ -78,3 +79,44 @@ def test_cancel_in_the_dialog_stops_the_job(qtbot):
     outcome = run_with_progress(parent, "Job", "Working…", job)
     assert outcome.cancelled and outcome.result == "stopped"
     assert len(steps) < 1000
+
+
+class _Witness:
+    """Records the thread it is destroyed on."""
+
+    def __init__(self, deaths: list[bool]) -> None:
+        self.deaths = deaths
+
+    def __del__(self) -> None:
+        self.deaths.append(threading.current_thread() is threading.main_thread())
+
+
+def test_the_job_and_what_it_holds_are_let_go_on_the_ui_thread(qtbot, monkeypatch):
+    # A job's closure may hold widgets and the signals object lives on the UI thread: destroyed
+    # on the pool thread they raced PySide's teardown and crashed the app now and then. A pool
+    # thread that lingers after the job (here, on purpose) must not be left holding them.
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    deaths: list[bool] = []
+    run = tasks._Runnable.run
+
+    def lingering_run(self):
+        run(self)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(tasks._Runnable, "run", lingering_run)
+
+    def make_job():
+        witness = _Witness(deaths)
+
+        def job(progress):
+            progress(1, 1)
+            return len(witness.deaths)
+
+        return job
+
+    for _ in range(5):
+        outcome = run_with_progress(parent, "Job", "Working…", make_job())
+        assert outcome.ok
+    QThreadPool.globalInstance().waitForDone()
+    assert deaths == [True] * 5

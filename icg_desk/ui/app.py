@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from icg_desk import __version__
 from icg_desk.paths import resources_dir
+from icg_desk.ui.garbage import collect_garbage_on_ui_thread
 from icg_desk.ui.style import apply_style
 
 
@@ -25,6 +26,7 @@ def application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "icg-desk-256.png")))
     apply_style(app)
+    collect_garbage_on_ui_thread(app)  # Qt objects must only ever die on this thread
     return app
 
 

@@ -43,24 +43,48 @@ class _Signals(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, job: Job[Any], signals: _Signals, cancel: threading.Event) -> None:
+    """Runs the job on a pool thread, then lets go of everything the UI thread owns.
+
+    The signals object lives on the UI thread and the job's closure may hold widgets. If the
+    worker dropped the last reference to either, Python would destroy them on the worker
+    thread while the UI thread may still be delivering their queued signals: an intermittent
+    crash in PySide's connection teardown. So the worker takes them out of `self`, drops them
+    when `_run_once` returns, and only then sets `released`; run_with_progress keeps its own
+    references until it has seen `released`, so the last reference always dies on the UI thread.
+    """
+
+    def __init__(
+        self, job: Job[Any], signals: _Signals, cancel: threading.Event, released: threading.Event
+    ) -> None:
         super().__init__()
-        self.job, self.signals, self.cancel = job, signals, cancel
+        self.job: Job[Any] | None = job
+        self.signals: _Signals | None = signals
+        self.cancel, self.released = cancel, released
 
     def run(self) -> None:
+        try:
+            self._run_once()
+        finally:
+            self.released.set()
+
+    def _run_once(self) -> None:
+        job, signals, cancel = self.job, self.signals, self.cancel
+        self.job = self.signals = None
+        assert job is not None and signals is not None, "a _Runnable runs once"
+
         def progress(done: int, total: int) -> bool:
-            self.signals.progressed.emit(done, total)
-            return not self.cancel.is_set()
+            signals.progressed.emit(done, total)
+            return not cancel.is_set()
 
         try:
-            result = self.job(progress)
+            result = job(progress)
         except USER_ERRORS as exc:
             outcome: Outcome[Any] = Outcome(error=str(exc))
         except Exception:  # noqa: BLE001 - a bug: hand the whole story to the UI thread
             outcome = Outcome(error="ICG Desk hit an internal error:\n\n" + traceback.format_exc())
         else:
-            outcome = Outcome(result=result, cancelled=self.cancel.is_set())
-        self.signals.finished.emit(outcome)
+            outcome = Outcome(result=result, cancelled=cancel.is_set())
+        signals.finished.emit(outcome)
 
 
 def run_with_progress(parent: QWidget, title: str, label: str, job: Job[T]) -> Outcome[T]:
@@ -77,7 +101,7 @@ def run_with_progress(parent: QWidget, title: str, label: str, job: Job[T]) -> O
     dialog.setAutoReset(False)
     dialog.setValue(0)
 
-    cancel = threading.Event()
+    cancel, released = threading.Event(), threading.Event()
     signals = _Signals()
     loop = QEventLoop()
     outcome: list[Outcome[T]] = []
@@ -95,9 +119,12 @@ def run_with_progress(parent: QWidget, title: str, label: str, job: Job[T]) -> O
     signals.progressed.connect(progressed, Qt.ConnectionType.QueuedConnection)
     signals.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
     dialog.canceled.connect(cancel.set)
-    QThreadPool.globalInstance().start(_Runnable(job, signals, cancel))
+    QThreadPool.globalInstance().start(_Runnable(job, signals, cancel, released))
     if not outcome:
         loop.exec()
+    # The worker has emitted `finished`; wait the moment until it has also let go of `job` and
+    # `signals`, so that they die here, on the UI thread, when this function returns.
+    released.wait()
     dialog.close()
     dialog.deleteLater()
     return outcome[0]
