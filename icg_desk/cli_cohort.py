@@ -123,6 +123,12 @@ def cmd_batches(args: argparse.Namespace) -> int:
             exported = export_batches(cohort, args.outdir)
         except AssignmentError as exc:
             raise CohortUsageError(str(exc)) from None
+    if not exported:
+        print(
+            "Nothing to send: every assigned read is already in a batch that went out "
+            "(`icg-desk cohort status` lists them); no file was written"
+        )
+        return 0
     for batch in exported:
         print(f"  {batch.scorer_id}: {batch.portfolios} portfolios -> {batch.path}")
     print(f"Wrote {len(exported)} batches to {args.outdir}")

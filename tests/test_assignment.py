@@ -359,6 +359,8 @@ def test_export_batches_writes_one_blind_batch_per_scorer(tmp_path: Path) -> Non
         assert all(batch_id is not None for batch_id in sent.values())
 
         assert export_batches(cohort, out) == []  # nothing new to send
+        assert export_batches(cohort, tmp_path / "again") == []
+        assert not (tmp_path / "again").exists()  # and no empty folder for it
 
 
 def test_export_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:

@@ -100,6 +100,8 @@ def test_a_cohort_from_roster_to_merged_scores(capsys, cohort, tmp_path):
     batches = sorted((tmp_path / "out").glob("*.icgbatch"))
     assert len(batches) == 3
     assert status(capsys, cohort)["reads_sent"] == 24
+    code, out, _ = run(capsys, "cohort", "batches", cohort, tmp_path / "again")
+    assert code == 0 and out.startswith("Nothing to send") and not (tmp_path / "again").exists()
 
     for path in batches:  # each scorer scores their batch
         with BatchFile.open(path) as batch:

@@ -370,6 +370,8 @@ def export_batches(
                 (scorer_id, scorers[scorer_id].name, path, [a.id for a in assignments], portfolios)
             )
 
+    if not jobs:  # nothing new to send: no empty folder left behind to puzzle over
+        return []
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[tuple[ExportedBatch, list[int]]] = []
     try:
