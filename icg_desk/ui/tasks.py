@@ -45,12 +45,12 @@ class _Signals(QObject):
 class _Runnable(QRunnable):
     """Runs the job on a pool thread, then lets go of everything the UI thread owns.
 
-    The signals object lives on the UI thread and the job's closure may hold widgets. If the
-    worker dropped the last reference to either, Python would destroy them on the worker
-    thread while the UI thread may still be delivering their queued signals: an intermittent
-    crash in PySide's connection teardown. So the worker takes them out of `self`, drops them
-    when `_run_once` returns, and only then sets `released`; run_with_progress keeps its own
-    references until it has seen `released`, so the last reference always dies on the UI thread.
+    The signals object lives on the UI thread and the job's closure may hold widgets: Qt objects
+    must only die on that thread (garbage.py keeps Python's cycle collector there for the same
+    reason). If the worker dropped the last reference to either, they would die on the worker.
+    So the worker takes them out of `self`, drops them when `_run_once` returns, and only then
+    sets `released`; run_with_progress keeps its own references until it has seen `released`,
+    so the last reference always dies on the UI thread.
     """
 
     def __init__(
