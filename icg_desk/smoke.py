@@ -23,13 +23,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from icg_desk.ui.main_window import MainWindow
+    from icg_desk.ui.tasks import Task
+    from icg_desk.ui.window_shell import WindowShell
 
 RESULT_FILE = "smoke-result.txt"
 BATCH_NAME = "smoke.icgbatch"
@@ -40,6 +42,7 @@ COHORT_FOLDER = "cohort"
 COHORT_REPORTS_FOLDER = "cohort-reports"
 COHORT_SUMMARY_NAME = "cohort-summary.xlsx"
 COHORT_CANDIDATES = 4
+STEP_TIMEOUT_S = 300
 LEVEL = 3
 
 
@@ -194,13 +197,13 @@ def _scenario(workdir: Path) -> str:
         factor = _score_first_factor(window, batch_path)
         fail_on_messages("scoring")
 
-        summary = window.export_summary(target=workdir / SUMMARY_NAME)
+        summary = _until_done(window, window.export_summary(target=workdir / SUMMARY_NAME))
         fail_on_messages("exporting the summary")
         if summary is None:
             raise SmokeFailure("exporting the summary: no workbook was written")
         _check_file(summary, b"PK")  # an .xlsx is a zip archive
 
-        written = window.print_reports(folder=workdir / REPORTS_FOLDER)
+        written = _until_done(window, window.print_reports(folder=workdir / REPORTS_FOLDER))
         fail_on_messages("printing the score reports")
         pdfs = [p for p in written if p.suffix.lower() == ".pdf"]
         if not pdfs:
@@ -243,7 +246,8 @@ def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[
         if not window.open_cohort(path):
             fail_on_messages("opening the demo cohort")
             raise SmokeFailure(f"opening the demo cohort: {path} did not open")
-        written = window.print_reports(folder=workdir / COHORT_REPORTS_FOLDER)
+        _until_done(window, None)  # the dashboard reads the cohort first
+        written = _until_done(window, window.print_reports(folder=workdir / COHORT_REPORTS_FOLDER))
         fail_on_messages("printing the cohort's score reports")
         # One per candidate and the combined file.
         if len(written) != COHORT_CANDIDATES + 1:
@@ -253,7 +257,7 @@ def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[
             )
         for pdf in written:
             _check_file(pdf, b"%PDF")
-        summary = window.export_summary(target=workdir / COHORT_SUMMARY_NAME)
+        summary = _until_done(window, window.export_summary(target=workdir / COHORT_SUMMARY_NAME))
         fail_on_messages("exporting the cohort summary")
         if summary is None:
             raise SmokeFailure("exporting the cohort summary: no workbook was written")
@@ -262,6 +266,20 @@ def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[
         window.close()
         window.deleteLater()
     return f"cohort of {COHORT_CANDIDATES} released, {len(written)} PDFs, {summary.name}"
+
+
+def _until_done(window: WindowShell, task: Task[Any] | None) -> Any:
+    """Let the window's event loop run until its step (or, with None, every step) is done."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + STEP_TIMEOUT_S
+    while (task is not None and not task.done) or (task is None and window.tasks.busy):
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.005)
+        if time.monotonic() > deadline:
+            raise SmokeFailure(f"a step did not finish in {STEP_TIMEOUT_S} s")
+    return None if task is None else task.value
 
 
 def _score_first_factor(window: MainWindow, batch_path: Path) -> str:

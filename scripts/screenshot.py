@@ -32,6 +32,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from icg_desk.models.demo import write_demo_batch  # noqa: E402
 from icg_desk.ui.app import application  # noqa: E402
 from icg_desk.ui.main_window import MainWindow  # noqa: E402
+from icg_desk.ui.tasks import SyncTaskRunner  # noqa: E402
 
 SIZES = ((1280, 800), (1920, 1080))
 
@@ -47,7 +48,7 @@ def coordinator(out: Path) -> int:
     cohort_path = build_demo_cohort(work, candidates=40, scorers=5, words_per_entry=60, unscored=4)
     app = application()
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    window = CoordinatorWindow(settings)
+    window = CoordinatorWindow(settings, runner=SyncTaskRunner)  # a script: each step at once
     window.show()
 
     def grab(name: str) -> None:
@@ -100,7 +101,7 @@ def main() -> int:
     batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)
     app = application()
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings)
+    window = MainWindow(settings, runner=SyncTaskRunner)
     window.show()
     window.open_batch(batch)
     session, view = window.session, window._view

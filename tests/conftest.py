@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -43,14 +44,19 @@ def _garbage_on_the_ui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     # As in the app (icg_desk/ui/garbage.py): automatic collection is off once Qt runs, and the
     # cycles a test leaves behind (widgets among them) are collected here, on the UI thread,
     # never by a later test's worker thread.
-    from icg_desk.ui.garbage import collect_garbage_on_ui_thread, installed_collector
+    from icg_desk.ui.garbage import collect_garbage_on_ui_thread, collect_now, collect_young
 
     if "qtbot" in request.fixturenames:
         collect_garbage_on_ui_thread(request.getfixturevalue("qapp"))
     yield
-    collector = installed_collector()
-    if collector is not None:
-        collector.collect_due()
+    if not gc.isenabled():
+        # The young generations after every test; everything now and then (a full collection
+        # of a test session's heap takes tens of milliseconds).
+        _tests_run[0] += 1
+        collect_now() if _tests_run[0] % 25 == 0 else collect_young()
+
+
+_tests_run = [0]
 
 
 @pytest.fixture(autouse=True)

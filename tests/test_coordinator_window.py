@@ -38,6 +38,7 @@ from icg_desk.ui.coordinator_dialogs import (
 )
 from icg_desk.ui.coordinator_window import CoordinatorWindow
 from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.tasks import SyncTaskRunner
 
 CANDIDATES, SCORERS = 8, 3
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -95,7 +96,7 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def make_window(qtbot, settings) -> Callable[..., CoordinatorWindow]:
     def make(path: Path | None = None) -> CoordinatorWindow:
-        window = CoordinatorWindow(settings)
+        window = CoordinatorWindow(settings, runner=SyncTaskRunner)
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
@@ -122,6 +123,7 @@ class Seen:
     title: str
     text: str
     dialog: QWidget
+    details: str = ""
 
 
 def _describe(dialog: QWidget) -> Seen:
@@ -133,7 +135,8 @@ def _describe(dialog: QWidget) -> Seen:
         text = dialog.text()
     else:
         text = ""
-    return Seen(type(dialog).__name__, dialog.windowTitle(), text, dialog)
+    details = dialog.detailedText() if isinstance(dialog, QMessageBox) else ""
+    return Seen(type(dialog).__name__, dialog.windowTitle(), text, dialog, details)
 
 
 def _button(dialog: QWidget, text: str) -> QAbstractButton:
@@ -596,7 +599,7 @@ def test_import_scorers_assign_and_send_batches(
 ):
     inputs = write_demo_inputs(tmp_path / "inputs", candidates=6, scorers=4, words_per_entry=60)
     window = make_window(empty_cohort)
-    assert window.import_roster(inputs.roster, inputs.documents)
+    assert window.import_roster(inputs.roster, inputs.documents).value
     choose_files(monkeypatch, open_file=inputs.scorers)
     press(qtbot, window, Qt.Key.Key_I, CTRL | SHIFT)
     assert figure(window, "scorers") == "4"
@@ -648,9 +651,9 @@ def test_sending_over_an_existing_batch_names_it_and_writes_nothing(
 ):
     inputs = write_demo_inputs(tmp_path / "inputs", candidates=6, scorers=4, words_per_entry=60)
     window = make_window(empty_cohort)
-    assert window.import_roster(inputs.roster, inputs.documents)
-    assert window.import_scorers(inputs.scorers)
-    assert window.assign_reads(seed=3, reads=2)
+    assert window.import_roster(inputs.roster, inputs.documents).value
+    assert window.import_scorers(inputs.scorers).value
+    assert window.assign_reads(seed=3, reads=2).value
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     taken = outbox / "2026-27-S-02.icgbatch"
@@ -675,7 +678,8 @@ def test_a_bug_in_a_step_is_shown_once_and_the_window_goes_on(qtbot, window, tmp
     seen = answering(qtbot, lambda: window.import_scorers(sheet), None)
     qtbot.wait(50)
     assert len(seen) == 1 and seen[0].title == "Import scorers"
-    assert "internal error" in seen[0].text and "KeyError" in seen[0].text
+    assert "internal error" in seen[0].text and "icg-desk.log" in seen[0].text
+    assert "Traceback" in seen[0].details and "KeyError" in seen[0].details
     assert QApplication.activeModalWidget() is None
     assert window.isVisible() and window.cohort is not None
     assert figure(window, "scorers") == str(SCORERS)
@@ -921,6 +925,9 @@ def test_file_open_cohort_in_the_scorers_window(qtbot, settings, cohort_path, mo
     qtbot.addWidget(coordinator)
     assert coordinator.isVisible() and coordinator.cohort is not None
     assert main.open_cohort_action.shortcut().toString() == "Ctrl+Shift+O"
+    # The real runner: the dashboard is read off the UI thread, and arrives.
+    qtbot.waitUntil(lambda: coordinator.snapshot is not None, timeout=20000)
+    assert not coordinator.tasks.busy
 
 
 def test_run_coordinator_opens_the_cohort_in_the_window(qtbot, cohort_path, monkeypatch):
@@ -943,5 +950,6 @@ def test_run_coordinator_opens_the_cohort_in_the_window(qtbot, cohort_path, monk
     assert app.run_coordinator(cohort_path) == 0
     [window] = seen
     qtbot.addWidget(window)
-    assert window.cohort is not None and window.snapshot is not None
+    qtbot.waitUntil(lambda: window.snapshot is not None, timeout=20000)  # the real runner
+    assert window.cohort is not None
     assert figure(window, "candidates") == str(CANDIDATES)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from icg_desk.cli import main
 from icg_desk.models.demo import write_demo_batch
 from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.tasks import SyncTaskRunner
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_cli_bad_arguments_exit_2_naming_them(capsys, batch, tmp_path, argv, mes
 @pytest.fixture
 def window(qtbot, batch, tmp_path) -> MainWindow:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings)
+    window = MainWindow(settings, runner=SyncTaskRunner)
     qtbot.addWidget(window)
     window.show()
     assert window.open_batch(batch)
@@ -91,13 +92,13 @@ def window(qtbot, batch, tmp_path) -> MainWindow:
 
 def test_file_export_summary_runs_with_progress_and_writes_the_workbook(window, tmp_path):
     target = tmp_path / "mine.xlsx"
-    assert window.export_summary(target) == target
+    assert window.export_summary(target).value == target
     assert target.is_file()
     assert "Summary written" in window.statusBar().currentMessage()
 
 
 def test_file_print_reports_writes_every_report(window, tmp_path):
-    written = window.print_reports(tmp_path / "printed")
+    written = window.print_reports(tmp_path / "printed").value
     names = {p.name for p in written}
     assert "summer-reports.pdf" in names
     assert len(names) == 6  # five candidates and the combined file

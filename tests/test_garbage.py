@@ -41,13 +41,24 @@ def test_the_app_turns_automatic_collection_off_and_collects_on_its_timer(qtbot)
     assert len(kept) == 100_000
 
 
-def test_collect_due_follows_the_interpreters_thresholds(qtbot):
+def test_a_finished_task_collects_at_once_on_the_ui_thread(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from icg_desk.ui.tasks import TaskRunner
+
     application()
-    collector = installed_collector()
     gc.collect()
+    window = QWidget()
+    qtbot.addWidget(window)
+    runner = TaskRunner(window)
     deaths: list[bool] = []
-    _Cycle(deaths)
-    assert collector.collect_due() == 0 and deaths == []  # nothing due yet
-    kept = [[i] for i in range(collector.thresholds[0] + 1)]
-    assert collector.collect_due() > 0 and deaths == [True]
-    assert kept
+
+    def job(progress):
+        _Cycle(deaths)  # made on the worker, garbage at once
+        return "made"
+
+    task = runner.run("Job", "Working…", job, lambda outcome: outcome.result)
+    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    # Freed by the collection after the task, before any timer could have run it.
+    assert task.value == "made" and deaths == [True]
+    runner.shutdown()

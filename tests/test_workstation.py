@@ -17,6 +17,7 @@ from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.demo import write_demo_batch
 from icg_desk.models.schema import Change, Evidence, FactorRead, Portfolio
 from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.tasks import SyncTaskRunner
 
 KEYS = (
     "impact_cycle",
@@ -42,7 +43,11 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def make_window(qtbot, settings) -> Callable[..., MainWindow]:
     def make(batch: Path | None = None, opened: list[QUrl] | None = None) -> MainWindow:
-        window = MainWindow(settings, open_url=lambda url: (opened or []).append(url) or True)
+        window = MainWindow(
+            settings,
+            runner=SyncTaskRunner,
+            open_url=lambda url: (opened or []).append(url) or True,
+        )
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

@@ -1,12 +1,12 @@
 """Python's cyclic garbage collection, on the UI thread only.
 
-The interpreter collects cycles on whichever thread happens to allocate when a threshold is
-crossed, a worker of `run_with_progress` included. A cycle that holds a Qt object (a widget and
-a lambda connected to one of its signals is enough) collected there destroys that object off
-the UI thread, and Qt crashes: our suite died that way once in a few runs, "Garbage-collecting"
-on the pool thread in the middle of a cohort query. So while the app runs, automatic collection
-is off and a timer on the UI thread collects, generation by generation, when the interpreter
-would have (the approach of pyqtgraph, Calibre and GitFourchette).
+The interpreter collects cycles on whichever thread happens to allocate when its counters cross
+a threshold, a worker of the task runner included. A cycle that holds a Qt object (a widget and a
+lambda connected to one of its signals is enough) collected there destroys that object off the UI
+thread, and Qt crashes: the suite died that way once in a few runs. So once the app runs,
+automatic collection is off and the UI thread collects instead (as Anki does): the young
+generations on a short timer and after each finished task (what a job left behind is young), and
+everything on a long timer, where a pause of some milliseconds goes unnoticed.
 """
 
 from __future__ import annotations
@@ -15,32 +15,32 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-_INTERVAL_MS = 1000
+YOUNG_INTERVAL_MS = 2_000
+FULL_INTERVAL_MS = 60_000
 
 
 class UiThreadGarbageCollector(QObject):
-    """Turns automatic collection off and collects on its own (UI) thread's timer instead."""
+    """Turns automatic collection off and collects on its own (UI) thread's timers instead."""
 
-    def __init__(self, parent: QObject, interval_ms: int = _INTERVAL_MS) -> None:
+    def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
-        # The interpreter's own thresholds (700, 10, 10 unless someone tuned them) decide when.
-        self.thresholds = gc.get_threshold()
         gc.disable()
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.collect_due)
-        self.timer.start(interval_ms)
+        self.young = QTimer(self)
+        self.young.timeout.connect(collect_young)
+        self.young.start(YOUNG_INTERVAL_MS)
+        self.full = QTimer(self)
+        self.full.timeout.connect(collect_now)
+        self.full.start(FULL_INTERVAL_MS)
 
-    def collect_due(self) -> int:
-        """Collect the oldest generation that is over its threshold; how many objects were freed.
 
-        Allocations are still counted while automatic collection is off, so this is the
-        collection the interpreter would have run, only later and on this thread.
-        """
-        counts = gc.get_count()
-        for generation in (2, 1, 0):
-            if counts[generation] > self.thresholds[generation]:
-                return gc.collect(generation)
-        return 0
+def collect_young() -> int:
+    """Collect the young generations, here and now: cheap, and where most cycles die."""
+    return gc.collect(1)
+
+
+def collect_now() -> int:
+    """A full collection, here and now (call it on the UI thread); how many objects were freed."""
+    return gc.collect()
 
 
 # There is one QApplication per process, so one collector; the reference also keeps its

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLockFile, QSettings, Qt, QTime, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTime, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -37,28 +33,28 @@ from icg_desk.ui.entry_panel import EntryPanel
 from icg_desk.ui.rubric_panel import RubricPanel, plain_label
 from icg_desk.ui.session import ScoringSession
 from icg_desk.ui.summary_bar import SummaryBar
-from icg_desk.ui.tasks import run_with_progress
+from icg_desk.ui.tasks import Outcome, RunnerFactory, Task
+from icg_desk.ui.window_shell import APP_NAME, WindowShell
 
 if TYPE_CHECKING:
     from icg_desk.export.pdf_report import ReportRun
     from icg_desk.ui.coordinator_window import CoordinatorWindow
 
-APP_NAME = "ICG Desk"
-MAX_RECENT = 8
 
+class MainWindow(WindowShell):
+    settings_group = "window"
+    recent_key = "recentBatches"
 
-class MainWindow(QMainWindow):
     def __init__(
         self,
         settings: QSettings | None = None,
         *,
         open_url: Callable[[QUrl], bool] | None = None,
+        runner: RunnerFactory | None = None,
     ) -> None:
-        super().__init__()
-        self.settings = settings if settings is not None else QSettings()
+        super().__init__(settings, runner)
         self._open_url = open_url or QDesktopServices.openUrl
         self.session: ScoringSession | None = None
-        self._lock: QLockFile | None = None
         self._view: PortfolioView | None = None
         self._reads: dict[str, ReadState] = {}
         self._status = PortfolioStatus.NOT_STARTED
@@ -78,70 +74,45 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_actions()
         self._build_menus()
-        self._restore_window()
-        self._refresh_recent()
-        self._update_actions()
+        self.restore_window()
+        self.refresh_recent()
+        self.update_actions()
 
     # --- building -----------------------------------------------------------------------------
 
     def _build_start_page(self) -> QWidget:
-        page = QWidget()
-        title = plain_label("ICG Desk", wrap=False, object_name="startTitle")
-        hint = plain_label(
-            "Open the batch of portfolios your coordinator sent you. Every change you make is "
-            "saved at once.",
-            object_name="startHint",
-        )
         open_button = QPushButton("Open batch…")
         open_button.setDefault(True)
         open_button.clicked.connect(self.choose_batch)
-        self.recent_list = QListWidget()
-        self.recent_list.setObjectName("recentList")
-        self.recent_list.itemActivated.connect(
-            lambda item: self.open_batch(Path(item.data(Qt.ItemDataRole.UserRole)))
+        return self.build_start_page(
+            "ICG Desk",
+            "Open the batch of portfolios your coordinator sent you. Every change you make is "
+            "saved at once.",
+            [open_button],
+            "Recent batches",
         )
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(title)
-        column.addWidget(hint)
-        column.addSpacing(12)
-        column.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
-        column.addSpacing(18)
-        column.addWidget(plain_label("Recent batches", wrap=False))
-        column.addWidget(self.recent_list)
-        column.addStretch(2)
-        outer = QHBoxLayout(page)
-        outer.addStretch(1)
-        outer.addLayout(column, 2)
-        outer.addStretch(1)
-        return page
-
-    def _action(
-        self,
-        text: str,
-        slot: Callable[[], object],
-        shortcuts: list[str] | None = None,
-        group: str = "General",
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setProperty("shortcutGroup", group)
-        # Window-wide: the keys work wherever focus is, except where a text field types them.
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
 
     def _build_actions(self) -> None:
-        a = self._action
-        self.open_action = a("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
-        self.open_cohort_action = a(
+        # The file's own steps wait for a running one; scoring goes on meanwhile (it writes
+        # through this thread's connection, the running step reads through its own).
+        file = self.action
+        self.open_action = file("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
+        self.open_cohort_action = file(
             "Open co&hort…", self.open_cohort_window, ["Ctrl+Shift+O"], "File"
         )
-        self.close_action = a("&Close batch", self.close_batch, ["Ctrl+W"], "File")
-        self.export_action = a("&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File")
-        self.reports_action = a("&Print score reports…", self.print_reports, ["Ctrl+P"], "File")
+        self.close_action = file("&Close batch", self.close_batch, ["Ctrl+W"], "File")
+        self.export_action = file(
+            "&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File"
+        )
+        self.reports_action = file(
+            "&Print score reports…", self.print_reports, ["Ctrl+P"], "File"
+        )
+
+        def a(
+            text: str, slot: Callable[[], object], keys: list[str], group: str
+        ) -> QAction:
+            return self.action(text, slot, keys, group, while_busy=True)
+
         self.quit_action = a("&Quit", self.close, ["Ctrl+Q"], "File")
 
         self.undo_action = a("&Undo", self._undo, ["Ctrl+Z"], "Edit")
@@ -153,7 +124,7 @@ class MainWindow(QMainWindow):
         self.rationale_action = a("Edit &rationale", self._edit_rationale, ["F2"], "Scoring")
 
         self.level_actions = [
-            a(f"Score level {n}", lambda n=n: self.score_level(n), [str(n)], "Scoring")
+            a(f"Score level {n}", partial(self.score_level, n), [str(n)], "Scoring")
             for n in (1, 2, 3, 4)
         ]
         self.plus_action = a("Modifier +", lambda: self.score_modifier("+"), ["+", "="], "Scoring")
@@ -198,7 +169,6 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
-        self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.open_cohort_action)
         file_menu.addAction(self.close_action)
@@ -336,29 +306,17 @@ class MainWindow(QMainWindow):
         path = Path(path).resolve()
         if self.session is not None and self.session.batch.path == path:
             return True
-        lock = QLockFile(str(path) + ".lock")
-        # 0: a lock is stale only when its process is gone, never by age: a scorer keeps a
-        # batch open all day.
-        lock.setStaleLockTime(0)
-        if path.exists() and not lock.tryLock(100):
-            # PySide returns (pid, hostname, appname), or with a leading ok flag in some releases.
-            info = lock.getLockInfo()
-            pid, host = info[-3], info[-2]
-            self._error(
-                "Batch already open",
-                f"{path}: is already open in ICG Desk (process {pid} on {host or 'this computer'})"
-                ". Close it there first. If no ICG Desk has it open, delete "
-                f"{path.name}.lock beside it.",
-            )
+        lock = self.take_lock(path, "batch")
+        if lock is None:
             return False
         try:
             batch = BatchFile.open(path)
         except BatchFileError as exc:
             lock.unlock()
-            self._error("Cannot open batch", str(exc))
+            self.error("Cannot open batch", str(exc))
             return False
         self.close_batch()
-        self._lock = lock
+        self.hold_lock(lock)
         self.session = ScoringSession(batch, self)
         workspace = self._build_workspace(self.session)
         self.stack.addWidget(workspace)
@@ -369,9 +327,9 @@ class MainWindow(QMainWindow):
         layout = workspace.layout()
         if layout is not None:
             layout.activate()
-        self._restore_splitters()
+        self.restore_splitters([self.main_splitter, self.reading_splitter], self._default_sizes)
         self.batch_panel.set_portfolios(self.session.work.portfolios())
-        self._remember_recent(path)
+        self.remember_recent(path)
         self.settings.setValue("batch/lastFolder", str(path.parent))
         ident = batch.identity
         self.statusBar().showMessage(
@@ -380,8 +338,11 @@ class MainWindow(QMainWindow):
             8000,
         )
         self._select_start_portfolio(ident.batch_id)
-        self._update_actions()
+        self.update_actions()
         return True
+
+    def open_recent(self, path: Path) -> bool:
+        return self.open_batch(path)
 
     def _select_start_portfolio(self, batch_id: str) -> None:
         last = self.settings.value(f"lastPortfolio/{batch_id}")
@@ -409,20 +370,23 @@ class MainWindow(QMainWindow):
         from icg_desk.ui.coordinator_window import CoordinatorWindow
 
         if self.coordinator is None:
-            self.coordinator = CoordinatorWindow(self.settings)
+            self.coordinator = CoordinatorWindow(self.settings, self.runner_factory)
         if self.coordinator.isVisible():
             self.coordinator.raise_()  # already open, perhaps behind this one
         self.coordinator.show()
         self.coordinator.activateWindow()
         return self.coordinator.open_cohort(path)
 
+    def close_file(self) -> None:
+        self.close_batch()
+
     def close_batch(self) -> None:
         if self.session is None:
             return
-        self._save_splitters()
+        self.save_splitters([self.main_splitter, self.reading_splitter])
         workspace = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.start_page)
-        if workspace is not self.start_page:
+        if workspace is not None and workspace is not self.start_page:
             self.stack.removeWidget(workspace)
             workspace.deleteLater()
         self.session.batch.close()
@@ -432,19 +396,10 @@ class MainWindow(QMainWindow):
         self.summary = None
         self._view = None
         self._reads = {}
-        if self._lock is not None:
-            self._lock.unlock()
-            self._lock = None
+        self.release_lock()
         self.setWindowTitle(APP_NAME)
-        self._refresh_recent()
-        self._update_actions()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.close_batch()
-        self.settings.sync()
-        super().closeEvent(event)
+        self.refresh_recent()
+        self.update_actions()
 
     # --- showing a portfolio ------------------------------------------------------------------
 
@@ -467,7 +422,7 @@ class MainWindow(QMainWindow):
         batch = self.session.batch
         self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
         self.settings.setValue(f"lastPortfolio/{batch.identity.batch_id}", portfolio_id)
-        self._update_actions()
+        self.update_actions()
 
     def _entry_changed(self, number: int) -> None:
         if self.rubric_panel is None or self._view is None:
@@ -494,22 +449,14 @@ class MainWindow(QMainWindow):
             self._show_locked(changed.status is PortfolioStatus.COMPLETE)
         self.summary.show_state(changed.status, changed.decision)
         self.summary.show_crossings(changed.crossings)
-        self._update_actions()
+        self.update_actions()
 
     def _show_before_undo(self, portfolio_id: int) -> None:
         if self._view is None or self._view.id != portfolio_id:
             self.batch_panel.select_portfolio(portfolio_id)
 
     def _on_failed(self, message: str) -> None:
-        self._error("Not saved" if "cannot be saved" in message else "ICG Desk", message)
-
-    def _error(self, title: str, message: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
-        box.setObjectName("errorDialog")
-        box.exec()
+        self.error("Not saved" if "cannot be saved" in message else "ICG Desk", message)
 
     # --- scoring ------------------------------------------------------------------------------
 
@@ -651,20 +598,21 @@ class MainWindow(QMainWindow):
 
     # --- exports ------------------------------------------------------------------------------
 
-    def export_summary(self, target: Path | None = None) -> Path | None:
+    def export_summary(self, target: Path | None = None) -> Task[Any]:
         """File > Export summary: the Excel workbook a scorer sends back beside the batch."""
+        title = "Export summary"
         if self.session is None:
-            return None
+            return Task.finished(title, None)
         from icg_desk.export.summary_xlsx import SummaryCancelled, write_batch_summary
 
         batch_path = self.session.batch.path
         if target is None:
             suggested = batch_path.with_name(f"{batch_path.stem}-summary.xlsx")
             chosen, _ = QFileDialog.getSaveFileName(
-                self, "Export summary", str(suggested), "Excel workbooks (*.xlsx)"
+                self, title, str(suggested), "Excel workbooks (*.xlsx)"
             )
             if not chosen:
-                return None
+                return Task.finished(title, None)
             target = Path(chosen)
         if target.suffix.lower() != ".xlsx":
             target = target.with_suffix(".xlsx")
@@ -678,20 +626,23 @@ class MainWindow(QMainWindow):
                 except SummaryCancelled:
                     return None
 
-        outcome = run_with_progress(self, "Export summary", "Writing the summary…", job)
-        if outcome.error:
-            self._error("Summary not written", outcome.error)
-            return None
-        if outcome.cancelled or outcome.result is None:
-            self.statusBar().showMessage("Export cancelled; no file was written.", 5000)
-            return None
-        self.statusBar().showMessage(f"Summary written to {outcome.result}", 8000)
-        return outcome.result
+        def written(outcome: Outcome[Path | None]) -> Path | None:
+            if outcome.error is not None:
+                self.explain("Summary not written", "", outcome)
+                return None
+            if outcome.cancelled or outcome.result is None:
+                self.statusBar().showMessage("Export cancelled; no file was written.", 5000)
+                return None
+            self.statusBar().showMessage(f"Summary written to {outcome.result}", 8000)
+            return outcome.result
 
-    def print_reports(self, folder: Path | None = None) -> list[Path]:
+        return self.run_step(title, "Writing the summary…", job, written)
+
+    def print_reports(self, folder: Path | None = None) -> Task[Any]:
         """File > Print score reports: a PDF per portfolio and all of them in one file."""
+        title = "Print score reports"
         if self.session is None:
-            return []
+            return Task.finished(title, [])
         from icg_desk.export.pdf_report import write_reports
         from icg_desk.export.report_data import reports_from_batch
 
@@ -701,7 +652,7 @@ class MainWindow(QMainWindow):
                 self, "Print score reports into", str(batch_path.parent)
             )
             if not chosen:
-                return []
+                return Task.finished(title, [])
             folder = Path(chosen)
         outdir = folder
         combined = outdir / f"{batch_path.stem}-reports.pdf"
@@ -712,23 +663,25 @@ class MainWindow(QMainWindow):
             outdir.mkdir(parents=True, exist_ok=True)
             return write_reports(reports, outdir=outdir, combined=combined, progress=progress)
 
-        outcome = run_with_progress(self, "Print score reports", "Printing reports…", job)
-        if outcome.error:
-            self._error("Reports not printed", outcome.error)
-            return []
-        run = outcome.result
-        assert run is not None
-        if outcome.cancelled or run.cancelled:
-            self.statusBar().showMessage("Printing cancelled.", 5000)
+        def printed(outcome: Outcome[ReportRun]) -> list[Path]:
+            if outcome.error is not None:
+                self.explain("Reports not printed", "", outcome)
+                return []
+            run = outcome.result
+            assert run is not None
+            if outcome.cancelled or run.cancelled:
+                self.statusBar().showMessage("Printing cancelled.", 5000)
+                return run.written
+            count = len([p for p in run.written if p != combined])
+            message = f"Wrote {count} score reports and {combined.name} to {outdir}."
+            if run.skipped:
+                message += "\n\nSkipped:\n" + "\n".join(f"{c}: {why}" for c, why in run.skipped)
+                self.error("Score reports printed, with problems", message)
+            else:
+                self.statusBar().showMessage(message, 8000)
             return run.written
-        count = len([p for p in run.written if p != combined])
-        message = f"Wrote {count} score reports and {combined.name} to {outdir}."
-        if run.skipped:
-            message += "\n\nSkipped:\n" + "\n".join(f"{c}: {why}" for c, why in run.skipped)
-            self._error("Score reports printed, with problems", message)
-        else:
-            self.statusBar().showMessage(message, 8000)
-        return run.written
+
+        return self.run_step(title, "Printing reports…", job, printed)
 
     # --- the rest -----------------------------------------------------------------------------
 
@@ -773,9 +726,9 @@ class MainWindow(QMainWindow):
         )
 
     def _undo_state_changed(self, _can: bool) -> None:
-        self._update_actions()
+        self.update_actions()
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         has_batch = self.session is not None
         has_portfolio = has_batch and self._view is not None
         for action in (
@@ -813,47 +766,9 @@ class MainWindow(QMainWindow):
 
     # --- remembered between sessions ----------------------------------------------------------
 
-    def _restore_window(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-
-    def _restore_splitters(self) -> None:
-        main = self.settings.value("window/mainSplitter")
-        if main is None or not self.main_splitter.restoreState(main):
-            self.main_splitter.setSizes([260, 1020])
-        reading = self.settings.value("window/readingSplitter")
-        if reading is None or not self.reading_splitter.restoreState(reading):
-            self.reading_splitter.setSizes([560, 440])
-
-    def _save_splitters(self) -> None:
-        if self.session is None:
-            return
-        self.settings.setValue("window/mainSplitter", self.main_splitter.saveState())
-        self.settings.setValue("window/readingSplitter", self.reading_splitter.saveState())
+    @staticmethod
+    def _default_sizes(splitter: QSplitter) -> None:
+        splitter.setSizes([260, 1020] if splitter.objectName() == "mainSplitter" else [560, 440])
 
     def recent_batches(self) -> list[str]:
-        value = self.settings.value("recentBatches", [])
-        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
-            value = [value]
-        return [str(v) for v in value or []]
-
-    def _remember_recent(self, path: Path) -> None:
-        recent = [str(path)] + [p for p in self.recent_batches() if p != str(path)]
-        self.settings.setValue("recentBatches", recent[:MAX_RECENT])
-        self._refresh_recent()
-
-    def _refresh_recent(self) -> None:
-        recent = self.recent_batches()
-        self.recent_menu.clear()
-        self.recent_list.clear()
-        for p in recent:
-            action = self.recent_menu.addAction(p)
-            action.triggered.connect(lambda _=False, p=p: self.open_batch(Path(p)))
-            item = QListWidgetItem(f"{Path(p).name}    {Path(p).parent}")
-            item.setData(Qt.ItemDataRole.UserRole, p)
-            self.recent_list.addItem(item)
-        self.recent_menu.setEnabled(bool(recent))
+        return self.recent_files()

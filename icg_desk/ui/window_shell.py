@@ -1,0 +1,333 @@
+"""What the scorer's and the coordinator's windows share, written once.
+
+The start page, the recent files, holding the open file's lock, the remembered geometry and
+splitters, the message boxes, the table of actions with their shortcuts, and the task runner
+with its one busy state. A window says what kind of file it opens and what its steps are; the
+shell does the rest the same way in both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.paths import data_dir
+from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.tasks import Outcome, RunnerFactory, Task, TaskRunner
+
+APP_NAME = "ICG Desk"
+MAX_RECENT = 8
+log = logging.getLogger("icg_desk")
+
+
+def log_file() -> Path:
+    return data_dir() / "icg-desk.log"
+
+
+class WindowShell(QMainWindow):
+    """A main window over one open file (a batch or a cohort), with its steps as actions."""
+
+    #: Set by each window: the settings group, and the key of its recent-files list.
+    settings_group = "window"
+    recent_key = "recent"
+
+    def __init__(
+        self, settings: QSettings | None = None, runner: RunnerFactory | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.runner_factory: RunnerFactory = runner or TaskRunner
+        self.tasks: TaskRunner = self.runner_factory(self)
+        self.tasks.busyChanged.connect(self._busy_changed)
+        self._lock: QLockFile | None = None
+        self._closing = False
+        #: Actions that would conflict with a running step: off while the runner is busy.
+        self.busy_actions: list[QAction] = []
+
+    # --- the start page -----------------------------------------------------------------------
+
+    def build_start_page(
+        self, title: str, hint: str, buttons: Sequence[QPushButton], recent_title: str
+    ) -> QWidget:
+        page = QWidget()
+        button_row = self.start_buttons = QWidget()
+        button_row.setObjectName("startButtons")
+        row = QHBoxLayout(button_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        self.recent_list = QListWidget()
+        self.recent_list.setObjectName("recentList")
+        self.recent_list.itemActivated.connect(
+            lambda item: self.open_recent(Path(item.data(Qt.ItemDataRole.UserRole)))
+        )
+        # Hidden until there is a file to go back to: an empty list is only a white box.
+        self.recent_title = plain_label(recent_title, wrap=False)
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(plain_label(title, wrap=False, object_name="startTitle"))
+        column.addWidget(plain_label(hint, object_name="startHint"))
+        column.addSpacing(12)
+        column.addWidget(button_row)
+        column.addSpacing(18)
+        column.addWidget(self.recent_title)
+        column.addWidget(self.recent_list)
+        column.addStretch(2)
+        outer = QHBoxLayout(page)
+        outer.addStretch(1)
+        outer.addLayout(column, 2)
+        outer.addStretch(1)
+        self.recent_menu = QMenu("Open &recent", self)
+        return page
+
+    def open_recent(self, path: Path) -> object:
+        raise NotImplementedError
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcuts: Sequence[str] = (),
+        group: str = "General",
+        tip: str = "",
+        *,
+        while_busy: bool = False,
+    ) -> QAction:
+        """A window-wide action: its keys work wherever focus is, except in a text field that
+        types them. Unless `while_busy`, it is off while a step runs."""
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setProperty("shortcutGroup", group)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setProperty("baseTip", tip)
+        self.set_tip(action, tip)
+        action.triggered.connect(lambda _checked=False: self._trigger(slot, while_busy))
+        self.addAction(action)
+        if not while_busy:
+            self.busy_actions.append(action)
+        return action
+
+    def _trigger(self, slot: Callable[[], object], while_busy: bool) -> None:
+        # The action is disabled while busy; a key can still arrive between the two.
+        if self.tasks.busy and not while_busy:
+            self.say_busy()
+            return
+        slot()
+
+    @staticmethod
+    def set_tip(action: QAction, tip: str) -> None:
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        text = tip or action.text().replace("&", "")
+        action.setToolTip(f"{text} ({keys})" if keys else text)
+        action.setStatusTip(text)
+
+    def fill_menu(self, menu: QMenu, actions: Sequence[QAction | QMenu | None]) -> None:
+        for item in actions:
+            if item is None:
+                menu.addSeparator()
+            elif isinstance(item, QMenu):
+                menu.addMenu(item)
+            else:
+                menu.addAction(item)
+
+    def update_actions(self) -> None:
+        """Each window enables its actions for what is open; the shell then turns off the ones
+        that would conflict with a running step."""
+        if self.tasks.busy:
+            for action in self.busy_actions:
+                action.setEnabled(False)
+
+    def _busy_changed(self, _busy: bool) -> None:
+        self.update_actions()
+
+    def say_busy(self) -> None:
+        self.statusBar().showMessage(
+            f"Wait for “{self.tasks.current_title}” to finish, or cancel it.", 5000
+        )
+
+    # --- running steps ------------------------------------------------------------------------
+
+    def run_step(
+        self,
+        title: str,
+        label: str,
+        job: Callable[[Callable[[int, int], bool]], Any],
+        on_done: Callable[[Outcome[Any]], Any],
+        *,
+        cancellable: bool = True,
+    ) -> Task[Any]:
+        """Run `job` off the UI thread; `on_done(outcome)` on this thread when it ends."""
+        task = self.tasks.run(title, label, job, on_done, cancellable=cancellable)
+        if task is None:
+            self.say_busy()
+            return Task.finished(title, None)
+        return task
+
+    def explain(self, title: str, what: str, outcome: Outcome[Any]) -> None:
+        """The dialog for a step that failed: the person's message, or a bug with its details."""
+        assert outcome.error is not None
+        if outcome.is_bug:
+            self.show_bug(title, outcome.details)
+        else:
+            self.error(title, f"{what}\n\n{outcome.error}" if what else str(outcome.error))
+
+    def show_bug(self, title: str, details: str) -> None:
+        log.error("%s: internal error\n%s", title, details)
+        box = self._message(
+            QMessageBox.Icon.Critical,
+            title,
+            "ICG Desk hit an internal error and did not finish this step. Your work saved "
+            f"before it is safe.\n\nThe details are below and in the log file:\n{log_file()}",
+        )
+        box.setObjectName("bugDialog")
+        box.setDetailedText(details)
+        box.exec()
+
+    # --- message boxes ------------------------------------------------------------------------
+
+    def _message(self, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
+        return box
+
+    def error(self, title: str, message: str) -> None:
+        box = self._message(QMessageBox.Icon.Warning, title, message)
+        box.setObjectName("errorDialog")
+        box.exec()
+
+    def inform(self, title: str, message: str) -> None:
+        box = self._message(QMessageBox.Icon.Information, title, message)
+        box.setObjectName("infoDialog")
+        box.exec()
+
+    def ask(self, title: str, question: str, yes: str) -> bool:
+        box = self._message(QMessageBox.Icon.Question, title, question)
+        box.setObjectName("confirmDialog")
+        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
+        go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    # --- the open file's lock -----------------------------------------------------------------
+
+    def take_lock(self, path: Path, kind: str) -> QLockFile | None:
+        """Hold `path` for this window, or say who holds it and return None."""
+        lock = QLockFile(str(path) + ".lock")
+        # 0: stale only when its process is gone, never by age (a file stays open all day).
+        lock.setStaleLockTime(0)
+        if path.exists() and not lock.tryLock(100):
+            info = lock.getLockInfo()  # (pid, host, app), with a leading ok flag in some releases
+            pid, host = info[-3], info[-2]
+            self.error(
+                f"{kind.capitalize()} already open",
+                f"{path}: is already open in ICG Desk (process {pid} on "
+                f"{host or 'this computer'}). Close it there first. If no ICG Desk has it open, "
+                f"delete {path.name}.lock beside it.",
+            )
+            return None
+        return lock
+
+    def hold_lock(self, lock: QLockFile) -> None:
+        self.release_lock()
+        self._lock = lock
+
+    def release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def close_file(self) -> None:
+        raise NotImplementedError
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tasks.busy:
+            event.ignore()
+            if not self._closing and self.ask(
+                "A step is under way",
+                f"“{self.tasks.current_title}” is still running. Stop it and close the window "
+                "when it has stopped?",
+                "Stop and close",
+            ):
+                self._closing = True
+                self.tasks.cancel()
+                self.tasks.when_idle(lambda: None if self.close() else None)
+            return
+        self.settings.setValue(f"{self.settings_group}/geometry", self.saveGeometry())
+        self.settings.setValue(f"{self.settings_group}/state", self.saveState())
+        self.close_file()
+        self.settings.sync()
+        self.tasks.shutdown()
+        super().closeEvent(event)
+
+    # --- remembered between sessions ----------------------------------------------------------
+
+    def restore_window(self) -> None:
+        geometry = self.settings.value(f"{self.settings_group}/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value(f"{self.settings_group}/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def restore_splitters(
+        self, splitters: Sequence[QSplitter], defaults: Callable[[QSplitter], None]
+    ) -> None:
+        for splitter in splitters:
+            saved = self.settings.value(f"{self.settings_group}/{splitter.objectName()}")
+            if saved is None or not splitter.restoreState(saved):
+                defaults(splitter)
+
+    def save_splitters(self, splitters: Sequence[QSplitter]) -> None:
+        for splitter in splitters:
+            key = f"{self.settings_group}/{splitter.objectName()}"
+            self.settings.setValue(key, splitter.saveState())
+
+    def recent_files(self) -> list[str]:
+        value: Any = self.settings.value(self.recent_key, [])
+        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def remember_recent(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]
+        self.settings.setValue(self.recent_key, recent[:MAX_RECENT])
+        self.refresh_recent()
+
+    def refresh_recent(self) -> None:
+        recent = self.recent_files()
+        self.recent_menu.clear()
+        self.recent_list.clear()
+        for p in recent:
+            action = self.recent_menu.addAction(p.replace("&", "&&"))  # "&" is not a mnemonic
+            action.triggered.connect(lambda _=False, p=p: self.open_recent(Path(p)))
+            item = QListWidgetItem(f"{Path(p).name}    {Path(p).parent}")
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.recent_list.addItem(item)
+        self.recent_menu.setEnabled(bool(recent))
+        self.recent_title.setVisible(bool(recent))
+        self.recent_list.setVisible(bool(recent))
