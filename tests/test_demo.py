@@ -1,12 +1,68 @@
 """Demo batches: realistic, deterministic, and opened by the models like any batch."""
 
+import hashlib
+import random
 import re
 
+import pytest
 from sqlalchemy import select
 
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.demo import generate_portfolios, write_demo_batch
+from icg_desk.models.demo_text import compose_entry
+from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import FactorRead, Portfolio
+
+# What the demo writes for a seed, pinned: moving the sentence banks from code to data (or
+# tidying the generator) must not change a single byte. Each digest covers four lengths.
+PINNED_ENTRIES = {
+    ("icg-revised", 1, 1): "af695ea180a6bb2b",
+    ("icg-revised", 1, 2): "86e8b38ed5421775",
+    ("icg-revised", 2027, 1): "296853369479825a",
+    ("icg-revised", 2027, 2): "461ddd0572a07fc5",
+    ("icg-pilot", 1, 1): "af063e53a2e997c3",
+    ("icg-pilot", 1, 2): "a07be8fe66e9d76c",
+    ("icg-pilot", 1, 3): "259319692ddf24cf",
+    ("icg-pilot", 1, 4): "1ad45745c54a4e90",
+    ("icg-pilot", 1, 5): "43b2c6d4b0b8a187",
+    ("icg-pilot", 1, 6): "3cfc391b92602ae4",
+    ("icg-pilot", 1, 7): "c93cf6b5f49305c7",
+    ("icg-pilot", 2027, 1): "8b949158c169f114",
+    ("icg-pilot", 2027, 2): "c978febca98fcae6",
+    ("icg-pilot", 2027, 3): "768542a8a8ae334f",
+    ("icg-pilot", 2027, 4): "7c9c9c72cd25a23f",
+    ("icg-pilot", 2027, 5): "20152f32a69adc5c",
+    ("icg-pilot", 2027, 6): "4d53724ad9925077",
+    ("icg-pilot", 2027, 7): "54da08affeb5de31",
+}
+PINNED_PORTFOLIOS = {"icg-revised": "8ed36571fbe83bf6", "icg-pilot": "1a72f4117dc182b4"}
+
+
+def _entry_text(edition: str, seed: int, number: int, words: int) -> str:
+    rubric = builtin_rubric(edition)
+    keys = [f.key for f in rubric.factors_for_entry(number)]
+    return compose_entry(random.Random(seed), keys, words)
+
+
+@pytest.mark.parametrize(("edition", "seed", "number"), sorted(PINNED_ENTRIES))
+def test_entry_text_is_pinned_for_a_seed(edition, seed, number):
+    digest = hashlib.sha256()
+    for words in (60, 400, 1500, 5000):
+        digest.update(_entry_text(edition, seed, number, words).encode())
+        digest.update(b"\x00")
+    assert digest.hexdigest()[:16] == PINNED_ENTRIES[edition, seed, number]
+
+
+@pytest.mark.parametrize("edition", sorted(PINNED_PORTFOLIOS))
+def test_demo_portfolios_are_pinned_for_a_seed(edition):
+    digest = hashlib.sha256()
+    for p in generate_portfolios(builtin_rubric(edition), 4, seed=11):
+        digest.update(p.candidate_code.encode())
+        for e in p.entries:
+            digest.update(f"{e.number}\x00{e.text}\x00".encode())
+            for v in e.videos:
+                digest.update(f"{v.label}\x00{v.url}\x00".encode())
+    assert digest.hexdigest()[:16] == PINNED_PORTFOLIOS[edition]
 
 
 def test_demo_batch_has_realistic_portfolios(batch_path, revised):
