@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from icg_desk.demo.batch import generate_portfolios, write_demo_batch
+from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import generate_portfolios, write_demo_batch
-from icg_desk.models.demo_text import compose_entry
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import FactorRead, Portfolio
 
@@ -130,7 +130,7 @@ def test_the_sample_roster_s_emails_keep_accented_letters(tmp_path):
     """Tomás Sato is tomas.sato1@…, not toms.sato1@…: accents dropped, the letters kept."""
     import csv
 
-    from icg_desk.models.demo_cohort import write_demo_inputs
+    from icg_desk.demo.cohort import write_demo_inputs
 
     inputs = write_demo_inputs(tmp_path, candidates=40, scorers=1, words_per_entry=20)
     with inputs.roster.open(encoding="utf-8") as f:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
+from icg_desk.demo.batch import _video_id
+from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import _video_id
-from icg_desk.models.demo_text import compose_entry
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.models.schema import Change, FactorRead, Portfolio, PortfolioStatus, utcnow
 from icg_desk.scoring.rubric import Rubric

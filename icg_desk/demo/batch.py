@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo_text import compose_entry
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
