@@ -3,15 +3,19 @@
 import hashlib
 import random
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+import icg_desk
 from icg_desk.demo.batch import generate_portfolios, write_demo_batch
-from icg_desk.demo.text import compose_entry
+from icg_desk.demo.text import DemoDataError, UnknownFactorError, compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.models.rubric_file import builtin_rubric, parse_rubric
 from icg_desk.models.schema import FactorRead, Portfolio
+from icg_desk.paths import resources_dir
 
 # What the demo writes for a seed, pinned: moving the sentence banks from code to data (or
 # tidying the generator) must not change a single byte. Each digest covers four lengths.
@@ -39,9 +43,7 @@ PINNED_PORTFOLIOS = {"icg-revised": "8ed36571fbe83bf6", "icg-pilot": "1a72f4117d
 
 
 def _entry_text(edition: str, seed: int, number: int, words: int) -> str:
-    rubric = builtin_rubric(edition)
-    keys = [f.key for f in rubric.factors_for_entry(number)]
-    return compose_entry(random.Random(seed), keys, words)
+    return compose_entry(random.Random(seed), builtin_rubric(edition), number, words)
 
 
 @pytest.mark.parametrize(("edition", "seed", "number"), sorted(PINNED_ENTRIES))
@@ -143,3 +145,47 @@ def test_the_sample_roster_s_emails_keep_accented_letters(tmp_path):
         assert local.isascii()
         letters = [ch for ch in name if ch.isalpha()]
         assert len(re.sub(r"[0-9.]", "", local)) == len(letters), (name, email)
+
+
+def test_the_entry_title_comes_from_the_rubric(revised):
+    text = revised.source_text.replace('"The Impact Cycle"', '"Coaching in cycles"', 1)
+    renamed = parse_rubric(text, "renamed entry")
+    for seed in range(20):
+        entry = compose_entry(random.Random(seed), renamed, 1, 800)
+        assert "The Impact Cycle\n" not in entry
+        if entry.startswith("Entry 1:"):
+            assert entry.startswith("Entry 1: Coaching in cycles\n\n")
+            return
+    raise AssertionError("no seed of twenty gave the entry a title")
+
+
+def test_a_factor_the_demo_has_no_sentences_for_is_refused_by_name(revised):
+    text = revised.source_text.replace('key = "leadership"', 'key = "stewardship"', 1)
+    rubric = parse_rubric(text, "a rubric with a new factor")
+    compose_entry(random.Random(1), rubric, 1, 300)  # entry 1 does not have it
+    with pytest.raises(UnknownFactorError, match=r"'stewardship'.*factors\.toml"):
+        compose_entry(random.Random(1), rubric, 2, 300)
+
+
+def test_the_sentence_banks_are_data_and_a_broken_file_is_named(tmp_path, monkeypatch, revised):
+    shipped = resources_dir() / "demo"
+    assert {p.name for p in shipped.glob("*.toml")} >= {"banks.toml", "factors.toml"}
+    resources = tmp_path / "resources"
+    shutil.copytree(resources_dir(), resources)
+    monkeypatch.setenv("ICG_DESK_RESOURCES", str(resources))
+    factors = resources / "demo" / "factors.toml"
+    text = factors.read_text(encoding="utf-8")
+    factors.write_text(text.replace('bank = "data"', 'bank = "dta"'), encoding="utf-8")
+    with pytest.raises(DemoDataError, match=r"factors\.toml: data\.section\.bank .*'dta'"):
+        compose_entry(random.Random(1), revised, 1, 300)
+    factors.write_text(text, encoding="utf-8")
+    (resources / "demo" / "surveys.toml").write_text("statements = [", encoding="utf-8")
+    with pytest.raises(DemoDataError, match=r"surveys\.toml: is not valid TOML"):
+        compose_entry(random.Random(1), revised, 1, 300)
+
+
+def test_nothing_in_models_or_scoring_imports_the_demo():
+    package = Path(icg_desk.__file__).parent
+    for layer in ("models", "scoring"):
+        for source in (package / layer).glob("*.py"):
+            assert "icg_desk.demo" not in source.read_text(encoding="utf-8"), source

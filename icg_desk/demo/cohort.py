@@ -115,9 +115,13 @@ def write_demo_inputs(
             )
         rows.append(row)
         for entry in rubric.entries:
-            keys = [f.key for f in rubric.factors_for_entry(entry.number)]
             words = words_per_entry or int(entry.max_words * rng.uniform(0.3, 0.5))
-            _write_document(documents, candidate_id, entry.number, compose_entry(rng, keys, words))
+            _write_document(
+                documents,
+                candidate_id,
+                entry.number,
+                compose_entry(rng, rubric, entry.number, words),
+            )
     roster = folder / "roster.csv"
     with roster.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -13,41 +13,34 @@ score. About one document in twenty carries a line with accents, and a few carry
 ("<b>", "&", a line starting with "="): candidate text is untrusted and the app must show it
 literally, so the demo data keeps that path exercised.
 
-Standard library only, no I/O: this runs inside the demo generator and the benchmarks.
+The banks and every other table of words are data, in `resources/demo/` (read once, then
+cached); this module is how a document is put together from them. Which sections an entry has
+follows from the rubric: the factors it maps to the entry, each described by its key in
+`resources/demo/factors.toml`.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-__all__ = ["compose_entry"]
+from icg_desk.paths import resources_dir
+from icg_desk.scoring.rubric import Rubric
 
-_FACTOR_ORDER = (
-    "impact_cycle",
-    "playbook",
-    "data",
-    "communication",
-    "partnership",
-    "leadership",
-    "system_support",
-)
-_FACTOR_TITLES = {
-    "impact_cycle": "Impact Cycle",
-    "playbook": "Instructional Playbook",
-    "data": "Data",
-    "communication": "Communication",
-    "partnership": "Working with Adults",
-    "leadership": "Leadership",
-    "system_support": "System Support",
-}
-_ENTRY_1 = frozenset(("impact_cycle", "playbook", "data"))
-_ENTRY_2 = frozenset(("communication", "partnership", "leadership", "system_support"))
-# The revised Entry 2 evidence (supervisor letter, ten surveys) belongs with these factors.
-_EVIDENCE_FACTORS = frozenset(("communication", "partnership", "system_support"))
-# Factors whose writing is a story about one teacher's cycle, so the context introduces one.
-_CYCLE_FACTORS = frozenset(("impact_cycle", "playbook", "data"))
+__all__ = ["DemoDataError", "UnknownFactorError", "compose_entry"]
+
+
+class DemoDataError(Exception):
+    """A file of resources/demo/ is missing or not as this module expects; names the file."""
+
+
+class UnknownFactorError(ValueError):
+    """The rubric has a factor the demo has no sentences for."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,21 +72,17 @@ class _Bank:
         return sum(g.size for g in self.groups)
 
 
-# Claims a template makes, e.g. "[choice]" for "the teacher chose the strategy" and its weak
-# opposite "I chose the strategy". A document keeps to whichever side it states first, so a
-# weak portfolio is vague or directive without contradicting itself.
-_TAGS: dict[str, tuple[bool, tuple[str, ...]]] = {}
-# Where a template stands in its beat: banks are written in narrative order, and a paragraph
-# keeps that order ("we recorded the lesson" before "the video showed").
-_ORDER: dict[str, int] = {}
-
-
-def _bank(text: str, ordered: bool = True) -> _Bank:
-    """Parse a bank of templates.
+def _bank(
+    text: str,
+    tags: dict[str, tuple[bool, tuple[str, ...]]],
+    order: dict[str, int],
+    ordered: bool = True,
+) -> _Bank:
+    """Parse a bank of templates (the format is described at the top of banks.toml).
 
     "== name" starts a beat ("== name 1": at most one sentence of it per document), "~" marks a
     weak template, "[tag,tag]" the claims it makes, and indented lines continue the one above.
-    Plain text keeps hundreds of templates readable and within the line length.
+    A template's claims go into `tags` and its place in its beat into `order`.
     """
     lines: list[str] = []
     for raw in text.splitlines():
@@ -118,10 +107,10 @@ def _bank(text: str, ordered: bool = True) -> _Bank:
         is_weak = line.startswith("~")
         template = line[1:] if is_weak else line
         if template.startswith("["):
-            tags, template = template[1:].split("]", 1)
-            _TAGS[template] = (is_weak, tuple(tags.split(",")))
+            names, template = template[1:].split("]", 1)
+            tags[template] = (is_weak, tuple(names.split(",")))
         if ordered:
-            _ORDER[template] = len(strong) + len(weak)
+            order[template] = len(strong) + len(weak)
         (weak if is_weak else strong).append(template)
     if strong or weak:
         groups.append(_Group(tuple(strong), tuple(weak), limit))
@@ -137,886 +126,6 @@ def _join(*banks: _Bank) -> _Bank:
     return _Bank(groups, total / max(1, sum(b.size for b in banks)))
 
 
-_CONTEXT_SCHOOL = _bank("""
-== school 1
-I am an instructional coach at {school}, {level_a} in {community} that serves about {n_students}
-    students in {grades}.
-{school} is {level_a} of roughly {n_students} students in {grades}, one of the schools in
-    {district}.
-This year I coach at {school}, where {n_teachers} classroom teachers serve {n_students} students in
-    {grades}.
-Our building, {school}, sits in {community} and enrolls about {n_students} students across {grades}.
-{school_short} is one of the larger schools in {district}, with {n_students} students and a staff of
-    {n_teachers} teachers.
-I coach full time at {school}, {level_a} serving {grades} in {community}.
-My coaching home is {school}, {level_a} with {n_teachers} teachers and about {n_students} students.
-~I work at {school}, which is {level_a}.
-~Our school is a good place with a lot of caring teachers and students who need a lot of support.
-~{school} has many students and teachers and there is always a lot going on.
-== history
-Our staff has changed a great deal in recent years, and about a third of our teachers are in their
-    first five years.
-Teachers at {school_short} work in grade-level or department teams that meet every week.
-Our schedule gives every team a common planning period, which is where many coaching
-    conversations happen.
-Leadership at {school_short} has been stable for several years, which has helped coaching take
-    root.
-Our staff has worked hard on a culture where teachers visit each other's classrooms to learn.
-~It is a busy school with a lot of initiatives going on at once.
-== students
-About {pct_frl}% of our students qualify for free or reduced-price meals, and {pct_ml}% are
-    multilingual learners.
-Our student population is diverse: {pct_ml}% of students are learning English and {pct_frl}% come
-    from low-income households.
-Roughly {pct_frl}% of families qualify for meal assistance, and many of our students will be the
-    first in their families to attend college.
-Attendance has been a concern since the pandemic, with chronic absence near {pct_absent}% last year.
-Our school improvement plan focuses on {sip_focus}, which shaped many of the goals teachers chose
-    this year.
-Because {pct_ml}% of our students receive English language development services, academic talk is
-    a priority in every classroom.
-Our students bring a wide range of strengths; about {pct_ml}% speak a language other than English at
-    home, and many help care for younger siblings after school.
-~We have a lot of students who struggle and many who come from hard backgrounds.
-~Like most schools, we have students at all different levels.
-== background 1
-I have been an instructional coach for {years_coaching} years, after {years_teaching} years as
-    {prev_role}.
-Before coaching, I spent {years_teaching} years as {prev_role}; this is my {years_coaching_ord} year
-    as a coach.
-== role
-{coaches_phrase}, and I work with teachers in every grade and content area.
-[role]My role is defined in a written job description that my principal and I revisit each August,
-    and
-    it centers on Impact Cycles with teachers.
-[voluntary,confidential]Coaching at {school_short} is voluntary and confidential: teachers invite
-    me in, and what we
-    discuss stays between us unless they choose to share it.
-This year I partnered with {n_coached} teachers in {cycles_year} Impact Cycles.
-I spend most mornings in classrooms and keep afternoons for coaching conversations, planning with
-    teachers, and gathering data.
-My caseload this year included {n_coached} teachers, and more than half had worked with me before.
-Our district adopted the Impact Cycle as its coaching model {program_years} years ago, and every
-    coach in {district} is trained in it.
-~[role]I help teachers with whatever they need, including lesson plans, materials, testing, and
-    covering
-    classes when we are short on substitutes.
-~My job is to support teachers and help the principal with school initiatives.
-~[role]I am also the testing coordinator, so coaching sometimes has to wait during testing season.
-""")
-
-_CONTEXT_TEACHER = _bank("""
-== teacher 1
-For this entry I describe my Impact Cycle with {T}, {a_grade_adj} {subject} teacher in {their}
-    {t_years_ord} year of teaching.
-{T} teaches {course} and has been in the classroom for {t_years} years.
-The teacher in this entry, {T}, has taught {course} for {t_years} years and asked to focus on
-    {their} {period} class.
-~{T} is a teacher at our school who needed help with {their} class.
-== teacher_more
-[voluntary]{T} reached out to me in {start_month} after a staff meeting where I explained how
-    Impact Cycles work.
-{T} chose to work on {their} {period} class, a group of {class_size} students that {T} described as
-    "the class I think about on the drive home."
-I had not worked with {T} before, so our first conversation was about getting to know each other
-    and the class.
-~[voluntary]The principal asked me to work with {T} because of some concerns from walkthroughs.
-== class
-{T}'s {period} class has {class_size} students, including several multilingual learners and
-    {n_iep} students with IEPs.
-We were in the middle of a unit on {unit} when the cycle began.
-The class meets for {period_minutes} minutes, and students sit in table groups of four.
-{T} described the group as kind and funny, but quick to give up when a task felt hard.
-~The class was a tough group this year.
-""")
-
-_CONTEXT_PROGRAM = _bank("""
-== program
-Most of my coaching happens in Impact Cycles, but I also meet with grade-level teams and lead our
-    new-teacher group.
-When I started at {school_short}, coaching was seen as something that happened to struggling
-    teachers; changing that perception has been much of my work.
-[program]Our coaching program is in its {program_year_ord} year, and teacher participation has
-    grown every
-    year.
-[meet]I report to {sup_name}, our {sup_title_l}, and we meet {meet_freq} to talk about coaching.
-This year {n_coached} of our {n_teachers} teachers chose to work with me in at least one Impact
-    Cycle.
-Teachers can start a cycle by filling in a short form on our shared drive or by stopping by my
-    office, which is next to the library.
-~[program]Coaching at our school is still new and people are figuring out what it is.
-~I try to get into as many classrooms as I can.
-""")
-
-_IDENTIFY = _bank("""
-== video
-To get a clear picture of current reality, {T} recorded {their} {period} class on an iPad and
-    watched the {video_len}-minute video on {their} own before we met.
-{T} chose to record a lesson on {unit}; I left the camera with {them} so {T} could decide when to
-    film.
-Instead of observing and giving feedback, I asked {T} to watch the video and note what went well
-    and what could change.
-We used the "watch your students" and "watch yourself" forms to guide how {T} viewed the recording.
-{T} watched the recording twice, first for the students and then for {their} own teaching.
-Because {T} was nervous about video, we started with a recording of just the students, with the
-    camera at the front of the room.
-The current-reality video is submitted as Clip 1 and shows the first {video_len} minutes of the
-    lesson without edits.
-~I observed {T}'s class and took notes on what I saw.
-~I watched the lesson and wrote down the things that needed to change.
-~I observed {T}'s class twice before we met, mostly to see what was going wrong.
-== conversation
-In our identify conversation I asked, "On a scale of 1 to 10, how close was that lesson to your
-    ideal?" {T} said {rating}, and we talked about what would make it a 10.
-I asked {T} what an ideal lesson would look like, and the answer was clear: {wish}.
-[listen]I mostly listened, paraphrased, and asked clarifying questions while {T} talked through
-    what the
-    video showed.
-While watching, {T} noticed that {notice}, something {T} had not realized before.
-[listen]I resisted the urge to suggest a goal; instead I asked what change in students would make
-    the
-    biggest difference.
-We talked about what the students were doing, not about what {T} was doing, which kept the focus on
-    learning.
-{T} asked what I had noticed, and I shared two observations as data, without judgment, and asked
-    what {T} made of them.
-I asked, "What would your students be doing if this class were exactly what you hoped for?" and
-    {T} took a long pause before answering.
-{T} said the video was hard to watch at first, so we started by naming what was going well.
-~[listen]I told {T} what I noticed and we agreed that the students were not engaged enough.
-~[listen]I explained to {T} what the problem was and what we would work on.
-~We talked about the lesson and {T} agreed with my feedback.
-== baseline 1
-To establish a baseline, we gathered data with {tool} during three lessons, and {measure} averaged
-    {base}.
-The baseline showed {measure} at {base}, well below what {T} wanted for {their} students.
-We agreed that {tool} would give us a quick and reliable measure, and the first count put
-    {measure} at {base}.
-Across three baseline lessons, {measure} ranged from {base_lo} to {base_hi}, with an average of
-    {base}.
-~The data showed that things needed to improve.
-== baseline_more
-We each collected the baseline data on our own and then compared numbers, which were within a few
-    points of each other.
-Seeing {base} written down surprised {T}, who had guessed the number would be much better.
-~The baseline data confirmed what I had already told {T}.
-== goal 1
-Together we wrote a PEERS goal: {goal}
-Our goal was: {goal}
-The goal {T} wrote read: {goal}
-~The goal was for students to do better in {their} class.
-== goal_more
-We checked the goal against the PEERS criteria: powerful because {powerful}, easy to understand,
-    emotionally compelling for {T}, reachable in about {weeks} weeks, and focused on students.
-{T} said the goal mattered because {why}, which is what made it emotionally compelling.
-We made sure the goal was reachable by setting a target of {target} instead of a perfect score.
-The goal described a change in students, not a change in teacher behavior, so it was
-    student-focused.
-[goal]{T} wrote the goal in {their} own words, and I only asked questions to make it measurable.
-We agreed on a target of {target} in about {weeks} weeks, with data gathered twice a week.
-~[goal]I suggested a goal of improving {measure_s} and {T} agreed.
-~We set a goal that we both felt good about.
-""")
-
-_LEARN = _bank("""
-== choose 1
-[choice]I brought three strategies from our playbook that matched the goal and explained each one
-    briefly, and {T} chose {strategy}.
-[choice]We looked at the one-page descriptions for {strategy} and {alt_strategy}; {T} chose
-    {strategy} because it fit {their} style.
-[choice]{T} chose {strategy}, and we talked about how to adapt it for {their} students.
-~[choice]I decided that {strategy} would be the best fit and gave {T} a handout about it.
-~[choice]I told {T} to try {strategy} because it has worked well in other classrooms.
-== choose_more
-[choice]I made it clear that the choice was {T}'s, and that we could switch strategies if the data
-    did not move.
-Because the goal was about {kind_word}, the options I offered came from the {strategy_area} section
-    of the playbook.
-[choice]{T} asked which strategy I would pick; I said I had a hunch but that {T} knew the students
-    far better than I did.
-~I explained the steps of {strategy} carefully so {T} would not miss anything.
-== checklist
-We walked through the checklist for {strategy} item by item: {check1}, {check2}, {check3}, and
-    {check4}.
-{T} modified the checklist by adding an item of {their} own about {check_any}.
-Using the checklist, {T} identified which parts of {strategy} were already in place and which were
-    new.
-The checklist kept our conversations precise, because we could talk about {check1} instead of "the
-    strategy" in general.
-~I gave {T} a checklist to follow.
-== model
-{T} asked me to model {strategy} in {their} class, so I taught the first {minutes} minutes while {T}
-    watched with the checklist.
-We watched a short video of another teacher using {strategy}, and {T} pointed out what {T} wanted to
-    borrow.
-Instead of modeling in class, {T} preferred that we rehearse during planning time, with me playing
-    the students.
-I offered several ways to see the strategy: I could model it, we could co-teach, or we could visit a
-    colleague's class; {T} chose to {model_choice}.
-After the model lesson we debriefed with the checklist, and {T} noted that {check2} looked different
-    from what {T} expected.
-~I modeled the strategy so {T} could see how to do it correctly.
-== plan
-We planned the first lesson together, and {T} decided where {strategy} would fit in the
-    {lesson_part}.
-{T} adapted the strategy for students with IEPs by {adapt}.
-We set a date for {T} to try the strategy and agreed that I would gather data during that lesson.
-To make the first try easier, {T} chose a lesson on {unit} that {T} had taught many times before.
-~{T} said the plan was to try it the next week.
-""")
-
-_IMPROVE = _bank("""
-== first
-{T} first used {strategy} on a {weekday}, and {measure} came in at {w2} that day.
-The first data point after {T} began using {strategy} was {w2}, compared with the baseline of
-    {base}.
-We met within a day of each lesson to look at the data and decide what to keep and what to change.
-I gathered data twice a week with {tool} and shared the numbers with {T} the same afternoon.
-{T} recorded a second video in week {wk} so we could look at how students responded to the
-    strategy.
-Our improve meetings were short, about {minutes} minutes, and always started with {T}'s own read of
-    the lesson.
-~I checked in with {T} when I could to see how it was going.
-== adjust
-When progress stalled at {plateau} in week {wk}, we watched the video together and {T} decided to
-    adjust by {adjust}.
-The first adjustment was {T}'s idea: {adjust}.
-We considered switching strategies, but {T} wanted to refine {strategy} first by {adjust2}.
-After the adjustment, {measure} moved from {plateau} to {w_after} over the next three lessons.
-I asked, "What do you think is getting in the way?" and {T} pointed to {obstacle}.
-Looking at the checklist again, {T} realized that {check3} was often skipped when time ran short.
-I offered two options for the plateau and a third possibility of {T}'s own; {T} chose the third.
-~When it did not work at first, I told {T} to keep trying and to be more consistent.
-~I gave {T} some suggestions to fix it.
-~Some days were better than others.
-== result 3
-[finish]By week {weeks_n}, {measure} had {moved_pp} from {base} to {final}, {goal_outcome}.
-[finish]The final data point was {final}, against a target of {target}.
-[finish]{T} was proud to see {measure} reach {final}, and we shared the graph with the class.
-At the end of the cycle we talked about whether to set a new goal or stop, and {T} chose to
-    {next_choice}.
-The most important evidence was in the students: {student_evidence}.
-~By the end, the class was much better and {T} was happy with it.
-~Students seemed more engaged and {T} felt more confident.
-~[finish]We ran out of time before the end of the year, so we did not finish the last data
-    collection.
-== look_back
-Looking back, the most powerful moment was when {T} watched the second video and said, "They are
-    doing the thinking now, not me."
-I learned that I need to talk less in the identify conversation; when I asked better questions,
-    {T} found the goal.
-[redo]If I did this cycle again, I would {redo}.
-{T} has since shared {strategy} with {their} grade-level team, which led to two new Impact Cycles.
-~[redo]Overall the cycle went well and I would not change anything.
-~I think {T} learned a lot from me.
-""")
-
-_PLAYBOOK = _bank("""
-== playbook
-[playbook]Our instructional playbook was built by our coaching team and is organized around the Big
-    Four:
-    content planning, formative assessment, instruction, and community building.
-[playbook]The playbook holds {n_pb} high-impact strategies, each with a one-page description and a
-    checklist.
-I keep the playbook to a small number of strategies I know deeply, so I can explain each one
-    clearly and adapt it for any teacher.
-Each strategy in the playbook has a one-pager, a checklist, and a short list of research; I add
-    teacher-made examples as I collect them.
-[playbook]Our playbook began as a list of the strategies teachers already used well, which we then
-    narrowed
-    to those with the strongest evidence.
-I revise the playbook every summer, removing strategies teachers did not find useful and adding
-    ones that came up in cycles.
-The table of contents fits on one page, so a teacher can see every option at a glance.
-~[playbook]Our district has a list of strategies that I use as my playbook.
-~[playbook]I use a lot of different resources and books to find strategies for teachers.
-== choices
-[choice]When I share the playbook, I offer two or three strategies rather than one, so the teacher
-    makes
-    the final choice.
-[choice]{T} looked at the one-pagers for {strategy}, {alt_strategy}, and {alt_strategy2} and chose
-    {strategy}.
-I explain strategies in a way that is precise but provisional, inviting the teacher to change
-    anything that does not fit.
-The playbook keeps my explanations short; with the one-pager in front of us, {T} could ask
-    questions instead of listening to me talk.
-I ask teachers to star anything on the checklist they want to change before they try the strategy.
-[choice]Offering choices from the playbook means teachers own the strategy, and I have found they
-    stick
-    with it longer.
-~[choice]I pick the strategy from the playbook that I think will work best.
-~[choice]Teachers usually want me to just tell them what to do, so I pick for them.
-== checklists
-The checklist for {strategy} has {n_check} items, including {check1} and {check2}.
-{T} used the checklist to self-assess while watching the video, marking each item as done, partly
-    done, or not yet.
-We kept the checklist in a shared document so that {T} could add notes after each lesson.
-Checklists make it possible to talk about fidelity without it feeling like an evaluation.
-When {T} changed an item on the checklist, I updated the playbook copy so the next teacher sees the
-    adaptation.
-~The checklist helped {T} remember the steps.
-== growth
-Strategies in the playbook are linked to the kinds of goals teachers usually set, so I can offer
-    options quickly.
-Two teachers added examples from their classrooms to the {strategy} page this year.
-I practice explaining each strategy in under two minutes so I am ready when a teacher asks.
-I learned {strategy} by using it myself in a colleague's class before I added it to the playbook.
-~[playbook]The playbook is still a work in progress and I have not used it much this year.
-""")
-
-_DATA = _bank("""
-== kinds
-I gather three kinds of data with teachers: engagement data such as time on task, achievement data
-    such as exit tickets, and behavior data such as disruptions.
-[measure]The measure we chose, {measure}, was easy to gather in under a minute per observation.
-We agreed on exactly what counted, writing a one-sentence definition before the first lesson.
-To check reliability, {T} and I gathered data in the same lesson and compared our results, which
-    were within {agree} points.
-I prefer measures that teachers can collect themselves, so the data belongs to them and not to me.
-[measure]Data collection was built around {tool}, which {T} already knew how to use.
-We avoided measures that would take more than a few minutes a day, because a measure nobody keeps
-    up with is useless.
-~I looked at the data to see how the students were doing.
-~[measure]We mainly used observations and how the class felt.
-== analysis
-The data showed a steady {trend} from {base} to {plateau}, then a plateau in week {wk} that prompted
-    our adjustment.
-Looking at the data by student, we found that {subgroup} were still {subgroup_issue}, which changed
-    how {T} grouped students.
-We graphed the results so {T} could see the trend at a glance, and {T} posted the graph for the
-    class.
-The change from {base} to {final} was larger than the day-to-day variation we saw at baseline, which
-    gave us confidence it was real.
-Alongside {measure_s}, student work samples showed {work_evidence}.
-Student survey results told a similar story: the share of students who agreed that they "get to
-    share ideas in class" rose from {s_base}% to {s_final}%.
-The biggest single jump came in week {wk}, right after {T} began {adjust}.
-~The numbers went up, which showed the strategy worked.
-~I could tell from walking through the room that students were doing better.
-== partnership
-[confidential]I never share a teacher's data with administrators; the data belongs to the teacher
-    and is used
-    only to move toward the goal.
-{T} chose which data to collect and how often, which made the numbers feel useful rather than
-    evaluative.
-Every data conversation ended with {T} deciding what to try next.
-We kept all the numbers in one shared spreadsheet that {T} could open during planning.
-~[confidential]I shared the data with our principal so the administration could see the progress.
-""")
-
-_REFLECTION = _bank("""
-== learned
-This work taught me that {lesson}.
-The biggest change in my coaching this year is that I {change}.
-I used to think my job was to have answers; now I see it as helping teachers find their own.
-When I compare my first cycles with this one, I see how much more precise our goals have become.
-Teachers' feedback this year pushed me to {change}.
-~I learned a lot this year and feel that I have grown as a coach.
-~Coaching is hard work, but it is rewarding.
-== next
-[next]My next step as a coach is to {next_step}.
-[next]Next year I want to {next_step}, and I have already asked my principal for time to do it.
-I plan to record more of my own coaching conversations so I can keep improving how I listen.
-I will keep revising our playbook with the examples teachers create.
-~[next]Next year I hope to keep doing what I am doing.
-== students
-What matters most is that students in the classes I coached are {student_change}.
-In the end, the work mattered because {student_evidence}.
-Every goal this year started and ended with students, and that focus is what I want to protect.
-~I think the students benefited from the coaching.
-""")
-
-_COMMUNICATION = _bank("""
-== principal
-[meet]I meet with {principal_short} {meet_freq} to talk about coaching; we discuss the number of
-    cycles,
-    themes across goals, and how to protect coaching time, never individual teachers' struggles.
-At the start of the year, I walked {principal_short} through the Impact Cycle and the partnership
-    principles so that we would share a language for coaching.
-{principal_short} and I wrote a one-page description of my role together, which we shared with
-    staff in August.
-I send {principal_short} a brief monthly summary: how many teachers are in cycles, what kinds of
-    goals they chose, and what I need.
-[voluntary]When {principal_short} asked me to "fix" a teacher, I explained why coaching must stay
-    voluntary and
-    offered other ways to support that teacher.
-[meet]Our meetings follow a short agenda that I send the day before, so the time is used well.
-~[meet]I talk with the principal when we pass in the hallway or at lunch.
-~[voluntary]The principal tells me which teachers need coaching.
-== staff
-In August I gave a {pd_minutes}-minute presentation at the staff meeting explaining what coaching
-    is, what it is not, and how to start a cycle.
-I share a short coaching newsletter each month with a strategy spotlight and a teacher success
-    story, always with the teacher's permission.
-I visit every team meeting at least once a quarter to listen and to answer questions about
-    coaching.
-A menu of coaching options is posted in the staff room and on our shared drive.
-New teachers meet me during orientation so coaching feels normal from the first week.
-I keep a simple "coaching wall" in the workroom where teachers can post what worked for them.
-~Teachers know I am available because I told them at the beginning of the year.
-~I send out emails with resources that teachers might find helpful.
-== skills
-I have been working on my listening: in recorded conversations I now talk about {talk_pct}% of the
-    time, down from {talk_pct_before}% last year.
-I record some of my coaching conversations, with permission, and review them for interrupting,
-    advising too quickly, and asking leading questions.
-I practice paraphrasing before asking a question, so teachers know I heard them.
-This year I focused on asking open questions and pausing long enough for teachers to think.
-When a conversation gets tense, I try to listen for the emotion underneath and name it carefully.
-I set a personal goal to give less unasked-for advice, and I track it with a simple tally after
-    each conversation.
-I ask teachers at the end of each cycle what I could have done better, and I write their answers
-    down.
-~I am a good communicator and people find me easy to talk to.
-~I try to be positive in all my conversations.
-== culture
-I try to highlight teachers' successes in ways they choose, which helps spread practices without
-    making anyone feel judged.
-After several teachers chose goals about student discussion, we started a voluntary lunch group to
-    share what worked.
-Communication about coaching goes both ways: I ask staff each semester how coaching could better
-    serve them.
-Families hear about coaching through our school newsletter, which has featured student work from
-    two Impact Cycles.
-When {T2} finished a cycle, {T2} presented the results at a staff meeting, which did more for the
-    program than anything I could have said.
-~I think most teachers know what coaching is by now.
-""")
-
-_PARTNERSHIP = _bank("""
-== principles
-I organize my coaching around the partnership principles: equality, choice, voice, reflection,
-    dialogue, praxis, and reciprocity.
-Equality means I see teachers as professionals whose thinking is as valuable as mine; I am not the
-    expert in their classrooms.
-Choice is built into every stage: teachers choose whether to be coached, what goal to pursue, which
-    strategy to try, and how to adapt it.
-Voice means teachers say what they think, including when they disagree with me, and I treat that
-    disagreement as useful.
-Reflection happens when teachers look at video and data and draw their own conclusions.
-Dialogue means I ask real questions, ones I do not already know the answer to.
-Praxis means the learning is applied right away, in the teacher's classroom, with real students.
-Reciprocity reminds me that I learn as much from teachers as they learn from me; I keep a notebook
-    of what teachers have taught me.
-~I believe in partnership and try to treat teachers as partners.
-~I use the partnership principles when I can, but sometimes teachers need to be told what to do.
-== examples
-When {T2} told me the goal was to "get through the curriculum," I did not argue; I asked what
-    students would be doing if that happened, and we found a student-focused goal together.
-{T2} disagreed with an item on a checklist, so we changed it, and the adapted version worked better
-    than the original.
-I ask permission before sharing anything, even positive things, because trust depends on it.
-When {T2} was hesitant about video, I recorded myself teaching first and let {T2} see my mistakes.
-I let teachers lead our conversations; my job is to ask questions and to share options when asked.
-{T2} wanted to work on a goal I would not have chosen, and the students' progress proved {T2}
-    right.
-In a cycle with {T2}, I caught myself giving advice before {T2} had finished talking, so I stopped
-    and asked {them2} to continue.
-~I show teachers the right way to do things and then check that they are doing it.
-~When teachers do not follow my suggestions, I remind them about what we agreed.
-== resistance
-I see resistance as a sign that I may have taken away someone's autonomy, so I step back and ask
-    questions.
-[confidential]Coaching at {school_short} is confidential, which means I never discuss a coaching
-    relationship
-    with evaluators.
-{T2}, a veteran teacher, told me coaching was not for {them2}; instead of pushing, I asked
-    about {their2} best lessons, and by spring {T2} invited me in.
-I try to make it easy to say no to coaching, because a teacher who can say no can also freely say
-    yes.
-When a team resisted a district initiative, I listened first and took their concerns to
-    {principal_short} without naming anyone.
-~Some teachers are resistant, so I work mostly with the ones who want help.
-~I try to be friendly so teachers will do what I suggest.
-~[confidential]If a teacher does not follow through, I let the principal know so they can follow up.
-== equity
-Partnership matters for equity too: when teachers' voices are heard, they are more likely to give
-    students a voice.
-I watch for whose classrooms I am invited into and whose I am not, and I reach out to teachers who
-    have not yet worked with a coach.
-Teachers from every department now ask for cycles, including {T2}, who said coaching used to feel
-    like something done to people.
-""")
-
-_LEADERSHIP = _bank("""
-== emotion
-I try to notice how teachers are feeling before we talk about students; a rushed teacher needs a
-    different conversation than a curious one.
-After a difficult parent meeting, {T2} canceled our session; I checked in later that day with a
-    note instead of rescheduling right away.
-I have learned to manage my own emotions when a cycle stalls, so my frustration does not become
-    the teacher's burden.
-When {T2} cried while watching a video, I turned off the recording, listened, and let {T2} decide
-    when to go on.
-~I stay calm and positive no matter what.
-== responsive
-I return messages within a day and follow up on every promise I make, even small ones like sending
-    a resource.
-When {T2} needed help before an observation, I adjusted my schedule the same week.
-I adjust how I coach to each teacher; some want detailed planning, others want a quick check-in
-    and space to try things alone.
-I ask teachers how they prefer to communicate, and {T2} preferred short voice memos to email.
-~I am available to teachers most of the time.
-== stewardship
-I see my role as serving teachers and students, not building a reputation as the expert.
-I measure my success by teachers' goals being met, not by how many strategies I shared.
-I am careful with teachers' time: if a meeting is not needed, I cancel it and say why.
-Being a good steward also means taking care of myself so I can be fully present for teachers.
-~I give a lot of my time and often stay late to help.
-== ambitious
-I hold high expectations for what students can do, and I help teachers set goals that stretch
-    them.
-When a goal was met early, I asked {T2} whether the students were ready for something even more
-    challenging.
-I keep the focus on student outcomes even when the easier path is to talk about lesson plans.
-~I want the best for all students.
-== organized
-I use a color-coded calendar that shows cycles, data collection dates, and follow-up meetings;
-    teachers can see my availability online.
-I keep a coaching log of every cycle: the goal, the strategy, the data, and the next step.
-[reliable]I have not missed a scheduled coaching meeting this year, and when I must reschedule, I
-    do it at
-    least a day in advance.
-Every Friday I review the week's cycles and plan the data collection for the next week.
-~[reliable]I am very busy, so sometimes meetings get moved, but teachers understand.
-== leading
-I lead our coaching team's monthly meeting, where we watch video of our own coaching and give each
-    other feedback.
-I read widely about coaching and bring one idea at a time to our team, so new learning does not
-    overwhelm anyone.
-I model what I ask of teachers by setting my own professional goal and sharing my progress with
-    {principal_short}.
-~I am a natural leader and teachers look up to me.
-~I help run many committees at school, which shows my leadership.
-""")
-
-_SYSTEM = _bank("""
-== time
-[time]This year I spent {time_pct}% of my time in Impact Cycles, according to my coaching log.
-{principal_short} and I agreed that at least 60% of my time would be in Impact Cycles, and we
-    review my time log every month.
-[time]My time log shows an average of {hours_week} hours a week in Impact Cycles; the rest goes to
-    team
-    meetings, planning, and my own learning.
-[role]To protect coaching time, {principal_short} took me off lunch duty and testing coordination
-    this
-    year.
-[time]I track my time in fifteen-minute blocks for two weeks each quarter, and share the summary
-    with
-    {principal_short}.
-~I spend as much time as I can coaching, but there are a lot of other demands.
-~[time]I am not sure exactly how much time I spend coaching; it varies a lot from week to week.
-~[role]Much of my time this year went to testing, covering classes, and data meetings.
-== role
-[role]My role description states clearly that I do not evaluate teachers and that coaching
-    conversations
-    are confidential.
-[role]Teachers know what I do and do not do because {principal_short} and I presented the role
-    together.
-[role]When other duties are requested, {principal_short} and I use the role description to decide
-    together
-    whether they fit.
-The district coaching handbook describes the coach's role and the Impact Cycle, which gives every
-    school a shared reference.
-~[role]My role changes depending on what the school needs that week.
-~Some teachers still think I am part of the administration.
-== principal
-[voluntary]{principal_short} encourages teachers to work with me but never assigns coaching, and
-    mentions
-    coaching success stories at staff meetings when teachers agree.
-{principal_short} attended Impact Cycle training with me so that we share an understanding of what
-    coaching is.
-Coaching time is built into the master schedule: teachers have a common planning period each week
-    that can be used for coaching meetings.
-[meet]{principal_short} protects my time by routing other requests through our meetings.
-~[meet]The principal is supportive but very busy, so we do not meet much.
-== district
-[district]At the district level, the director of teaching and learning meets with all coaches each
-    quarter to
-    look at cycle data across schools.
-[district]{district} provides monthly professional learning for coaches, including practice with
-    video of
-    our own coaching.
-[district]District leaders visit our coaching meetings to listen, not to evaluate, and ask what
-    gets in our
-    way.
-[district]The district budget funds a coach in every school, which signals that coaching is a
-    priority.
-~[district]I do not get much support from the district, but I do my best.
-""")
-
-_LETTER_INTRO = _bank("""
-== opening 1
-I am pleased to write this letter in support of {C}'s candidacy for ICG Coaching Certification.
-I write in response to the prompts provided for the supervisor's letter.
-It is a privilege to describe the work of {C}, whose coaching has changed the culture of our
-    building.
-~I am happy to write this letter for {C}.
-== background
-I have served as {sup_title_a} {sup_at} for {sup_years} years and have supervised {C} for
-    {sup_sup_years} of them.
-Before this role I was a teacher and an instructional coach myself, so I know how demanding the
-    work is.
-I see the coaching program through walkthroughs, staff feedback, and my regular meetings with {C}.
-~I do not see the coaching directly very often, but I hear good things.
-""")
-
-_LETTER_PARTNERSHIP = _bank("""
-== partnership
-Teachers describe {C} as a partner rather than an expert who tells them what to do.
-In my walkthroughs I see teachers using strategies they chose themselves, and they talk about their
-    goals with real ownership.
-[confidential]{C} never reports on individual teachers to me, and I have come to value how that
-    confidentiality
-    builds trust.
-Several veteran teachers who had never worked with a coach chose to begin Impact Cycles this year,
-    which I attribute to {C}'s respectful approach.
-[voluntary]When I asked {C} to work with a particular teacher, {C} explained why coaching must be
-    voluntary
-    and helped me find other ways to support that teacher.
-{C} listens far more than talks, and teachers leave conversations with their own ideas, not a list
-    of directives.
-I have watched {C} handle a skeptical department with patience, asking questions until the teachers
-    found a goal they cared about.
-~{C} is very nice and gets along with everyone.
-~{C} is always willing to help teachers with anything they need.
-~Teachers like working with {C} because {C} gives them lots of ideas.
-== example
-Last fall a first-year teacher was struggling with routines; {C} offered a cycle, the teacher
-    chose the goal, and by winter the room was calm and focused.
-One of our most experienced teachers told me the cycle with {C} was the first professional
-    learning in years that respected what the teacher already knew.
-When a team was anxious about a new curriculum, {C} met with them, listened to their concerns, and
-    offered options rather than a plan.
-Teachers now talk openly about their goals in team meetings, which I believe grew out of the trust
-    {C} built one cycle at a time.
-{C} treats teachers' time as precious and their judgment as essential, and the staff has noticed.
-~I often see {C} in the hallway helping teachers with whatever they need.
-""")
-
-_LETTER_COMMUNICATION = _bank("""
-== communication
-[meet]{C} meets with me {meet_freq} and keeps me informed about the coaching program without sharing
-    confidential details.
-At our August in-service, {C} presented the Impact Cycle to the whole staff and explained the
-    partnership principles.
-{C}'s monthly newsletter has become a place where teachers celebrate each other's successes.
-{C} helped me learn how to talk about coaching in ways that encourage teachers rather than making
-    them feel singled out.
-Our conversations about coaching focus on themes, such as the number of goals about student talk,
-    rather than on individuals.
-{C} also communicates with families, explaining in our newsletter how coaching helps students.
-~{C} sends emails to the staff about coaching.
-== reporting
-[meet]Each month {C} sends me a one-page summary of the coaching program: the number of cycles,
-    the kinds of goals, and what support is needed.
-{C} presented the coaching program to our site council, describing goals and growth rather than
-    naming teachers.
-When I have questions about coaching, {C} answers them directly and explains the reasons behind
-    each practice.
-{C} and I plan our professional learning days together so that coaching and school priorities
-    support each other.
-~[meet]We talk when we can, usually about upcoming events.
-""")
-
-_LETTER_ROLE = _bank("""
-== role
-[role]We have a written role description, and we revisit it each semester.
-[role]{C} spends about {time_pct}% of the week in Impact Cycles, which I protect by not assigning
-    duties
-    such as covering classes.
-Teachers understand that {C} does not evaluate them, and that is essential to the program's
-    success.
-[role]When I was tempted to use {C} for testing coordination, we looked at the role description
-    together
-    and found another solution.
-Time for coaching is part of our school improvement plan, so it does not disappear when the year
-    gets busy.
-~[role]{C} helps out wherever needed, including covering classes and supervising lunch when we are
-    short
-    of staff.
-[time]I review the coaching time log with {C} each month, and together we remove anything that
-    pulls time away from Impact Cycles.
-{C} is not part of teacher evaluation in any way; I have made that clear to the staff in writing and
-    in person.
-Our master schedule protects a planning period in every team for coaching conversations.
-~[role]{C} is also our testing coordinator, which takes several weeks each spring.
-~[role]We have not written down the role, but everyone knows {C} is there to help.
-""")
-
-_LETTER_CLOSING = _bank("""
-== impact
-Across the building, teachers who worked with {C} report higher engagement and more students
-    meeting their goals.
-Our school-wide data this year showed gains in student engagement, and I believe coaching is one
-    of the reasons.
-Teachers who finish a cycle often start another, which tells me they find real value in the work.
-~I think coaching is good for our school.
-== closing
-[recommend]I recommend {C} for certification without reservation.
-Please contact me if you need any further information.
-{C} has made our school a better place for teachers and students, and I am grateful to work
-    alongside such a skilled coach.
-Our students are learning more because of the partnerships {C} has built, and I am glad to support
-    this candidacy.
-{C} is exactly the kind of coach this certification is meant to recognize.
-It has been a pleasure to support the work of {C}, and I look forward to what comes next.
-~Please let me know if you need anything else from me.
-~[recommend]I think {C} would be a good choice for certification.
-""")
-
-# Weak portfolios run out of their section's weak sentences quickly; these fit anywhere.
-_VAGUE = _bank(
-    """
-== vague
-~This was a great learning experience for everyone involved.
-~I always try to do what is best for kids.
-~Teachers have a lot on their plates, so I try to help however I can.
-~It was a busy year, but we made it work.
-~Every teacher is different, so every cycle is different.
-~I feel that coaching made a big difference at our school this year.
-~Building relationships is the most important part of my job.
-~I try to be there for teachers whenever they need me.
-~There is always more to do, and I am always learning.
-~The students really seemed to enjoy the new activities.
-~Things went pretty smoothly overall.
-~It is hard to measure everything that coaching does.
-~Teachers appreciate having someone to bounce ideas off.
-~I make sure to stay positive, even on hard days.
-~We covered a lot of ground in a short time.
-~Good teaching is good teaching, no matter the subject.
-~I think this shows that coaching works.
-~There were some challenges, but we got through them together.
-~I gave a lot of feedback, and most of it was taken well.
-~The teacher was very open to my suggestions.
-~Our school has come a long way.
-~I believe every child can learn.
-~The climate of the building is very positive.
-~We will keep working on this next year.
-~I am proud of the work we did.
-~Overall, I feel good about how things went.
-~I try to make sure teachers feel supported.
-~Change takes time, and we are on the right track.
-~It is important to meet teachers where they are.
-~Coaching looks different every day, which keeps the job interesting.
-""",
-    ordered=False,
-)
-
-_CYCLE_STORY = _join(_IDENTIFY, _LEARN, _IMPROVE)
-# A further cycle can only reuse the story templates that name its own teacher or numbers.
-_STORY_CAP = (
-    0.8
-    * sum("{" in t for g in _CYCLE_STORY.groups for t in (*g.strong, *g.weak))
-    / _CYCLE_STORY.size
-)
-
-_SURVEY_STATEMENTS = (
-    "My coach listened more than they talked",
-    "I chose the goal we worked on",
-    "I chose the strategy we used in my classroom",
-    "My coach treated me as an equal partner",
-    "I felt free to disagree with my coach",
-    "What we discussed stayed confidential",
-    "Our goal was about my students, not about me",
-    "We looked at data from my classroom together",
-    "My coach explained strategies clearly",
-    "My coach helped me adapt the strategy to my students",
-    "Video helped me see my classroom more clearly",
-    "My coach followed through on commitments",
-    "Meetings started and ended on time",
-    "My coach asked questions that helped me think",
-    "The Impact Cycle made a difference for my students",
-    "I would choose to work with my coach again",
-    "My coach understood how I was feeling",
-    "My coach was easy to reach when I needed help",
-    "I learned something I will keep using",
-    "My coach learned from me as well as teaching me",
-    "Coaching felt separate from evaluation",
-    "My coach respected my time",
-    "I had a voice in every decision",
-    "Our conversations were honest",
-    "I would recommend coaching to a colleague",
-    "My coach celebrated progress with me",
-    "The checklist helped me use the strategy well",
-)
-
-_SURVEY_INTROS = (
-    "Ten teachers who worked with me in Impact Cycles this year completed the survey "
-    "anonymously. Ratings are on a scale of 1 (strongly disagree) to 5 (strongly agree).",
-    "The following surveys come from ten teachers I partnered with in Impact Cycles. Each "
-    "statement was rated from 1 to 5.",
-    "Surveys were collected by the office, not by me, from ten teachers who completed Impact "
-    "Cycles with me. 5 means strongly agree.",
-)
-_COMMENTS_HIGH = (
-    "I have been teaching for a long time and this was the first coaching that felt like it was "
-    "about my students and not about me.",
-    "The video was uncomfortable at first, but it showed me things I never would have seen.",
-    "I appreciated that I got to pick the goal. It made me want to keep going.",
-    "Our meetings were short and focused, which matters when you have five classes.",
-    "My students noticed the change before I did. One of them asked why class felt different.",
-    "I never felt judged, even when the data was not great.",
-    "The checklist made the strategy manageable instead of one more thing.",
-    "I liked that the coach asked what I thought first.",
-    "I was skeptical about coaching, and now I have asked for a second cycle.",
-    "Seeing the numbers go up every week kept me motivated through a hard winter.",
-    "It felt like working with a colleague, not a supervisor.",
-    "The coach remembered every detail from our last meeting. That made me feel heard.",
-    "Best professional learning I have had in years.",
-    "I changed the strategy a lot and the coach was fine with that.",
-    "My quietest students are talking now. That is what I will remember.",
-    "Honestly, I did not think I had time for this. It saved me time in the end.",
-    "We laughed a lot, and we also got real results.",
-    "I would like every new teacher to have this experience.",
-    "I felt like the expert on my own classroom, which is not how PD usually feels.",
-    "We changed the plan twice and both times it was my idea.",
-    "The data made it real. I could see my students changing week by week.",
-    "I was nervous about being recorded, but my coach made it feel safe.",
-    "My coach never once told me what to do, and somehow I learned more.",
-    "This is the most useful thing I have done in my career so far.",
-)
-_COMMENTS_MID = (
-    "Helpful overall. I wish we had started earlier in the year.",
-    "Some meetings got moved because of testing, but we made it work.",
-    "Good experience. The data collection was a bit much at times.",
-    "I liked the strategy, though I am still working out how to use it every day.",
-    "It was useful to have another set of eyes in the room.",
-    "Good cycle. I would have liked more examples of the strategy in action.",
-    "The goal was a good one, but I think we could have aimed higher.",
-    "Video was hard for me. I am glad we did it, though.",
-    "Things got busy in the spring and we lost some momentum.",
-    "I felt supported, mostly through email.",
-    "I would have liked to meet more often, but the meetings we had were useful.",
-    "The goal was helpful. The paperwork less so.",
-    "It took a while to get going, but the second half of the cycle was great.",
-    "Sometimes I wanted more direct advice.",
-    "Useful, but hard to fit in during the busiest part of the year.",
-    "I am glad I did it, though I am not sure I will keep collecting data on my own.",
-    "The strategy worked better with my morning class than my afternoon one.",
-    "Good conversations. The schedule was hard to keep.",
-)
-_COMMENTS_LOW = (
-    "It was fine.",
-    "The coach is nice.",
-    "I did not really pick the goal, but it was OK.",
-    "I wish the coach had been around more. They were pulled into testing a lot.",
-    "It felt a little like being evaluated.",
-    "We met a few times and then it kind of stopped.",
-    "I got a lot of handouts.",
-    "I think the coach already knew what they wanted me to do.",
-    "Not sure it changed much for my students.",
-    "Mostly we talked about what the principal wanted to see.",
-    "The coach seemed rushed most of the time.",
-    "I am not sure what the goal was by the end.",
-    "It was more paperwork than I expected.",
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Fill pools
-# ---------------------------------------------------------------------------------------------
-
 _NUMBER_WORDS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -1027,130 +136,6 @@ _ORDINALS = (
     "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
     "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
 )  # fmt: skip
-_PLACES = (
-    "Cedar Ridge", "Lincoln", "Riverside", "Maple Grove", "Eastview", "Harbor Point", "Jefferson",
-    "Willow Creek", "Sunset Hills", "Northgate", "Pine Hollow", "Lakeside", "Roosevelt",
-    "Meadowbrook", "Granite Falls", "Oak Park", "Westfield", "Prairie View", "Silver Lake",
-    "Carver", "Hawthorne", "Fairview", "Stonebridge", "Bayside", "Highland", "Mill Creek",
-    "Valley View", "Brookside", "Red Rock", "Summit", "Aspen Grove", "Clearwater", "Douglass",
-    "Evergreen", "Foxhill", "Garfield", "Hillcrest", "Ironwood", "Juniper", "Kennedy",
-)  # fmt: skip
-_DISTRICT_ROOTS = (
-    "Maple Valley", "Three Rivers", "Northern Plains", "Lincoln County", "Coastal Bend",
-    "Blue Ridge", "Lake Country", "Central Valley", "Great Oaks", "Riverbend", "Sierra Vista",
-    "Prairie Hills", "Tri-County", "Eastside", "Capital Area",
-)  # fmt: skip
-_DISTRICT_KINDS = (
-    "School District", "Public Schools", "Unified School District", "County Schools",
-    "Independent School District", "Area Schools",
-)  # fmt: skip
-_COMMUNITIES = (
-    "a small rural community", "a growing suburb", "an urban neighborhood", "a mid-sized city",
-    "a farming town", "a coastal town", "a military community", "an inner-ring suburb",
-)  # fmt: skip
-_SIP_FOCUS = (
-    "student discourse", "reading comprehension across the content areas", "math problem solving",
-    "student engagement", "writing with evidence", "a positive learning climate",
-    "attendance and belonging", "formative assessment",
-)  # fmt: skip
-_PREV_ROLES = (
-    "a middle school science teacher", "a fourth-grade teacher", "a high school English teacher",
-    "a special education teacher", "a math interventionist", "a reading specialist",
-    "a social studies teacher", "an elementary classroom teacher", "a bilingual teacher",
-)  # fmt: skip
-_SURNAMES = (
-    "Alvarez", "Okafor", "Bennett", "Kowalski", "Nakamura", "Patel", "Reyes", "Thompson",
-    "Haddad", "Fischer", "Oyelaran", "Lindgren", "Castillo", "Murphy", "Chen", "Abernathy",
-    "Delgado", "Whitfield", "Santos", "Ibrahim", "Novak", "Greene", "Moreau", "Kaur", "Larsen",
-    "Washington", "Dubois", "Tanaka", "Rossi", "Mensah", "Holloway", "Ferreira", "Schultz",
-    "Begay", "Quinn", "Romero", "Sullivan", "Yilmaz", "Park", "Hughes", "Baptiste", "Kovac",
-    "Morales", "Sato", "Walsh", "Adeyemi", "Cruz", "Lindqvist", "Brennan", "Osei",
-)  # fmt: skip
-_ACCENTED_SURNAMES = (
-    "Muñoz", "Peña", "Gonçalves", "Nguyễn", "Çelik", "Dvořák", "Søndergaard", "Béland",
-    "Ibáñez", "Łukasiewicz", "Jiménez", "Öztürk", "Núñez", "Brontë",
-)  # fmt: skip
-# First names by the honorific a staff member would use, so "Lauren Whitfield" is "Ms. Whitfield".
-_FIRST_NAMES = {
-    "Ms.": ("Ellen", "Denise", "Karen", "Angela", "Priya", "Lauren", "Monique", "Aisha",
-            "Colleen", "Naomi", "Teresa", "Heather", "Renee", "Keiko", "Yolanda"),
-    "Mr.": ("Marcus", "Rafael", "Tomas", "Darnell", "Gregory", "Hector", "Steven", "Brian",
-            "Victor", "Curtis", "Jamal", "Luis", "Douglas", "Patrick", "Samuel"),
-}  # fmt: skip
-_ACCENTED_FIRST_NAMES = {
-    "Ms.": ("Zoë", "Inés", "Chloé", "Anaïs"),
-    "Mr.": ("François", "José", "Søren", "Raúl"),
-}
-_SUPERVISOR_TITLES = (
-    ("Principal", "principal", "principal"),
-    ("Principal", "principal", "principal"),
-    ("Assistant Principal", "assistant principal", "an assistant principal"),
-    ("Director of Teaching and Learning", "director of teaching and learning",
-     "director of teaching and learning"),
-    ("Executive Director of Schools", "executive director of schools",
-     "executive director of schools"),
-)  # fmt: skip
-_MEET_FREQ = (
-    "every other Monday", "every week", "each Friday morning", "twice a month",
-    "on the first Tuesday of each month", "every two weeks",
-)  # fmt: skip
-_PERIODS_SECONDARY = (
-    "first-period",
-    "second-period",
-    "third-period",
-    "fourth-period",
-    "sixth-period",
-    "second-block",
-    "fourth-block",
-    "seventh-period",
-)
-_PERIODS_ELEMENTARY = ("morning", "afternoon", "math-block", "literacy-block")
-_MONTHS = (
-    ("September", "November"), ("October", "December"), ("January", "March"),
-    ("February", "April"), ("November", "January"),
-)  # fmt: skip
-
-# level key -> (school suffix, level noun, grades phrase, grade numbers, subjects)
-_LEVELS: dict[str, tuple[str, str, str, tuple[int, ...], tuple[str, ...]]] = {
-    "elementary": (
-        "Elementary School", "elementary school", "kindergarten through fifth grade",
-        (0, 1, 2, 3, 4, 5), ("math", "reading", "writing", "science"),
-    ),
-    "middle": (
-        "Middle School", "middle school", "grades 6 through 8",
-        (6, 7, 8), ("math", "science", "English", "social studies", "writing"),
-    ),
-    "high": (
-        "High School", "high school", "grades 9 through 12",
-        (9, 10, 11, 12), ("biology", "algebra", "world history", "English", "chemistry",
-                          "geometry", "Spanish", "economics"),
-    ),
-    "k8": (
-        "K-8 Academy", "K-8 school", "kindergarten through eighth grade",
-        (1, 2, 3, 4, 5, 6, 7, 8), ("math", "reading", "science", "writing", "social studies"),
-    ),
-}  # fmt: skip
-_UNITS: dict[str, tuple[str, ...]] = {
-    "math": ("fractions", "ratios and proportions", "place value", "area and perimeter",
-             "multi-digit multiplication", "linear equations", "data and graphing"),
-    "reading": ("main idea and details", "character analysis", "nonfiction text features",
-                "making inferences", "poetry"),
-    "writing": ("opinion writing", "personal narrative", "informational writing",
-                "argument writing", "research reports"),
-    "science": ("ecosystems", "forces and motion", "the water cycle", "cells", "weather",
-                "chemical reactions", "energy transfer"),
-    "English": ("The Outsiders", "argument essays", "poetry analysis", "Romeo and Juliet",
-                "To Kill a Mockingbird", "research writing", "short stories"),
-    "social studies": ("the American Revolution", "ancient civilizations", "civic participation",
-                       "westward expansion", "world geography"),
-    "biology": ("cell division", "ecology", "genetics", "evolution"),
-    "algebra": ("systems of equations", "quadratic functions", "exponential growth"),
-    "world history": ("the Industrial Revolution", "World War I", "the Cold War"),
-    "chemistry": ("stoichiometry", "the periodic table", "chemical bonding"),
-    "geometry": ("proofs", "similar triangles", "transformations"),
-    "Spanish": ("the preterite tense", "food and culture", "travel vocabulary"),
-    "economics": ("supply and demand", "personal finance", "markets"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -1171,332 +156,316 @@ class _Measure:
         return self.target[0] < self.base[0]
 
 
-_MEASURES = (
-    _Measure(
-        "engagement", "time on task", "time on task", "pct", (46, 66), (82, 90),
-        "five-minute engagement sweeps of the room",
-        "By {end_month}, students in {T}'s {period} class will be on task at least {target} of the "
-        "time during independent practice, as measured by five-minute sweeps.",
-        "students working on their own without waiting to be told what to do",
-        ("several students drifted off task as soon as independent practice began",
-         "students at the back stopped working within a few minutes",
-         "many students waited for help instead of starting"),
-    ),
-    _Measure(
-        "engagement", "the share of class time spent in student-to-student academic talk",
-        "student talk", "pct", (6, 18), (35, 45), "a stopwatch and a simple talk tally",
-        "By the end of the unit on {unit}, students will spend at least {target} of class time in "
-        "academic conversation with peers.",
-        "students talking to each other about the content, not just answering the teacher",
-        ("the teacher did most of the talking", "only a few students spoke in the whole lesson",
-         "students answered questions in one or two words"),
-    ),
-    _Measure(
-        "engagement", "the percentage of students who answered at least one higher-level question",
-        "response rate", "pct", (20, 40), (70, 85), "a seating-chart tally of who responded",
-        "Within {weeks} weeks, {target} of students will respond to at least one higher-level "
-        "question in every lesson.",
-        "every student thinking hard, not just the same five hands",
-        ("the same four or five students answered every question",
-         "most questions could be answered with a single word",
-         "quiet students were never asked to respond"),
-    ),
-    _Measure(
-        "engagement", "the average rating on a five-point student engagement survey",
-        "engagement ratings", "dec", (2.4, 3.0), (3.8, 4.2), "a short weekly student survey",
-        "By {end_month}, the class average on our weekly engagement survey will be {target} or "
-        "higher.",
-        "students who look forward to the class instead of enduring it",
-        ("students looked bored during the opening", "few students asked questions",
-         "energy dropped sharply after the first ten minutes"),
-    ),
-    _Measure(
-        "achievement", "the percentage of students scoring 80% or higher on exit tickets",
-        "exit-ticket proficiency", "pct", (28, 48), (75, 85),
-        "daily exit tickets aligned to the learning target",
-        "By the end of the {unit} unit, {target} of students will score 80% or higher on daily "
-        "exit tickets.",
-        "students leaving each lesson able to show they had learned the target",
-        ("many students copied answers from the board without understanding them",
-         "students could follow the steps but not explain them",
-         "the exit tickets showed a wide spread of understanding"),
-    ),
-    _Measure(
-        "achievement",
-        "the percentage of students meeting standard on the evidence row of the writing rubric",
-        "rubric scores", "pct", (22, 40), (70, 80),
-        "the evidence row of the department writing rubric",
-        "By {end_month}, {target} of students will meet standard on the evidence row of our "
-        "writing rubric.",
-        "students backing up every claim with evidence they can explain",
-        ("students made claims without any support",
-         "quotations were dropped into paragraphs with no explanation",
-         "only a few students could say why their evidence mattered"),
-    ),
-    _Measure(
-        "achievement", "the class average on weekly problem-solving quizzes", "quiz average",
-        "pct", (55, 66), (78, 85), "weekly five-question problem-solving quizzes",
-        "The class average on weekly problem-solving quizzes will reach {target} within {weeks} "
-        "weeks.",
-        "students who keep going on a hard problem instead of giving up",
-        ("students gave up on the word problems quickly",
-         "students skipped the multi-step questions",
-         "students relied on one strategy even when it did not fit"),
-    ),
-    _Measure(
-        "achievement",
-        "the percentage of students who correctly explained their reasoning on a daily check",
-        "reasoning checks", "pct", (25, 42), (75, 85),
-        "a one-question reasoning check at the end of each lesson",
-        "Within {weeks} weeks, {target} of students will correctly explain their reasoning on the "
-        "daily check.",
-        "students explaining their thinking, not just giving answers",
-        ("students could give answers but not reasons",
-         "explanations were mostly \"I just knew it\"",
-         "students were unsure what a good explanation looks like"),
-    ),
-    _Measure(
-        "behavior", "the number of disruptions in a 20-minute observation", "disruptions",
-        "count", (11, 18), (3, 5), "a tally of disruptions during a 20-minute window",
-        "Within {weeks} weeks, disruptions during a 20-minute observation will drop to {target} or "
-        "fewer.",
-        "a calm room where every student can focus on learning",
-        ("side conversations pulled the class off track again and again",
-         "a handful of students interrupted the lesson many times",
-         "corrections took up a large part of the lesson"),
-    ),
-    _Measure(
-        "behavior", "the minutes lost to transitions in each class period", "transition time",
-        "count", (11, 16), (3, 5), "a stopwatch started at each transition",
-        "By {end_month}, transitions will take no more than {target} minutes in total per class "
-        "period.",
-        "more of every period spent on learning and less on getting ready",
-        ("moving between activities took far longer than planned",
-         "students waited a long time for materials",
-         "the class lost momentum at every change of activity"),
-    ),
-    _Measure(
-        "behavior",
-        "the percentage of students who started the warm-up within two minutes of the bell",
-        "on-time starts", "pct", (35, 55), (85, 92), "a quick count two minutes after the bell",
-        "By {end_month}, {target} of students will start the warm-up within two minutes of the "
-        "bell.",
-        "students walking in and getting straight to work",
-        ("the first ten minutes of class were mostly settling in",
-         "students did not know what to do when they arrived",
-         "the warm-up was often skipped because of the slow start"),
-    ),
-    _Measure(
-        "behavior", "the percentage of students following our discussion norms",
-        "norm use", "pct", (30, 50), (80, 90), "a norms checklist scored during discussion",
-        "By {end_month}, {target} of students will follow our discussion norms during whole-class "
-        "discussion.",
-        "discussions where students listen to and build on each other",
-        ("students talked over one another in discussion",
-         "a few voices dominated every discussion",
-         "students rarely responded to each other's ideas"),
-    ),
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    """One stage of the Impact Cycle story (Identify, Learn, Improve)."""
 
-# name, Big Four area, checklist items
-_STRATEGIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "effective questions": ("instruction", (
-        "questions planned in advance at several levels", "at least three seconds of wait time",
-        "every student responding before anyone shares", "follow-up questions that ask for reasons",
-        "a mix of opinion, right-or-wrong, and skill questions")),
-    "thinking prompts": ("instruction", (
-        "a prompt with no single right answer", "time for students to write before talking",
-        "a clear routine for sharing", "the teacher listening more than talking",
-        "connecting the prompt back to the learning target")),
-    "cooperative learning with assigned roles": ("instruction", (
-        "groups of three or four", "a role card for every student",
-        "a product each group must complete", "individual accountability at the end",
-        "a quick debrief on how the group worked")),
-    "think-pair-share": ("instruction", (
-        "a clear question posted for everyone", "silent think time",
-        "partners assigned in advance", "a structured way to report back",
-        "sentence stems for partner talk")),
-    "learning maps": ("content planning", (
-        "a map that shows the whole unit", "students adding to the map each day",
-        "a review of the map at the start of class", "links between ideas made explicit",
-        "students using the map to check their own progress")),
-    "guiding questions": ("content planning", (
-        "a small set of questions for the whole unit", "questions posted where students see them",
-        "each lesson tied to a guiding question", "students answering the questions in writing",
-        "a final task that answers the questions")),
-    "checks for understanding with mini whiteboards": ("formative assessment", (
-        "a check at least every ten minutes", "every student showing an answer at the same time",
-        "the teacher scanning and deciding what to do next",
-        "a quick reteach when fewer than 80% are correct", "students explaining one answer aloud")),
-    "exit tickets tied to specific proficiencies": ("formative assessment", (
-        "a specific proficiency for each lesson", "two or three questions per ticket",
-        "tickets sorted the same day", "the next lesson adjusted to the results",
-        "students seeing their own progress")),
-    "specific proficiencies and learning targets": ("formative assessment", (
-        "a learning target in student-friendly language", "the target posted and referred to",
-        "students rating their confidence on the target", "a check tied to the target",
-        "feedback that names the proficiency")),
-    "teaching expectations explicitly": ("community building", (
-        "expectations written for each activity", "expectations taught and practiced",
-        "a reminder before each activity", "positive reinforcement when expectations are met",
-        "calm, consistent follow-through")),
-    "witness to the good": ("community building", (
-        "specific praise", "at least three reinforcing statements for each correction",
-        "praise given quietly and sincerely", "praise linked to effort",
-        "attention spread across all students")),
-    "fluent corrections": ("community building", (
-        "corrections that are calm and brief", "corrections that are consistent",
-        "corrections given without stopping instruction", "a return to teaching right away",
-        "no sarcasm or public arguments")),
-    "transition routines": ("community building", (
-        "a signal for every transition", "materials ready before the transition",
-        "a timer visible to students", "a routine practiced until it is automatic",
-        "praise for quick, quiet transitions")),
-}  # fmt: skip
-_STRATEGIES_BY_KIND = {
-    "engagement": ("effective questions", "thinking prompts",
-                   "cooperative learning with assigned roles", "think-pair-share", "learning maps"),
-    "achievement": ("checks for understanding with mini whiteboards",
-                    "exit tickets tied to specific proficiencies",
-                    "specific proficiencies and learning targets", "learning maps",
-                    "guiding questions", "effective questions"),
-    "behavior": ("teaching expectations explicitly", "witness to the good", "fluent corrections",
-                 "transition routines", "cooperative learning with assigned roles"),
-}  # fmt: skip
-_ADJUSTMENTS = (
-    "adding sentence stems for partner talk", "shortening the directions to a single slide",
-    "using a visible timer", "assigning partner roles", "changing the seating so partners sat "
-    "closer together", "modeling the first round with a student volunteer",
-    "moving the check for understanding earlier in the lesson",
-    "cutting the number of questions to three", "pulling a small reteach group",
-    "posting the expectations on the board", "giving students a minute to write first",
-    "praising the first pairs who got started", "breaking the task into two shorter parts",
-    "giving each group a clear product to finish", "asking students to rate their own "
-    "understanding before the check", "practicing the routine twice without content",
-)  # fmt: skip
-_KIND_OPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "engagement": {
-        "why": ("students who sit back every day are not learning",
-                "the class was the most disengaged group on the schedule",
-                "students deserve a class they want to be part of"),
-        "powerful": ("engaged students learn more in every lesson",
-                     "it would change daily life for every student in the room"),
-        "student_evidence": ("students who had never spoken in class were leading partner talk",
-                             "students asked to keep discussing after the bell",
-                             "absences in that period dropped noticeably"),
-        "subgroup": ("the students who sat nearest the door", "multilingual learners",
-                     "the quietest third of the class"),
-        "subgroup_issue": ("rarely joining in", "waiting for partners to do the talking",
-                           "drifting during independent work"),
-        "work_evidence": ("longer written responses", "more questions from students",
-                          "more complete notes"),
-        "student_change": ("talking about ideas and taking part every day",
-                           "joining in without being asked"),
-    },
-    "achievement": {
-        "why": ("students were working hard but not learning enough",
-                "the unit test scores last year had been discouraging",
-                "students needed to believe they could do hard work"),
-        "powerful": ("proficiency on the target is what students need for the next unit",
-                     "it connects every lesson to what students can show they know"),
-        "student_evidence": ("unit test scores were the highest in the grade",
-                             "students started checking their own work without prompting",
-                             "students could explain their answers to a partner"),
-        "subgroup": ("students with IEPs", "multilingual learners",
-                     "students who had been absent often"),
-        "subgroup_issue": ("scoring below the target", "unsure of the vocabulary",
-                           "missing key steps"),
-        "work_evidence": ("clearer explanations", "fewer blank responses",
-                          "more accurate multi-step work"),
-        "student_change": ("showing what they know and believing they can learn hard things",
-                           "explaining their thinking with confidence"),
-    },
-    "behavior": {
-        "why": ("every disruption cost the whole class learning time",
-                "students said the room felt chaotic",
-                "the teacher was losing energy managing behavior"),
-        "powerful": ("a calm room gives every student more time to learn",
-                     "it would change the feel of the class for everyone"),
-        "student_evidence": ("students began reminding each other of the routines",
-                             "referrals from that class dropped to almost none",
-                             "students described the room as calm and fair"),
-        "subgroup": ("a group of four students who often sat together", "the students at the "
-                     "back tables", "students arriving late from lunch"),
-        "subgroup_issue": ("struggling with the routine", "needing extra reminders",
-                           "starting slowly"),
-        "work_evidence": ("more work completed each period", "fewer unfinished assignments",
-                          "more time for practice"),
-        "student_change": ("spending their time on learning in a calm, respectful room",
-                           "following routines that they helped design"),
-    },
-}  # fmt: skip
-_GENERAL_OPTIONS: dict[str, tuple[str, ...]] = {
-    "obstacle": ("the directions taking too long", "partners who did not know what to do first",
-                 "the end of the lesson feeling rushed", "students not seeing the purpose"),
-    "redo": ("gather baseline data sooner", "schedule our improve meetings before the cycle began",
-             "invite the teacher to film more often", "spend more time on the checklist"),
-    "next_choice": ("set a second goal for the same class", "end the cycle and celebrate",
-                    "try the strategy with another class"),
-    "model_choice": ("co-teach the first lesson", "watch me model it", "visit a colleague's class",
-                     "rehearse it together during planning"),
-    "adapt": ("adding visuals to the directions", "providing sentence frames",
-              "shortening the task", "pairing students with a supportive partner"),
-    "lesson_part": ("opening of the lesson", "middle of the lesson", "closing of the lesson",
-                    "work time"),
-    "lesson": ("teachers need to own the goal for it to last",
-               "the best coaching questions are short",
-               "student data makes conversations easier, not harder",
-               "progress is rarely a straight line"),
-    "change": ("listen before offering anything", "offer choices instead of one strategy",
-               "start every cycle with video", "ask for feedback after every cycle"),
-    "next_step": ("coach more teachers in the upper grades", "build a video library of our "
-                  "playbook strategies", "learn to coach teams through Impact Cycles",
-                  "improve how I gather engagement data", "strengthen our playbook's checklists"),
-    "weekday": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"),
-    "rating": ("4", "5", "6", "7"),
-    "agree": ("two", "three", "four"),
-    "minutes": ("10", "12", "15", "20", "25"),
-    "C": ("our coach", "our instructional coach", "the coach", "this coach"),
-}  # fmt: skip
+    name: str  # its bank's name, which factors' stage_weights refer to
+    bank: _Bank
+    weight: float
+    drop_rank: int
+    titles: tuple[str, ...]
 
-_STORY_OPENERS = (
-    "Early in the cycle, ", "At our next meeting, ", "Before the second lesson, ",
-    "During the first week, ", "Later that week, ", "By the middle of the cycle, ",
-    "In our follow-up conversation, ", "That afternoon, ", "After the lesson, ",
-    "A few days later, ", "At that point, ", "Within a week, ",
-)  # fmt: skip
-_REFLECT_OPENERS = (
-    "This year, ", "Over the past year, ", "In my experience, ", "As a coach, ", "Increasingly, ",
-    "Throughout the year, ", "In practice, ", "Over time, ", "Most weeks, ", "Since August, ",
-)  # fmt: skip
-_LETTER_OPENERS = (
-    "In my experience, ", "This year, ", "Over the past two years, ", "From my perspective, ",
-    "As a supervisor, ", "Time and again, ", "Most importantly, ",
-)  # fmt: skip
-_SPECIAL_SENTENCES = (
-    "{T} moved to our district from São Paulo, where {T} taught at a bilingual school for six "
-    "years.",
-    "Our literacy specialist, Zoë Gonçalves-Martín, co-planned the unit with us.",
-    "{T} had attended a summer institute in Montréal on cooperative learning and wanted to build "
-    "on it.",
-    "The class included students who had recently arrived from São Paulo, Bogotá, and Kraków, so "
-    "vocabulary support mattered.",
-    "A student teacher from the Université de Genève, Anaïs Lefèvre, joined us for three weeks.",
+
+@dataclass(frozen=True, slots=True)
+class _FactorSection:
+    bank: _Bank
+    weight: float
+    titles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _FactorText:
+    """What an entry scored on one factor says: factors.toml, for one key."""
+
+    story: bool
+    evidence: bool
+    data_table: bool
+    stages: tuple[_Stage, ...]
+    stage_weights: Mapping[str, float]
+    section: _FactorSection | None
+
+
+# level key -> (school suffix, level noun, grades phrase, grade numbers, subjects)
+_Level = tuple[str, str, str, tuple[int, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Everything resources/demo/ holds, parsed once."""
+
+    folder: Path
+    banks: Mapping[str, _Bank]
+    # Claims a template makes, e.g. "[choice]" for "the teacher chose the strategy" and its weak
+    # opposite "I chose the strategy". A document keeps to whichever side it states first, so a
+    # weak portfolio is vague or directive without contradicting itself.
+    tags: Mapping[str, tuple[bool, tuple[str, ...]]]
+    # Where a template stands in its beat: banks are written in narrative order, and a paragraph
+    # keeps that order ("we recorded the lesson" before "the video showed").
+    order: Mapping[str, int]
+    factors: Mapping[str, _FactorText]
+    cycle_story: _Bank
+    # A further cycle can only reuse the story templates that name its own teacher or numbers.
+    story_cap: float
+    survey_statements: tuple[str, ...]
+    survey_intros: tuple[str, ...]
+    comments: Mapping[str, tuple[str, ...]]  # high, mid, low
+    places: tuple[str, ...]
+    district_roots: tuple[str, ...]
+    district_kinds: tuple[str, ...]
+    communities: tuple[str, ...]
+    school_focus: tuple[str, ...]
+    previous_roles: tuple[str, ...]
+    meeting_frequencies: tuple[str, ...]
+    periods_secondary: tuple[str, ...]
+    periods_elementary: tuple[str, ...]
+    months: tuple[tuple[str, ...], ...]
+    supervisor_titles: tuple[tuple[str, ...], ...]
+    surnames: tuple[str, ...]
+    accented_surnames: tuple[str, ...]
+    first_names: Mapping[str, tuple[str, ...]]
+    accented_first_names: Mapping[str, tuple[str, ...]]
+    adjustments: tuple[str, ...]
+    levels: Mapping[str, _Level]
+    units: Mapping[str, tuple[str, ...]]
+    measures: tuple[_Measure, ...]
+    strategies: Mapping[str, tuple[str, tuple[str, ...]]]
+    strategies_by_kind: Mapping[str, tuple[str, ...]]
+    kind_options: Mapping[str, Mapping[str, tuple[str, ...]]]
+    general_options: Mapping[str, tuple[str, ...]]
+    story_openers: tuple[str, ...]
+    reflect_openers: tuple[str, ...]
+    letter_openers: tuple[str, ...]
+    special_sentences: tuple[str, ...]
+    markup_intros: tuple[str, ...]
+    markup_quotes: tuple[str, ...]
+    second_cycle_titles: tuple[str, ...]
+    later_cycle_titles: tuple[str, ...]
+
+
+class _Toml:
+    """A table of one resources/demo file; a missing or mistyped key names the file."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], where: str = "") -> None:
+        self.path, self.data, self.where = path, data, where
+
+    def _fail(self, key: str, problem: str) -> DemoDataError:
+        return DemoDataError(f"{self.path}: {self.where}{key} {problem}")
+
+    def get(self, key: str, kind: type, default: Any = None) -> Any:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self._fail(key, "is missing")
+        if not isinstance(value, kind):
+            raise self._fail(key, f"should be a {kind.__name__}")
+        return value
+
+    def table(self, key: str) -> _Toml:
+        return _Toml(self.path, self.get(key, dict), f"{self.where}{key}.")
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        values = self.get(key, list)
+        if not values or not all(isinstance(v, str) for v in values):
+            raise self._fail(key, "should be a list of texts")
+        return tuple(values)
+
+    def rows(self, key: str) -> tuple[tuple[str, ...], ...]:
+        values = self.get(key, list)
+        if not values or not all(isinstance(v, list) for v in values):
+            raise self._fail(key, "should be a list of lists of texts")
+        return tuple(tuple(v) for v in values)
+
+    def number(self, key: str) -> float:
+        value = self.get(key, (int, float))  # type: ignore[arg-type]
+        return float(value)
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+
+def _read(folder: Path, name: str) -> _Toml:
+    path = folder / name
+    try:
+        with path.open("rb") as f:
+            return _Toml(path, tomllib.load(f))
+    except OSError as exc:
+        raise DemoDataError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DemoDataError(f"{path}: is not valid TOML: {exc}") from None
+
+
+# The banks every document may use, whatever its factors: context, reflection, letter, filler.
+_FIXED_BANKS = (
+    "context_school",
+    "context_teacher",
+    "context_program",
+    "reflection",
+    "letter_intro",
+    "letter_partnership",
+    "letter_communication",
+    "letter_role",
+    "letter_closing",
+    "vague",
 )
-_MARKUP_QUOTES = (
-    '"<b>Finally</b> the kids are talking to each other & not just to me."',
-    "=) Honestly, the students noticed the difference before I did.",
-    "=SUM(gains) -> the class average went up every single week!",
-    '"Students <3 the partner talk & so do I." <i>(written on a sticky note)</i>',
-    "= what we planned + what the kids did on their own",
-    '"A & B groups finally work <b>together</b>. Who knew?"',
-    '<script>alert("coaching")</script> is what one student typed into the chat, and we laughed.',
-)
-_MARKUP_INTROS = (
-    "{T} wrote this in our shared reflection log:",
-    "At the end of the cycle, {T} sent me this note, copied exactly:",
-    "{T}'s comment on the final survey read:",
-)
+
+
+@cache
+def _load(folder: Path) -> _Data:
+    tags: dict[str, tuple[bool, tuple[str, ...]]] = {}
+    order: dict[str, int] = {}
+    bank_file = _read(folder, "banks.toml")
+    # In file order: a template in two banks takes the tags and place of the later one.
+    banks = {
+        name: _bank(
+            table.get("text", str),
+            tags,
+            order,
+            ordered=table.get("ordered", bool, True),
+        )
+        for name in bank_file.keys()
+        for table in (bank_file.table(name),)
+    }
+
+    def bank(where: _Toml, key: str) -> _Bank:
+        name = where.get(key, str)
+        if name not in banks:
+            raise where._fail(key, f"names no bank of banks.toml: {name!r}")
+        return banks[name]
+
+    factor_file = _read(folder, "factors.toml")
+    factors: dict[str, _FactorText] = {}
+    for key in factor_file.keys():
+        f = factor_file.table(key)
+        stages = tuple(
+            _Stage(
+                s.get("bank", str),
+                bank(s, "bank"),
+                s.number("weight"),
+                s.get("drop_rank", int),
+                s.texts("titles"),
+            )
+            for s in (_Toml(f.path, t, f"{key}.stage.") for t in f.get("stage", list, []))
+        )
+        if f.get("stages", bool, False) and not stages:
+            raise f._fail("stage", "is missing")
+        section = None
+        if "section" in f.data:
+            s = f.table("section")
+            section = _FactorSection(bank(s, "bank"), s.number("weight"), s.texts("titles"))
+        weights = f.get("stage_weights", dict, {})
+        factors[key] = _FactorText(
+            story=f.get("story", bool, False),
+            evidence=f.get("evidence", bool, False),
+            data_table=f.get("data_table", bool, False),
+            stages=stages,
+            stage_weights={k: float(v) for k, v in weights.items()},
+            section=section,
+        )
+    for needed in _FIXED_BANKS:
+        if needed not in banks:
+            raise DemoDataError(f"{bank_file.path}: bank {needed!r} is missing")
+    stage_banks = [s.bank for ft in factors.values() for s in ft.stages]
+    cycle_story = _join(*stage_banks) if stage_banks else _Bank((), 0.0)
+    templates = [t for g in cycle_story.groups for t in (*g.strong, *g.weak)]
+    story_cap = 0.8 * sum("{" in t for t in templates) / max(1, cycle_story.size)
+
+    surveys = _read(folder, "surveys.toml")
+    comments = surveys.table("comments")
+    people = _read(folder, "people.toml")
+    rooms = _read(folder, "classrooms.toml")
+    phrases = _read(folder, "phrases.toml")
+    openers = phrases.table("openers")
+    special = phrases.table("special")
+    titles = phrases.table("cycle_titles")
+    levels_table = rooms.table("levels")
+    levels: dict[str, _Level] = {}
+    for key in levels_table.keys():
+        lv = levels_table.table(key)
+        levels[key] = (
+            lv.get("school_suffix", str),
+            lv.get("noun", str),
+            lv.get("grades", str),
+            tuple(lv.get("grade_numbers", list)),
+            lv.texts("subjects"),
+        )
+    units = rooms.table("units")
+    measures = tuple(
+        _Measure(
+            m.get("kind", str),
+            m.get("name", str),
+            m.get("short", str),
+            m.get("unit", str),
+            (m.get("base", list)[0], m.get("base", list)[1]),
+            (m.get("target", list)[0], m.get("target", list)[1]),
+            m.get("tool", str),
+            m.get("goal", str),
+            m.get("wish", str),
+            m.texts("notice"),
+        )
+        for m in (_Toml(rooms.path, t, "measures.") for t in rooms.get("measures", list))
+    )
+    strategies_table = rooms.table("strategies")
+    strategies = {
+        name: (s.get("area", str), s.texts("checklist"))
+        for name in strategies_table.keys()
+        for s in (strategies_table.table(name),)
+    }
+    by_kind = rooms.table("strategies_by_kind")
+    kinds = rooms.table("kind_options")
+    general = rooms.table("general_options")
+    first = people.table("first_names")
+    accented_first = people.table("accented_first_names")
+    return _Data(
+        folder=folder,
+        banks=banks,
+        tags=tags,
+        order=order,
+        factors=factors,
+        cycle_story=cycle_story,
+        story_cap=story_cap,
+        survey_statements=surveys.texts("statements"),
+        survey_intros=surveys.texts("intros"),
+        comments={k: comments.texts(k) for k in ("high", "mid", "low")},
+        places=people.texts("places"),
+        district_roots=people.texts("district_roots"),
+        district_kinds=people.texts("district_kinds"),
+        communities=people.texts("communities"),
+        school_focus=people.texts("school_focus"),
+        previous_roles=people.texts("previous_roles"),
+        meeting_frequencies=people.texts("meeting_frequencies"),
+        periods_secondary=people.texts("periods_secondary"),
+        periods_elementary=people.texts("periods_elementary"),
+        months=people.rows("months"),
+        supervisor_titles=people.rows("supervisor_titles"),
+        surnames=people.texts("surnames"),
+        accented_surnames=people.texts("accented_surnames"),
+        first_names={k: first.texts(k) for k in first.keys()},
+        accented_first_names={k: accented_first.texts(k) for k in accented_first.keys()},
+        adjustments=rooms.texts("adjustments"),
+        levels=levels,
+        units={k: units.texts(k) for k in units.keys()},
+        measures=measures,
+        strategies=strategies,
+        strategies_by_kind={k: by_kind.texts(k) for k in by_kind.keys()},
+        kind_options={
+            kind: {k: kinds.table(kind).texts(k) for k in kinds.table(kind).keys()}
+            for kind in kinds.keys()
+        },
+        general_options={k: general.texts(k) for k in general.keys()},
+        story_openers=openers.texts("story"),
+        reflect_openers=openers.texts("reflection"),
+        letter_openers=openers.texts("letter"),
+        special_sentences=special.texts("sentences"),
+        markup_intros=special.texts("markup_intros"),
+        markup_quotes=special.texts("markup_quotes"),
+        second_cycle_titles=titles.texts("second"),
+        later_cycle_titles=titles.texts("later"),
+    )
+
+
+def _data() -> _Data:
+    """resources/demo/, read on first use and kept."""
+    return _load(resources_dir() / "demo")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1553,26 +522,27 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def _school_values(rng: random.Random, quality: float, special: bool) -> dict[str, str]:
-    place = rng.choice(_PLACES)
-    level_key = rng.choice(tuple(_LEVELS))
-    suffix, level, grades, _, _ = _LEVELS[level_key]
+    d = _data()
+    place = rng.choice(d.places)
+    level_key = rng.choice(tuple(d.levels))
+    suffix, level, grades, _, _ = d.levels[level_key]
     years_coaching = rng.randint(2, 9)
-    first_names = _ACCENTED_FIRST_NAMES if special and rng.random() < 0.5 else _FIRST_NAMES
-    principal_last = rng.choice(_SURNAMES)
+    first_names = d.accented_first_names if special and rng.random() < 0.5 else d.first_names
+    principal_last = rng.choice(d.surnames)
     honorific = rng.choice(("Ms.", "Mr."))
-    principal_first = rng.choice(_FIRST_NAMES[honorific])
+    principal_first = rng.choice(d.first_names[honorific])
     doctor = rng.random() < 0.4
     principal_short = f"{'Dr.' if doctor else honorific} {principal_last}"
     principal = f"{'Dr. ' if doctor else ''}{principal_first} {principal_last}"
-    title, title_l, title_a = rng.choice(_SUPERVISOR_TITLES)
+    title, title_l, title_a = rng.choice(d.supervisor_titles)
     school_level = title in ("Principal", "Assistant Principal")
     school = f"{place} {suffix}"
-    district = f"{rng.choice(_DISTRICT_ROOTS)} {rng.choice(_DISTRICT_KINDS)}"
+    district = f"{rng.choice(d.district_roots)} {rng.choice(d.district_kinds)}"
     if title == "Principal":
         sup_name = principal
     else:
         sup_first = rng.choice(first_names[rng.choice(("Ms.", "Mr."))])
-        sup_name = f"{sup_first} {rng.choice(_SURNAMES)}"
+        sup_name = f"{sup_first} {rng.choice(d.surnames)}"
     # Weaker portfolios come from schools where coaching time is eaten by other duties.
     time_pct = round(rng.uniform(58, 72) if quality > 0.45 else rng.uniform(30, 55))
     talk_before = rng.randint(55, 75)
@@ -1586,17 +556,17 @@ def _school_values(rng: random.Random, quality: float, special: bool) -> dict[st
         "level_a": ("an " if level[0] in "aeiou" else "a ") + level,
         "level_key": level_key,
         "grades": grades,
-        "community": rng.choice(_COMMUNITIES),
+        "community": rng.choice(d.communities),
         "n_students": str(rng.randrange(280, 1900, 10)),
         "n_teachers": str(rng.randint(24, 95)),
         "pct_frl": str(rng.randint(18, 88)),
         "pct_ml": str(rng.randint(4, 42)),
         "pct_absent": str(rng.randint(12, 31)),
-        "sip_focus": rng.choice(_SIP_FOCUS),
+        "sip_focus": rng.choice(d.school_focus),
         "years_coaching": _words(years_coaching),
         "years_coaching_ord": _ORDINALS[years_coaching],
         "years_teaching": _words(rng.randint(5, 19)),
-        "prev_role": rng.choice(_PREV_ROLES),
+        "prev_role": rng.choice(d.previous_roles),
         "coaches_phrase": rng.choice(
             (
                 "I am the only coach in the building",
@@ -1608,7 +578,7 @@ def _school_values(rng: random.Random, quality: float, special: bool) -> dict[st
         "cycles_year": str(n_coached + rng.randint(2, 9)),
         "time_pct": str(time_pct),
         "hours_week": str(round(time_pct * 0.4)),
-        "meet_freq": rng.choice(_MEET_FREQ),
+        "meet_freq": rng.choice(d.meeting_frequencies),
         "principal_short": principal_short,
         "sup_name": sup_name,
         "sup_title": title,
@@ -1631,12 +601,13 @@ def _school_values(rng: random.Random, quality: float, special: bool) -> dict[st
 
 def _teacher_name(rng: random.Random, style: str, index: int, accented: bool) -> tuple[str, ...]:
     """Name, possessive and object pronoun for one teacher (pseudonyms, as portfolios use)."""
+    d = _data()
     if style == "letter":
         name = f"Teacher {'ABCDEFGH'[index % 8]}"
         honorific = rng.choice(("Ms.", "Mr.", "Mx."))
     else:
         honorific = rng.choice(("Ms.", "Ms.", "Mr.", "Mr.", "Mx."))
-        surname = rng.choice(_ACCENTED_SURNAMES if accented else _SURNAMES)
+        surname = rng.choice(d.accented_surnames if accented else d.surnames)
         name = f"{honorific} {surname}"
     pronouns = {"Ms.": ("her", "her"), "Mr.": ("his", "him"), "Mx.": ("their", "them")}
     their, them = pronouns[honorific]
@@ -1647,15 +618,16 @@ def _teacher_values(
     rng: random.Random, school: dict[str, str], quality: float, name: tuple[str, ...]
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """One teacher's Impact Cycle: class, goal, strategy and the numbers it produced."""
-    _, _, _, grade_numbers, subjects = _LEVELS[school["level_key"]]
+    d = _data()
+    _, _, _, grade_numbers, subjects = d.levels[school["level_key"]]
     grade, grade_adj = _grade_names(rng.choice(grade_numbers))
     subject = rng.choice(subjects)
-    measure = rng.choice(_MEASURES)
-    strategy = rng.choice(_STRATEGIES_BY_KIND[measure.kind])
-    area, checks = _STRATEGIES[strategy]
-    others = [s for s in _STRATEGIES_BY_KIND[measure.kind] if s != strategy]
+    measure = rng.choice(d.measures)
+    strategy = rng.choice(d.strategies_by_kind[measure.kind])
+    area, checks = d.strategies[strategy]
+    others = [s for s in d.strategies_by_kind[measure.kind] if s != strategy]
     alternatives = rng.sample(others, 2)
-    adjustments = rng.sample(_ADJUSTMENTS, 2)
+    adjustments = rng.sample(d.adjustments, 2)
     weeks = rng.randint(4, 9)
 
     base = rng.uniform(*measure.base)
@@ -1696,13 +668,13 @@ def _teacher_values(
         )
     else:
         outcome = f"just short of the target of {_fmt(target, unit)}"
-    periods = _PERIODS_ELEMENTARY if school["level_key"] == "elementary" else _PERIODS_SECONDARY
-    start_month, end_month = rng.choice(_MONTHS)
+    periods = d.periods_elementary if school["level_key"] == "elementary" else d.periods_secondary
+    start_month, end_month = rng.choice(d.months)
     fill = {
         "T": name[0],
         "end_month": end_month,
         "period": rng.choice(periods),
-        "unit": rng.choice(_UNITS[subject]),
+        "unit": rng.choice(d.units[subject]),
         "weeks": _words(weeks),
         "target": _fmt(target, unit),
     }
@@ -1762,8 +734,8 @@ def _teacher_values(
         "series": " ".join(_fmt(v, unit) for v in series),
     }
     moved_pp = ("fallen", "dropped", "decreased") if falling else ("risen", "climbed", "increased")
-    options = dict(_GENERAL_OPTIONS)
-    options.update(_KIND_OPTIONS[measure.kind])
+    options = dict(d.general_options)
+    options.update(d.kind_options[measure.kind])
     options["notice"] = measure.notice
     options["check_any"] = checks
     options["moved_pp"] = moved_pp
@@ -1802,24 +774,27 @@ class _Voice:
     same banks picks up templates the first cycle left unused before any is used again.
     """
 
-    __slots__ = ("claims", "vague", "pools", "refills", "said")
+    __slots__ = ("claims", "vague", "pools", "refills", "said", "tags", "order")
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, data: _Data) -> None:
         self.claims: dict[str, bool] = {}
-        self.vague = rng.sample(_VAGUE.groups[0].weak, len(_VAGUE.groups[0].weak))
+        vague = data.banks["vague"].groups[0].weak
+        self.vague = rng.sample(vague, len(vague))
         self.pools: dict[int, tuple[list[str], list[str]]] = {}
         self.refills: dict[int, int] = {}
         self.said: set[str] = set()
+        self.tags = data.tags
+        self.order = data.order
 
     def allows(self, template: str) -> bool:
-        tags = _TAGS.get(template)
+        tags = self.tags.get(template)
         if tags is None:
             return True
         weak, names = tags
         return all(self.claims.get(name, weak) == weak for name in names)
 
     def commit(self, template: str) -> None:
-        tags = _TAGS.get(template)
+        tags = self.tags.get(template)
         if tags is not None:
             for name in tags[1]:
                 self.claims[name] = tags[0]
@@ -1954,7 +929,7 @@ class _Section:
         if text[0].islower():
             text = text[0].upper() + text[1:]
         # Filler from the shared vague pool has no place in the beat; it closes the paragraph.
-        return self.add(gi, (text, len(text.split()), _ORDER.get(template, 99)))
+        return self.add(gi, (text, len(text.split()), self.voice.order.get(template, 99)))
 
     def add(self, gi: int, sentence: tuple[str, int, int]) -> int:
         self.chosen[gi].append(sentence)
@@ -2036,6 +1011,8 @@ class _Plan:
     compact: bool
     heading_style: str
     voice: _Voice
+    data: _Data
+    title: str
     parts: list[_Part] = field(default_factory=list)
     # What further Impact Cycles need if _allocate decides the document is long enough for them.
     school: dict[str, str] = field(default_factory=dict)
@@ -2049,28 +1026,38 @@ class _Plan:
         return _NUMBERED + text
 
 
-def compose_entry(rng: random.Random, factor_keys: Sequence[str], target_words: int) -> str:
-    """A candidate's written document for one entry that is scored on these factors.
+def compose_entry(rng: random.Random, rubric: Rubric, entry_number: int, target_words: int) -> str:
+    """A candidate's written document for one entry of `rubric`, scored on its factors.
 
-    `factor_keys` is any subset of the seven Success Factor keys; the document has about
-    `target_words` words (within 10% for 150 to 6000), and is a pure function of the rng state.
+    The document tells what the rubric's factors for the entry call for (resources/demo/
+    factors.toml, by factor key), has about `target_words` words (within 10% for 150 to 6000),
+    and is a pure function of the rng state. A factor the demo has no sentences for is refused
+    with `UnknownFactorError`: text about some other factor would mislead a scorer.
     """
-    unknown = [k for k in factor_keys if k not in _FACTOR_TITLES]
+    data = _data()
+    entry = rubric.entry(entry_number)
+    keys = tuple(f.key for f in rubric.factors_for_entry(entry_number))
+    unknown = [k for k in keys if k not in data.factors]
     if unknown:
-        raise ValueError(f"unknown factor keys: {unknown}")
+        raise UnknownFactorError(
+            f"the demo has no sentences for factor {unknown[0]!r} of rubric "
+            f"{rubric.edition!r}; add it to {data.folder / 'factors.toml'}"
+        )
     if target_words < 1:
         raise ValueError("target_words must be positive")
     quality = rng.betavariate(2.2, 1.8)
     plan = _Plan(
         rng=rng,
-        keys=tuple(k for k in _FACTOR_ORDER if k in factor_keys),
+        keys=keys,
         target=target_words,
         quality=quality,
         p_weak=min(0.9, max(0.03, 1.1 - 1.5 * quality)),
         # Short documents cannot afford a heading per section.
         compact=target_words < 420,
         heading_style=rng.choice(("part", "part", "plain", "section")),
-        voice=_Voice(rng),
+        voice=_Voice(rng, data),
+        data=data,
+        title=f"Entry {entry.number}: {entry.title}",
     )
     _build(plan)
     _allocate(plan)
@@ -2081,96 +1068,9 @@ def compose_entry(rng: random.Random, factor_keys: Sequence[str], target_words: 
     return _render(plan)
 
 
-_CORE_SECTIONS = (
-    (
-        "playbook",
-        _PLAYBOOK,
-        1.4,
-        (
-            "Using the instructional playbook",
-            "The instructional playbook",
-            "Offering choices",
-        ),
-    ),
-    (
-        "data",
-        _DATA,
-        1.5,
-        (
-            "Data and progress monitoring",
-            "Gathering and analyzing data",
-            "Measuring progress toward the goal",
-        ),
-    ),
-    (
-        "communication",
-        _COMMUNICATION,
-        1.4,
-        ("Communicating about coaching", "Communication with leaders and staff", "Communication"),
-    ),
-    (
-        "partnership",
-        _PARTNERSHIP,
-        1.4,
-        (
-            "The partnership approach",
-            "Working with adults: partnership in practice",
-            "Partnership principles in my coaching",
-        ),
-    ),
-    (
-        "leadership",
-        _LEADERSHIP,
-        1.3,
-        ("Leadership", "Leading as a coach", "Coaching leadership: qualities in practice"),
-    ),
-    (
-        "system_support",
-        _SYSTEM,
-        1.3,
-        (
-            "System support and role clarity",
-            "Time in Impact Cycles and role clarity",
-            "How my school supports coaching",
-        ),
-    ),
-)
-_STAGES = (
-    (
-        _IDENTIFY,
-        1.3,
-        1,
-        (
-            "Identify: the teacher's goal",
-            "Identify: getting a clear picture and setting a goal",
-            "Identify stage",
-        ),
-    ),
-    (
-        _LEARN,
-        1.0,
-        2,
-        (
-            "Learn: choosing and explaining a strategy",
-            "Learn: the strategy {T} chose",
-            "Learn stage",
-        ),
-    ),
-    (
-        _IMPROVE,
-        1.3,
-        1,
-        (
-            "Improve: monitoring progress and adjusting",
-            "Improve: reaching the goal",
-            "Improve stage",
-        ),
-    ),
-)
-
-
 def _build(plan: _Plan) -> None:
-    rng, keys, parts = plan.rng, plan.keys, plan.parts
+    rng, keys, parts, d = plan.rng, plan.keys, plan.parts, plan.data
+    factors = [d.factors[k] for k in keys]
     special = rng.random() < 0.05
     markup = special and rng.random() < 0.4
     school = _school_values(rng, plan.quality, special)
@@ -2185,11 +1085,13 @@ def _build(plan: _Plan) -> None:
         if name[0] != main_name[0] and all(name[0] != o[0] for o in others):
             others.append(name)
     plan.school, plan.others = school, others
-    has_cycle = bool(_CYCLE_FACTORS.intersection(keys))
+    has_cycle = any(f.story for f in factors)
 
     if not plan.compact and rng.random() < 0.75:
-        parts.append(_Fixed(_title(keys)))
-    context = _join(_CONTEXT_SCHOOL, _CONTEXT_TEACHER if has_cycle else _CONTEXT_PROGRAM)
+        parts.append(_Fixed(plan.title))
+    context = _join(
+        d.banks["context_school"], d.banks["context_teacher" if has_cycle else "context_program"]
+    )
     heading = plan.heading(
         rng.choice(
             (
@@ -2202,8 +1104,10 @@ def _build(plan: _Plan) -> None:
     )
     parts.append(_Section(heading, context, base, 1.0, 3, (), plan.voice))
     if special:
-        parts.append(_Fixed(rng.choice(_SPECIAL_SENTENCES).format_map(base)))
-    if "impact_cycle" in keys:
+        parts.append(_Fixed(rng.choice(d.special_sentences).format_map(base)))
+    for factor in factors:
+        if not factor.stages:
+            continue
         heading = plan.heading(
             rng.choice(
                 (
@@ -2215,38 +1119,43 @@ def _build(plan: _Plan) -> None:
         )
         if heading:
             parts.append(_Fixed(heading.format_map(base)))
-        for bank, weight, rank, titles in _STAGES:
-            if bank is _LEARN and "playbook" in keys:
-                weight = 0.6  # the playbook section tells most of the Learn stage
-            sub = plan.heading(rng.choice(titles), top=False)
+        for stage in factor.stages:
+            weight = stage.weight
+            for other in factors:  # e.g. the playbook section tells most of the Learn stage
+                weight = other.stage_weights.get(stage.name, weight)
+            sub = plan.heading(rng.choice(stage.titles), top=False)
             parts.append(
                 _Section(
                     sub and sub.format_map(base),
-                    bank,
+                    stage.bank,
                     base,
                     weight,
-                    rank,
-                    _STORY_OPENERS,
+                    stage.drop_rank,
+                    d.story_openers,
                     plan.voice,
                 )
             )
-    for i, (key, bank, weight, titles) in enumerate(_CORE_SECTIONS):
+    # Sections in the order of factors.toml; the i-th factor with a section takes the i-th
+    # colleague as its example.
+    sectioned = [(k, f.section) for k, f in d.factors.items() if f.section is not None]
+    for i, (key, section) in enumerate(sectioned):
         if key not in keys:
             continue
         name = others[i % len(others)]
         slots = base.derive({"T2": name[0], "their2": name[1], "them2": name[2]})
         parts.append(
             _Section(
-                plan.heading(rng.choice(titles)),
-                bank,
+                plan.heading(rng.choice(section.titles)),
+                section.bank,
                 slots,
-                weight,
+                section.weight,
                 1,
-                _REFLECT_OPENERS,
+                d.reflect_openers,
                 plan.voice,
             )
         )
-        if key == "data" and not plan.compact and rng.random() < 0.3 + 0.6 * plan.quality:
+        table = d.factors[key].data_table and not plan.compact
+        if table and rng.random() < 0.3 + 0.6 * plan.quality:
             parts.append(_data_table(rng, teacher))
     parts.append(
         _Section(
@@ -2259,33 +1168,20 @@ def _build(plan: _Plan) -> None:
                     )
                 )
             ),
-            _REFLECTION,
+            d.banks["reflection"],
             base,
             0.7,
             4,
-            _REFLECT_OPENERS,
+            d.reflect_openers,
             plan.voice,
         )
     )
     if markup:
-        intro = rng.choice(_MARKUP_INTROS).format_map(base)
-        parts.append(_Fixed(f"{intro}\n{rng.choice(_MARKUP_QUOTES)}"))
-    if _EVIDENCE_FACTORS.intersection(keys):
+        intro = rng.choice(d.markup_intros).format_map(base)
+        parts.append(_Fixed(f"{intro}\n{rng.choice(d.markup_quotes)}"))
+    if any(f.evidence for f in factors):
         _letter(plan, base)
         _surveys(plan, school)
-
-
-def _title(keys: tuple[str, ...]) -> str:
-    chosen = frozenset(keys)
-    if chosen == _ENTRY_1:
-        return "Entry 1: The Impact Cycle"
-    if chosen == _ENTRY_2:
-        return "Entry 2: Partnership communication and approach"
-    if len(keys) == 1:
-        return f"Entry {_FACTOR_ORDER.index(keys[0]) + 1}: {_FACTOR_TITLES[keys[0]]}"
-    if not keys:
-        return "Written commentary"
-    return "Written commentary: " + ", ".join(_FACTOR_TITLES[k] for k in keys)
 
 
 def _data_table(rng: random.Random, teacher: dict[str, str]) -> _Fixed:
@@ -2305,7 +1201,7 @@ def _data_table(rng: random.Random, teacher: dict[str, str]) -> _Fixed:
 
 
 def _letter(plan: _Plan, base: _Slots) -> None:
-    rng, parts = plan.rng, plan.parts
+    rng, parts, d = plan.rng, plan.parts, plan.data
     parts.append(_Fixed("Letter from the coach's supervisor"))
     if not plan.compact:
         salutation = rng.choice(
@@ -2318,11 +1214,11 @@ def _letter(plan: _Plan, base: _Slots) -> None:
         parts.append(_Fixed(f"{base['letter_date']}\n\n{salutation}"))
     with_prompts = not plan.compact and rng.random() < 0.5
     for bank, prompt, weight, rank in (
-        (_LETTER_INTRO, None, 0.5, 3),
-        (_LETTER_PARTNERSHIP, "Prompt 1: The coach's partnership approach", 1.2, 1),
-        (_LETTER_COMMUNICATION, "Prompt 2: Communicating about coaching", 1.0, 2),
-        (_LETTER_ROLE, "Prompt 3: Role clarity and time for coaching", 1.0, 2),
-        (_LETTER_CLOSING, None, 0.4, 4),
+        (d.banks["letter_intro"], None, 0.5, 3),
+        (d.banks["letter_partnership"], "Prompt 1: The coach's partnership approach", 1.2, 1),
+        (d.banks["letter_communication"], "Prompt 2: Communicating about coaching", 1.0, 2),
+        (d.banks["letter_role"], "Prompt 3: Role clarity and time for coaching", 1.0, 2),
+        (d.banks["letter_closing"], None, 0.4, 4),
     ):
         parts.append(
             _Section(
@@ -2331,7 +1227,7 @@ def _letter(plan: _Plan, base: _Slots) -> None:
                 base,
                 weight,
                 rank,
-                _LETTER_OPENERS,
+                d.letter_openers,
                 plan.voice,
                 in_letter=True,
                 cap=1.0,
@@ -2342,25 +1238,25 @@ def _letter(plan: _Plan, base: _Slots) -> None:
 
 
 def _surveys(plan: _Plan, school: dict[str, str]) -> None:
-    rng, parts = plan.rng, plan.parts
+    rng, parts, d = plan.rng, plan.parts, plan.data
     parts.append(_Fixed("Teacher surveys"))
     budget = min(1200.0, max(55.0, plan.target * 0.2)) - 2
     if budget > 220:
-        intro = rng.choice(_SURVEY_INTROS)
+        intro = rng.choice(d.survey_intros)
         parts.append(_Fixed(intro))
         budget -= len(intro.split())
     per_teacher = budget / 10
-    _, _, _, grades, subjects = _LEVELS[school["level_key"]]
+    _, _, _, grades, subjects = d.levels[school["level_key"]]
     rating_style = rng.choice(("{s}: {r} of 5", "{s}: {r}/5", "{s} - {r}"))
     # Ten teachers rarely write the same sentence, so each comment is used once per document.
-    unused = {id(c): list(c) for c in (_COMMENTS_HIGH, _COMMENTS_MID, _COMMENTS_LOW)}
+    unused = {level: list(comments) for level, comments in d.comments.items()}
     for n in range(1, 11):
         # Teachers differ, but the coach's real practice sets where their ratings sit.
         mean = min(5.0, max(1.6, rng.gauss(3.1 + 1.9 * plan.quality, 0.45)))
         if per_teacher < 9:
             parts.append(_Fixed(f"Teacher {n}: overall, {_rate(rng, mean)} of 5."))
             continue
-        statements = rng.sample(_SURVEY_STATEMENTS, 8)
+        statements = rng.sample(d.survey_statements, 8)
         if per_teacher < 16:
             line = rating_style.format(s=statements[0], r=_rate(rng, mean))
             parts.append(_Fixed(f"Teacher {n}: {line}."))
@@ -2386,15 +1282,7 @@ def _surveys(plan: _Plan, school: dict[str, str]) -> None:
             used += words
         room = per_teacher - used - 1
         if room >= 3:
-            pool = unused[
-                id(
-                    _COMMENTS_HIGH
-                    if mean >= 4.1
-                    else _COMMENTS_MID
-                    if mean >= 3.2
-                    else _COMMENTS_LOW
-                )
-            ]
+            pool = unused["high" if mean >= 4.1 else "mid" if mean >= 3.2 else "low"]
             candidates = rng.sample(pool, min(4, len(pool)))
             comment = min(candidates, key=lambda c: abs(len(c.split()) - room), default=None)
             if comment is not None and len(comment.split()) <= room * 1.6:
@@ -2458,35 +1346,26 @@ def _share(group: list[_Section], budget: float) -> float:
     return max(0.0, spare)
 
 
-_SECOND_CYCLE_TITLES = (
-    "A second example: {T}'s {course} class",
-    "A second Impact Cycle: {T}",
-    "Impact Cycle with {T}",
-    "Partnership in practice: a cycle with {T}",
-)
-_LATER_CYCLE_TITLES = (
-    "Another Impact Cycle: {T}",
-    "Impact Cycle with {T}",
-    "One more example: {T}'s {course} class",
-)
-
-
 def _add_cycles(plan: _Plan, overflow: float) -> None:
     """Long entries describe further Impact Cycles, as real portfolios do, instead of repeating."""
-    rng = plan.rng
-    story_capacity = _CYCLE_STORY.size * _CYCLE_STORY.avg_words * _STORY_CAP
+    rng, d = plan.rng, plan.data
+    story_capacity = d.cycle_story.size * d.cycle_story.avg_words * d.story_cap
     count = min(len(plan.others), max(1, -(-round(overflow) // round(story_capacity))))
     anchor = next(
-        (i for i, p in enumerate(plan.parts) if isinstance(p, _Section) and p.bank is _REFLECTION),
+        (
+            i
+            for i, p in enumerate(plan.parts)
+            if isinstance(p, _Section) and p.bank is d.banks["reflection"]
+        ),
         len(plan.parts),
     )
     for i in range(count):
         values, options = _teacher_values(rng, plan.school, plan.quality, plan.others[i])
         slots = _Slots(rng, {**plan.school, **values}, options)
-        title = rng.choice(_SECOND_CYCLE_TITLES if i == 0 else _LATER_CYCLE_TITLES)
+        title = rng.choice(d.second_cycle_titles if i == 0 else d.later_cycle_titles)
         heading = plan.heading(title.format_map(slots))
         section = _Section(
-            heading, _CYCLE_STORY, slots, 2.5, 1, _STORY_OPENERS, plan.voice, cap=_STORY_CAP
+            heading, d.cycle_story, slots, 2.5, 1, d.story_openers, plan.voice, cap=d.story_cap
         )
         plan.parts.insert(anchor + i, section)
 
