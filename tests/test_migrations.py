@@ -427,6 +427,12 @@ def test_each_code_has_its_message_naming_the_file(tmp_path, code, kind, words):
     assert str(error).startswith(f"{path}: ") and words in str(error)
 
 
+def test_a_file_that_cannot_be_opened_for_reading_is_not_said_to_be_unsaved(tmp_path):
+    path = tmp_path / "x.icgbatch"
+    error = sqlite_user_error(path, _raised(sqlite3.SQLITE_CANTOPEN), writing=False)
+    assert str(error) == f"{path}: cannot be opened: you may not read it, or it was moved"
+
+
 def test_the_words_of_a_message_decide_nothing(tmp_path):
     path = tmp_path / "x.icgbatch"
     assert sqlite_user_error(path, _raised(sqlite3.SQLITE_CONSTRAINT, "database is locked")) is None

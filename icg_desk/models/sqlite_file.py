@@ -56,8 +56,13 @@ _NOT_WRITABLE = frozenset((sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sql
 _DAMAGED = frozenset((sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
 
 
-def sqlite_user_error(path: Path, exc: BaseException) -> DatabaseFileError | None:
+def sqlite_user_error(
+    path: Path, exc: BaseException, *, writing: bool = True
+) -> DatabaseFileError | None:
     """The person's message for an SQLite failure on `path`, or None for a bug.
+
+    `writing` is False while a file is only being read (checked before opening): then a file
+    SQLite may not open is one that cannot be read, not one that cannot be saved.
 
     Classified by SQLite's error code (`sqlite_errorcode`, the primary code in its low byte),
     never by the wording of the message, which SQLite and the driver may change. `exc` is an
@@ -70,6 +75,8 @@ def sqlite_user_error(path: Path, exc: BaseException) -> DatabaseFileError | Non
     primary = code & 0xFF
     if primary in _BUSY:
         return DatabaseFileError(path, "is busy in another program; try again")
+    if primary in _NOT_WRITABLE and not writing:
+        return DatabaseFileError(path, "cannot be opened: you may not read it, or it was moved")
     if primary in _NOT_WRITABLE:
         return DatabaseFileError(
             path, "cannot be saved: the file or its folder is read-only, or not yours to change"
@@ -188,7 +195,7 @@ def check_sqlite_contents(
     try:
         con = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
-        raise sqlite_user_error(path, exc) or DamagedFileError(
+        raise sqlite_user_error(path, exc, writing=False) or DamagedFileError(
             path, f"cannot be opened: {exc}"
         ) from None
     try:
@@ -207,7 +214,7 @@ def check_sqlite_contents(
         if check is not None:
             check(path, con)
     except sqlite3.Error as exc:
-        user = sqlite_user_error(path, exc)
+        user = sqlite_user_error(path, exc, writing=False)
         if user is not None and not isinstance(user, DamagedFileError):
             raise user from None  # busy, unreadable: not the file's fault
         raise DamagedFileError(path, f"is damaged: {exc}") from None
