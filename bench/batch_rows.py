@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 from bench.harness import Row, median_seconds
+from icg_desk.demo.batch import generate_portfolios
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import generate_portfolios
 from icg_desk.models.portfolios import add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric
 

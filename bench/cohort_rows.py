@@ -29,11 +29,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.harness import Row, median_seconds
+from icg_desk.demo.cohort import score_batch
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results
 from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
-from icg_desk.models.demo_cohort import score_batch
 from icg_desk.models.merge import ACCEPTED, merge_files
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, VideoContent, add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric

@@ -16,9 +16,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
 from bench.harness import Row, median_seconds
+from icg_desk.demo.batch import write_demo_batch
 from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import write_demo_batch
 
 PORTFOLIOS = 10_000
 WORDS = 150  # the entry texts are not in the summary: short ones make the batch quicker to make

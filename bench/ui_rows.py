@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bench.harness import Row
-from icg_desk.models.demo import write_demo_batch
+from icg_desk.demo.batch import write_demo_batch
 
 PORTFOLIOS = 1_000
 WORDS = 3_000

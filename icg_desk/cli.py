@@ -112,7 +112,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from icg_desk.models.demo import write_demo_batch
+    from icg_desk.demo.batch import write_demo_batch
 
     out: Path = args.out or data_dir() / "demo.icgbatch"
     if out.exists() and not out.is_file():

@@ -297,7 +297,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from icg_desk.models.demo_cohort import score_batch, write_demo_inputs
+    from icg_desk.demo.cohort import score_batch, write_demo_inputs
 
     if args.score:
         from icg_desk.models.batch_file import BatchFileError
@@ -324,7 +324,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_cohort(args: argparse.Namespace) -> int:
     """The whole path to merged reads in FOLDER; kept and reopened when it is already there."""
-    from icg_desk.models.demo_cohort import DEMO_COHORT_FILE, build_demo_cohort
+    from icg_desk.demo.cohort import DEMO_COHORT_FILE, build_demo_cohort
 
     path = args.folder / DEMO_COHORT_FILE
     if path.is_file():

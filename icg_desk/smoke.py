@@ -162,7 +162,7 @@ def _scenario(workdir: Path) -> str:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from icg_desk.models.demo import write_demo_batch
+    from icg_desk.demo.batch import write_demo_batch
     from icg_desk.ui.main_window import MainWindow
 
     app = _application()
@@ -230,9 +230,9 @@ def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[
     The sample roster has .docx documents: python-docx writes and reads them, so its template
     files must be in the build too.
     """
+    from icg_desk.demo.cohort import build_demo_cohort
     from icg_desk.models.cohort_file import CohortFile
     from icg_desk.models.cohort_results import release_results
-    from icg_desk.models.demo_cohort import build_demo_cohort
     from icg_desk.ui.coordinator_window import CoordinatorWindow
 
     path = build_demo_cohort(

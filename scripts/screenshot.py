@@ -29,7 +29,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from icg_desk.models.demo import write_demo_batch  # noqa: E402
+from icg_desk.demo.batch import write_demo_batch  # noqa: E402
 from icg_desk.ui.app import application  # noqa: E402
 from icg_desk.ui.main_window import MainWindow  # noqa: E402
 from icg_desk.ui.tasks import SyncTaskRunner  # noqa: E402
@@ -38,8 +38,8 @@ SIZES = ((1280, 800), (1920, 1080))
 
 
 def coordinator(out: Path) -> int:
+    from icg_desk.demo.cohort import build_demo_cohort, score_batch
     from icg_desk.models.cohort_results import release_results
-    from icg_desk.models.demo_cohort import build_demo_cohort, score_batch
     from icg_desk.models.merge import merge_files
     from icg_desk.ui.coordinator_dialogs import NewCohortDialog
     from icg_desk.ui.coordinator_window import CoordinatorWindow

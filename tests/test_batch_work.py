@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
+from icg_desk.demo.batch import generate_portfolios, write_demo_batch
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.batch_work import (
     BatchWork,
@@ -27,7 +28,6 @@ from icg_desk.models.batch_work import (
     ReadState,
     WorkError,
 )
-from icg_desk.models.demo import generate_portfolios, write_demo_batch
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,

@@ -210,7 +210,7 @@ def test_assigning_more_reads_says_how_many_were_added_and_kept(capsys, cohort, 
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo cohort with every read merged, not released; copied by `demo_cohort`."""
-    from icg_desk.models.demo_cohort import build_demo_cohort
+    from icg_desk.demo.cohort import build_demo_cohort
 
     return build_demo_cohort(
         tmp_path_factory.mktemp("demo"), candidates=4, scorers=3, words_per_entry=30

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
+from icg_desk.demo.cohort import build_demo_cohort
 from icg_desk.export.cohort_reports import (
     ResultsNotReleased,
     reports_from_results,
@@ -40,7 +41,6 @@ from icg_desk.models.cohort_results import (
     cohort_results,
     release_results,
 )
-from icg_desk.models.demo_cohort import build_demo_cohort
 from icg_desk.scoring import Status, combine_reads, decide, format_score, to_decimal
 from icg_desk.scoring.rubric import Rubric
 

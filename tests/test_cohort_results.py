@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from icg_desk.demo.cohort import build_demo_cohort, write_demo_inputs
 from icg_desk.models.assignment import AssignmentError, assign, export_batches, move_assignment
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import (
@@ -19,7 +20,6 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, ReadScore, Scorer
-from icg_desk.models.demo_cohort import build_demo_cohort, write_demo_inputs
 from icg_desk.models.merge import REJECTED, merge_files
 from icg_desk.models.roster import ImportRejected, import_roster, import_scorers
 from icg_desk.models.rubric_file import builtin_rubric

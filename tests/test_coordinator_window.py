@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icg_desk.demo.cohort import build_demo_cohort, score_batch, write_demo_inputs
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results, release_results
 from icg_desk.models.cohort_status import cohort_status
-from icg_desk.models.demo_cohort import build_demo_cohort, score_batch, write_demo_inputs
 from icg_desk.models.merge import NOT_RETURNED_FILE, merge_files
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.scoring import Status, format_score

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import QSettings
 
 from icg_desk.cli import main
-from icg_desk.models.demo import write_demo_batch
+from icg_desk.demo.batch import write_demo_batch
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner
 

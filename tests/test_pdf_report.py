@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from icg_desk.demo.batch import DEMO_COHORT, write_demo_batch
 from icg_desk.export import pdf_report
 from icg_desk.export.pdf_report import ReportError, esc, write_report, write_reports
 from icg_desk.export.report_data import (
@@ -22,7 +23,6 @@ from icg_desk.export.report_data import (
 )
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.batch_work import BatchWork
-from icg_desk.models.demo import DEMO_COHORT, write_demo_batch
 from icg_desk.scoring import Decision, Status, decide
 from icg_desk.scoring.rubric import Rubric
 

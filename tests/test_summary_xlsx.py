@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select, update
 
+from icg_desk.demo.batch import write_demo_batch
 from icg_desk.export.summary_xlsx import (
     SummaryCancelled,
     SummaryError,
@@ -27,7 +28,6 @@ from icg_desk.export.summary_xlsx import (
 )
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.batch_work import BatchWork
-from icg_desk.models.demo import write_demo_batch
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import BatchInfo, Change, FactorRead
 from icg_desk.scoring import Rubric, format_score, to_decimal

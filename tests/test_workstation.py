@@ -13,8 +13,8 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QFrame, QMessageBox, QTextEdit
 from sqlalchemy import select
 
+from icg_desk.demo.batch import write_demo_batch
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import write_demo_batch
 from icg_desk.models.schema import Change, Evidence, FactorRead, Portfolio
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner

@@ -1,7 +1,9 @@
 """The one owner of a batch file's engine and sessions.
 
 Opening is checked before anything is written: a file that is not a batch, comes from a newer
-ICG Desk or is damaged is refused with a message naming it, and is left exactly as it was.
+ICG Desk, is damaged or carries a rubric that cannot be read is refused with a message naming
+it, and is left exactly as it was. A batch of an older format is then migrated (the ladder is
+schema.MIGRATIONS), and only then opened for writing.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from icg_desk.models.rubric_file import RubricError, parse_rubric
+from icg_desk.models.rubric_file import parse_rubric
 from icg_desk.models.schema import (
     APPLICATION_ID,
+    MIGRATIONS,
     REQUIRED_TABLES,
     SCHEMA_VERSION,
     Base,
@@ -25,13 +28,17 @@ from icg_desk.models.schema import (
 from icg_desk.models.sqlite_file import (
     DamagedFileError,
     DatabaseFileError,
+    FileFormat,
     NewerFileError,
     NotOurFileError,
     SqliteFile,
     check_sqlite_contents,
     check_sqlite_header,
     create_database,
+    embedded_rubric_check,
+    migrate_file,
     open_engine,
+    validate_file,
 )
 from icg_desk.scoring.rubric import Rubric
 
@@ -43,6 +50,15 @@ BatchFileError = DatabaseFileError
 NotABatchError = NotOurFileError
 NewerBatchError = NewerFileError
 DamagedBatchError = DamagedFileError
+
+BATCH_FORMAT = FileFormat(
+    kind="batch",
+    application_id=APPLICATION_ID,
+    version=SCHEMA_VERSION,
+    required_tables=REQUIRED_TABLES,
+    identity_table="batch",
+    migrations=MIGRATIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +76,19 @@ class BatchIdentity:
 
 
 def inspect_batch(path: Path) -> None:
-    """Raise a `BatchFileError` unless `path` is a batch this ICG Desk can open; writes nothing."""
+    """Raise a `BatchFileError` unless `path` is a batch of this ICG Desk's format or older,
+    whole, with its tables and identity row; writes nothing. (What a merge reads; opening a
+    batch also checks its embedded rubric: `validate_batch`.)"""
     check_sqlite_header(
         path, application_id=APPLICATION_ID, schema_version=SCHEMA_VERSION, kind="batch"
     )
     check_sqlite_contents(path, required_tables=REQUIRED_TABLES, identity_table="batch")
+
+
+def validate_batch(path: Path) -> int:
+    """All that opening checks, read-only: `inspect_batch` and the embedded rubric. Returns
+    the batch's format version; raises a `BatchFileError` and writes nothing otherwise."""
+    return validate_file(path, BATCH_FORMAT, check=embedded_rubric_check("batch"))
 
 
 class BatchFile(SqliteFile):
@@ -114,15 +138,11 @@ class BatchFile(SqliteFile):
 
     @classmethod
     def open(cls, path: Path) -> BatchFile:
+        """Check (read-only), migrate, then open for writing; a refused file is untouched."""
         path = Path(path)
-        inspect_batch(path)
-        batch = cls(path, open_engine(path))
-        try:
-            batch.rubric  # noqa: B018 - a batch whose rubric cannot be read is no use to anyone
-        except RubricError as exc:
-            batch.close()
-            raise DamagedBatchError(path, f"its embedded rubric is broken: {exc}") from None
-        return batch
+        if validate_batch(path) < SCHEMA_VERSION:
+            migrate_file(path, BATCH_FORMAT)
+        return cls(path, open_engine(path))
 
     @cached_property
     def identity(self) -> BatchIdentity:

@@ -1,8 +1,10 @@
 """The one owner of a cohort database's engine and sessions (like BatchFile for a batch).
 
-A cohort lives in one SQLite file by default (`.icgcohort`); its identity is checked from the
-file header before anything is opened, and a file that is not a cohort, is newer or is damaged
-is refused and left exactly as it was.
+A cohort lives in one SQLite file by default (`.icgcohort`). Opening checks the whole file
+through a read-only connection first (header, integrity, tables, identity row, embedded rubric):
+a file that is not a cohort, is newer or is damaged is refused and left exactly as it was. A
+cohort of an older format is then migrated (the ladder is cohort_schema.COHORT_MIGRATIONS), and
+only then opened for writing.
 """
 
 from __future__ import annotations
@@ -15,22 +17,25 @@ from sqlalchemy import select
 
 from icg_desk.models.cohort_schema import (
     COHORT_APPLICATION_ID,
+    COHORT_MIGRATIONS,
     COHORT_SCHEMA_VERSION,
     COHORT_TABLES,
     CohortBase,
     CohortInfo,
 )
-from icg_desk.models.rubric_file import RubricError, parse_rubric
+from icg_desk.models.rubric_file import parse_rubric
 from icg_desk.models.sqlite_file import (
     DamagedFileError,
     DatabaseFileError,
+    FileFormat,
     NewerFileError,
     NotOurFileError,
     SqliteFile,
-    check_sqlite_contents,
-    check_sqlite_header,
     create_database,
+    embedded_rubric_check,
+    migrate_file,
     open_engine,
+    validate_file,
 )
 from icg_desk.scoring.rubric import Rubric
 
@@ -41,6 +46,21 @@ CohortFileError = DatabaseFileError
 NotACohortError = NotOurFileError
 NewerCohortError = NewerFileError
 DamagedCohortError = DamagedFileError
+
+COHORT_FORMAT = FileFormat(
+    kind="cohort",
+    application_id=COHORT_APPLICATION_ID,
+    version=COHORT_SCHEMA_VERSION,
+    required_tables=COHORT_TABLES,
+    identity_table="cohort",
+    migrations=COHORT_MIGRATIONS,
+)
+
+
+def validate_cohort(path: Path) -> int:
+    """All that opening checks, read-only; the cohort's format version, or a `CohortFileError`
+    and nothing written."""
+    return validate_file(path, COHORT_FORMAT, check=embedded_rubric_check("cohort"))
 
 
 class CohortFile(SqliteFile):
@@ -72,38 +92,11 @@ class CohortFile(SqliteFile):
 
     @classmethod
     def open(cls, path: Path) -> CohortFile:
+        """Check (read-only), migrate, then open for writing; a refused file is untouched."""
         path = Path(path)
-        check_sqlite_header(
-            path,
-            application_id=COHORT_APPLICATION_ID,
-            schema_version=COHORT_SCHEMA_VERSION,
-            kind="cohort",
-        )
-        check_sqlite_contents(path, required_tables=COHORT_TABLES, identity_table="cohort")
-        cohort = cls(path, open_engine(path))
-        try:
-            cohort._upgrade()
-        except DatabaseFileError:
-            cohort.close()
-            raise
-        try:
-            cohort.rubric  # noqa: B018 - a cohort whose rubric cannot be read is no use
-        except RubricError as exc:
-            cohort.close()
-            raise DamagedCohortError(path, f"its embedded rubric is broken: {exc}") from None
-        return cohort
-
-    def _upgrade(self) -> None:
-        """Bring a cohort of an older format up to this one, in one transaction."""
-        if self.pragma("user_version") >= COHORT_SCHEMA_VERSION:
-            return
-        with self.transaction() as session:
-            con = session.connection()
-            # Format 2 added merge_log.scores_as_of; older files' merges have none (never refused).
-            columns = {row[1] for row in con.exec_driver_sql("PRAGMA table_info(merge_log)")}
-            if "scores_as_of" not in columns:
-                con.exec_driver_sql("ALTER TABLE merge_log ADD COLUMN scores_as_of VARCHAR(40)")
-            con.exec_driver_sql(f"PRAGMA user_version = {COHORT_SCHEMA_VERSION}")
+        if validate_cohort(path) < COHORT_SCHEMA_VERSION:
+            migrate_file(path, COHORT_FORMAT)
+        return cls(path, open_engine(path))
 
     @cached_property
     def name(self) -> str:

@@ -6,6 +6,8 @@ the batch file, so a server database can be put behind it later without rewritin
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 
@@ -146,3 +148,15 @@ class MergeLog(CohortBase):
 
 
 COHORT_TABLES = frozenset(CohortBase.metadata.tables)
+
+
+def _add_scores_as_of(con: sqlite3.Connection) -> None:
+    """1 -> 2: merge_log.scores_as_of. Older files' merges have none, and are never refused."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(merge_log)")}
+    if "scores_as_of" not in columns:
+        con.execute("ALTER TABLE merge_log ADD COLUMN scores_as_of VARCHAR(40)")
+
+
+# The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
+# plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
+COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_scores_as_of}

@@ -1,12 +1,15 @@
 """The batch file's tables, as SQLAlchemy 2 typed ORM models.
 
 The batch file is what a scorer works in offline and sends back; docs/batch-format.md describes
-it for anyone reading it without ICG Desk. Schema changes bump SCHEMA_VERSION and add a migration.
+it for anyone reading it without ICG Desk. A schema change bumps SCHEMA_VERSION and adds the step
+from the old version to MIGRATIONS (tests/test_migrations.py then checks it from every version).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +31,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # PRAGMA application_id: "ICGD" in ASCII, so `file` and sqlite3 tell a batch from other databases.
 APPLICATION_ID = 0x49434744
 SCHEMA_VERSION = 1
+# The batch's migration ladder: from_version -> the step that makes it from_version + 1, on a
+# plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
+# Format 1 is the first: nothing to climb yet.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
 def utcnow() -> datetime:

@@ -1,18 +1,28 @@
 """What a batch file and a cohort database share: refusing a file that is not ours, newer or
-damaged without writing to it, the engine and its pragmas, and the one way to transact.
+damaged without writing to it, the migration ladder, the engine and its pragmas, SQLite's
+failures told to the person, and the one way to transact.
+
+Opening a file is check, migrate, open: the whole file is validated through a connection that
+cannot write (header, integrity, tables, identity row, and whatever the kind adds, such as its
+embedded rubric); only a file that passes is migrated, one atomic step per format version, and
+only then does the writing engine open it (which switches it to write-ahead logging). A refused
+file is left byte for byte as it was, with nothing beside it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from icg_desk.models.rubric_file import RubricError, parse_rubric
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -37,8 +47,89 @@ class DamagedFileError(DatabaseFileError):
     pass
 
 
-def check_sqlite_header(path: Path, *, application_id: int, schema_version: int, kind: str) -> None:
-    """Is `path` an ICG Desk `kind` ("batch", "cohort") this version opens? Reads 100 bytes."""
+# ---------------------------------------------------------------------------------------------
+# SQLite's failures, by error code
+# ---------------------------------------------------------------------------------------------
+
+_BUSY = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+_NOT_WRITABLE = frozenset((sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM))
+_DAMAGED = frozenset((sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
+
+
+def sqlite_user_error(
+    path: Path, exc: BaseException, *, writing: bool = True
+) -> DatabaseFileError | None:
+    """The person's message for an SQLite failure on `path`, or None for a bug.
+
+    `writing` is False while a file is only being read (checked before opening): then a file
+    SQLite may not open is one that cannot be read, not one that cannot be saved.
+
+    Classified by SQLite's error code (`sqlite_errorcode`, the primary code in its low byte),
+    never by the wording of the message, which SQLite and the driver may change. `exc` is an
+    `sqlite3.Error` or SQLAlchemy's `DBAPIError` wrapping one.
+    """
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(original, "sqlite_errorcode", None)
+    if not isinstance(original, sqlite3.Error) or not isinstance(code, int):
+        return None
+    primary = code & 0xFF
+    if primary in _BUSY:
+        return DatabaseFileError(path, "is busy in another program; try again")
+    if primary in _NOT_WRITABLE and not writing:
+        return DatabaseFileError(path, "cannot be opened: you may not read it, or it was moved")
+    if primary in _NOT_WRITABLE:
+        return DatabaseFileError(
+            path, "cannot be saved: the file or its folder is read-only, or not yours to change"
+        )
+    if primary == sqlite3.SQLITE_FULL:
+        return DatabaseFileError(path, "cannot be saved: the disk is full")
+    if primary in _DAMAGED:
+        return DamagedFileError(path, f"is damaged: {original}")
+    if primary == sqlite3.SQLITE_IOERR:
+        return DatabaseFileError(
+            path, "cannot be read or written: the disk or network drive reported an error"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Formats and their migration ladders
+# ---------------------------------------------------------------------------------------------
+
+# One step of a ladder: brings a file from its version to the next, on a plain sqlite3
+# connection inside the step's transaction (the runner begins, bumps user_version and commits).
+MigrationStep = Callable[[sqlite3.Connection], None]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One kind of ICG Desk file: how to tell it, which versions open, and how to migrate them.
+
+    `migrations[v]` brings format v to v + 1; every version from `oldest` up to `version` has a
+    step, so a file of any version this ICG Desk opens climbs the whole ladder.
+    `required_tables` are the tables every one of those versions has.
+    """
+
+    kind: str  # "batch" or "cohort", as the person reads it
+    application_id: int
+    version: int
+    required_tables: frozenset[str]
+    identity_table: str
+    migrations: Mapping[int, MigrationStep] = field(default_factory=dict)
+    oldest: int = 1
+
+    def __post_init__(self) -> None:
+        if set(self.migrations) != set(range(self.oldest, self.version)):
+            raise ValueError(
+                f"the {self.kind} ladder must have one step from each of versions "
+                f"{self.oldest}..{self.version - 1}, has {sorted(self.migrations)}"
+            )
+
+
+def check_sqlite_header(
+    path: Path, *, application_id: int, schema_version: int, kind: str, oldest: int = 1
+) -> int:
+    """Is `path` an ICG Desk `kind` this version opens? Reads 100 bytes; returns its version."""
     if not path.exists():
         raise DatabaseFileError(path, "no such file")
     if not path.is_file():
@@ -67,21 +158,46 @@ def check_sqlite_header(path: Path, *, application_id: int, schema_version: int,
         )
     if user_version < 1:
         raise DamagedFileError(path, f"is damaged: it has no {kind} format version")
+    if user_version < oldest:
+        raise NotOurFileError(
+            path,
+            f"is a {kind} of format {user_version}, older than this ICG Desk opens "
+            f"(format {oldest} and newer)",
+        )
+    return user_version
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that reads `path` and cannot write it, or anything beside it.
+
+    With no write-ahead log or rollback journal beside it the file is the whole database, and
+    immutable=1 reads it without so much as a lock file; with one, read-only mode applies it
+    without writing to the file.
+    """
+    beside = (path.with_name(path.name + s) for s in ("-wal", "-journal"))
+    mode = "mode=ro" if any(p.exists() for p in beside) else "immutable=1"
+    return f"{path.resolve().as_uri()}?{mode}"
+
+
+# A check a kind adds to validation, on the read-only connection; raises DatabaseFileError.
+ContentCheck = Callable[[Path, sqlite3.Connection], None]
 
 
 def check_sqlite_contents(
-    path: Path, *, required_tables: frozenset[str], identity_table: str
+    path: Path,
+    *,
+    required_tables: frozenset[str],
+    identity_table: str,
+    check: ContentCheck | None = None,
 ) -> None:
-    """Integrity, tables and the one identity row, through a connection that writes nothing."""
-    # With no write-ahead log beside it the file is the whole database, and immutable=1 reads it
-    # without so much as a lock file; with a log, read-only mode applies it without writing.
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "immutable=1"
-    uri = f"{path.resolve().as_uri()}?{mode}"
+    """Integrity, tables, the one identity row and `check`, through a connection that writes
+    nothing."""
     try:
-        con = sqlite3.connect(uri, uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
-        raise DamagedFileError(path, f"cannot be opened: {exc}") from None
+        raise sqlite_user_error(path, exc, writing=False) or DamagedFileError(
+            path, f"cannot be opened: {exc}"
+        ) from None
     try:
         problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
@@ -95,10 +211,83 @@ def check_sqlite_contents(
         (rows,) = con.execute(f"SELECT count(*) FROM {identity_table}").fetchone()
         if rows != 1:
             raise DamagedFileError(path, f"is damaged: it has no {identity_table} identity row")
-    except sqlite3.DatabaseError as exc:
+        if check is not None:
+            check(path, con)
+    except sqlite3.Error as exc:
+        user = sqlite_user_error(path, exc, writing=False)
+        if user is not None and not isinstance(user, DamagedFileError):
+            raise user from None  # busy, unreadable: not the file's fault
         raise DamagedFileError(path, f"is damaged: {exc}") from None
     finally:
         con.close()
+
+
+def embedded_rubric_check(table: str) -> ContentCheck:
+    """The check that `table`'s rubric_text is a rubric: a file scored on a rubric nobody can
+    read is no use to anyone, and is refused before anything is written to it."""
+
+    def check(path: Path, con: sqlite3.Connection) -> None:
+        (source,) = con.execute(f"SELECT rubric_text FROM {table}").fetchone()
+        if not isinstance(source, str):
+            raise DamagedFileError(path, "its embedded rubric is broken: it is not text")
+        try:
+            parse_rubric(source, f"{path} (embedded rubric)")
+        except RubricError as exc:
+            raise DamagedFileError(path, f"its embedded rubric is broken: {exc}") from None
+
+    return check
+
+
+def validate_file(path: Path, fmt: FileFormat, check: ContentCheck | None = None) -> int:
+    """Raise a `DatabaseFileError` unless `path` is a `fmt` file this version opens (once
+    migrated); writes nothing and leaves nothing beside it. Returns the file's version."""
+    version = check_sqlite_header(
+        path,
+        application_id=fmt.application_id,
+        schema_version=fmt.version,
+        kind=fmt.kind,
+        oldest=fmt.oldest,
+    )
+    check_sqlite_contents(
+        path, required_tables=fmt.required_tables, identity_table=fmt.identity_table, check=check
+    )
+    return version
+
+
+def migrate_file(path: Path, fmt: FileFormat) -> list[int]:
+    """Bring a validated file up to `fmt.version`, one step per transaction; the versions it
+    started each step from (empty when it was current).
+
+    Each step and its new user_version commit together or not at all, so a failed step leaves
+    the file at the version before it, whole. The version is read again inside each
+    transaction: another ICG Desk that migrated the file meanwhile is not migrated over. A
+    plain connection with the file's own journal mode runs them; foreign keys are off, as
+    SQLite asks for while tables are being altered.
+    """
+    done: list[int] = []
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=5.0)) as con:
+            con.execute("PRAGMA foreign_keys = OFF")
+            while True:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    (version,) = con.execute("PRAGMA user_version").fetchone()
+                    if version >= fmt.version:
+                        con.execute("ROLLBACK")
+                        return done
+                    fmt.migrations[version](con)
+                    con.execute(f"PRAGMA user_version = {version + 1}")
+                    con.execute("COMMIT")
+                except BaseException:
+                    if con.in_transaction:
+                        con.execute("ROLLBACK")
+                    raise
+                done.append(version)
+    except sqlite3.Error as exc:
+        user = sqlite_user_error(path, exc)
+        if user is None:
+            raise
+        raise user from exc
 
 
 def open_engine(path: Path) -> Engine:
@@ -156,7 +345,10 @@ class SqliteFile:
                         connection.exec_driver_sql("BEGIN IMMEDIATE")
                     yield session
             except DBAPIError as exc:
-                raise self._user_error(exc) from exc
+                user = sqlite_user_error(self.path, exc)
+                if user is None:
+                    raise  # a bug, not the person's problem: keep the traceback
+                raise user from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -166,18 +358,6 @@ class SqliteFile:
                 yield session
             finally:
                 session.rollback()
-
-    def _user_error(self, exc: DBAPIError) -> Exception:
-        message = str(exc.orig)
-        if "database is locked" in message:
-            return DatabaseFileError(self.path, "is busy in another program; try again")
-        if "disk is full" in message or "database or disk is full" in message:
-            return DatabaseFileError(self.path, "cannot be saved: the disk is full")
-        if "readonly" in message:
-            return DatabaseFileError(self.path, "cannot be saved: the file is read-only")
-        if "malformed" in message:
-            return DamagedFileError(self.path, "is damaged: " + message)
-        return exc  # a bug, not the person's problem: keep the traceback
 
     def pragma(self, name: str) -> Any:
         with self._engine.connect() as con:

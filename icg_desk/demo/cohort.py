@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
+from icg_desk.demo.batch import _video_id
+from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo import _video_id
-from icg_desk.models.demo_text import compose_entry
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.models.schema import Change, FactorRead, Portfolio, PortfolioStatus, utcnow
 from icg_desk.scoring.rubric import Rubric
@@ -115,9 +115,13 @@ def write_demo_inputs(
             )
         rows.append(row)
         for entry in rubric.entries:
-            keys = [f.key for f in rubric.factors_for_entry(entry.number)]
             words = words_per_entry or int(entry.max_words * rng.uniform(0.3, 0.5))
-            _write_document(documents, candidate_id, entry.number, compose_entry(rng, keys, words))
+            _write_document(
+                documents,
+                candidate_id,
+                entry.number,
+                compose_entry(rng, rubric, entry.number, words),
+            )
     roster = folder / "roster.csv"
     with roster.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.demo_text import compose_entry
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
@@ -86,10 +86,11 @@ def generate_portfolios(
         entries = []
         off_list = rng.random() < 0.08
         for entry in rubric.entries:
-            keys = [f.key for f in rubric.factors_for_entry(entry.number)]
             words = words_per_entry or int(entry.max_words * rng.uniform(0.45, 0.85))
             videos = _videos(rng, entry.videos, off_list and entry.videos > 0)
-            entries.append(EntryContent(entry.number, compose_entry(rng, keys, words), videos))
+            entries.append(
+                EntryContent(entry.number, compose_entry(rng, rubric, entry.number, words), videos)
+            )
         portfolios.append(PortfolioContent(code, tuple(entries)))
     return portfolios
 
