@@ -254,9 +254,19 @@ class FactorCard(QFrame):
 
 
 class RubricPanel(QScrollArea):
-    """The cards of one entry's factors, one of them current (the one keys 1-4 score)."""
+    """The cards of one entry's factors, one of them current (the one keys 1-4 score).
+
+    Every card's signals are re-emitted as the panel's own, with the same arguments, so a window
+    connects six panel signals once instead of reaching into each card.
+    """
 
     currentFactorChanged = Signal(str)
+    scoreChosen = Signal(str, object)  # factor key, Fraction | None
+    lookForToggled = Signal(str, int, bool)  # factor key, look-for index, seen
+    rationaleEdited = Signal(str, str, str)  # factor key, new text, text saved before
+    attachRequested = Signal(str)  # factor key
+    evidenceShown = Signal(int, int, int)  # entry number, start, end
+    evidenceRemoved = Signal(str, int)  # factor key, evidence id
 
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,6 +291,7 @@ class RubricPanel(QScrollArea):
         for factor in rubric.factors:
             card = FactorCard(rubric, factor)
             card.hide()
+            self._forward(card)
             self.cards[factor.key] = card
             self._layout.addWidget(card)
         self._layout.addStretch(1)
@@ -288,6 +299,15 @@ class RubricPanel(QScrollArea):
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
+
+    def _forward(self, card: FactorCard) -> None:
+        # Signal to signal: the cards live as long as the panel, so these never dangle.
+        card.scoreChosen.connect(self.scoreChosen)
+        card.lookForToggled.connect(self.lookForToggled)
+        card.rationaleEdited.connect(self.rationaleEdited)
+        card.attachRequested.connect(self.attachRequested)
+        card.evidenceShown.connect(self.evidenceShown)
+        card.evidenceRemoved.connect(self.evidenceRemoved)
 
     def show_entry(self, entry_number: int, reads: dict[str, ReadState], locked: bool) -> None:
         keys = [f.key for f in self.rubric.factors_for_entry(entry_number)]
