@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 ACCENT = "#2f5d8a"
 
@@ -58,3 +58,13 @@ def apply_style(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
     app.setPalette(palette)
     app.setStyleSheet(STYLESHEET)
+
+
+def muted(widget: QWidget, alpha: float = 0.62) -> None:
+    """Quieter text (counts, hints, rules) in the widget's own text colour, on any palette."""
+    palette = widget.palette()
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+        color = QColor(palette.color(role))
+        color.setAlphaF(alpha)
+        palette.setColor(role, color)
+    widget.setPalette(palette)
