@@ -54,7 +54,9 @@ from PySide6.QtWidgets import (
 )
 
 from icg_desk.models.batch_work import EntryView, VideoView
+from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.style import muted as _muted
 
 DEFAULT_POINT_SIZE = 12.0
@@ -81,14 +83,12 @@ _READING_FAMILIES = (
     "DejaVu Serif",
 )
 
-# Find highlights set their own text colour too, so they stay legible on a dark palette.
-_MATCH_BACKGROUND = QColor("#fff1a6")
-_CURRENT_MATCH_BACKGROUND = QColor("#ffb940")
-_MATCH_FOREGROUND = QColor("#1d1d1d")
 
-_WARNING_STYLE = (
-    "QLabel { color: #7a4a00; background: #fdf0d3; border-radius: 4px; padding: 1px 8px; }"
-)
+def over_limit_stylesheet(p: Palette) -> str:
+    return (
+        f"QLabel {{ color: {p.warning}; background: {p.over_limit_surface}; "
+        "border-radius: 4px; padding: 1px 8px; }"
+    )
 
 
 def word_count_text(words: int, max_words: int) -> str:
@@ -343,7 +343,7 @@ class _EntryPage(QWidget):
         counts.addWidget(self.count_label)
         self.warning_label = QLabel(over_limit_text(entry.words, entry.max_words) or "")
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
         self.warning_label.setVisible(bool(self.warning_label.text()))
         counts.addWidget(self.warning_label)
         counts.addStretch(1)
@@ -724,9 +724,13 @@ class EntryPanel(QWidget):
 
     @staticmethod
     def _match_format(current: bool) -> QTextCharFormat:
+        # Find highlights set their own text colour too, so they stay legible on a dark palette.
+        colours = palettes.current()
         text_format = QTextCharFormat()
-        text_format.setBackground(_CURRENT_MATCH_BACKGROUND if current else _MATCH_BACKGROUND)
-        text_format.setForeground(_MATCH_FOREGROUND)
+        text_format.setBackground(
+            QColor(colours.find_current if current else colours.find_highlight)
+        )
+        text_format.setForeground(QColor(colours.find_text))
         return text_format
 
     def _update_find_count(self) -> None:
