@@ -293,6 +293,8 @@ class Settings:
         order = family.order
         stored: tuple[str, ...] = self.get(order)
         before = list(stored)
+        if before[:1] == [batch_id]:
+            return  # the same batch as last time: the order stands
         if not before:
             # Settings from before the cap have keys but no order: keep them, oldest unknown.
             self.store.beginGroup(family.prefix)
