@@ -5,7 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QToolButton
 from pytestqt.qtbot import QtBot
 
 from icg_desk.models.batch_work import EvidenceItem, ReadState
@@ -61,3 +62,19 @@ def test_each_card_signal_reaches_the_panel_once(qtbot: QtBot, panel: RubricPane
     for card in panel.cards.values():
         card.attach.click()
     assert heard == list(panel.cards)
+
+
+def test_a_click_on_a_look_fors_text_toggles_its_box_unless_locked(
+    qtbot: QtBot, panel: RubricPanel
+) -> None:
+    key = next(iter(panel.cards))
+    card = panel.cards[key]
+    label = card.findChildren(QLabel, "lookFor")[1]
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    with qtbot.waitSignal(panel.lookForToggled) as toggled:
+        qtbot.mousePress(label, Qt.MouseButton.LeftButton)
+    assert toggled.args == [key, 1, True]
+    card.set_locked(True)
+    with qtbot.assertNotEmitted(panel.lookForToggled):
+        qtbot.mousePress(label, Qt.MouseButton.LeftButton)
+    assert card.look_fors[1].isChecked()
