@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from icg_desk.models.batch_work import Changed, PortfolioSummary
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.scoring import Status, format_score
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
 STATUS_TEXT = {
@@ -34,11 +36,18 @@ STATUS_TEXT = {
     PortfolioStatus.IN_PROGRESS: "In progress",
     PortfolioStatus.COMPLETE: "Complete",
 }
-_STATUS_COLOUR = {
-    PortfolioStatus.NOT_STARTED: QColor("#8a8f98"),
-    PortfolioStatus.IN_PROGRESS: QColor("#b26a00"),
-    PortfolioStatus.COMPLETE: QColor("#2e7d32"),
-}
+
+
+def status_colour(status: PortfolioStatus, p: Palette) -> QColor:
+    return QColor(
+        {
+            PortfolioStatus.NOT_STARTED: p.pending,
+            PortfolioStatus.IN_PROGRESS: p.in_progress,
+            PortfolioStatus.COMPLETE: p.complete,
+        }[status]
+    )
+
+
 _Index = ModelIndex
 
 
@@ -101,12 +110,12 @@ class PortfolioListModel(RowsTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{p.candidate_code}: {p.decision.headline}"
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
-            return _STATUS_COLOUR[p.status]
+            return status_colour(p.status, palettes.current())
         if role == Qt.ItemDataRole.ForegroundRole and column == self.OVERALL:
             if p.decision.status is Status.NOT_CERTIFIED:
-                return QColor("#b3261e")
+                return QColor(palettes.current().error)
             if p.decision.status is Status.INCOMPLETE:
-                return QColor("#8a8f98")  # "so far": not a result yet
+                return QColor(palettes.current().pending)  # "so far": not a result yet
         if role == Qt.ItemDataRole.FontRole and column == self.CODE:
             font = QFont()
             font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])

@@ -28,36 +28,39 @@ from PySide6.QtWidgets import (
 from icg_desk.scoring import Decision, ScoreError, Status, decide, format_score
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import Scale
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
-from icg_desk.ui.style import ACCENT
 
 NOT_SCORED = "—"
 
-# Only this dialog's own object names: the application's stylesheet styles the rest.
-_STYLESHEET = f"""
-#calcTitle {{ color: #1f2933; font-size: 11pt; font-weight: 600; }}
-#calcIntro {{ color: #5f6b7a; }}
-#calcHeader {{ color: #5f6b7a; font-size: 8pt; font-weight: 600; }}
-#calcFactor {{ color: #1f2933; }}
-#calcScore {{ color: #1f2933; font-weight: 600; }}
-#calcLevel {{ color: #3c4653; }}
-#calcLevel[unscored="true"] {{ color: #9aa3ad; }}
-#calcLevel[invalid="true"] {{ color: #b3261e; }}
+
+def calculator_stylesheet(p: Palette) -> str:
+    """Only this dialog's own object names: the application's stylesheet styles the rest."""
+    return f"""
+#calcTitle {{ color: {p.text}; font-size: 11pt; font-weight: 600; }}
+#calcIntro {{ color: {p.muted_text}; }}
+#calcHeader {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
+#calcFactor {{ color: {p.text}; }}
+#calcScore {{ color: {p.text}; font-weight: 600; }}
+#calcLevel {{ color: {p.secondary_text}; }}
+#calcLevel[unscored="true"] {{ color: {p.disabled_text}; }}
+#calcLevel[invalid="true"] {{ color: {p.error}; }}
 #calcMark {{ font-size: 8pt; font-weight: 600; border-radius: 3px; padding: 1px 6px; }}
-#calcMark[mark="retake"] {{ color: #8c1d18; background: #fbe9e7; }}
-#calcMark[mark="below"] {{ color: #7a4a00; background: #fff4d6; }}
-#calcRule {{ color: #dcdfe4; }}
-#calcOverallCaption {{ color: #5f6b7a; font-size: 8pt; font-weight: 600; }}
-#calcOverall {{ font-size: 20pt; font-weight: 700; color: #1f2933; }}
-#calcHeadline {{ padding: 6px 10px; border-radius: 6px; background: #eef0f3; color: #3c4653;
+#calcMark[mark="retake"] {{ color: {p.not_certified}; background: {p.not_certified_surface}; }}
+#calcMark[mark="below"] {{ color: {p.warning}; background: {p.warning_surface}; }}
+#calcRule {{ color: {p.border}; }}
+#calcOverallCaption {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
+#calcOverall {{ font-size: 20pt; font-weight: 700; color: {p.text}; }}
+#calcHeadline {{ padding: 6px 10px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
                 font-weight: 600; }}
-#calcHeadline[state="certified"] {{ background: #e3f1e4; color: #1e5e24; }}
-#calcHeadline[state="not_certified"] {{ background: #fbe9e7; color: #8c1d18; }}
-#calcReasons {{ color: #3c4653; }}
-#calcRetake {{ color: #1f2933; }}
-#calcThresholds {{ color: #5f6b7a; font-size: 8pt; }}
-QComboBox#calcSelector:focus {{ border: 1px solid {ACCENT}; }}
-"""
+#calcHeadline[state="certified"] {{ background: {p.certified_surface}; color: {p.certified}; }}
+#calcHeadline[state="not_certified"] {{ background: {p.not_certified_surface}; color: {p.not_certified}; }}
+#calcReasons {{ color: {p.secondary_text}; }}
+#calcRetake {{ color: {p.text}; }}
+#calcThresholds {{ color: {p.muted_text}; font-size: 8pt; }}
+QComboBox#calcSelector:focus {{ border: 1px solid {p.accent}; }}
+"""  # noqa: E501
 
 
 def _restyle(widget: QWidget) -> None:
@@ -105,7 +108,7 @@ class ScoreCalculatorDialog(QDialog):
         self.rubric = rubric
         self.setWindowTitle("Score calculator")
         self.setObjectName("scoreCalculator")
-        self.setStyleSheet(_STYLESHEET)
+        self.setStyleSheet(calculator_stylesheet(palettes.current()))
 
         title = plain_label(rubric.title, object_name="calcTitle")
         intro = plain_label(

@@ -44,7 +44,9 @@ from icg_desk.models.cohort_status import CohortStatus, ScorerProgress
 from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against
-from icg_desk.ui.coordinator_dialogs import OUTCOME_COLOUR, OUTCOME_TEXT, plain_tip
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
+from icg_desk.ui.palette import LIGHT, Palette
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
@@ -53,12 +55,16 @@ from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 _Index = ModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTRE = int(Qt.AlignmentFlag.AlignCenter)
-_DECISION_COLOUR = {
-    Status.CERTIFIED: QColor("#1e5e24"),
-    Status.NOT_CERTIFIED: QColor("#8c1d18"),
-    Status.INCOMPLETE: QColor("#5f6b7a"),
-}
-_WAITING = QColor("#9a5b00")
+
+
+def _decision_colour(status: Status, p: Palette) -> QColor:
+    return QColor(
+        {Status.CERTIFIED: p.certified, Status.NOT_CERTIFIED: p.not_certified}.get(
+            status, p.muted_text
+        )
+    )
+
+
 SortRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -126,15 +132,16 @@ class ResultsModel(RowsTableModel):
         if role == self.CandidateIdRole:
             return c.candidate_id
         if role == Qt.ItemDataRole.ForegroundRole:
+            colours = palettes.current()
             if column == self.READS and c.reads_missing:
-                return _WAITING
+                return QColor(colours.waiting)
             if column in (self.DECISION, self.OVERALL):
                 # With reads still to come the decision is only so far: muted, not green or red.
                 if c.reads_missing:
-                    return _DECISION_COLOUR[Status.INCOMPLETE]
-                return _DECISION_COLOUR[c.decision.status]
+                    return _decision_colour(Status.INCOMPLETE, colours)
+                return _decision_colour(c.decision.status, colours)
             if column == self.DISCREPANT:
-                return _WAITING
+                return QColor(colours.waiting)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.READS, self.OVERALL):
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -270,9 +277,10 @@ class ProgressDelegate(QStyledItemDelegate):
         if track.width() >= 12:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#e3e6ea"))
+            colours = palettes.current()
+            painter.setBrush(QColor(colours.track))
             painter.drawRoundedRect(track, 4, 4)
-            for count, colour in ((sent, "#a9bccf"), (returned, "#2e7d32")):
+            for count, colour in ((sent, colours.sent_fill), (returned, colours.progress_fill)):
                 if assigned and count:
                     part = QRectF(track)
                     part.setWidth(track.width() * min(count, assigned) / assigned)
@@ -315,7 +323,7 @@ class MergeLogModel(RowsTableModel):
                 reason,
             )[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == self.OUTCOME:
-            return OUTCOME_COLOUR.get(m.outcome)
+            return outcome_colour(m.outcome, palettes.current())
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tip(
                 f"{m.file_name}: {OUTCOME_TEXT.get(m.outcome, m.outcome).lower()} on "
@@ -328,29 +336,35 @@ class MergeLogModel(RowsTableModel):
 
 # --- the dashboard ----------------------------------------------------------------------------
 
-DASHBOARD_STYLESHEET = """
-#cohortHeader { background: #ffffff; border-bottom: 1px solid #dcdfe4; }
-#cohortName { font-size: 17pt; font-weight: 700; color: #1f2933; }
-#cohortDetail { color: #5f6b7a; }
-#releaseState { padding: 5px 12px; border-radius: 6px; background: #eef0f3; color: #3c4653;
-                font-weight: 600; }
-#releaseState[released="true"] { background: #e3f1e4; color: #1e5e24; }
-#releasedBanner { background: #e3f1e4; color: #1e5e24; padding: 6px 12px; border-radius: 6px; }
-#figureGroup { background: #ffffff; border: 1px solid #dcdfe4; border-radius: 8px; }
-#figureGroupTitle { color: #5f6b7a; font-size: 8pt; font-weight: 600; }
-#figureValue { font-size: 18pt; font-weight: 700; color: #1f2933; }
-#figureValue[tone="good"] { color: #1e5e24; }
-#figureValue[tone="bad"] { color: #8c1d18; }
-#figureValue[tone="waiting"] { color: #9a5b00; }
-#figureCaption { color: #5f6b7a; font-size: 8pt; }
-#panelTitle { font-size: 11pt; font-weight: 600; color: #1f2933; }
-#panelNote { color: #5f6b7a; }
-QTableView { border: 1px solid #dcdfe4; background: #ffffff; gridline-color: #eef0f3; }
-QTableView QHeaderView::section {
-    background: #f4f5f7; color: #5f6b7a; font-weight: 600; padding: 4px 6px;
-    border: none; border-bottom: 1px solid #dcdfe4;
-}
-"""
+
+def dashboard_stylesheet(p: Palette) -> str:
+    return f"""
+#cohortHeader {{ background: {p.surface}; border-bottom: 1px solid {p.border}; }}
+#cohortName {{ font-size: 17pt; font-weight: 700; color: {p.text}; }}
+#cohortDetail {{ color: {p.muted_text}; }}
+#releaseState {{ padding: 5px 12px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
+                font-weight: 600; }}
+#releaseState[released="true"] {{ background: {p.certified_surface}; color: {p.certified}; }}
+#releasedBanner {{ background: {p.certified_surface}; color: {p.certified}; padding: 6px 12px; border-radius: 6px; }}
+#figureGroup {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 8px; }}
+#figureGroupTitle {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
+#figureValue {{ font-size: 18pt; font-weight: 700; color: {p.text}; }}
+#figureValue[tone="good"] {{ color: {p.certified}; }}
+#figureValue[tone="bad"] {{ color: {p.not_certified}; }}
+#figureValue[tone="waiting"] {{ color: {p.waiting}; }}
+#figureCaption {{ color: {p.muted_text}; font-size: 8pt; }}
+#panelTitle {{ font-size: 11pt; font-weight: 600; color: {p.text}; }}
+#panelNote {{ color: {p.muted_text}; }}
+QTableView {{ border: 1px solid {p.border}; background: {p.surface}; gridline-color: {p.band}; }}
+QTableView QHeaderView::section {{
+    background: {p.background}; color: {p.muted_text}; font-weight: 600; padding: 4px 6px;
+    border: none; border-bottom: 1px solid {p.border};
+}}
+"""  # noqa: E501
+
+
+# The light look, for coordinator_window.py until it calls dashboard_stylesheet(palettes.current()).
+DASHBOARD_STYLESHEET = dashboard_stylesheet(LIGHT)
 
 
 class _Figure(QWidget):

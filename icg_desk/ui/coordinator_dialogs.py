@@ -43,6 +43,8 @@ from icg_desk.models.roster import ImportProblem
 from icg_desk.models.rubric_file import DEFAULT_EDITION, RubricError, builtin_rubric
 from icg_desk.paths import builtin_editions
 from icg_desk.scoring import Rubric
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
 
 OUTCOME_TEXT = {
@@ -51,24 +53,31 @@ OUTCOME_TEXT = {
     REPLACED: "Replaced",
     REJECTED: "Rejected",
 }
-OUTCOME_COLOUR = {
-    ACCEPTED: QColor("#1e5e24"),
-    REPLACED: QColor("#2f5d8a"),
-    UNCHANGED: QColor("#5f6b7a"),
-    REJECTED: QColor("#b3261e"),
-}
 
-DIALOG_STYLESHEET = """
-QTreeView { border: 1px solid #dcdfe4; }
-QTreeView::item { padding: 3px 6px; }
-QTreeView QHeaderView::section {
-    background: #f4f5f7; color: #5f6b7a; font-weight: 600; padding: 4px 6px;
-    border: none; border-bottom: 1px solid #dcdfe4;
-}
-#dialogIntro { color: #3c4653; }
-#dialogNote { color: #5f6b7a; }
-#dialogNote[problem="true"] { color: #b3261e; }
-#dialogTotals { color: #1f2933; font-weight: 600; }
+
+def outcome_colour(outcome: str, p: Palette) -> QColor | None:
+    """The text colour of a returned file's outcome; None (the view's own) for an unknown one."""
+    role = {
+        ACCEPTED: p.certified,
+        REPLACED: p.accent,
+        UNCHANGED: p.muted_text,
+        REJECTED: p.error,
+    }.get(outcome)
+    return None if role is None else QColor(role)
+
+
+def dialog_stylesheet(p: Palette) -> str:
+    return f"""
+QTreeView {{ border: 1px solid {p.border}; }}
+QTreeView::item {{ padding: 3px 6px; }}
+QTreeView QHeaderView::section {{
+    background: {p.background}; color: {p.muted_text}; font-weight: 600; padding: 4px 6px;
+    border: none; border-bottom: 1px solid {p.border};
+}}
+#dialogIntro {{ color: {p.secondary_text}; }}
+#dialogNote {{ color: {p.muted_text}; }}
+#dialogNote[problem="true"] {{ color: {p.error}; }}
+#dialogTotals {{ color: {p.text}; font-weight: 600; }}
 """
 
 
@@ -112,7 +121,7 @@ class NewCohortDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("newCohortDialog")
         self.setWindowTitle("New cohort")
-        self.setStyleSheet(DIALOG_STYLESHEET)
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
         intro = plain_label(
             "A cohort is one file (.icgcohort) for one round of certification: its roster, "
             "scorers, reads and results. Name it and choose the rubric its portfolios are "
@@ -210,7 +219,7 @@ class AssignDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("assignDialog")
         self.setWindowTitle("Assign portfolios to scorers")
-        self.setStyleSheet(DIALOG_STYLESHEET)
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
         intro = plain_label(
             "Every portfolio gets the reads it is still missing; reads already assigned stay "
             "where they are. No scorer reads a portfolio from their own organisation or one they "
@@ -276,7 +285,7 @@ class ImportProblemsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("importProblemsDialog")
         self.setWindowTitle(title)
-        self.setStyleSheet(DIALOG_STYLESHEET)
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
         self.chose_valid_only = False
         self.problems = tuple(problems)
 
@@ -348,9 +357,10 @@ class MergeReportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("mergeReportDialog")
         self.setWindowTitle("Merge report")
-        self.setStyleSheet(DIALOG_STYLESHEET)
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
         self.outcomes = tuple(outcomes)
         self.report = merge_report(self.outcomes)
+        colours = palettes.current()
 
         self.model = QStandardItemModel(0, 6, self)
         self.model.setHorizontalHeaderLabels(
@@ -368,7 +378,9 @@ class MergeReportDialog(QDialog):
             cells[self.FILE].setToolTip(plain_tip(str(o.file)))
             cells[self.BATCH].setToolTip(plain_tip(o.batch_id or ""))
             cells[self.REASON].setToolTip(plain_tip(o.reason))
-            cells[self.OUTCOME].setForeground(OUTCOME_COLOUR.get(o.outcome, QColor("#1f2933")))
+            cells[self.OUTCOME].setForeground(
+                outcome_colour(o.outcome, colours) or QColor(colours.text)
+            )
             cells[self.CHANGED].setTextAlignment(
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             )

@@ -54,6 +54,10 @@ from PySide6.QtWidgets import (
 )
 
 from icg_desk.models.batch_work import EntryView, VideoView
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.find_bar import FindBar
+from icg_desk.ui.palette import Palette
+from icg_desk.ui.style import muted as _muted
 
 DEFAULT_POINT_SIZE = 12.0
 MIN_POINT_SIZE = 8.0
@@ -79,14 +83,12 @@ _READING_FAMILIES = (
     "DejaVu Serif",
 )
 
-# Find highlights set their own text colour too, so they stay legible on a dark palette.
-_MATCH_BACKGROUND = QColor("#fff1a6")
-_CURRENT_MATCH_BACKGROUND = QColor("#ffb940")
-_MATCH_FOREGROUND = QColor("#1d1d1d")
 
-_WARNING_STYLE = (
-    "QLabel { color: #7a4a00; background: #fdf0d3; border-radius: 4px; padding: 1px 8px; }"
-)
+def over_limit_stylesheet(p: Palette) -> str:
+    return (
+        f"QLabel {{ color: {p.warning}; background: {p.over_limit_surface}; "
+        "border-radius: 4px; padding: 1px 8px; }"
+    )
 
 
 def word_count_text(words: int, max_words: int) -> str:
@@ -146,15 +148,6 @@ def _reading_font(point_size: float) -> QFont:
 def _plain_tooltip(text: str) -> str:
     # Qt guesses whether a tooltip is HTML; wrapping escaped text in <p> takes the guess away.
     return f"<p>{html.escape(text)}</p>"
-
-
-def _muted(widget: QWidget, alpha: float = 0.62) -> None:
-    palette = widget.palette()
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
-        color = QColor(palette.color(role))
-        color.setAlphaF(alpha)
-        palette.setColor(role, color)
-    widget.setPalette(palette)
 
 
 class _ReadingView(QTextEdit):
@@ -350,7 +343,7 @@ class _EntryPage(QWidget):
         counts.addWidget(self.count_label)
         self.warning_label = QLabel(over_limit_text(entry.words, entry.max_words) or "")
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
         self.warning_label.setVisible(bool(self.warning_label.text()))
         counts.addWidget(self.warning_label)
         counts.addStretch(1)
@@ -418,18 +411,6 @@ class _EntryPage(QWidget):
             found.append(cursor)
 
 
-class _FindField(QLineEdit):
-    stepRequested = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            back = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.stepRequested.emit(-1 if back else 1)
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 class EntryPanel(QWidget):
     """A portfolio's entries in tabs, with word counts, video links and find in text."""
 
@@ -466,9 +447,31 @@ class EntryPanel(QWidget):
         self._stack.addWidget(self._tabs)
         layout.addWidget(self._stack, 1)
 
-        self._find_bar = self._build_find_bar()
+        self._find_bar = FindBar("Find in this entry")
         self._find_bar.hide()
+        self._find_bar.searchChanged.connect(self._on_query_changed)
+        self._find_bar.findNext.connect(lambda: self._step(1))
+        self._find_bar.findPrevious.connect(lambda: self._step(-1))
+        self._find_bar.closed.connect(self._on_find_closed)
         layout.addWidget(self._find_bar)
+
+    # The find bar's parts by their names from before it was a widget of its own.
+
+    @property
+    def _find_field(self) -> QLineEdit:
+        return self._find_bar.field
+
+    @property
+    def _find_count(self) -> QLabel:
+        return self._find_bar.count_label
+
+    @property
+    def _find_next(self) -> QToolButton:
+        return self._find_bar.next_button
+
+    @property
+    def _find_previous(self) -> QToolButton:
+        return self._find_bar.previous_button
 
     # --- building ----------------------------------------------------------------------------
 
@@ -488,63 +491,6 @@ class EntryPanel(QWidget):
             box.addWidget(label)
         box.addStretch(2)
         return page
-
-    def _build_find_bar(self) -> QWidget:
-        bar = QFrame()
-        bar.setFrameShape(QFrame.Shape.NoFrame)
-        bar.setAutoFillBackground(True)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.setSpacing(6)
-
-        self._find_field = _FindField()
-        self._find_field.setPlaceholderText("Find in this entry")
-        self._find_field.setAccessibleName("Find in this entry")
-        self._find_field.setClearButtonEnabled(True)
-        self._find_field.setMaximumWidth(320)
-        self._find_field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._find_field.textChanged.connect(self._on_query_changed)
-        self._find_field.stepRequested.connect(self._step)
-
-        self._find_count = QLabel()
-        self._find_count.setTextFormat(Qt.TextFormat.PlainText)
-        self._find_count.setMinimumWidth(80)
-        _muted(self._find_count)
-
-        self._find_previous = QToolButton()
-        self._find_previous.setArrowType(Qt.ArrowType.UpArrow)
-        self._find_previous.setToolTip("Previous match (Shift+Enter)")
-        self._find_previous.setAccessibleName("Previous match")
-        self._find_previous.clicked.connect(lambda: self._step(-1))
-        self._find_next = QToolButton()
-        self._find_next.setArrowType(Qt.ArrowType.DownArrow)
-        self._find_next.setToolTip("Next match (Enter)")
-        self._find_next.setAccessibleName("Next match")
-        self._find_next.clicked.connect(lambda: self._step(1))
-        close = QToolButton()
-        close.setText("Done")
-        close.setAutoRaise(True)
-        close.setToolTip("Close the find bar (Escape)")
-        close.clicked.connect(self._close_find)
-
-        row.addWidget(self._find_field, 1)
-        row.addWidget(self._find_count)
-        row.addWidget(self._find_previous)
-        row.addWidget(self._find_next)
-        row.addStretch(1)
-        row.addWidget(close)
-
-        rule = QFrame()
-        rule.setFrameShape(QFrame.Shape.HLine)
-        rule.setFrameShadow(QFrame.Shadow.Plain)
-        _muted(rule, 0.15)
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(rule)
-        column.addWidget(bar)
-        return holder
 
     # --- entries -----------------------------------------------------------------------------
 
@@ -591,7 +537,8 @@ class EntryPanel(QWidget):
             while self._tabs.count():
                 page = self._tabs.widget(0)
                 self._tabs.removeTab(0)
-                page.deleteLater()
+                if page is not None:
+                    page.deleteLater()
         finally:
             self._tabs.blockSignals(False)
         self._pages = []
@@ -700,14 +647,11 @@ class EntryPanel(QWidget):
         if not self._pages:
             return
         already_open = self._find_bar.isVisible()
-        self._find_bar.show()
-        self._find_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self._find_field.selectAll()
+        self._find_bar.open()
         if not already_open:
             self._run_find(anchor=None)
 
-    def _close_find(self) -> None:
-        self._find_bar.hide()
+    def _on_find_closed(self) -> None:
         self._forget_matches()
         page = self._page()
         if page is not None:
@@ -730,7 +674,7 @@ class EntryPanel(QWidget):
     def _run_find(self, anchor: int | None) -> None:
         self._forget_matches()
         page = self._page()
-        query = self._find_field.text()
+        query = self._find_bar.text()
         if page is None or not query:
             self._update_find_count()
             return
@@ -780,21 +724,17 @@ class EntryPanel(QWidget):
 
     @staticmethod
     def _match_format(current: bool) -> QTextCharFormat:
+        # Find highlights set their own text colour too, so they stay legible on a dark palette.
+        colours = palettes.current()
         text_format = QTextCharFormat()
-        text_format.setBackground(_CURRENT_MATCH_BACKGROUND if current else _MATCH_BACKGROUND)
-        text_format.setForeground(_MATCH_FOREGROUND)
+        text_format.setBackground(
+            QColor(colours.find_current if current else colours.find_highlight)
+        )
+        text_format.setForeground(QColor(colours.find_text))
         return text_format
 
     def _update_find_count(self) -> None:
-        if not self._find_field.text():
-            self._find_count.setText("")
-        elif not self._matches:
-            self._find_count.setText("No matches")
-        else:
-            self._find_count.setText(f"{self._current_match + 1:,} of {len(self._matches):,}")
-        has_matches = bool(self._matches)
-        self._find_previous.setEnabled(has_matches)
-        self._find_next.setEnabled(has_matches)
+        self._find_bar.show_count(self._current_match + 1, len(self._matches))
 
     # --- keys --------------------------------------------------------------------------------
 
@@ -808,7 +748,7 @@ class EntryPanel(QWidget):
         elif event.matches(QKeySequence.StandardKey.FindPrevious):
             self._step(-1)
         elif event.key() == Qt.Key.Key_Escape and self._find_bar.isVisible():
-            self._close_find()
+            self._find_bar.dismiss()
         elif event.matches(QKeySequence.StandardKey.ZoomIn):
             self.zoom_in()
         elif event.matches(QKeySequence.StandardKey.ZoomOut):

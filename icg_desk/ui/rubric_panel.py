@@ -10,6 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -33,8 +34,12 @@ from icg_desk.scoring.scale import format_score
 
 def plain_label(text: str = "", *, wrap: bool = True, object_name: str = "") -> QLabel:
     """A label that never interprets its text: rubric and entry text are shown as typed."""
-    label = QLabel(text)
+    return _plain(QLabel(), text, wrap=wrap, object_name=object_name)
+
+
+def _plain(label: QLabel, text: str, *, wrap: bool, object_name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
     label.setWordWrap(wrap)
     if wrap:
         # Never squeezed below the lines it needs: a squeezed label silently loses its last line.
@@ -42,6 +47,21 @@ def plain_label(text: str = "", *, wrap: bool = True, object_name: str = "") -> 
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+class _LookForLabel(QLabel):
+    """A look-for's text beside its checkbox: a checkbox's own text cannot wrap, this can, and a
+    click on it toggles the box too."""
+
+    def __init__(self, text: str, box: QCheckBox) -> None:
+        super().__init__()
+        _plain(self, text, wrap=True, object_name="lookFor")
+        self.setBuddy(box)
+        self._box = box
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._box.isEnabled():
+            self._box.click()
 
 
 class ScoreSelector(QWidget):
@@ -128,10 +148,7 @@ class FactorCard(QFrame):
         for i, text in enumerate(factor.look_fors):
             box = QCheckBox()
             box.setAccessibleName(text)
-            label = plain_label(text, object_name="lookFor")
-            label.setBuddy(box)
-            # A checkbox's own text cannot wrap; a click on the wrapped label toggles it too.
-            label.mousePressEvent = lambda _e, b=box: b.click() if b.isEnabled() else None
+            label = _LookForLabel(text, box)
             box.toggled.connect(
                 lambda seen, i=i: self.lookForToggled.emit(self.factor.key, i, seen)
             )
@@ -222,7 +239,7 @@ class FactorCard(QFrame):
     def _show_evidence(self, items: tuple[EvidenceItem, ...]) -> None:
         while self.evidence_box.count():
             item = self.evidence_box.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)  # out of the card now, not at the next event loop turn
                 widget.deleteLater()
@@ -254,9 +271,19 @@ class FactorCard(QFrame):
 
 
 class RubricPanel(QScrollArea):
-    """The cards of one entry's factors, one of them current (the one keys 1-4 score)."""
+    """The cards of one entry's factors, one of them current (the one keys 1-4 score).
+
+    Every card's signals are re-emitted as the panel's own, with the same arguments, so a window
+    connects six panel signals once instead of reaching into each card.
+    """
 
     currentFactorChanged = Signal(str)
+    scoreChosen = Signal(str, object)  # factor key, Fraction | None
+    lookForToggled = Signal(str, int, bool)  # factor key, look-for index, seen
+    rationaleEdited = Signal(str, str, str)  # factor key, new text, text saved before
+    attachRequested = Signal(str)  # factor key
+    evidenceShown = Signal(int, int, int)  # entry number, start, end
+    evidenceRemoved = Signal(str, int)  # factor key, evidence id
 
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,6 +308,7 @@ class RubricPanel(QScrollArea):
         for factor in rubric.factors:
             card = FactorCard(rubric, factor)
             card.hide()
+            self._forward(card)
             self.cards[factor.key] = card
             self._layout.addWidget(card)
         self._layout.addStretch(1)
@@ -288,6 +316,15 @@ class RubricPanel(QScrollArea):
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
+
+    def _forward(self, card: FactorCard) -> None:
+        # Signal to signal: the cards live as long as the panel, so these never dangle.
+        card.scoreChosen.connect(self.scoreChosen)
+        card.lookForToggled.connect(self.lookForToggled)
+        card.rationaleEdited.connect(self.rationaleEdited)
+        card.attachRequested.connect(self.attachRequested)
+        card.evidenceShown.connect(self.evidenceShown)
+        card.evidenceRemoved.connect(self.evidenceRemoved)
 
     def show_entry(self, entry_number: int, reads: dict[str, ReadState], locked: bool) -> None:
         keys = [f.key for f in self.rubric.factors_for_entry(entry_number)]

@@ -23,21 +23,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
 
 GROUP_PROPERTY = "shortcutGroup"
 DEFAULT_GROUP = "General"
 
-_GROUP_BACKGROUND = "#eef0f3"
-_STYLESHEET = """
-QTreeView#shortcutsView::item { padding: 3px 8px; }
-QTreeView#shortcutsView { border: 1px solid #dcdfe4; }
-QTreeView#shortcutsView QHeaderView::section {
-    background: #f4f5f7; color: #5f6b7a; font-weight: 600; padding: 4px 8px;
-    border: none; border-bottom: 1px solid #dcdfe4;
-}
-#shortcutsEmpty { color: #5f6b7a; padding: 48px 8px; }
+
+def shortcuts_stylesheet(p: Palette) -> str:
+    return f"""
+QTreeView#shortcutsView::item {{ padding: 3px 8px; }}
+QTreeView#shortcutsView {{ border: 1px solid {p.border}; }}
+QTreeView#shortcutsView QHeaderView::section {{
+    background: {p.background}; color: {p.muted_text}; font-weight: 600; padding: 4px 8px;
+    border: none; border-bottom: 1px solid {p.border};
+}}
+#shortcutsEmpty {{ color: {p.muted_text}; padding: 48px 8px; }}
 """
+
 
 # "&Open" shows as "Open"; "&&" is how a menu writes a literal "&".
 _MNEMONIC = re.compile(r"&(.)")
@@ -84,7 +88,8 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcutsDialog")
-        self.setStyleSheet(_STYLESHEET)
+        colours = palettes.current()
+        self.setStyleSheet(shortcuts_stylesheet(colours))
 
         self.model = QStandardItemModel(self)
         self.model.setHorizontalHeaderLabels(["Action", "Shortcut"])
@@ -95,7 +100,7 @@ class ShortcutsDialog(QDialog):
                 item.setEditable(False)
                 item.setSelectable(False)
                 # A shaded band across both columns reads as a section heading.
-                item.setBackground(QBrush(QColor(_GROUP_BACKGROUND)))
+                item.setBackground(QBrush(QColor(colours.band)))
             font = group_item.font()
             font.setBold(True)
             group_item.setFont(font)
