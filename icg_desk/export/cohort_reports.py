@@ -16,6 +16,7 @@ from pathlib import Path
 from icg_desk.export.pdf_report import ProgressCallback, ReportRun, write_reports
 from icg_desk.export.report_data import CandidateReport
 from icg_desk.models.cohort_results import CohortResults
+from icg_desk.models.errors import UserError
 
 COORDINATORS_PREVIEW = "COORDINATOR'S PREVIEW"
 PREVIEW_SUFFIX = " (preview)"
@@ -39,7 +40,7 @@ _RESERVED = frozenset(
 _STEM_BYTES = 120
 
 
-class ResultsNotReleased(ValueError):
+class ResultsNotReleased(UserError, ValueError):
     """The candidates' copies need released results; previews may be printed before."""
 
 

@@ -44,6 +44,7 @@ from icg_desk.export.xlsx_cells import header_row as _header
 from icg_desk.export.xlsx_cells import raise_naming as _raise_naming
 from icg_desk.export.xlsx_cells import save as _save
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
+from icg_desk.models.errors import UserError
 from icg_desk.models.schema import (
     LAST_CHANGE_SQL,
     BatchInfo,
@@ -111,7 +112,7 @@ class SummaryCancelled(Exception):
     """The export was cancelled through its progress callback; no file was written."""
 
 
-class SummaryError(ValueError):
+class SummaryError(UserError, ValueError):
     """A summary workbook that cannot be read back; the message names file, place and problem."""
 
     def __init__(self, path: Path, problem: str, where: str = "") -> None:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
+from icg_desk.models.errors import UserError
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
@@ -32,7 +33,7 @@ from icg_desk.models.portfolios import (
 from icg_desk.models.schema import utcnow
 
 
-class AssignmentError(ValueError):
+class AssignmentError(UserError, ValueError):
     """An assignment the coordinator asked for cannot be made; the message says whose and why."""
 
 
@@ -201,9 +202,12 @@ def _rebalance(
                     moved = True
 
 
+class AssignmentLocked(ResultsLocked, AssignmentError):
+    """Assigning, moving or sending refused: the results are released."""
+
+
 def _refuse_when_released(session: Session) -> None:
-    if (when := released_at(session)) is not None:
-        raise AssignmentError(str(ResultsLocked(when)))
+    refuse_when_released(session, error=AssignmentLocked)
 
 
 def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from icg_desk.export.summary_xlsx import SummaryError, read_batch_summary
 from icg_desk.models.batch_file import BatchFileError, inspect_batch
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
 from icg_desk.models.schema import LAST_CHANGE_SQL, ScoreText
 from icg_desk.scoring import Rubric, format_score
@@ -133,12 +133,12 @@ def _merge_one(cohort: CohortFile, rubric: Rubric, path: Path) -> MergeOutcome:
         # Checked against the cohort inside the write transaction that applies the file, so the
         # assignments and earlier scores cannot change between the check and the write.
         try:
-            if (when := released_at(session)) is not None:
+            try:
+                refuse_when_released(session)
+            except ResultsLocked as exc:  # not raised on: a refused file is logged as rejected
                 raise _Rejected(
-                    str(ResultsLocked(when)),
-                    scorer_id=returned.scorer_id,
-                    batch_id=returned.batch_id,
-                )
+                    str(exc), scorer_id=returned.scorer_id, batch_id=returned.batch_id
+                ) from None
             assignments = _assignments_for(session, returned)
         except _Rejected as exc:
             _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)

@@ -24,8 +24,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
+from icg_desk.models.errors import UserError
 from icg_desk.scoring.rubric import Rubric
 
 CANDIDATES_SHEET = "Candidates"
@@ -74,7 +75,7 @@ class ImportResult:
     problems: tuple[ImportProblem, ...]
 
 
-class ImportRejected(Exception):
+class ImportRejected(UserError):
     """The import had problems and wrote nothing; `problems` holds every one of them."""
 
     def __init__(self, problems: Iterable[ImportProblem]) -> None:
@@ -82,17 +83,21 @@ class ImportRejected(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class ImportLocked(ImportRejected):
+class ImportLocked(ResultsLocked, ImportRejected):
     """Nothing imported because the cohort's results are released and locked.
 
     No fix to the file, and no importing of its valid rows, can help: this is the only problem
-    reported, and it is checked before the file is read.
+    reported, and it is checked before the file is read. Its message is the one problem's.
     """
 
     def __init__(self, file: Path, released_at: datetime) -> None:
-        self.released_at = released_at
+        # ImportRejected's constructor makes the message (the one problem); ResultsLocked's
+        # attributes are set here rather than through its constructor, which words it otherwise.
         self.locked = ResultsLocked(released_at)
-        super().__init__([ImportProblem(file, None, None, f"not imported: {self.locked}")])
+        self.released_at, self.doing, self.reason = released_at, "", self.locked.reason
+        ImportRejected.__init__(
+            self, [ImportProblem(file, None, None, f"not imported: {self.locked}")]
+        )
 
 
 # --- reading tables -----------------------------------------------------------------------
@@ -493,8 +498,7 @@ def _existing(cohort: CohortFile, column: Any) -> set[str]:
 
 
 def _refuse_when_released(session: Session, file: Path) -> None:
-    if (when := released_at(session)) is not None:
-        raise ImportLocked(file, when)
+    refuse_when_released(session, error=lambda when, _doing: ImportLocked(file, when))
 
 
 def import_roster(
