@@ -18,15 +18,6 @@ import pytest
 from sqlalchemy import event, select, update
 
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import (
-    BatchWork,
-    Changed,
-    EvidenceItem,
-    NotReady,
-    PortfolioLocked,
-    ReadState,
-    WorkError,
-)
 from icg_desk.models.demo import generate_portfolios, write_demo_batch
 from icg_desk.models.portfolios import (
     EntryContent,
@@ -36,6 +27,15 @@ from icg_desk.models.portfolios import (
 )
 from icg_desk.models.rubric_file import builtin_rubric, parse_rubric
 from icg_desk.models.schema import Change, Evidence, FactorRead, Portfolio, PortfolioStatus
+from icg_desk.operations.batch_work import (
+    BatchWork,
+    Changed,
+    EvidenceItem,
+    NotReady,
+    PortfolioLocked,
+    ReadState,
+    WorkError,
+)
 from icg_desk.scoring import Status
 from icg_desk.scoring.rubric import Rubric
 

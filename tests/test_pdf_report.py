@@ -21,8 +21,8 @@ from icg_desk.export.report_data import (
     retake_text,
 )
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
 from icg_desk.models.demo import DEMO_COHORT, write_demo_batch
+from icg_desk.operations.batch_work import BatchWork
 from icg_desk.scoring import Decision, Status, decide
 from icg_desk.scoring.rubric import Rubric
 
