@@ -68,9 +68,7 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
     try:
         as_of = datetime.fromisoformat(as_of_text)
     except (TypeError, ValueError):
-        raise Rejected(
-            f"is damaged: its last change {as_of_text!r} is not a time", **who
-        ) from None
+        raise Rejected(f"is damaged: its last change {as_of_text!r} is not a time", **who) from None
     keys = set(rubric.factor_keys)
     found: dict[ReadKey, tuple[Fraction | None, str]] = {}
     codes: list[str] = []

@@ -478,8 +478,6 @@ def add_scorers(cohort: CohortFile, table: RosterTable) -> ImportResult:
     return ImportResult(imported=len(scorers), skipped=0, problems=())
 
 
-
-
 # TEMPORARY: moved to operations.roster_import; see models/_moved.py.
 from icg_desk.models._moved import import_roster as import_roster  # noqa: E402
 from icg_desk.models._moved import import_scorers as import_scorers  # noqa: E402
