@@ -204,3 +204,10 @@ def test_released_at_is_only_read_by_the_one_refusal() -> None:
             ):
                 callers.add(source.name)
     assert callers == {"cohort_results.py"}
+
+
+def test_changes_combine_and_say_whether_anything_changed() -> None:
+    assert not Changes().any
+    both = Changes(reads=True) | Changes(merges=True)
+    assert both == Changes(reads=True, merges=True) and both.any
+    assert Done(1).changes == Changes()

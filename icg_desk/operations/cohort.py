@@ -185,37 +185,26 @@ def snapshot(
     changes: Changes | None = None,
 ) -> CohortSnapshot:
     """The dashboard's data; with `previous` and `changes`, only the parts they touch re-read."""
-    if previous is not None and changes is not None and not changes.any:
-        return previous
-    whole = previous is None or changes is None
-    with _reading(ref) as cohort:
-        if whole or previous is None or changes is None:
+    if previous is None or changes is None:
+        with _reading(ref) as cohort:
             return CohortSnapshot(
                 status=cohort_status(cohort),
                 results=cohort_results(cohort, progress=progress),
                 merges=recent_merges(cohort),
             )
-        found = previous
+    if not changes.any:
+        return previous
+    c = changes
+    found = previous
+    with _reading(ref) as cohort:
         # Status counts candidates, scorers, reads assigned, sent and returned, and merged files.
-        if (
-            changes.candidates
-            or changes.scorers
-            or changes.assignments
-            or changes.reads
-            or (changes.merges)
-        ):
+        if c.candidates or c.scorers or c.assignments or c.reads or c.merges:
             found = replace(found, status=cohort_status(cohort))
-        if (
-            changes.candidates
-            or changes.scorers
-            or changes.assignments
-            or changes.reads
-            or (changes.release)
-        ):
+        if c.candidates or c.scorers or c.assignments or c.reads or c.release:
             found = replace(found, results=cohort_results(cohort, progress=progress))
-        if changes.merges:
+        if c.merges:
             found = replace(found, merges=recent_merges(cohort))
-        return found
+    return found
 
 
 def release(ref: CohortRef) -> Done[datetime]:
