@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from icg_desk.cli import main
+from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.formats.summary import read_batch_summary
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.demo import write_demo_batch
@@ -65,6 +66,13 @@ def test_the_summary_export_records_its_time_as_a_step_of_its_own(
     assert read_batch_summary(target).checksum == info.checksum
     with BatchFile.open(batch) as opened:
         assert opened.identity.exported_at == info.exported_at
+
+
+def test_the_summary_writer_alone_leaves_the_batch_as_it_was(batch: Path, tmp_path: Path) -> None:
+    with BatchFile.open(batch) as opened:
+        write_batch_summary(opened, tmp_path / "s.xlsx")
+    with BatchFile.open(batch) as opened:
+        assert opened.identity.exported_at is None  # recording it is the operation's step
 
 
 def test_the_window_exports_under_the_lock_it_holds_from_a_worker(

@@ -139,7 +139,7 @@ def test_every_writing_step_is_refused_while_the_window_holds_the_lock(
     cohort_path: Path, tmp_path: Path
 ) -> None:
     before = cohort_path.read_bytes()
-    window = lock_file(cohort_path, COORDINATOR_WINDOW)
+    window = ops.lock_for_window(cohort_path)
     try:
         for name, call in writing_steps(tmp_path).items():
             with pytest.raises(FileBusy, match="is open in the Coordinator window"):

@@ -36,7 +36,7 @@ from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord,
 from icg_desk.models.roster import ImportResult
 from icg_desk.operations import roster_import, sending
 from icg_desk.operations.changes import NOTHING, Changes, Done
-from icg_desk.operations.file_lock import FileLock, lock_file
+from icg_desk.operations.file_lock import COORDINATOR_WINDOW, FileLock, lock_file
 from icg_desk.operations.merge import merge_files
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.scoring import Rubric
@@ -80,6 +80,14 @@ def _writing(ref: CohortRef) -> Iterator[CohortFile]:
 def _reading(ref: CohortRef) -> Iterator[CohortFile]:
     with CohortFile.open(ref.path) as cohort:
         yield cohort
+
+
+def lock_for_window(path: Path, *, wait: float = 0.0) -> FileLock:
+    """The lock the Coordinator window holds while the cohort is open (pass it in CohortRef).
+
+    FileBusy names whoever has the cohort: another window, or a command still writing.
+    """
+    return lock_file(path, COORDINATOR_WINDOW, wait=wait)
 
 
 def check_cohort(ref: CohortRef) -> None:
@@ -253,6 +261,7 @@ __all__ = [
     "CohortSnapshot",
     "NoPreviewsAfterRelease",
     "check_cohort",
+    "lock_for_window",
     "Progress",
     "assign",
     "create_cohort",
