@@ -34,10 +34,11 @@ from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results
 from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
-from icg_desk.models.merge import ACCEPTED, merge_files
+from icg_desk.models.merge import ACCEPTED
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, VideoContent, add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import utcnow
+from icg_desk.operations.merge import merge_files
 
 COHORT = "2026-27"
 CANDIDATES = 5_000

@@ -1,4 +1,9 @@
-"""`icg-desk`: the command line. Bad input exits 2 with a message naming what is wrong."""
+"""`icg-desk`: the command line. Bad input exits 2 with a message naming what is wrong.
+
+The commands are thin adapters over `icg_desk.operations`. `main` is the one place a problem the
+person can act on (a `UserError`) becomes a message on stderr and exit code 2; anything else is
+a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +14,17 @@ import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from icg_desk import __version__
-from icg_desk.cli_cohort import CohortUsageError, add_cohort_parser
-from icg_desk.models.rubric_file import DEFAULT_EDITION, RubricError, rubric_from_argument
+from icg_desk.cli_cohort import add_cohort_parser
+from icg_desk.cli_common import EXIT_USAGE, ProgressBar, UsageError, fail, seconds
+from icg_desk.models.errors import UserError
+from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 from icg_desk.paths import builtin_editions, data_dir
 from icg_desk.scoring import ScoreError, decide, format_score
 from icg_desk.scoring.rubric import Rubric
 
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Input the person can fix; printed without a traceback, exit code 2."""
-
-
-def _fail(prog: str, message: str) -> NoReturn:
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_USAGE)
+__all__ = ["EXIT_USAGE", "ProgressBar", "UsageError", "build_parser", "main"]
 
 
 # --- calc -----------------------------------------------------------------------------------
@@ -152,47 +149,9 @@ def cmd_open(args: argparse.Namespace) -> int:
 # --- batch summary / reports ----------------------------------------------------------------
 
 
-class ProgressBar:
-    """A progress bar on stderr when it is a terminal; one closing line otherwise."""
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.total = 0
-
-    def __call__(self, done: int, total: int) -> bool:
-        self.total = total
-        if self.live:
-            width = 30
-            filled = width * done // max(total, 1)
-            bar = "#" * filled + "." * (width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {done:,}/{total:,}")
-            self.stream.flush()
-        return True
-
-    def close(self) -> None:
-        if self.live:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-if TYPE_CHECKING:
-    from icg_desk.models.batch_file import BatchFile
-
-
-def _open_batch(path: Path) -> BatchFile:
-    # Imported here: `icg-desk calc` should not wait for SQLAlchemy to load.
-    from icg_desk.models.batch_file import BatchFile, BatchFileError
-
-    try:
-        return BatchFile.open(path)
-    except BatchFileError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def cmd_batch_summary(args: argparse.Namespace) -> int:
-    from icg_desk.export.summary_xlsx import write_batch_summary
+    # Imported here: `icg-desk calc` should not wait for SQLAlchemy to load.
+    from icg_desk.operations.batch_ops import export_batch_summary
 
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
@@ -200,18 +159,16 @@ def cmd_batch_summary(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"{out}: the folder {out.parent} does not exist")
     bar = ProgressBar("Writing summary")
-    with _open_batch(args.batch) as batch:
-        try:
-            info = write_batch_summary(batch, out, progress=bar)
-        finally:
-            bar.close()
+    try:
+        info = export_batch_summary(args.batch, out, progress=bar, wait=args.wait)
+    finally:
+        bar.close()
     print(f"Wrote {info.path}: {info.portfolios} portfolios, checksum {info.checksum[:12]}")
     return 0
 
 
 def cmd_batch_reports(args: argparse.Namespace) -> int:
-    from icg_desk.export.pdf_report import write_reports
-    from icg_desk.export.report_data import reports_from_batch
+    from icg_desk.operations.batch_ops import export_batch_reports
 
     outdir: Path = args.outdir
     if outdir.exists() and not outdir.is_dir():
@@ -219,14 +176,11 @@ def cmd_batch_reports(args: argparse.Namespace) -> int:
     combined: Path | None = args.combined
     if combined is not None and combined.suffix.lower() != ".pdf":
         raise UsageError(f"--combined {combined}: name the combined file .pdf")
-    outdir.mkdir(parents=True, exist_ok=True)
     bar = ProgressBar("Printing reports")
-    with _open_batch(args.batch) as batch:
-        reports = reports_from_batch(batch)
-        try:
-            run = write_reports(reports, outdir=outdir, combined=combined, progress=bar)
-        finally:
-            bar.close()
+    try:
+        run = export_batch_reports(args.batch, outdir, combined=combined, progress=bar)
+    finally:
+        bar.close()
     per_candidate = [p for p in run.written if p != combined]
     print(f"Wrote {len(per_candidate)} score reports to {outdir}")
     if combined is not None and combined in run.written:
@@ -321,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("batch", type=Path, metavar="BATCH", help="the batch file")
     summary.add_argument("out", type=Path, metavar="OUT.xlsx", help="the workbook to write")
+    summary.add_argument(
+        "--wait",
+        type=seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="when the batch is open in the scorer's window, wait up to SECONDS for it "
+        "(the export time is recorded in the batch, which needs it to itself)",
+    )
     summary.set_defaults(func=cmd_batch_summary)
     reports = batch_sub.add_parser(
         "reports",
@@ -365,13 +327,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         result: int = args.func(args)
-    except (UsageError, CohortUsageError, RubricError) as exc:
-        _fail(prog, str(exc))
+    except UserError as exc:
+        fail(prog, str(exc))
     except BrokenPipeError:
         # `icg-desk cohort results DB | head`: the reader has gone; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # a folder not writable, a disk full: name the file, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        _fail(prog, f"{where}{exc.strerror or exc}")
+        fail(prog, f"{where}{exc.strerror or exc}")
+    except Exception as exc:
+        # User errors from where UserError cannot be imported (scoring's ScoreError; a batch or
+        # cohort file that cannot be opened). Loaded only now: calc must start quickly.
+        from icg_desk.operations.errors import user_message
+
+        message = user_message(exc)
+        if message is None:
+            raise  # a bug: its traceback is what helps
+        fail(prog, message)
     return result

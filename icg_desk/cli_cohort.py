@@ -1,4 +1,11 @@
-"""`icg-desk cohort ...`: the coordinator's commands. Bad input exits 2 naming what is wrong."""
+"""`icg-desk cohort ...`: the coordinator's commands, thin adapters over `operations.cohort`.
+
+Each command turns its arguments into one operation's call and its result into lines of text.
+Problems the coordinator can fix are `UserError`s, printed by `cli.main` with exit code 2; a
+few are worded again here to say what the command did not do. Commands that write take the
+cohort's lock, so they never write into a cohort open in the Coordinator window: they are
+refused naming the window, or wait `--wait SECONDS` for it first.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +15,39 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from icg_desk.cli_common import ProgressBar, UsageError, seconds
 from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 
 if TYPE_CHECKING:
-    from icg_desk.models.cohort_file import CohortFile
-    from icg_desk.models.roster import ImportLocked
+    from icg_desk.operations.cohort import CohortRef
 
 
-class CohortUsageError(Exception):
+class CohortUsageError(UsageError):
     """Input the coordinator can fix; printed without a traceback, exit code 2."""
 
 
-def _open(path: Path) -> CohortFile:
-    from icg_desk.models.cohort_file import CohortFile, CohortFileError
+def _ref(args: argparse.Namespace) -> CohortRef:
+    # Imported here, as in every command: `icg-desk calc` should not wait for SQLAlchemy.
+    from icg_desk.operations.cohort import CohortRef
 
-    try:
-        return CohortFile.open(path)
-    except CohortFileError as exc:
-        raise CohortUsageError(str(exc)) from None
+    return CohortRef(
+        Path(args.db),
+        program=f"icg-desk cohort {args.cohort_command}",
+        wait=getattr(args, "wait", 0.0),
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from icg_desk.models.cohort_file import CohortFile, CohortFileError
+    from icg_desk.operations.cohort import create_cohort
 
     rubric = rubric_from_argument(args.rubric)
-    try:
-        CohortFile.create(args.db, name=args.name, rubric=rubric).close()
-    except CohortFileError as exc:
-        raise CohortUsageError(str(exc)) from None
+    create_cohort(args.db, args.name, rubric)
     print(f"Made cohort {args.name} ({rubric.edition}) in {args.db}")
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from icg_desk.models.roster import write_roster_template
+    from icg_desk.operations.cohort import write_roster_template
 
     if args.out.suffix.lower() != ".xlsx":
         raise CohortUsageError(f"{args.out}: the template is an Excel workbook; name it .xlsx")
@@ -55,56 +61,47 @@ def _problems(result_problems: object) -> None:
         print(f"  {problem}")
 
 
-def _locked(db: Path, exc: ImportLocked) -> CohortUsageError:
-    # The only problem reported: no fix to the file, and no --valid-only, can help.
-    return CohortUsageError(f"{db}: {exc.locked}; nothing imported")
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    from icg_desk.models.roster import ImportLocked, ImportRejected, import_roster
+    from icg_desk.models.roster import ImportLocked, ImportRejected
+    from icg_desk.operations.cohort import import_roster
 
-    with _open(args.db) as cohort:
-        try:
-            result = import_roster(cohort, args.roster, args.documents, valid_only=args.valid_only)
-        except ImportLocked as exc:
-            raise _locked(args.db, exc) from None
-        except ImportRejected as exc:
-            raise CohortUsageError(
-                f"{args.roster}: nothing imported; fix these and import again "
-                f"(or --valid-only):\n{exc}"
-            ) from None
-    print(f"Imported {result.imported} candidates; skipped {result.skipped}")
-    _problems(result.problems)
+    try:
+        done = import_roster(_ref(args), args.roster, args.documents, valid_only=args.valid_only)
+    except ImportLocked as exc:
+        # The only problem reported: no fix to the file, and no --valid-only, can help.
+        raise CohortUsageError(f"{args.db}: {exc.locked}; nothing imported") from None
+    except ImportRejected as exc:
+        raise CohortUsageError(
+            f"{args.roster}: nothing imported; fix these and import again (or --valid-only):\n{exc}"
+        ) from None
+    print(f"Imported {done.value.imported} candidates; skipped {done.value.skipped}")
+    _problems(done.value.problems)
     return 0
 
 
 def cmd_scorers(args: argparse.Namespace) -> int:
-    from icg_desk.models.roster import ImportLocked, ImportRejected, import_scorers
+    from icg_desk.models.roster import ImportLocked, ImportRejected
+    from icg_desk.operations.cohort import import_scorers
 
-    with _open(args.db) as cohort:
-        try:
-            result = import_scorers(cohort, args.sheet)
-        except ImportLocked as exc:
-            raise _locked(args.db, exc) from None
-        except ImportRejected as exc:
-            raise CohortUsageError(f"{args.sheet}: no scorer imported:\n{exc}") from None
-    print(f"Imported {result.imported} scorers")
+    try:
+        done = import_scorers(_ref(args), args.sheet)
+    except ImportLocked as exc:
+        raise CohortUsageError(f"{args.db}: {exc.locked}; nothing imported") from None
+    except ImportRejected as exc:
+        raise CohortUsageError(f"{args.sheet}: no scorer imported:\n{exc}") from None
+    print(f"Imported {done.value.imported} scorers")
     return 0
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    from icg_desk.models.assignment import AssignmentError, assign, move_assignment
+    from icg_desk.operations.cohort import assign, move_read
 
-    with _open(args.db) as cohort:
-        try:
-            if args.move:
-                candidate, from_scorer, to_scorer = args.move
-                move_assignment(cohort, candidate, from_scorer, to_scorer)
-                print(f"Moved candidate {candidate} from {from_scorer} to {to_scorer}")
-                return 0
-            plan = assign(cohort, seed=args.seed, reads=args.reads)
-        except AssignmentError as exc:
-            raise CohortUsageError(str(exc)) from None
+    if args.move:
+        candidate, from_scorer, to_scorer = args.move
+        move_read(_ref(args), candidate, from_scorer, to_scorer)
+        print(f"Moved candidate {candidate} from {from_scorer} to {to_scorer}")
+        return 0
+    plan = assign(_ref(args), seed=args.seed, reads=args.reads).value
     for scorer_id, load in sorted(plan.load.items()):
         print(f"  {scorer_id}: {load} portfolios")
     print(plan.summary(args.seed))
@@ -112,17 +109,13 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    from icg_desk.models.assignment import AssignmentError, export_batches
+    from icg_desk.operations.cohort import send_batches
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the batches")
-    # Not made here: export_batches makes the folder only once every check has passed, so a
-    # refused step (released results, a batch already there) leaves nothing behind.
-    with _open(args.db) as cohort:
-        try:
-            exported = export_batches(cohort, args.outdir)
-        except AssignmentError as exc:
-            raise CohortUsageError(str(exc)) from None
+    # Not made here: sending makes the folder only once every check has passed, so a refused
+    # step (released results, a batch already there) leaves nothing behind.
+    exported = send_batches(_ref(args), args.outdir).value
     if not exported:
         print(
             "Nothing to send: every assigned read is already in a batch that went out "
@@ -136,17 +129,17 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from icg_desk.models.merge import merge_files, merge_report
+    from icg_desk.models.merge import REJECTED, merge_report
+    from icg_desk.operations.cohort import merge
 
     missing = [p for p in args.files if not p.is_file()]
     if missing:
         # Before any file is merged: a pattern that matched nothing is a mistake to fix first.
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise CohortUsageError(f"{missing[0]}: no such file{more}; nothing merged")
-    with _open(args.db) as cohort:
-        outcomes = merge_files(cohort, args.files)
+    outcomes = merge(_ref(args), args.files).value
     print(merge_report(outcomes))
-    rejected = sum(o.outcome == "rejected" for o in outcomes)
+    rejected = sum(o.outcome == REJECTED for o in outcomes)
     if rejected:
         kept = len(outcomes) - rejected
         others = (
@@ -164,10 +157,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from icg_desk.models.cohort_status import cohort_status
+    from icg_desk.operations.cohort import status as cohort_status
 
-    with _open(args.db) as cohort:
-        status = cohort_status(cohort)
+    status = cohort_status(_ref(args))
     if args.json:
         print(json.dumps(status.as_json()))
         return 0
@@ -184,12 +176,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from icg_desk.models.cohort_results import cohort_results
+    from icg_desk.operations.cohort import results as cohort_results
     from icg_desk.scoring import Status
     from icg_desk.scoring.scale import format_against
 
-    with _open(args.db) as cohort:
-        results = cohort_results(cohort)
+    results = cohort_results(_ref(args))
     if args.json:
         print(json.dumps(results.as_json(), ensure_ascii=False))
         return 0
@@ -218,40 +209,31 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from icg_desk.models.cohort_results import ReleaseError, release_results
+    from icg_desk.models.cohort_results import ReleaseError
+    from icg_desk.operations.cohort import release
 
-    with _open(args.db) as cohort:
-        try:
-            stamp = release_results(cohort)
-        except ReleaseError as exc:
-            raise CohortUsageError(f"{args.db}: not released: {exc}") from None
+    try:
+        stamp = release(_ref(args)).value
+    except ReleaseError as exc:
+        raise CohortUsageError(f"{args.db}: not released: {exc}") from None
     print(f"Released the results of {args.db} at {stamp:%Y-%m-%d %H:%M} UTC; they are now locked")
     return 0
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from icg_desk.cli import ProgressBar
-    from icg_desk.export.cohort_reports import (
-        ResultsNotReleased,
-        combined_file_name,
-        write_cohort_reports,
-    )
-    from icg_desk.models.cohort_results import ResultsLocked, cohort_results
+    from icg_desk.export.cohort_reports import ResultsNotReleased, combined_file_name
+    from icg_desk.operations.cohort import NoPreviewsAfterRelease, print_reports
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the reports")
-    with _open(args.db) as cohort:
-        results = cohort_results(cohort)
-    if args.preview and results.released_at is not None:
-        # Previews are for checking before release; after it the reports are final, and they
-        # are printed without --preview. Not printed quietly in place of the previews asked for.
-        raise CohortUsageError(
-            f"{args.db}: {ResultsLocked(results.released_at)}, so there are no previews to "
-            "print; print the candidates' score reports without --preview"
-        )
     bar = ProgressBar("Printing reports")
     try:
-        run = write_cohort_reports(results, args.outdir, preview=args.preview, progress=bar)
+        results, run = print_reports(_ref(args), args.outdir, preview=args.preview, progress=bar)
+    except NoPreviewsAfterRelease as exc:
+        raise CohortUsageError(
+            f"{args.db}: {exc.reason}, so there are no previews to print; print the "
+            "candidates' score reports without --preview"
+        ) from None
     except ResultsNotReleased as exc:
         raise CohortUsageError(f"{args.db}: {exc}") from None
     finally:
@@ -267,19 +249,15 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from icg_desk.cli import ProgressBar
-    from icg_desk.export.cohort_summary import write_cohort_summary
-    from icg_desk.models.cohort_results import cohort_results
+    from icg_desk.operations.cohort import export_summary
 
     if args.out.suffix.lower() != ".xlsx":
         raise CohortUsageError(f"{args.out}: the summary is an Excel workbook; name it .xlsx")
     if not args.out.parent.is_dir():
         raise CohortUsageError(f"{args.out}: the folder {args.out.parent} does not exist")
-    with _open(args.db) as cohort:
-        results = cohort_results(cohort)
     bar = ProgressBar("Writing summary")
     try:
-        path = write_cohort_summary(results, args.out, progress=bar)
+        results, path = export_summary(_ref(args), args.out, progress=bar)
     finally:
         bar.close()
     state = "released" if results.released_at else "provisional (not released)"
@@ -288,9 +266,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import check_cohort
+
     if not args.db.is_file():
         raise CohortUsageError(f"{args.db}: no such cohort file")
-    _open(args.db).close()  # a file that is not a cohort is refused here, with exit code 2
+    check_cohort(_ref(args))  # a file that is not a cohort is refused here, with exit code 2
     from icg_desk.ui.app import run_coordinator
 
     return run_coordinator(args.db)
@@ -300,13 +280,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from icg_desk.demo.cohort import score_batch, write_demo_inputs
 
     if args.score:
-        from icg_desk.models.batch_file import BatchFileError
-
         for path in args.score:
-            try:
-                scored = score_batch(path)
-            except BatchFileError as exc:
-                raise CohortUsageError(str(exc)) from None
+            scored = score_batch(path)  # a file that is not a batch: a UserError for cli.main
             print(f"  {path}: {scored} portfolios scored")
         return 0
     if args.folder is None:
@@ -454,6 +429,16 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     summary = command("summary", "write the coordinator's summary workbook", cmd_summary)
     summary.add_argument("db", type=Path, metavar="DB")
     summary.add_argument("out", type=Path, metavar="OUT.xlsx")
+
+    for writing in (import_, scorers, assign, batches, merge, release):
+        writing.add_argument(
+            "--wait",
+            type=seconds,
+            default=0.0,
+            metavar="SECONDS",
+            help="when the cohort is open in the Coordinator window or another command, wait "
+            "up to SECONDS for it before giving up (default: give up at once, exit 2)",
+        )
 
     open_ = command("open", "open the Coordinator window on a cohort", cmd_open)
     open_.add_argument("db", type=Path, metavar="DB")

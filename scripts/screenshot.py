@@ -39,8 +39,7 @@ SIZES = ((1280, 800), (1920, 1080))
 
 def coordinator(out: Path) -> int:
     from icg_desk.demo.cohort import build_demo_cohort, score_batch
-    from icg_desk.models.cohort_results import release_results
-    from icg_desk.models.merge import merge_files
+    from icg_desk.operations import cohort as cohort_ops
     from icg_desk.ui.coordinator_dialogs import NewCohortDialog
     from icg_desk.ui.coordinator_window import CoordinatorWindow
 
@@ -73,13 +72,13 @@ def coordinator(out: Path) -> int:
     assert window.cohort is not None
     stray = work / "notes.icgbatch"
     stray.write_text("not a batch\n")
-    merge_files(window.cohort, [stray])
+    cohort_ops.merge(window.cohort.ref, [stray])
     window.refresh()
     grab("coordinator")
     first = sorted((work / "batches").glob("*.icgbatch"))[0]
     score_batch(first)
-    merge_files(window.cohort, [first])
-    release_results(window.cohort)
+    cohort_ops.merge(window.cohort.ref, [first])
+    cohort_ops.release(window.cohort.ref)
     window.refresh()
     grab("coordinator-released")
     window.close_cohort()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 from pathlib import Path
 
 # Before anything imports Qt: with no display and no platform, Qt aborts the whole run. The
@@ -78,3 +79,52 @@ def pilot() -> Rubric:
 @pytest.fixture
 def batch_path(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "test.icgbatch"
+
+
+class DemoCopies:
+    """Demo batches and cohorts made once per test run and copied for each test that asks.
+
+    Generating a demo takes a good part of a second; most tests need a fresh copy of the same
+    one, not a new one.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[tuple[object, ...], Path] = {}
+
+    def batch(self, target: Path, **options: object) -> Path:
+        """A copy at `target` of the demo batch `write_demo_batch(..., **options)` makes."""
+        key = ("batch", *sorted(options.items()))
+        template = self._made.get(key)
+        if template is None:
+            from icg_desk.demo.batch import write_demo_batch
+
+            template = self.folder / f"batch-{len(self._made)}.icgbatch"
+            write_demo_batch(template, **options)  # type: ignore[arg-type]
+            self._made[key] = template
+        _copy_database(template, target)
+        return target
+
+    def cohort(self, folder: Path, **options: object) -> Path:
+        """A copy in `folder` of the demo cohort (with its inputs and batches) built with
+        `build_demo_cohort(..., **options)`; returns the cohort file's path."""
+        key = ("cohort", *sorted(options.items()))
+        template = self._made.get(key)
+        if template is None:
+            from icg_desk.demo.cohort import build_demo_cohort
+
+            template = build_demo_cohort(self.folder / f"cohort-{len(self._made)}", **options)  # type: ignore[arg-type]
+            self._made[key] = template
+        shutil.copytree(template.parent, folder)
+        return folder / template.name
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    # Closed cleanly, a database is its one file; a log beside it would be part of it.
+    assert not source.with_name(source.name + "-wal").exists(), f"{source} is still open"
+    shutil.copyfile(source, target)
+
+
+@pytest.fixture(scope="session")
+def demo_copies(tmp_path_factory: pytest.TempPathFactory) -> DemoCopies:
+    return DemoCopies(tmp_path_factory.mktemp("demo-templates"))

@@ -10,11 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-import icg_desk.models.assignment as assignment_module
+import icg_desk.operations.sending as assignment_module
 from icg_desk.models.assignment import (
     AssignmentError,
     assign,
-    export_batches,
     move_assignment,
     plan_assignments,
 )
@@ -23,6 +22,7 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import EntryDocument, Portfolio, VideoLink
+from icg_desk.operations.sending import export_batches
 
 ScorerRow = tuple[str, str, frozenset[str]]
 

@@ -17,17 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
-from icg_desk.demo.batch import generate_portfolios, write_demo_batch
+from icg_desk.demo.batch import generate_portfolios
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import (
-    BatchWork,
-    Changed,
-    EvidenceItem,
-    NotReady,
-    PortfolioLocked,
-    ReadState,
-    WorkError,
-)
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
@@ -36,6 +27,15 @@ from icg_desk.models.portfolios import (
 )
 from icg_desk.models.rubric_file import builtin_rubric, parse_rubric
 from icg_desk.models.schema import Change, Evidence, FactorRead, Portfolio, PortfolioStatus
+from icg_desk.operations.batch_work import (
+    BatchWork,
+    Changed,
+    EvidenceItem,
+    NotReady,
+    PortfolioLocked,
+    ReadState,
+    WorkError,
+)
 from icg_desk.scoring import Status
 from icg_desk.scoring.rubric import Rubric
 
@@ -145,8 +145,8 @@ def backdate_history(path: Path, by: timedelta) -> None:
 
 
 @pytest.fixture
-def demo_path(tmp_path: Path) -> Path:
-    return write_demo_batch(
+def demo_path(tmp_path: Path, demo_copies) -> Path:
+    return demo_copies.batch(
         tmp_path / "demo.icgbatch", portfolios=PORTFOLIOS, seed=SEED, prefill=False
     )
 

@@ -11,7 +11,7 @@ import pytest
 
 from icg_desk.cli import main
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
+from icg_desk.operations.batch_work import BatchWork
 
 ORGS = ["Lincoln USD", "Harbor ISD", "Mesa Schools", "Pine County"]
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from icg_desk.cli import main
 from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
+from icg_desk.operations.batch_work import BatchWork
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from icg_desk.demo.cohort import build_demo_cohort, write_demo_inputs
-from icg_desk.models.assignment import AssignmentError, assign, export_batches, move_assignment
+from icg_desk.models.assignment import AssignmentError, assign, move_assignment
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import (
     ReleaseError,
@@ -20,9 +20,12 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, ReadScore, Scorer
-from icg_desk.models.merge import REJECTED, merge_files
-from icg_desk.models.roster import ImportRejected, import_roster, import_scorers
+from icg_desk.models.merge import REJECTED
+from icg_desk.models.roster import ImportRejected
 from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.operations.merge import merge_files
+from icg_desk.operations.roster_import import import_roster, import_scorers
+from icg_desk.operations.sending import export_batches
 from icg_desk.scoring import Status, decide
 
 F = Fraction

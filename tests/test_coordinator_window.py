@@ -25,8 +25,10 @@ from icg_desk.demo.cohort import build_demo_cohort, score_batch, write_demo_inpu
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results, release_results
 from icg_desk.models.cohort_status import cohort_status
-from icg_desk.models.merge import NOT_RETURNED_FILE, merge_files
+from icg_desk.models.merge import NOT_RETURNED_FILE
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
+from icg_desk.operations import cohort as cohort_ops
+from icg_desk.operations.merge import merge_files
 from icg_desk.scoring import Status, format_score
 from icg_desk.ui.coordinator_dashboard import ResultsModel
 from icg_desk.ui.coordinator_dialogs import (
@@ -479,9 +481,9 @@ def test_reports_refused_before_release_make_no_folder(qtbot, window, tmp_path):
 
 
 def _released_behind_its_back(window: CoordinatorWindow, finished_batch: Path) -> None:
-    """Released by another ICG Desk: the window has not read the cohort since."""
-    merge_files(window.cohort, [finished_batch])
-    release_results(window.cohort)
+    """Released behind the window's back: it has not read the cohort since."""
+    cohort_ops.merge(window.cohort.ref, [finished_batch])
+    cohort_ops.release(window.cohort.ref)
     assert window.import_roster_action.isEnabled() and window.send_action.isEnabled()
 
 
@@ -667,12 +669,12 @@ def test_sending_over_an_existing_batch_names_it_and_writes_nothing(
 
 
 def test_a_bug_in_a_step_is_shown_once_and_the_window_goes_on(qtbot, window, tmp_path, monkeypatch):
-    from icg_desk.models import roster
+    from icg_desk.operations import roster_import
 
     def broken(cohort, sheet):
         return {}["scorer_id"]
 
-    monkeypatch.setattr(roster, "import_scorers", broken)
+    monkeypatch.setattr(roster_import, "import_scorers", broken)
     sheet = tmp_path / "scorers.csv"
     sheet.write_text("scorer_id\n")
     seen = answering(qtbot, lambda: window.import_scorers(sheet), None)
@@ -828,7 +830,7 @@ def test_a_second_window_cannot_open_the_same_cohort(qtbot, make_window, window,
     second = make_window()
     seen = answering(qtbot, lambda: second.open_cohort(cohort_path), None)
     assert seen[0].title == "Cohort already open"
-    assert f"{cohort_path.resolve()}: is already open in ICG Desk" in seen[0].text
+    assert f"{cohort_path.resolve()}: is open in the Coordinator window (process" in seen[0].text
     assert second.cohort is None
     window.close()
     assert second.open_cohort(cohort_path)

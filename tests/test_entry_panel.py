@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from icg_desk.models.batch_work import EntryView, VideoView
+from icg_desk.operations.batch_work import EntryView, VideoView
 from icg_desk.ui.entry_panel import (
     LINE_HEIGHT_PERCENT,
     MAX_POINT_SIZE,

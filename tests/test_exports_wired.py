@@ -10,14 +10,13 @@ from pypdf import PdfReader
 from PySide6.QtCore import QSettings
 
 from icg_desk.cli import main
-from icg_desk.demo.batch import write_demo_batch
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner
 
 
 @pytest.fixture
-def batch(tmp_path: Path) -> Path:
-    return write_demo_batch(tmp_path / "summer.icgbatch", portfolios=5, seed=8)
+def batch(tmp_path: Path, demo_copies) -> Path:
+    return demo_copies.batch(tmp_path / "summer.icgbatch", portfolios=5, seed=8)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import (
     Assignment,
@@ -25,9 +24,11 @@ from icg_desk.models.cohort_schema import (
     ReadScore,
     Scorer,
 )
-from icg_desk.models.merge import NOT_RETURNED_FILE, MergeOutcome, merge_files, merge_report
+from icg_desk.models.merge import NOT_RETURNED_FILE, MergeOutcome, merge_report
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.operations.batch_work import BatchWork
+from icg_desk.operations.merge import merge_files
 
 COHORT = "2026-27"
 # batch id -> (scorer, the candidate codes assigned in it)

@@ -22,7 +22,7 @@ from icg_desk.export.report_data import (
     retake_text,
 )
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
+from icg_desk.operations.batch_work import BatchWork
 from icg_desk.scoring import Decision, Status, decide
 from icg_desk.scoring.rubric import Rubric
 

@@ -13,17 +13,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from icg_desk.formats.roster_table import write_roster_template
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
-from icg_desk.models.roster import (
-    ImportProblem,
-    ImportRejected,
-    code_prefix,
-    import_roster,
-    import_scorers,
-    write_roster_template,
-)
+from icg_desk.models.roster import ImportProblem, ImportRejected, code_prefix
 from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.operations.roster_import import import_roster, import_scorers
 
 HEADER = ["candidate_id", "name", "email", "organisation", "cohort", "retake_factors"]
 V1 = "Goal | https://youtu.be/aaa; Review | https://www.youtube.com/watch?v=bbb"

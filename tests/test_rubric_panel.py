@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QToolButton
 from pytestqt.qtbot import QtBot
 
-from icg_desk.models.batch_work import EvidenceItem, ReadState
+from icg_desk.operations.batch_work import EvidenceItem, ReadState
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.ui.rubric_panel import RubricPanel
 

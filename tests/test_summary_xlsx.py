@@ -18,18 +18,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select, update
 
 from icg_desk.demo.batch import write_demo_batch
-from icg_desk.export.summary_xlsx import (
-    SummaryCancelled,
-    SummaryError,
-    SummaryInfo,
-    read_batch_summary,
-    scores_checksum,
-    write_batch_summary,
-)
+from icg_desk.export.summary_xlsx import SummaryCancelled, SummaryInfo, write_batch_summary
+from icg_desk.formats.summary import SummaryError, read_batch_summary, scores_checksum
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.batch_work import BatchWork
+from icg_desk.models.batch_marks import record_summary_export
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import BatchInfo, Change, FactorRead
+from icg_desk.operations.batch_work import BatchWork
 from icg_desk.scoring import Rubric, format_score, to_decimal
 
 RED, AMBER = "F4C7C3", "FCE8B2"
@@ -125,6 +120,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
         info = write_batch_summary(
             batch, path, progress=lambda done, total: progress.append((done, total)) or True
         )
+        # The writer only reads the batch; the scorer's operation records the export after it.
+        record_summary_export(batch, info.exported_at)
         exported_at = batch.identity.exported_at
         assert exported_at is not None
         return Exported(

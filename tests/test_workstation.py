@@ -13,7 +13,6 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QFrame, QMessageBox, QTextEdit
 from sqlalchemy import select
 
-from icg_desk.demo.batch import write_demo_batch
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.schema import Change, Evidence, FactorRead, Portfolio
 from icg_desk.ui.main_window import MainWindow
@@ -31,8 +30,8 @@ KEYS = (
 
 
 @pytest.fixture
-def batch(tmp_path: Path) -> Path:
-    return write_demo_batch(tmp_path / "summer.icgbatch", portfolios=6, seed=3, prefill=False)
+def batch(tmp_path: Path, demo_copies) -> Path:
+    return demo_copies.batch(tmp_path / "summer.icgbatch", portfolios=6, seed=3, prefill=False)
 
 
 @pytest.fixture
@@ -348,7 +347,7 @@ def test_everything_is_there_after_closing_and_reopening(qtbot, make_window, win
 def test_a_second_window_cannot_open_the_same_batch(qtbot, make_window, window, batch):
     second = make_window()
     message = answer_dialog(qtbot, lambda: second.open_batch(batch))
-    assert f"{batch}: is already open in ICG Desk" in message
+    assert f"{batch.resolve()}: is open in the scorer's window (process" in message
     assert second.session is None
     window.close()
     assert second.open_batch(batch)

@@ -261,10 +261,11 @@ def build_demo_cohort(
     Returns the cohort file (`folder/demo.icgcohort`); batches are in `folder/batches`.
     """
     # Imported here: these modules import this one's neighbours, not the other way round.
-    from icg_desk.models.assignment import assign, export_batches
+    from icg_desk.models.assignment import assign
     from icg_desk.models.cohort_file import CohortFile
-    from icg_desk.models.merge import merge_files
-    from icg_desk.models.roster import import_roster, import_scorers
+    from icg_desk.operations.merge import merge_files
+    from icg_desk.operations.roster_import import import_roster, import_scorers
+    from icg_desk.operations.sending import export_batches
 
     inputs = write_demo_inputs(
         folder, candidates=candidates, scorers=scorers, seed=seed, words_per_entry=words_per_entry

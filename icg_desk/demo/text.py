@@ -29,17 +29,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from icg_desk.models.errors import UserError
 from icg_desk.paths import resources_dir
 from icg_desk.scoring.rubric import Rubric
 
 __all__ = ["DemoDataError", "UnknownFactorError", "compose_entry"]
 
 
-class DemoDataError(Exception):
+class DemoDataError(UserError):
     """A file of resources/demo/ is missing or not as this module expects; names the file."""
 
 
-class UnknownFactorError(ValueError):
+class UnknownFactorError(UserError, ValueError):
     """The rubric has a factor the demo has no sentences for."""
 
 

@@ -8,38 +8,21 @@ files are called, so that a coordinator finds "1001 Maya Alvarez.pdf" in the fol
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 
 from icg_desk.export.pdf_report import ProgressCallback, ReportRun, write_reports
 from icg_desk.export.report_data import CandidateReport
+from icg_desk.formats.naming import safe_stem
 from icg_desk.models.cohort_results import CohortResults
+from icg_desk.models.errors import UserError
 
 COORDINATORS_PREVIEW = "COORDINATOR'S PREVIEW"
 PREVIEW_SUFFIX = " (preview)"
 COMBINED_SUFFIX = " score reports"
 
-# Windows refuses these in a file name; "/" and NUL everywhere.
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*]+')
-_SPACES = re.compile(r"\s+")
-_RESERVED = frozenset(
-    {
-        "CON",
-        "PRN",
-        "AUX",
-        "NUL",
-        *(f"COM{n}" for n in range(1, 10)),
-        *(f"LPT{n}" for n in range(1, 10)),
-    }
-)
-# Bytes, not characters: ext4 and most others allow 255 bytes per name, and the whole path on
-# Windows is 260 characters unless long paths are enabled; leave room for the folder.
-_STEM_BYTES = 120
 
-
-class ResultsNotReleased(ValueError):
+class ResultsNotReleased(UserError, ValueError):
     """The candidates' copies need released results; previews may be printed before."""
 
 
@@ -113,32 +96,6 @@ def combined_file_name(results: CohortResults) -> str:
     """The name of the file with every report in it, e.g. "2026-27 score reports (preview).pdf"."""
     suffix = PREVIEW_SUFFIX if results.released_at is None else ""
     return safe_stem(results.cohort + COMBINED_SUFFIX + suffix) + ".pdf"
-
-
-def safe_stem(text: str) -> str:
-    """A file name (without its extension) that every common file system accepts as typed.
-
-    Keeps letters of every script (a coordinator looks for "Zoë", not "Zo_"); drops control
-    and format characters (a right-to-left override could make "exe.pdf" look like "pdf.exe");
-    replaces the characters Windows forbids; no leading dot (a hidden file on macOS and Linux)
-    and no trailing dot or space (Windows drops them); never a device name such as CON.
-    """
-    kept = []
-    for ch in unicodedata.normalize("NFC", text):
-        category = unicodedata.category(ch)
-        if category in ("Zs", "Zl", "Zp") or ch in "\t\n\r\f\v":
-            kept.append(" ")
-        elif category[0] != "C":  # Cc, Cf, Cs, Co, Cn
-            kept.append(ch)
-    stem = _SPACES.sub(" ", _FORBIDDEN.sub("_", "".join(kept))).strip()
-    while len(stem.encode("utf-8")) > _STEM_BYTES:
-        stem = stem[:-1]
-    stem = stem.lstrip(".").rstrip(". ")
-    if not stem:
-        return "candidate"
-    if stem.split(".")[0].strip().upper() in _RESERVED:
-        stem = f"_{stem}"
-    return stem
 
 
 def unique_pdf_name(text: str, suffix: str, used: set[str]) -> str:

@@ -13,9 +13,7 @@ Every piece of text (names, emails, rationales, codes) is stored as text, never 
 from __future__ import annotations
 
 import errno
-import os
 import statistics
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -38,10 +36,10 @@ from icg_desk.export.xlsx_cells import (
     cell,
     discard_streams,
     header_row,
-    raise_naming,
     save,
     text_cell,
 )
+from icg_desk.formats.atomic import atomic_write
 from icg_desk.models.cohort_results import CandidateResult, CohortResults, ReadRow
 from icg_desk.scoring import Decision, Rubric, Status, format_score, to_decimal
 from icg_desk.scoring.scale import format_against
@@ -72,18 +70,13 @@ def write_cohort_summary(
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, f"the folder {path.parent} does not exist", str(path))
     written_at = datetime.now(UTC).replace(microsecond=0)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     workbook = Workbook(write_only=True)
     try:
-        _write_workbook(workbook, results, written_at, progress)
-        save(workbook, temp, path)
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise_naming(exc, path)
+        with atomic_write(path) as staged:
+            _write_workbook(workbook, results, written_at, progress)
+            save(workbook, staged.path, path)
     except BaseException:
         discard_streams(workbook)
-        temp.unlink(missing_ok=True)
         raise
     return path
 

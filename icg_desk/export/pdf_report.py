@@ -12,13 +12,10 @@ cancelled or failed run never leaves a half-written report under the final name.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +47,8 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from icg_desk.export import report_data as rd
 from icg_desk.export.report_data import CandidateReport
+from icg_desk.formats.atomic import atomic_write
+from icg_desk.formats.naming import safe_stem
 from icg_desk.paths import resources_dir
 from icg_desk.scoring import Status, format_score
 
@@ -674,30 +673,13 @@ def _document(
     return doc, pages
 
 
-def _temp_name(path: Path) -> str:
-    # Not mkstemp: its files are private (0600), and a report is a file to share; ReportLab
-    # creates this one with the usual permissions.
-    return str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.part"))
-
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[str]:
-    """A temporary name beside `path`, renamed to `path` only when the block succeeds."""
-    tmp = _temp_name(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     report: CandidateReport, path: Path, *, preview_label: str = SCORERS_PREVIEW
 ) -> None:
     """One candidate's report at `path`; raises when it cannot be printed."""
     path = Path(path)
-    with _atomic(path) as tmp:
+    with atomic_write(path) as staged:
+        tmp = str(staged.path)
         title = f"Score report: {report.candidate_code}"
         doc, pages = _document(tmp, title, report.rubric.program, preview_label)
         doc.build(_story(report, 0, pages, lambda: None))
@@ -793,9 +775,10 @@ def _write_combined(
             drawn += 1
             ticker.at(base + len(skipped) + drawn)
 
-        with _atomic_or_abandon(path) as (tmp, keep):
+        # Not kept unless the block says so: a build that fails is built again from the start.
+        with atomic_write(path, keep=False) as staged:
             doc, pages = _document(
-                tmp,
+                str(staged.path),
                 f"Score reports: {len(reports)} candidates",
                 reports[0].rubric.program if reports else "",
                 preview_label,
@@ -824,44 +807,14 @@ def _write_combined(
                     raise
                 skipped[pages.index] = _why(exc)
                 continue  # the temporary file is abandoned and the file built again
-            keep()
+            staged.keep = True
             written.append(path)
             return
 
 
-@contextmanager
-def _atomic_or_abandon(path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
-    """Like `_atomic`, but the block decides: only a file it keeps replaces `path`."""
-    tmp = _temp_name(path)
-    kept = False
-
-    def keep() -> None:
-        nonlocal kept
-        kept = True
-
-    try:
-        yield tmp, keep
-        if kept:
-            os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)  # gone already when it was kept
-
-
-_RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    *(f"COM{n}" for n in range(1, 10)),
-    *(f"LPT{n}" for n in range(1, 10)),
-}
-
-
 def _file_name(code: str, used: set[str]) -> str:
     """ "<candidate code>.pdf", safe on every file system, and unique in its folder."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", str(code)).strip("._")[:80] or "candidate"
-    if stem.upper() in _RESERVED:
-        stem = f"_{stem}"
+    stem = safe_stem(code, fallback="candidate", ascii_only=True, max_bytes=80)
     name, n = stem, 1
     while name.lower() in used:  # case-insensitive file systems: C1 and c1 are one file
         n += 1

@@ -1,8 +1,9 @@
-"""The scorer's Excel summary of a batch: every score, the rationales, and a checksum.
+"""Rendering the scorer's Excel summary of a batch: every score, the rationales, a checksum.
 
-Scorers return it beside the batch file. The coordinator reads the scores back with
-`read_batch_summary`, and the checksum in its About sheet tells whether a score was changed after
-export. docs/summary-format.md describes the workbook for anyone reading it without ICG Desk.
+Scorers return it beside the batch file. The format itself (sheet and field names, the checksum,
+and the reader the coordinator's merge uses) is `icg_desk.formats.summary`; this module only
+writes it, and never writes the batch: recording the export time in the batch is the scorer's
+operation's separate step (`operations.batch_ops.export_batch_summary`).
 
 Written in openpyxl's write-only mode: rows stream to disk as they are made, so a summary of ten
 thousand portfolios needs little more memory than one of ten. Every piece of text is stored as
@@ -12,28 +13,22 @@ text: a rationale that begins with "=" is shown as typed, never evaluated as a f
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
-import os
-import re
-import uuid
-import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from sqlalchemy import String, Text, select, type_coerce, update
+from sqlalchemy import String, Text, select, type_coerce
 
 from icg_desk import __version__
 from icg_desk.export.xlsx_cells import Styles as _Styles
@@ -41,12 +36,40 @@ from icg_desk.export.xlsx_cells import cell as _cell
 from icg_desk.export.xlsx_cells import clean, text_cell
 from icg_desk.export.xlsx_cells import discard_streams as _discard_streams
 from icg_desk.export.xlsx_cells import header_row as _header
-from icg_desk.export.xlsx_cells import raise_naming as _raise_naming
 from icg_desk.export.xlsx_cells import save as _save
+from icg_desk.formats.atomic import atomic_write
+from icg_desk.formats.summary import (
+    ABOUT,
+    CODE_KEY,
+    DECISION_KEY,
+    EXPORTED_KEY,
+    F_BATCH_ID,
+    F_CHECKSUM,
+    F_CHECKSUM_NOTE,
+    F_COHORT,
+    F_EDITION,
+    F_EXPORTED_AT,
+    F_FACTORS,
+    F_FORMAT,
+    F_HIGHLIGHTS,
+    F_PORTFOLIOS,
+    F_SCALE,
+    F_SCORER_ID,
+    F_SCORER_NAME,
+    F_SCORES_AS_OF,
+    F_VERSION,
+    OVERALL_KEY,
+    RATIONALES,
+    SCORES,
+    SCORES_FIRST_ROW,
+    STATUS_KEY,
+    SUMMARY_FORMAT,
+    score_text,
+    scores_checksum,
+)
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
 from icg_desk.models.schema import (
     LAST_CHANGE_SQL,
-    BatchInfo,
     Evidence,
     FactorRead,
     Portfolio,
@@ -63,33 +86,6 @@ from icg_desk.scoring import (
 
 ProgressCallback = Callable[[int, int], bool]  # (done, total) -> False to cancel
 
-SUMMARY_FORMAT = 1  # raised with every change a reader of older summaries would misread
-CHECKSUM_RECIPE = "icg-desk-scores/1"  # the first line of the checksummed text
-
-SCORES, RATIONALES, ABOUT = "Scores", "Rationales", "About"
-
-# The Scores sheet: row 1 (hidden) holds these keys and the factor keys, for the merge; row 2 the
-# headers a person reads; portfolios from row 3 on.
-CODE_KEY, STATUS_KEY, OVERALL_KEY, DECISION_KEY = "candidate_code", "status", "overall", "decision"
-EXPORTED_KEY = "exported_scores"
-SCORES_FIRST_ROW = 3
-
-# The About sheet's field labels (column A); the reader finds the fields by them.
-F_FORMAT = "Summary format"
-F_BATCH_ID = "Batch id"
-F_COHORT = "Cohort"
-F_SCORER_ID = "Scorer id"
-F_SCORER_NAME = "Scorer name"
-F_EDITION = "Rubric edition"
-F_EXPORTED_AT = "Exported at (UTC)"
-F_SCORES_AS_OF = "Scores as of (UTC)"  # the batch's last change; optional, so still format 1
-F_VERSION = "ICG Desk version"
-F_PORTFOLIOS = "Portfolios"
-F_FACTORS = "Factor keys"
-F_SCALE = "Score scale"
-F_HIGHLIGHTS = "Highlights"
-F_CHECKSUM = "Checksum (SHA-256)"
-F_CHECKSUM_NOTE = "About the checksum"
 
 STATUS_TEXT = {
     PortfolioStatus.NOT_STARTED: "Not started",
@@ -99,24 +95,9 @@ STATUS_TEXT = {
 
 LOOK_FORS_WIDTH, TEXT_WIDTH = 45, 60  # the Rationales sheet's long-text columns, in characters
 
-_SCORE_TEXT = re.compile(r"[0-9]+\.[0-9]{2}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-# The scale has a dozen values and the checksum formats each factor of every portfolio.
-_score_text = lru_cache(maxsize=256)(format_score)
-
 
 class SummaryCancelled(Exception):
     """The export was cancelled through its progress callback; no file was written."""
-
-
-class SummaryError(ValueError):
-    """A summary workbook that cannot be read back; the message names file, place and problem."""
-
-    def __init__(self, path: Path, problem: str, where: str = "") -> None:
-        super().__init__(f"{path}: {where}: {problem}" if where else f"{path}: {problem}")
-        self.path, self.where, self.problem = path, where, problem
 
 
 @dataclass(frozen=True)
@@ -124,48 +105,7 @@ class SummaryInfo:
     path: Path
     portfolios: int
     checksum: str
-
-
-@dataclass(frozen=True)
-class SummaryScores:
-    """The scores a summary workbook holds, checked against its checksum."""
-
-    batch_id: str
-    cohort: str
-    scorer_id: str
-    rubric_edition: str
-    checksum: str
-    scores: dict[str, dict[str, Fraction | None]]  # candidate code -> factor key -> score
-    exported_at: datetime
-    # When the batch's scores were last changed (its export time in a summary that lacks it).
-    scores_as_of: datetime
-
-
-# --- the checksum --------------------------------------------------------------------------------
-
-
-def scores_checksum(batch_id: str, rows: Iterable[tuple[str, str, str | None]]) -> str:
-    """SHA-256 (hex) over (candidate code, factor key, score text or None) rows, in any order.
-
-    The text hashed is `icg-desk-scores/1`, the batch id, then one line `code TAB key TAB score`
-    per row sorted by code then key (Unicode code points), every line ending in LF and an unscored
-    factor's score empty; encoded as UTF-8. docs/summary-format.md gives the same recipe.
-    """
-    ordered = sorted(rows, key=lambda row: (row[0], row[1]))
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if before[:2] == after[:2]:
-            raise ValueError(f"{after[0]} {after[1]}: scored twice")
-    for score in {score for _, _, score in ordered} - {None}:
-        if not _SCORE_TEXT.fullmatch(str(score)):
-            raise ValueError(f"the score {score!r} is not two-decimal text like '3.25'")
-    text = "".join(
-        [f"{CHECKSUM_RECIPE}\n{batch_id}\n", *(f"{c}\t{k}\t{s or ''}\n" for c, k, s in ordered)]
-    )
-    # Tabs and line ends separate the fields: one inside a field would let two different sets of
-    # rows hash alike. Counting them in the whole text checks every field at once.
-    if text.count("\t") != 2 * len(ordered) or text.count("\n") != len(ordered) + 2 or "\r" in text:
-        raise ValueError("a batch id, candidate code or factor key contains a tab or line break")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    exported_at: datetime  # as written in the About sheet, to the second
 
 
 # --- reading the batch ---------------------------------------------------------------------------
@@ -265,7 +205,7 @@ def _checksum_rows(
     for p in portfolios:
         for key in rubric.factor_keys:
             read = p.reads.get(key)
-            score = None if read is None or read.score is None else _score_text(read.score)
+            score = None if read is None or read.score is None else score_text(read.score)
             yield p.code, key, score
 
 
@@ -275,11 +215,12 @@ def _checksum_rows(
 def write_batch_summary(
     batch: BatchFile, path: Path, *, progress: ProgressCallback | None = None
 ) -> SummaryInfo:
-    """Write the batch's summary workbook at `path` and record the export time in the batch.
+    """Write the batch's summary workbook at `path`; the batch is only read.
 
     The workbook is written beside `path` under a temporary name and renamed at the end, so a
     cancelled (`SummaryCancelled`) or failed export never leaves a half-written file under the
-    final name. Progress counts portfolios.
+    final name. Progress counts portfolios. `SummaryInfo.exported_at` is the time written in the
+    workbook, for the caller to record in the batch (`models.batch_marks.record_summary_export`).
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -291,27 +232,23 @@ def write_batch_summary(
     portfolios, scores_as_of = _read_batch(batch, rubric)
     checksum = scores_checksum(identity.batch_id, _checksum_rows(rubric, portfolios))
 
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     workbook = Workbook(write_only=True)
     try:
-        _write_workbook(
-            workbook, identity, rubric, portfolios, (exported_at, scores_as_of), checksum, progress
-        )
-        _save(workbook, temp, path)
-        with batch.transaction() as session:
-            session.execute(update(BatchInfo).values(exported_at=exported_at))
-            # Renamed inside the transaction: a rename that fails leaves the batch unmarked.
-            try:
-                os.replace(temp, path)
-            except OSError as exc:
-                _raise_naming(exc, path)
+        with atomic_write(path) as staged:
+            _write_workbook(
+                workbook,
+                identity,
+                rubric,
+                portfolios,
+                (exported_at, scores_as_of),
+                checksum,
+                progress,
+            )
+            _save(workbook, staged.path, path)
     except BaseException:
         _discard_streams(workbook)
-        temp.unlink(missing_ok=True)
         raise
-    # The batch's identity is cached; the next reader should see the new export time.
-    vars(batch).pop("identity", None)
-    return SummaryInfo(path, len(portfolios), checksum)
+    return SummaryInfo(path, len(portfolios), checksum, exported_at)
 
 
 def _write_workbook(
@@ -426,7 +363,7 @@ class _ScoresSheet:
                 exported.append("")
             else:
                 row.append(_score(sheet, score, styles.factor(score)))
-                exported.append(_score_text(score))
+                exported.append(score_text(score))
         row.append(None if overall is None else _cell(sheet, *overall))
         row.append(_text(sheet, headline))
         row.append(_text(sheet, f"{p.code}|{';'.join(exported)}"))
@@ -528,271 +465,3 @@ def _write_about(
     sheet.append(_header(sheet, ["Field", "Value"], styles))
     for label, value in fields:
         sheet.append([label, _text(sheet, value, styles.text) if isinstance(value, str) else value])
-
-
-# --- reading back --------------------------------------------------------------------------------
-
-
-def read_batch_summary(path: Path) -> SummaryScores:
-    """The scores of a workbook written by `write_batch_summary`, checked against its checksum.
-
-    Raises `SummaryError` for anything that is not such a workbook, or one whose scores were
-    changed after export.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise SummaryError(path, "no such file")
-    if not zipfile.is_zipfile(path):
-        raise SummaryError(path, "is not an Excel workbook (.xlsx): it is not a zip archive")
-    # Opened from a file object: openpyxl refuses a workbook by its name's suffix otherwise.
-    with path.open("rb") as stream:
-        try:
-            workbook = load_workbook(stream, read_only=True)
-        except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere in openpyxl
-            raise SummaryError(
-                path, f"is not an Excel workbook ICG Desk can read ({exc})"
-            ) from None
-        try:
-            about = _About.read(path, _sheet(path, workbook, ABOUT))
-            scores = _read_scores(path, _sheet(path, workbook, SCORES), about)
-        finally:
-            workbook.close()
-    return SummaryScores(
-        batch_id=about.batch_id,
-        cohort=about.cohort,
-        scorer_id=about.scorer_id,
-        rubric_edition=about.edition,
-        checksum=about.checksum,
-        scores=scores,
-        exported_at=about.exported_at,
-        scores_as_of=about.scores_as_of,
-    )
-
-
-def _sheet(path: Path, workbook: Workbook, name: str) -> ReadOnlyWorksheet:
-    if name not in workbook.sheetnames:
-        raise SummaryError(
-            path, f"has no sheet {name!r}: it is not a batch summary written by ICG Desk"
-        )
-    sheet = workbook[name]
-    if not isinstance(sheet, ReadOnlyWorksheet):
-        raise SummaryError(path, "is a chart, not a worksheet", f"sheet {name!r}")
-    return sheet
-
-
-@dataclass(frozen=True)
-class _About:
-    batch_id: str
-    cohort: str
-    scorer_id: str
-    edition: str
-    portfolios: int
-    factor_keys: tuple[str, ...]
-    scale: frozenset[Fraction]
-    scale_text: str
-    checksum: str
-    checksum_cell: str
-    exported_at: datetime
-    scores_as_of: datetime
-
-    @classmethod
-    def read(cls, path: Path, sheet: ReadOnlyWorksheet) -> _About:
-        fields: dict[str, tuple[object, str]] = {}
-        for row_number, row in enumerate(sheet.values, start=1):
-            if row_number > 1 and row and isinstance(row[0], str):
-                value = row[1] if len(row) > 1 else None
-                fields[row[0].strip().lower()] = (value, f"{ABOUT}!B{row_number}")
-
-        def field(label: str) -> tuple[object, str]:
-            found = fields.get(label.lower())
-            if found is None or found[0] is None or found[0] == "":
-                raise SummaryError(path, f"the field {label!r} is missing", f"sheet {ABOUT!r}")
-            return found
-
-        def text(label: str) -> str:
-            value, where = field(label)
-            if not isinstance(value, str):
-                raise SummaryError(path, f"{label} should be text, not {value!r}", where)
-            return value.strip()
-
-        def number(label: str) -> int:
-            value, where = field(label)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-                raise SummaryError(path, f"{label} should be a whole number, not {value!r}", where)
-            return int(value)
-
-        version = number(F_FORMAT)
-        if version > SUMMARY_FORMAT:
-            raise SummaryError(
-                path,
-                f"was written by a newer ICG Desk (summary format {version}; this one reads "
-                f"format {SUMMARY_FORMAT} and older). Update ICG Desk to read it.",
-                field(F_FORMAT)[1],
-            )
-        scale_text = text(F_SCALE)
-        try:
-            scale = frozenset(Fraction(Decimal(v)) for v in scale_text.split())
-        except (InvalidOperation, ValueError):
-            raise SummaryError(
-                path, f"the score scale {scale_text!r} is not a list of numbers", field(F_SCALE)[1]
-            ) from None
-        checksum = text(F_CHECKSUM).lower()
-        if not _HEX64.fullmatch(checksum):
-            raise SummaryError(
-                path, "the checksum is not 64 hexadecimal digits", field(F_CHECKSUM)[1]
-            )
-
-        def moment(label: str) -> datetime:
-            value = text(label)
-            try:
-                found = datetime.fromisoformat(value)
-            except ValueError:
-                found = None
-            if found is None or found.tzinfo is None:
-                problem = f"{label} should be a date and time in UTC, not {value!r}"
-                raise SummaryError(path, problem, field(label)[1])
-            return found
-
-        exported_at = moment(F_EXPORTED_AT)
-        # Summaries written before the field was added: their scores are as of their export.
-        scores_as_of = moment(F_SCORES_AS_OF) if F_SCORES_AS_OF.lower() in fields else exported_at
-        return cls(
-            batch_id=text(F_BATCH_ID),
-            cohort=text(F_COHORT),
-            scorer_id=text(F_SCORER_ID),
-            edition=text(F_EDITION),
-            portfolios=number(F_PORTFOLIOS),
-            factor_keys=tuple(text(F_FACTORS).split()),
-            scale=scale,
-            scale_text=", ".join(scale_text.split()),
-            checksum=checksum,
-            checksum_cell=field(F_CHECKSUM)[1],
-            exported_at=exported_at,
-            scores_as_of=scores_as_of,
-        )
-
-
-def _read_scores(
-    path: Path, sheet: ReadOnlyWorksheet, about: _About
-) -> dict[str, dict[str, Fraction | None]]:
-    rows = sheet.values
-    keys = [str(k).strip() if k is not None else "" for k in next(rows, ())]
-    where = f"sheet {SCORES!r}"
-
-    def column(key: str) -> int:
-        if key not in keys:
-            raise SummaryError(
-                path, f"row 1 has no column {key!r}: the header rows were changed", where
-            )
-        return keys.index(key)
-
-    code_col = column(CODE_KEY)
-    factor_cols = [(key, column(key)) for key in about.factor_keys]
-    exported_col = keys.index(EXPORTED_KEY) if EXPORTED_KEY in keys else None
-    headers = next(rows, ())  # the names a person reads, for messages
-    names = {
-        key: str(headers[col]) if col < len(headers) and headers[col] else key
-        for key, col in factor_cols
-    }
-
-    scores: dict[str, dict[str, Fraction | None]] = {}
-    places: dict[tuple[str, str], str] = {}  # (code, key) -> cell, for messages
-    exported: dict[str, str] = {}
-    for row_number, row in enumerate(rows, start=SCORES_FIRST_ROW):
-        if all(v is None or v == "" for v in row):
-            continue  # Excel keeps rows that once held something
-        code = row[code_col] if code_col < len(row) else None
-        code_cell = f"{SCORES}!{get_column_letter(code_col + 1)}{row_number}"
-        if not isinstance(code, str) or not code.strip():
-            problem = "has no candidate code" if code is None else f"{code!r} is not a code"
-            raise SummaryError(path, f"a portfolio row {problem}", code_cell)
-        if code in scores:
-            raise SummaryError(path, f"{code} appears twice", code_cell)
-        scores[code] = {}
-        for key, col in factor_cols:
-            cell = f"{SCORES}!{get_column_letter(col + 1)}{row_number}"
-            value = row[col] if col < len(row) else None
-            scores[code][key] = _score_value(path, cell, value, about)
-            places[code, key] = cell
-        if exported_col is not None and exported_col < len(row):
-            copy = row[exported_col]
-            if isinstance(copy, str):
-                exported[copy.rpartition("|")[0]] = copy.rpartition("|")[2]
-
-    if len(scores) != about.portfolios:
-        raise SummaryError(
-            path,
-            f"has {len(scores)} portfolios where the About sheet says {about.portfolios}: "
-            "rows were added or removed after export",
-            where,
-        )
-    rows_now = [
-        (code, key, None if s is None else _score_text(s))
-        for code, by_key in scores.items()
-        for key, s in by_key.items()
-    ]
-    try:
-        checksum = scores_checksum(about.batch_id, rows_now)
-    except ValueError as exc:
-        raise SummaryError(path, str(exc), where) from None
-    if checksum != about.checksum:
-        raise _checksum_error(path, about, scores, places, names, exported)
-    return scores
-
-
-def _score_value(path: Path, cell: str, value: object, about: _About) -> Fraction | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        kind = "a formula" if value.startswith("=") else f"text ({value!r})"
-        raise SummaryError(path, f"holds {kind}, not a score", cell)
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise SummaryError(path, f"holds {value!r}, not a score", cell)
-    # Through the shortest text of the number: 3.25 is exact in binary, but a scale with tenths
-    # would read 3.1 back as a float a hair away from 31/10.
-    score = Fraction(Decimal(repr(value))) if isinstance(value, float) else Fraction(value)
-    if score not in about.scale:
-        raise SummaryError(
-            path, f"{value} is not on the scale; a score is one of {about.scale_text}", cell
-        )
-    return score
-
-
-def _checksum_error(
-    path: Path,
-    about: _About,
-    scores: dict[str, dict[str, Fraction | None]],
-    places: dict[tuple[str, str], str],
-    names: dict[str, str],
-    exported: dict[str, str],
-) -> SummaryError:
-    """Name the cells that changed, when the hidden copy of the exported scores still matches."""
-    problem = "the checksum does not match the scores: the workbook was changed after export"
-    original: dict[tuple[str, str], str | None] = {}
-    for code, text in exported.items():
-        values = text.split(";")
-        if len(values) == len(about.factor_keys):
-            for key, v in zip(about.factor_keys, values, strict=True):
-                original[code, key] = v or None
-    try:
-        copy_matches = len(original) == len(places) and about.checksum == scores_checksum(
-            about.batch_id, [(c, k, s) for (c, k), s in original.items()]
-        )
-    except ValueError:
-        copy_matches = False
-    if copy_matches:
-        changed = [
-            (places[code, key], code, key, now, original.get((code, key)))
-            for code, by_key in scores.items()
-            for key, s in by_key.items()
-            if (now := None if s is None else _score_text(s)) != original.get((code, key))
-        ]
-        if changed:
-            cell, code, key, now, was = changed[0]
-            more = f" (and {len(changed) - 1} other cells)" if len(changed) > 1 else ""
-            detail = (
-                f"{code}'s {names[key]} is {now or 'empty'} but was exported as "
-                f"{was or 'empty'}{more}"
-            )
-            return SummaryError(path, f"{problem}: {detail}", cell)
-    return SummaryError(path, f"{problem} (checksum in {about.checksum_cell})", f"sheet {SCORES!r}")

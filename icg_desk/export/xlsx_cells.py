@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 
+from icg_desk.formats.atomic import raise_naming
 from icg_desk.scoring import Thresholds
 
 # Named styles, so that Excel lists them by name in the style gallery.
@@ -139,14 +140,6 @@ def save(workbook: Workbook, temp: Path, path: Path) -> None:
         workbook.save(temp)
     except OSError as exc:
         raise_naming(exc, path)
-
-
-def raise_naming(exc: OSError, path: Path) -> NoReturn:
-    """The same error about the file the person asked for, not our temporary name for it."""
-    if exc.errno is None:
-        raise exc
-    # OSError picks the subclass from the number: PermissionError for EACCES, and so on.
-    raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def discard_streams(workbook: Workbook) -> None:

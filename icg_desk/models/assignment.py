@@ -2,37 +2,29 @@
 
 The plan itself (`plan_assignments`) is a pure function of ids, organisations and conflicts, so
 its rules (distinct scorers, no clash of organisation, no declared conflict, balanced load,
-reproducible from a seed) can be tested without a database; `assign`, `move_assignment` and
-`export_batches` are the thin cohort-database layer around it.
+reproducible from a seed) can be tested without a database; `assign` and `move_assignment` are
+the thin cohort-database layer around it. Sending the batches out writes files named by
+`formats.naming`, so it is an operation: `operations.sending.export_batches`.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from uuid import uuid4
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
-from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
-from icg_desk.models.portfolios import (
-    EntryContent,
-    PortfolioContent,
-    VideoContent,
-    add_portfolios,
-)
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
+from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
+from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 
 
-class AssignmentError(ValueError):
+class AssignmentError(UserError, ValueError):
     """An assignment the coordinator asked for cannot be made; the message says whose and why."""
 
 
@@ -201,9 +193,12 @@ def _rebalance(
                     moved = True
 
 
+class AssignmentLocked(ResultsLocked, AssignmentError):
+    """Assigning, moving or sending refused: the results are released."""
+
+
 def _refuse_when_released(session: Session) -> None:
-    if (when := released_at(session)) is not None:
-        raise AssignmentError(str(ResultsLocked(when)))
+    refuse_when_released(session, error=AssignmentLocked)
 
 
 def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
@@ -288,147 +283,3 @@ def move_assignment(
             )
         assignment.scorer = target
         assignment.assigned_at = utcnow()
-
-
-@dataclass(frozen=True)
-class ExportedBatch:
-    scorer_id: str
-    path: Path
-    batch_id: str
-    portfolios: int
-
-
-def _safe_name(name: str) -> str:
-    # Scorer ids and cohort names are typed by people; a file name must not become a path.
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
-    return cleaned or "batch"
-
-
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-
-
-def export_batches(
-    cohort: CohortFile, outdir: Path, *, scorer_ids: Sequence[str] | None = None
-) -> list[ExportedBatch]:
-    """Write one `.icgbatch` per scorer with reads not yet sent, then mark those reads as sent.
-
-    Everything is checked before the first file is written (existing files, entries the rubric
-    asks for); the reads are marked in one transaction after every file is complete, and if any
-    file fails all files of this export are removed, so an export happens wholly or not at all.
-    """
-    rubric = cohort.rubric
-    rubric_entries = sorted(e.number for e in rubric.entries)
-    with cohort.reading() as session:
-        _refuse_when_released(session)
-        scorers = {s.scorer_id: s for s in session.scalars(select(Scorer)).all()}
-        if scorer_ids is not None:
-            unknown = [sid for sid in scorer_ids if sid not in scorers]
-            if unknown:
-                raise AssignmentError(f"there is no scorer {unknown[0]}")
-        pending = session.scalars(
-            select(Assignment)
-            .where(Assignment.batch_id.is_(None))
-            .options(
-                selectinload(Assignment.candidate).selectinload(Candidate.entries),
-            )
-        ).all()
-        wanted = set(scorers) if scorer_ids is None else set(scorer_ids)
-        by_ref = {s.id: s for s in scorers.values()}
-        work: dict[str, list[Assignment]] = defaultdict(list)
-        for a in pending:
-            scorer_id = by_ref[a.scorer_ref].scorer_id
-            if scorer_id in wanted:
-                work[scorer_id].append(a)
-
-        # Plain values only: the reading session's objects are expired once it ends.
-        jobs: list[tuple[str, str, Path, list[int], list[PortfolioContent]]] = []
-        paths: dict[Path, str] = {}
-        for scorer_id in sorted(work):
-            path = outdir / f"{_safe_name(f'{cohort.name}-{scorer_id}')}{BATCH_SUFFIX}"
-            if path.exists():
-                raise AssignmentError(
-                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
-                )
-            if path in paths:
-                raise AssignmentError(
-                    f"scorers {paths[path]} and {scorer_id} would both be written to {path}"
-                )
-            paths[path] = scorer_id
-            assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
-            portfolios = []
-            for a in assignments:
-                numbers = [e.number for e in a.candidate.entries]
-                if sorted(numbers) != rubric_entries:
-                    raise AssignmentError(
-                        f"candidate {a.candidate.candidate_id}: has entries {sorted(numbers)}, "
-                        f"the rubric asks for {rubric_entries}; nothing was exported"
-                    )
-                portfolios.append(_content(a.candidate))
-            jobs.append(
-                (scorer_id, scorers[scorer_id].name, path, [a.id for a in assignments], portfolios)
-            )
-
-    if not jobs:  # nothing new to send: no empty folder left behind to puzzle over
-        return []
-    outdir.mkdir(parents=True, exist_ok=True)
-    written: list[tuple[ExportedBatch, list[int]]] = []
-    try:
-        for scorer_id, scorer_name, path, assignment_ids, portfolios in jobs:
-            if path.exists():  # written by someone else since the check: never ours to remove
-                raise AssignmentError(
-                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
-                )
-            batch_id = str(uuid4())
-            # Recorded before the file exists: a file that fails half-way is removed with the rest.
-            written.append(
-                (ExportedBatch(scorer_id, path, batch_id, len(portfolios)), assignment_ids)
-            )
-            batch = BatchFile.create(
-                path,
-                batch_id=batch_id,
-                cohort=cohort.name,
-                scorer_id=scorer_id,
-                scorer_name=scorer_name,
-                rubric=rubric,
-            )
-            try:
-                add_portfolios(batch, portfolios)
-            finally:
-                batch.close()
-        with cohort.transaction() as session:
-            _refuse_when_released(session)
-            for exported, assignment_ids in written:
-                result = session.execute(
-                    update(Assignment)
-                    .where(Assignment.id.in_(assignment_ids), Assignment.batch_id.is_(None))
-                    .values(batch_id=exported.batch_id)
-                )
-                # Another export between our read and this write would send a read twice.
-                if result.rowcount != len(assignment_ids):  # type: ignore[attr-defined]
-                    raise AssignmentError(
-                        f"scorer {exported.scorer_id}: some reads were sent out by another "
-                        "export meanwhile; nothing was exported"
-                    )
-    except BaseException:
-        for exported, _ids in written:
-            _remove(exported.path)
-        raise
-    return [exported for exported, _ids in written]
-
-
-def _content(candidate: Candidate) -> PortfolioContent:
-    """The portfolio as a scorer sees it: the blind code and the entries, never name or email."""
-    return PortfolioContent(
-        candidate_code=candidate.code,
-        entries=tuple(_entry(e) for e in candidate.entries),
-    )
-
-
-def _entry(entry: CandidateEntry) -> EntryContent:
-    return EntryContent(
-        number=entry.number,
-        text=entry.text,
-        videos=tuple(VideoContent(label=v[0], url=v[1]) for v in entry.videos),
-    )

@@ -6,8 +6,9 @@ A factor's score is then the mean of the complete reads (scoring/reads.py; adjud
 discrepant reads is a later issue), and the decision follows from those means.
 
 Release stamps the cohort with the time; from then on the results are locked: nothing is
-merged, assigned, imported or sent out (each of those checks `released_at` in its own write
-transaction), and score reports print with candidate names.
+merged, assigned, imported or sent out (each of those calls `refuse_when_released` in its own
+write transaction: the one place that decides and words it), and score reports print with
+candidate names.
 """
 
 from __future__ import annotations
@@ -23,34 +24,58 @@ from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import Assignment, Candidate, CohortInfo, ReadScore, Scorer
+from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Decision, FactorResult, Rubric, Status, combine_reads, decide
 from icg_desk.scoring.scale import format_against, format_score
 
 
-class ReleaseError(Exception):
+class ReleaseError(UserError):
     """The results cannot be released (or were already); the message says why."""
 
 
-class ResultsLocked(Exception):
-    """The cohort's results were released; what was asked would change them."""
+class ResultsLocked(UserError):
+    """The cohort's results were released; what was asked would change them.
 
-    def __init__(self, released_at: datetime) -> None:
-        super().__init__(
+    `doing` ends the message with what that means for the step refused ("there is nothing more
+    to release"); the first part is the same for every step.
+    """
+
+    def __init__(self, released_at: datetime, doing: str = "") -> None:
+        self.released_at, self.doing = released_at, doing
+        self.reason = (
             f"the results were released on {released_at:%Y-%m-%d %H:%M} UTC and are locked"
         )
-        self.released_at = released_at
+        super().__init__(f"{self.reason}; {doing}" if doing else self.reason)
+
+
+class ReleaseLocked(ResultsLocked, ReleaseError):
+    """Release asked again: locked, and still a ReleaseError for those who catch that."""
 
 
 def released_at(session: Session) -> datetime | None:
     return session.scalars(select(CohortInfo.released_at)).one()
 
 
-def ensure_not_released(session: Session) -> None:
-    """Raise ResultsLocked inside a write transaction that would change the results."""
+def refuse_when_released(
+    session: Session,
+    doing: str = "",
+    *,
+    error: Callable[[datetime, str], ResultsLocked] = ResultsLocked,
+) -> None:
+    """Raise `error(released_at, doing)` when the results are released: the one check.
+
+    Every step that would change the results (roster and scorer imports, assign, move, send,
+    merge, release) calls this inside the transaction that would write, so a release cannot slip
+    in between the check and the write. `error` lets a step keep its own family of error (an
+    `AssignmentError`, an `ImportRejected`) as a subclass of ResultsLocked.
+    """
     when = released_at(session)
     if when is not None:
-        raise ResultsLocked(when)
+        raise error(when, doing)
+
+
+ensure_not_released = refuse_when_released  # the earlier name
 
 
 @dataclass(frozen=True)
@@ -261,8 +286,7 @@ def release_results(cohort: CohortFile) -> datetime:
     Checked and stamped in one write transaction, so no merge can slip in between.
     """
     with cohort.transaction() as session:
-        if (when := released_at(session)) is not None:
-            raise ReleaseError(f"{ResultsLocked(when)}; there is nothing more to release")
+        refuse_when_released(session, "there is nothing more to release", error=ReleaseLocked)
         results = _results(session, cohort.name, cohort.rubric)
         if not results.candidates:
             raise ReleaseError("the cohort has no candidates; there is nothing to release")

@@ -1,12 +1,13 @@
-"""The one kind of error a person can act on, for every layer above the scoring rules."""
+"""The one kind of error a person can act on, shared by every layer above `scoring`.
+
+A `UserError` is a problem with what the person gave or asked (a file, a row, an argument, a
+cohort whose results are locked): its `str()` is the whole message, naming the file, row or
+argument, and the faces show it as it is (a dialog, or stderr and exit code 2). Anything else that
+escapes is a programming error and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 
 class UserError(Exception):
-    """A problem the person can fix (a bad row, a locked or damaged file, a refused step).
-
-    Its message is the whole story, naming the file, row or argument: the command line prints it
-    and exits with code 2, the window shows it in a dialog. Anything else is a bug and keeps its
-    traceback.
-    """
+    """A problem the person can act on; the message names the file, row or argument and why."""

@@ -1,4 +1,8 @@
-"""Merging scorers' returned files into the cohort: check, run, record.
+"""Merging scorers' returned files into the cohort: check, run, record (the cohort's half).
+
+Reading a returned file is `formats.returned`; the whole merge, file by file, is
+`operations.merge.merge_files`. Here: checking a file's content against the cohort, applying it
+in one transaction, the audit log and the report.
 
 A returned file is a batch (`.icgbatch`, told by its SQLite header) or a summary workbook (`.xlsx`,
 a zip archive), whatever its name. Each file is checked whole before anything is written: it
@@ -10,19 +14,14 @@ The later file from a scorer wins entirely for that scorer's reads in that batch
 accepted or rejected, gets a `MergeLog` row with its SHA-256, so the audit log shows what came in,
 from whom, and which scores it changed (old and new values).
 
-Returned files are never written: batches are read through `inspect_batch` and a read-only
-SQLite connection, summaries through openpyxl.
+Returned files are never written.
 """
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -31,20 +30,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
-from icg_desk.export.summary_xlsx import SummaryError, read_batch_summary
-from icg_desk.models.batch_file import BatchFileError, inspect_batch
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
-from icg_desk.models.schema import LAST_CHANGE_SQL, ScoreText
+from icg_desk.models.schema import ScoreText
 from icg_desk.scoring import Rubric, format_score
 
 ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_ZIP_MAGIC = b"PK\x03\x04"
-
 ReadKey = tuple[str, str]  # (candidate code, factor key)
+# The reason logged for a file that is neither kind (formats.returned tells them apart).
 NOT_RETURNED_FILE = (
     "not a batch or summary: it is neither an ICG Desk batch (an SQLite database) nor an Excel "
     "workbook; it may be damaged, or another kind of file"
@@ -64,8 +59,11 @@ class MergeOutcome:
     changed: int  # the number of scores that changed
 
 
-class _Rejected(Exception):
-    """The file cannot be merged; the message is the reason shown in the report."""
+class Rejected(Exception):
+    """The file cannot be merged; the message is the reason shown in the report.
+
+    Not a UserError: it never reaches the person as an error, only as a rejected outcome.
+    """
 
     def __init__(
         self, reason: str, *, scorer_id: str | None = None, batch_id: str | None = None
@@ -75,8 +73,11 @@ class _Rejected(Exception):
 
 
 @dataclass(frozen=True)
-class _Returned:
-    """A returned file's content, checked against the rubric but not yet against the cohort."""
+class Returned:
+    """A returned file's content, checked against the rubric but not yet against the cohort.
+
+    Made by `formats.returned.read_returned` from a batch or a summary workbook.
+    """
 
     kind: str  # "batch" or "summary"
     batch_id: str
@@ -95,58 +96,36 @@ class _Returned:
 # --- merging -------------------------------------------------------------------------------------
 
 
-def merge_files(
-    cohort: CohortFile,
-    files: Sequence[Path],
-    *,
-    progress: Callable[[int, int], bool] | None = None,
-) -> list[MergeOutcome]:
-    """Merge each file on its own, in order; one outcome per file merged.
+def merge_returned(
+    cohort: CohortFile, path: Path, sha256: str, returned: Returned | Rejected
+) -> MergeOutcome:
+    """Apply one returned file, read and checked against the rubric, in one transaction.
 
-    `progress(done, total)` is called before each file and at the end; when it returns False
-    the merge stops there and the outcomes so far are returned (each file merged is already
-    committed whole, so stopping never leaves a file half-merged).
+    `returned` is what `formats.returned.read_returned` made of the file, or why it could not:
+    a file rejected there is only logged. `sha256` is the hash of the bytes that were read, so
+    the audit log names exactly the file that was judged.
     """
+    if isinstance(returned, Rejected):
+        return _log_rejection(cohort, path, sha256, returned)
     rubric = cohort.rubric
-    outcomes: list[MergeOutcome] = []
-    for done, file in enumerate(files):
-        if progress is not None and not progress(done, len(files)):
-            return outcomes
-        outcomes.append(_merge_one(cohort, rubric, Path(file)))
-    if progress is not None:
-        progress(len(outcomes), len(files))
-    return outcomes
-
-
-def _merge_one(cohort: CohortFile, rubric: Rubric, path: Path) -> MergeOutcome:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _log_rejection(cohort, path, "", _Rejected(f"cannot be read: {exc.strerror}"))
-    # The hash of the bytes read now: the audit log names exactly the file that was judged.
-    sha256 = hashlib.sha256(data).hexdigest()
-    try:
-        returned = _read_returned(path, data[:16], cohort.name, rubric)
-    except _Rejected as exc:
-        return _log_rejection(cohort, path, sha256, exc)
     with cohort.transaction() as session:
         # Checked against the cohort inside the write transaction that applies the file, so the
         # assignments and earlier scores cannot change between the check and the write.
         try:
-            if (when := released_at(session)) is not None:
-                raise _Rejected(
-                    str(ResultsLocked(when)),
-                    scorer_id=returned.scorer_id,
-                    batch_id=returned.batch_id,
-                )
+            try:
+                refuse_when_released(session)
+            except ResultsLocked as exc:  # not raised on: a refused file is logged as rejected
+                raise Rejected(
+                    str(exc), scorer_id=returned.scorer_id, batch_id=returned.batch_id
+                ) from None
             assignments = _assignments_for(session, returned)
-        except _Rejected as exc:
+        except Rejected as exc:
             _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
             return _outcome(path, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
         return _apply(session, rubric, path, sha256, returned, assignments)
 
 
-def _log_rejection(cohort: CohortFile, path: Path, sha256: str, exc: _Rejected) -> MergeOutcome:
+def _log_rejection(cohort: CohortFile, path: Path, sha256: str, exc: Rejected) -> MergeOutcome:
     with cohort.transaction() as session:
         _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
     return _outcome(path, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
@@ -193,7 +172,7 @@ def _apply(
     rubric: Rubric,
     path: Path,
     sha256: str,
-    returned: _Returned,
+    returned: Returned,
     assignments: dict[str, int],
 ) -> MergeOutcome:
     """Diff the file against the merged reads of its assignments; write it when it differs."""
@@ -278,7 +257,7 @@ class _Applied:
     scores_as_of: datetime
 
 
-def _last_applied(session: Session, returned: _Returned) -> _Applied | None:
+def _last_applied(session: Session, returned: Returned) -> _Applied | None:
     """The file last applied for this scorer's batch, when its scores' time is known."""
     row = session.execute(
         select(MergeLog.file_name, MergeLog.at, MergeLog.scores_as_of)
@@ -327,7 +306,7 @@ def _text(score: Fraction | None) -> str | None:
     return None if score is None else format_score(score)
 
 
-def _assignments_for(session: Session, returned: _Returned) -> dict[str, int]:
+def _assignments_for(session: Session, returned: Returned) -> dict[str, int]:
     """Candidate code -> assignment id of the file's scorer in its batch; rejects a mismatch."""
     batch_id, scorer_id = returned.batch_id, returned.scorer_id
     rows = session.execute(
@@ -337,7 +316,7 @@ def _assignments_for(session: Session, returned: _Returned) -> dict[str, int]:
         .where(Assignment.batch_id == batch_id)
     ).all()
     if not rows:
-        raise _Rejected(
+        raise Rejected(
             f"batch id {batch_id!r} is not a batch of this cohort (no assignment has it)",
             scorer_id=scorer_id,
             batch_id=batch_id,
@@ -347,7 +326,7 @@ def _assignments_for(session: Session, returned: _Returned) -> dict[str, int]:
     }
     if not assignments:
         scorers = ", ".join(sorted({scorer for _, scorer, _ in rows}))
-        raise _Rejected(
+        raise Rejected(
             f"batch {batch_id} was sent to scorer {scorers}, not to scorer {scorer_id}",
             scorer_id=scorer_id,
             batch_id=batch_id,
@@ -355,125 +334,13 @@ def _assignments_for(session: Session, returned: _Returned) -> dict[str, int]:
     foreign = sorted(returned.codes - assignments.keys())
     if foreign:
         more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
-        raise _Rejected(
+        raise Rejected(
             f"candidate {foreign[0]}{more} is not assigned to scorer {scorer_id} in batch "
             f"{batch_id}",
             scorer_id=scorer_id,
             batch_id=batch_id,
         )
     return assignments
-
-
-# --- reading a returned file ---------------------------------------------------------------------
-
-
-def _read_returned(path: Path, head: bytes, cohort_name: str, rubric: Rubric) -> _Returned:
-    # By content, not by name: a renamed batch is still a batch, a renamed text file is not.
-    if head.startswith(_SQLITE_MAGIC):
-        return _read_batch(path, cohort_name, rubric)
-    if head.startswith(_ZIP_MAGIC) and zipfile.is_zipfile(path):
-        return _read_summary(path, cohort_name, rubric)
-    raise _Rejected(NOT_RETURNED_FILE)
-
-
-def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
-    try:
-        inspect_batch(path)
-    except BatchFileError as exc:
-        raise _Rejected(exc.problem) from None
-    # Like inspect_batch: with no write-ahead log beside it the file is the whole database and
-    # immutable=1 reads it without even a lock file; with a log, read-only mode applies it.
-    wal = path.with_name(path.name + "-wal")
-    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal.exists() else 'immutable=1'}"
-    try:
-        con = sqlite3.connect(uri, uri=True)
-        try:
-            batch_id, cohort, scorer_id, edition = con.execute(
-                "SELECT batch_id, cohort, scorer_id, rubric_edition FROM batch"
-            ).fetchone()
-            # Every portfolio, read or not: a portfolio with no reads is still the scorer's.
-            rows = con.execute(
-                "SELECT p.candidate_code, r.factor_key, r.score, r.rationale FROM portfolio p "
-                "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
-            ).fetchall()
-            (as_of_text,) = con.execute(LAST_CHANGE_SQL).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error as exc:
-        raise _Rejected(f"is damaged: {exc}") from None
-    who = {"scorer_id": scorer_id, "batch_id": batch_id}
-    _check_identity("a batch", cohort, cohort_name, edition, rubric, who)
-    try:
-        as_of = datetime.fromisoformat(as_of_text)
-    except (TypeError, ValueError):
-        raise _Rejected(
-            f"is damaged: its last change {as_of_text!r} is not a time", **who
-        ) from None
-    keys = set(rubric.factor_keys)
-    found: dict[ReadKey, tuple[Fraction | None, str]] = {}
-    codes: list[str] = []
-    parsed: dict[str, Fraction] = {}  # each distinct text parsed and checked once per file
-    for code, key, score_text, rationale in rows:
-        codes.append(code)
-        if key is None:
-            continue
-        if key not in keys:
-            raise _Rejected(f"{code}: factor {key!r} is not in the cohort's rubric", **who)
-        if score_text is None:
-            score = None
-        elif (score := parsed.get(score_text)) is None:
-            score = parsed[score_text] = _batch_score(code, key, score_text, rubric, who)
-        found[(code, key)] = (score, rationale or "")
-    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {
-        (code, key): found.get((code, key), (None, ""))
-        for code in codes
-        for key in rubric.factor_keys
-    }
-    return _Returned("batch", batch_id, scorer_id, reads, as_of)
-
-
-def _batch_score(code: str, key: str, text: str, rubric: Rubric, who: dict[str, str]) -> Fraction:
-    try:
-        score = Fraction(Decimal(text))
-    except (InvalidOperation, ValueError, TypeError):
-        raise _Rejected(f"{code} {key}: {text!r} is not a score", **who) from None
-    if not rubric.scale.contains(score):
-        raise _Rejected(f"{code} {key}: {text} is not on the scale", **who)
-    return score
-
-
-def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> _Returned:
-    try:
-        summary = read_batch_summary(path)
-    except SummaryError as exc:
-        # The report names the file already: the reason is the place and the problem.
-        raise _Rejected(f"{exc.where}: {exc.problem}" if exc.where else exc.problem) from None
-    who = {"scorer_id": summary.scorer_id, "batch_id": summary.batch_id}
-    _check_identity("a summary", summary.cohort, cohort_name, summary.rubric_edition, rubric, who)
-    keys = set(rubric.factor_keys)
-    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {}
-    for code, scores in summary.scores.items():
-        unknown = sorted(set(scores) - keys)
-        if unknown:
-            raise _Rejected(f"{code}: factor {unknown[0]!r} is not in the cohort's rubric", **who)
-        for key in rubric.factor_keys:
-            score = scores.get(key)
-            # read_batch_summary checks the workbook's own scale; the cohort's is what counts.
-            if score is not None and not rubric.scale.contains(score):
-                raise _Rejected(f"{code} {key}: {format_score(score)} is not on the scale", **who)
-            reads[(code, key)] = (score, None)
-    return _Returned("summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of)
-
-
-def _check_identity(
-    kind: str, cohort: str, cohort_name: str, edition: str, rubric: Rubric, who: dict[str, str]
-) -> None:
-    if cohort != cohort_name:
-        raise _Rejected(f"is {kind} of cohort {cohort}, not of {cohort_name}", **who)
-    if edition != rubric.edition:
-        raise _Rejected(
-            f"was scored on rubric edition {edition}; the cohort uses {rubric.edition}", **who
-        )
 
 
 # --- the report ----------------------------------------------------------------------------------

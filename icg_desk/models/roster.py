@@ -1,22 +1,20 @@
-"""The coordinator's import: candidates and portfolios from a roster, scorers from a sheet.
+"""The coordinator's import, its checking and writing half: candidates, entries and scorers.
 
-A roster is a workbook (.xlsx) or CSV with one row per candidate (format: docs/roster-format.md,
-template: `write_roster_template`); each entry's written document comes from a folder of .docx,
-.txt or .md files named by candidate id and entry number. Everything is checked before anything
-is written: every problem is reported with its file, row and column, and the import is
-all-or-nothing unless the coordinator asks for the valid rows only. The roster and documents are
-only ever read.
+A roster is a workbook (.xlsx) or CSV with one row per candidate (format: docs/roster-format.md);
+each entry's written document comes from a folder of .docx, .txt or .md files named by candidate
+id and entry number. Reading those files is `icg_desk.formats` (roster_table, documents), and the
+whole import, read then checked then written, is `icg_desk.operations.roster_import`. Here: what a
+row must hold, every problem with its file, row and column, and the one transaction that writes,
+all-or-nothing unless the coordinator asks for the valid rows only.
 """
 
 from __future__ import annotations
 
-import csv
-import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +22,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import ResultsLocked, released_at
+from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
+from icg_desk.models.errors import UserError
 from icg_desk.scoring.rubric import Rubric
-
-CANDIDATES_SHEET = "Candidates"
-SCORERS_SHEET = "Scorers"
-NOTES_SHEET = "Notes"
-# The template's example row carries this id; import skips it so a filled-in template can be
-# imported without deleting it first.
-EXAMPLE_ID = "EXAMPLE"
-DOCUMENT_SUFFIXES = (".docx", ".txt", ".md")
 
 CANDIDATE_COLUMNS = ("candidate_id", "name", "email", "organisation", "cohort", "retake_factors")
 SCORER_COLUMNS = ("scorer_id", "name", "email", "organisation", "conflicts")
-# Spellings coordinators use for the same column (the issue says "organisation/district").
-_ALIASES = {"organization": "organisation", "district": "organisation"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_DOCUMENT_NAME = re.compile(r"^(?P<id>.+?)[_-]entry(?P<number>[0-9]{1,3})$", re.IGNORECASE)
 _LIST_SEPARATOR = re.compile(r"[;,]")
 _MAX_ID = 64
 _MAX_TEXT = 200
@@ -74,7 +62,7 @@ class ImportResult:
     problems: tuple[ImportProblem, ...]
 
 
-class ImportRejected(Exception):
+class ImportRejected(UserError):
     """The import had problems and wrote nothing; `problems` holds every one of them."""
 
     def __init__(self, problems: Iterable[ImportProblem]) -> None:
@@ -82,25 +70,33 @@ class ImportRejected(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class ImportLocked(ImportRejected):
+class ImportLocked(ResultsLocked, ImportRejected):
     """Nothing imported because the cohort's results are released and locked.
 
     No fix to the file, and no importing of its valid rows, can help: this is the only problem
-    reported, and it is checked before the file is read.
+    reported, and it is checked before the file is read. Its message is the one problem's.
     """
 
     def __init__(self, file: Path, released_at: datetime) -> None:
-        self.released_at = released_at
+        # ImportRejected's constructor makes the message (the one problem); ResultsLocked's
+        # attributes are set here rather than through its constructor, which words it otherwise.
         self.locked = ResultsLocked(released_at)
-        super().__init__([ImportProblem(file, None, None, f"not imported: {self.locked}")])
+        self.released_at, self.doing, self.reason = released_at, "", self.locked.reason
+        ImportRejected.__init__(
+            self, [ImportProblem(file, None, None, f"not imported: {self.locked}")]
+        )
 
 
-# --- reading tables -----------------------------------------------------------------------
+# --- what was read -----------------------------------------------------------------------
 
 
 @dataclass
-class _Table:
-    """A sheet's header and data rows, every cell as trimmed text, with real row numbers."""
+class RosterTable:
+    """A sheet's header and data rows, every cell as trimmed text, with real row numbers.
+
+    Filled in by `formats.roster_table.read_table`; `problems` are the sheet's own (unreadable,
+    no header, missing columns), found before any row is checked.
+    """
 
     file: Path
     header_row: int
@@ -113,94 +109,18 @@ class _Table:
         return cells[index] if index is not None and index < len(cells) else ""
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    # Spreadsheets store an id such as 1042 as a number, often as the float 1042.0.
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
+_Table = RosterTable
 
 
-def _header_name(text: str) -> str:
-    name = re.sub(r"\s+", "_", text.strip().lower())
-    return _ALIASES.get(name, name)
+@dataclass(frozen=True)
+class EntryDocuments:
+    """The entry documents found in a folder (`formats.documents.find_entry_documents`)."""
 
-
-def _raw_rows(path: Path, sheet: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) for every row; raises OSError/ValueError when it cannot be read."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # utf-8-sig: Excel writes "CSV UTF-8" with a byte-order mark, other tools without.
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            # Numbered by record, not by line, which is what a spreadsheet shows for the file.
-            return [
-                (number, [c.strip() for c in record])
-                for number, record in enumerate(csv.reader(handle), start=1)
-            ]
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            ws = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
-            # Read-only sheets yield blank rows in between too, so enumerate gives row numbers.
-            return [
-                (number, [_cell_text(v) for v in values])
-                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-            ]
-        finally:
-            workbook.close()
-    raise ValueError("is not a .xlsx workbook or a .csv file")
-
-
-def _read_table(path: Path, sheet: str, required: Sequence[str]) -> _Table:
-    table = _Table(path, 0, {}, [])
-    try:
-        raw = _raw_rows(path, sheet)
-    except UnicodeDecodeError:
-        table.problems.append(ImportProblem(path, None, None, "is not UTF-8 text"))
-        return table
-    except FileNotFoundError:
-        table.problems.append(ImportProblem(path, None, None, "no such file"))
-        return table
-    except OSError as exc:
-        table.problems.append(
-            ImportProblem(path, None, None, f"cannot be read: {exc.strerror or exc}")
-        )
-        return table
-    except Exception as exc:  # noqa: BLE001 - a damaged workbook fails in many library ways
-        table.problems.append(ImportProblem(path, None, None, f"cannot be read: {exc}"))
-        return table
-    rows = [(n, cells) for n, cells in raw if any(cells)]
-    if not rows:
-        table.problems.append(ImportProblem(path, None, None, "is empty: no header row"))
-        return table
-    table.header_row, header = rows[0]
-    for index, text in enumerate(header):
-        name = _header_name(text)
-        if not name:
-            continue
-        if name in table.columns:
-            table.problems.append(
-                ImportProblem(path, table.header_row, name, "this column appears twice")
-            )
-        else:
-            table.columns[name] = index
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        table.problems.append(
-            ImportProblem(path, None, None, f"missing columns: {', '.join(missing)}")
-        )
-    first = next(iter(required))
-    table.rows = [
-        (n, cells) for n, cells in rows[1:] if table.get(cells, first).upper() != EXAMPLE_ID
-    ]
-    return table
+    folder: Path
+    # (casefolded candidate id, entry number) -> the document files named for it
+    files: Mapping[tuple[str, int], list[Path]]
+    suffixes: tuple[str, ...]  # the kinds of document looked for, for the messages
+    read: Callable[[Path], str]  # a document's plain text; ValueError or OSError says why not
 
 
 # --- checks shared by candidates and scorers ---------------------------------------------
@@ -270,63 +190,6 @@ def _split_list(text: str) -> list[str]:
     return items
 
 
-# --- documents -----------------------------------------------------------------------------
-
-
-def _index_documents(folder: Path) -> dict[tuple[str, int], list[Path]]:
-    """(casefolded candidate id, entry number) -> the document files named for it."""
-    index: dict[tuple[str, int], list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in DOCUMENT_SUFFIXES or not path.is_file():
-            continue
-        match = _DOCUMENT_NAME.match(path.stem)
-        if match:
-            key = (match["id"].casefold(), int(match["number"]))
-            index.setdefault(key, []).append(path)
-    return index
-
-
-def _docx_text(path: Path) -> str:
-    try:
-        import docx
-        from docx.table import Table
-    except ImportError:
-        raise ValueError("cannot read Word documents: python-docx is not installed") from None
-    try:
-        document = docx.Document(str(path))
-        blocks: list[str] = []
-        # Body order, so a survey table stays where the candidate put it in the text.
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                lines = []
-                for table_row in block.rows:
-                    cells: list[str] = []
-                    for cell in table_row.cells:
-                        text = cell.text.strip()
-                        # A merged cell is returned once per grid column it spans.
-                        if text and (not cells or cells[-1] != text):
-                            cells.append(text)
-                    if cells:
-                        lines.append(" | ".join(cells))
-                blocks.append("\n".join(lines))
-            else:
-                blocks.append(block.text)
-    except Exception as exc:  # noqa: BLE001 - bad zips and bad XML fail in many library ways
-        raise ValueError(f"is not a readable Word document ({type(exc).__name__})") from None
-    return "\n\n".join(b.strip() for b in blocks if b.strip())
-
-
-def read_document(path: Path) -> str:
-    """A document's plain text; ValueError or OSError says why it cannot be read."""
-    if path.suffix.lower() == ".docx":
-        return _docx_text(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("is not UTF-8 text") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 # --- video links ---------------------------------------------------------------------------
 
 
@@ -379,7 +242,8 @@ def _video_column(number: int) -> str:
     return f"entry{number}_videos"
 
 
-def _required_columns(rubric: Rubric) -> list[str]:
+def required_columns(rubric: Rubric) -> list[str]:
+    """The roster's columns for this rubric: the person's, then one of video links per entry."""
     return [*CANDIDATE_COLUMNS, *(_video_column(e.number) for e in rubric.entries if e.videos)]
 
 
@@ -389,8 +253,7 @@ def _check_candidate(
     cells: list[str],
     cohort_name: str,
     rubric: Rubric,
-    documents: dict[tuple[str, int], list[Path]],
-    folder: Path,
+    documents: EntryDocuments,
 ) -> tuple[_NewCandidate | None, list[ImportProblem]]:
     problems = _check_person(table, number, cells, "candidate_id")
 
@@ -413,17 +276,17 @@ def _check_candidate(
     for entry in rubric.entries:
         column = _video_column(entry.number)
         links_text = table.get(cells, column)
-        found = documents.get((ident.casefold(), entry.number), []) if ident else []
+        found = documents.files.get((ident.casefold(), entry.number), []) if ident else []
         # Every entry, retakes included: a batch carries whole portfolios, and a retake is
         # read in full until retake-only reads arrive with adjudication (a later issue).
         needed = True
         if not found:
             if needed and ident:
-                names = "/".join(s.lstrip(".") for s in DOCUMENT_SUFFIXES)
+                names = "/".join(s.lstrip(".") for s in documents.suffixes)
                 problem(
                     None,
                     f"no document for entry {entry.number}: expected "
-                    f"{ident}_entry{entry.number}.{names} in {folder}",
+                    f"{ident}_entry{entry.number}.{names} in {documents.folder}",
                 )
             elif links_text:
                 problem(column, f"video links given but there is no entry {entry.number} document")
@@ -434,7 +297,7 @@ def _check_candidate(
             continue
         text = ""
         try:
-            text = read_document(found[0]).strip()
+            text = documents.read(found[0]).strip()
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             problem(None, f"entry {entry.number} document {found[0].name}: {reason}")
@@ -493,34 +356,29 @@ def _existing(cohort: CohortFile, column: Any) -> set[str]:
 
 
 def _refuse_when_released(session: Session, file: Path) -> None:
-    if (when := released_at(session)) is not None:
-        raise ImportLocked(file, when)
+    refuse_when_released(session, error=lambda when, _doing: ImportLocked(file, when))
 
 
-def import_roster(
-    cohort: CohortFile, roster: Path, documents: Path, *, valid_only: bool = False
+def refuse_import_when_released(cohort: CohortFile, file: Path) -> None:
+    """ImportLocked naming `file` when the results are released: said before reading the file."""
+    with cohort.reading() as session:
+        _refuse_when_released(session, file)
+
+
+def add_candidates(
+    cohort: CohortFile,
+    table: RosterTable,
+    documents: EntryDocuments,
+    *,
+    valid_only: bool = False,
 ) -> ImportResult:
-    """Import candidates and their entries; ImportRejected (nothing written) on any problem.
+    """Check every row of a roster read whole, then write its candidates and entries at once.
 
-    With `valid_only`, rows with problems are skipped and the rest imported; problems with the
-    roster as a whole (unreadable, missing columns, no documents folder) still reject it.
+    ImportRejected (nothing written) on any problem; with `valid_only`, rows with problems are
+    skipped and the rest written. The table's own problems must have been dealt with first.
     """
-    with cohort.reading() as session:  # said first: nothing else matters once locked
-        _refuse_when_released(session, roster)
+    roster = table.file
     rubric = cohort.rubric
-    table = _read_table(roster, CANDIDATES_SHEET, _required_columns(rubric))
-    if not table.problems and not table.rows:
-        table.problems.append(ImportProblem(roster, None, None, "has no candidate rows"))
-    if not documents.is_dir():
-        table.problems.append(ImportProblem(documents, None, None, "is not a folder"))
-    if table.problems:
-        raise ImportRejected(table.problems)
-    try:
-        index = _index_documents(documents)
-    except OSError as exc:
-        message = f"cannot be read: {exc.strerror or exc}"
-        raise ImportRejected([ImportProblem(documents, None, None, message)]) from None
-
     duplicates = _duplicate_problems(
         table, "candidate_id", _existing(cohort, Candidate.candidate_id), "candidate"
     )
@@ -528,7 +386,7 @@ def import_roster(
     valid: list[_NewCandidate] = []
     for number, cells in table.rows:
         candidate, row_problems = _check_candidate(
-            table, number, cells, cohort.name, rubric, index, documents
+            table, number, cells, cohort.name, rubric, documents
         )
         row_problems = duplicates.get(number, []) + row_problems
         problems.extend(row_problems)
@@ -584,15 +442,9 @@ def import_roster(
 # --- scorers -------------------------------------------------------------------------------
 
 
-def import_scorers(cohort: CohortFile, sheet: Path) -> ImportResult:
-    """Import scorers from a .xlsx ("Scorers" sheet, else the first) or .csv; all or nothing."""
-    with cohort.reading() as session:
-        _refuse_when_released(session, sheet)
-    table = _read_table(sheet, SCORERS_SHEET, SCORER_COLUMNS)
-    if not table.problems and not table.rows:
-        table.problems.append(ImportProblem(sheet, None, None, "has no scorer rows"))
-    if table.problems:
-        raise ImportRejected(table.problems)
+def add_scorers(cohort: CohortFile, table: RosterTable) -> ImportResult:
+    """Check every row of a scorers sheet read whole, then write them all; all or nothing."""
+    sheet = table.file
     duplicates = _duplicate_problems(
         table, "scorer_id", _existing(cohort, Scorer.scorer_id), "scorer"
     )
@@ -624,92 +476,3 @@ def import_scorers(cohort: CohortFile, sheet: Path) -> ImportResult:
             )
         session.add_all(scorers)
     return ImportResult(imported=len(scorers), skipped=0, problems=())
-
-
-# --- the template --------------------------------------------------------------------------
-
-
-def _example_link(rubric: Rubric, n: int) -> str:
-    host = "youtu.be" if "youtu.be" in rubric.links.hosts else min(rubric.links.hosts, default="")
-    scheme = "https" if "https" in rubric.links.schemes else min(rubric.links.schemes)
-    return f"{scheme}://{host}/EXAMPLE{n}"
-
-
-def write_roster_template(path: Path, rubric: Rubric) -> None:
-    """A workbook to fill in: "Candidates" and "Scorers" (header + example row) and "Notes"."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    header_font = Font(bold=True)
-    example_font = Font(italic=True, color="808080")
-    workbook = Workbook()
-    candidates = workbook.active
-    assert candidates is not None  # a new workbook always has its first sheet
-    candidates.title = CANDIDATES_SHEET
-    scorers = workbook.create_sheet(SCORERS_SHEET)
-    notes = workbook.create_sheet(NOTES_SHEET)
-
-    video_entries = [e for e in rubric.entries if e.videos]
-    candidate_example = [
-        EXAMPLE_ID,
-        "Jordan Example",
-        "jordan.example@example.org",
-        "Example School District",
-        "2026-27",
-        "",
-        *(
-            "; ".join(
-                f"Clip {i} | {_example_link(rubric, e.number * 10 + i)}"
-                for i in range(1, e.videos + 1)
-            )
-            for e in video_entries
-        ),
-    ]
-    scorer_example = [EXAMPLE_ID, "Sam Scorer", "sam.scorer@example.org", "ICG", "1042; 1077"]
-    sheets: list[tuple[Any, list[str], list[str]]] = [
-        (candidates, _required_columns(rubric), candidate_example),
-        (scorers, list(SCORER_COLUMNS), scorer_example),
-    ]
-    for ws, header, example in sheets:
-        ws.append(header)
-        ws.append(example)
-        for cell in ws[1]:
-            cell.font = header_font
-        for cell in ws[2]:
-            cell.font = example_font
-        for cell, text in zip(ws[1], header, strict=True):
-            ws.column_dimensions[cell.column_letter].width = max(14, len(text) + 4)
-        ws.freeze_panes = "A2"
-
-    factor_keys = ", ".join(rubric.factor_keys)
-    lines = [
-        f"Roster template for the rubric {rubric.edition!r}. The format: docs/roster-format.md.",
-        "",
-        f"The grey row with id {EXAMPLE_ID} is an example; import skips it.",
-        "",
-        "Candidates: one row per candidate.",
-        "candidate_id: unique; names the entry documents (no spaces or slashes).",
-        "name, email: required. organisation: school or district (may be empty).",
-        "cohort: the cohort's name, e.g. 2026-27, or empty.",
-        f"retake_factors: empty, or factor keys separated by ; or , from: {factor_keys}.",
-        *(
-            f"entry{e.number}_videos: {e.videos} https links separated by ; "
-            f'(each may be "Label | URL").'
-            for e in video_entries
-        ),
-        "Documents: one file per entry in the documents folder, named "
-        "<candidate_id>_entry<N>.docx (or .txt, .md), e.g. 1042_entry1.docx.",
-        "",
-        "Scorers: one row per scorer; conflicts: candidate ids separated by ;.",
-    ]
-    for line in lines:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 110
-
-    # Written beside the target and moved over it, so a failed save leaves no half-written file.
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

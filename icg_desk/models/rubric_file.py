@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from icg_desk.models.errors import UserError
 from icg_desk.paths import builtin_editions, rubrics_dir
 from icg_desk.scoring.rubric import (
     Entry,
@@ -35,7 +36,7 @@ _LABEL = re.compile(r"^[1-9][0-9]?[+-]?$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class RubricError(ValueError):
+class RubricError(UserError, ValueError):
     """A rubric file that cannot be used; the message names the file, the key and the problem."""
 
 

@@ -22,12 +22,13 @@ from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from icg_desk.models.errors import UserError
 from icg_desk.models.rubric_file import RubricError, parse_rubric
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class DatabaseFileError(Exception):
+class DatabaseFileError(UserError):
     """A batch or cohort file problem the person can act on; the message names the file."""
 
     def __init__(self, path: Path, problem: str) -> None:

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.models.batch_work import Changed, PortfolioSummary
 from icg_desk.models.schema import PortfolioStatus
+from icg_desk.operations.batch_work import Changed, PortfolioSummary
 from icg_desk.scoring import Status, format_score
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette

@@ -46,7 +46,7 @@ from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
-from icg_desk.ui.palette import LIGHT, Palette
+from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
@@ -364,7 +364,6 @@ QTableView QHeaderView::section {{
 
 
 # The light look, for coordinator_window.py until it calls dashboard_stylesheet(palettes.current()).
-DASHBOARD_STYLESHEET = dashboard_stylesheet(LIGHT)
 
 
 class _Figure(QWidget):

@@ -19,70 +19,52 @@ from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QPushButton, QStackedWidget, QToolBar, QWidget
 
-from icg_desk.models import assignment as assigning
-from icg_desk.models import merge as merging
-from icg_desk.models import roster as roster_io
+from icg_desk.models.assignment import Plan
 from icg_desk.models.batch_file import BATCH_SUFFIX
-from icg_desk.models.cohort_file import COHORT_SUFFIX, CohortFile, CohortFileError
-from icg_desk.models.cohort_results import (
-    CohortResults,
-    ResultsCancelled,
-    cohort_results,
-    release_results,
-)
-from icg_desk.models.cohort_status import CohortStatus, cohort_status
-from icg_desk.models.rubric_file import RubricError, builtin_rubric
-from icg_desk.ui.coordinator_dashboard import DASHBOARD_STYLESHEET, Dashboard
+from icg_desk.models.cohort_file import COHORT_SUFFIX
+from icg_desk.models.cohort_results import ResultsCancelled
+from icg_desk.models.merge import MergeOutcome
+from icg_desk.models.roster import ImportLocked, ImportRejected, ImportResult
+from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.operations import cohort as cohort_ops
+from icg_desk.operations.changes import Changes, Done
+from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
+from icg_desk.operations.errors import UserError, user_message
+from icg_desk.operations.sending import ExportedBatch
+from icg_desk.ui import palette, settings
+from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import (
     AssignDialog,
     ImportProblemsDialog,
     MergeReportDialog,
     NewCohortDialog,
 )
-from icg_desk.ui.style import ACCENT
+from icg_desk.ui.style import start_buttons_stylesheet
 from icg_desk.ui.tasks import Outcome, RunnerFactory, Task, is_user_error
 from icg_desk.ui.window_shell import APP_NAME, WindowShell
 
 if TYPE_CHECKING:
     from icg_desk.export.pdf_report import ReportRun
-
-# The start page's two buttons, larger than a dialog's; the default one (the likely first step)
-# in the accent colour, so it reads as the way in. Not bold: the default moves between the two,
-# and a bold label would outgrow the width measured for it.
-START_STYLESHEET = f"""
-#startButtons QPushButton {{ padding: 7px 18px; border: 1px solid #c9ced6; border-radius: 5px;
-                             background: #ffffff; color: #1f2933; }}
-#startButtons QPushButton:hover {{ border-color: {ACCENT}; }}
-#startButtons QPushButton:focus {{ border: 2px solid #7fa3c7; padding: 6px 17px; }}
-#startButtons QPushButton:default {{ background: {ACCENT}; border-color: {ACCENT};
-                                     color: #ffffff; }}
-#startButtons QPushButton:default:hover {{ background: #284f76; }}
-#startButtons QPushButton:pressed {{ background: #e3e6ea; }}
-#startButtons QPushButton:default:pressed {{ background: #22445f; }}
-"""
-
+    from icg_desk.scoring import Rubric
 
 @dataclass(frozen=True)
-class CohortSnapshot:
-    """Everything the dashboard shows, read in one go on a worker thread."""
+class OpenCohort:
+    """The cohort this window has open: what it shows of it, and how its steps reach it."""
 
-    status: CohortStatus
-    results: CohortResults
-    merges: tuple[merging.MergeRecord, ...]
+    info: CohortInfo
+    ref: CohortRef
 
     @property
-    def released_at(self) -> datetime | None:
-        return self.results.released_at
+    def path(self) -> Path:
+        return self.info.path
 
+    @property
+    def name(self) -> str:
+        return self.info.name
 
-def load_snapshot(
-    cohort: CohortFile, progress: Callable[[int, int], bool] | None = None
-) -> CohortSnapshot:
-    return CohortSnapshot(
-        status=cohort_status(cohort),
-        results=cohort_results(cohort, progress=progress),
-        merges=merging.recent_merges(cohort),
-    )
+    @property
+    def rubric(self) -> Rubric:
+        return self.info.rubric
 
 
 @dataclass(frozen=True)
@@ -94,7 +76,7 @@ class _Done:
     snapshot: CohortSnapshot
 
 
-StepWork = Callable[[CohortFile, Callable[[int, int], bool]], Any]
+StepWork = Callable[[CohortRef, Callable[[int, int], bool]], Done[Any]]
 
 
 def local_time(when: datetime) -> str:
@@ -102,19 +84,20 @@ def local_time(when: datetime) -> str:
 
 
 class CoordinatorWindow(WindowShell):
-    settings_group = "coordinator"
-    recent_key = "recentCohorts"
+    window_options = settings.COORDINATOR_WINDOW
+    recent_option = settings.RECENT_COHORTS
+    folder_option = settings.LAST_COHORT_FOLDER
 
     def __init__(self, settings: QSettings | None = None, runner: RunnerFactory | None = None):
         super().__init__(settings, runner)
-        self.cohort: CohortFile | None = None
+        self.cohort: OpenCohort | None = None
         self.snapshot: CohortSnapshot | None = None
         self._path: Path | None = None
 
         self.setObjectName("coordinatorWindow")
         self.setWindowTitle(f"Coordinator — {APP_NAME}")
         self.setAcceptDrops(True)
-        self.setStyleSheet(DASHBOARD_STYLESHEET)
+        self.setStyleSheet(dashboard_stylesheet(palette.current()))
         self.resize(1280, 800)
         self.stack = QStackedWidget()
         self.start_page = self._build_start_page()
@@ -148,7 +131,8 @@ class CoordinatorWindow(WindowShell):
             [self.new_button, self.open_button],
             "Recent cohorts",
         )
-        self.start_buttons.setStyleSheet(START_STYLESHEET)
+        # The default button (the likely first step) in the accent colour: the way in.
+        self.start_buttons.setStyleSheet(start_buttons_stylesheet(palette.current()))
         return page
 
     def _build_actions(self) -> None:
@@ -304,7 +288,7 @@ class CoordinatorWindow(WindowShell):
             return False
         try:
             rubric = builtin_rubric(edition)
-        except RubricError as exc:
+        except UserError as exc:
             self.error("Cohort not created", str(exc))
             return False
         if path is None:
@@ -334,16 +318,18 @@ class CoordinatorWindow(WindowShell):
             self.error("Cohort not created", f"{path.parent}: no such folder.")
             return False
         try:
-            CohortFile.create(path, name=name, rubric=rubric).close()
-        except (CohortFileError, OSError) as exc:
-            self.error("Cohort not created", str(exc))
+            cohort_ops.create_cohort(path, name, rubric)
+        except (UserError, OSError) as exc:
+            self.error("Cohort not created", user_message(exc) or str(exc))
             return False
         return self.open_cohort(path)
 
     def choose_cohort(self) -> None:
-        folder = str(self.settings.value("coordinator/lastFolder", str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open cohort", folder, f"ICG Desk cohorts (*{COHORT_SUFFIX});;All files (*)"
+            self,
+            "Open cohort",
+            str(self.last_folder()),
+            f"ICG Desk cohorts (*{COHORT_SUFFIX});;All files (*)",
         )
         if path:
             self.open_cohort(Path(path))
@@ -356,25 +342,27 @@ class CoordinatorWindow(WindowShell):
         path = Path(path).resolve()
         if self._path == path:
             return True
-        lock = self.take_lock(path, "cohort")
+        # The lock first: a cohort open elsewhere is refused before it is even read.
+        lock = self.take_lock(path, "cohort", lambda: cohort_ops.lock_for_window(path))
         if lock is None:
             return False
+        ref = CohortRef(path, lock=lock)
         try:
-            cohort = CohortFile.open(path)
-        except CohortFileError as exc:
-            lock.unlock()
+            info = cohort_ops.describe(ref)
+        except UserError as exc:
+            lock.release()
             self.error("Cannot open cohort", str(exc))
             return False
         self.close_cohort()
         self.hold_lock(lock)
-        self.cohort, self._path = cohort, path
+        self.cohort, self._path = OpenCohort(info, ref), path
         self.dashboard.set_source(path)
         self.stack.setCurrentWidget(self.dashboard)
         self.restore_splitters(self.dashboard.splitters(), self.dashboard.default_sizes)
         self.dashboard.results_view.setFocus()
-        self.setWindowTitle(f"{cohort.name} — {path.name} — {APP_NAME}")
+        self.setWindowTitle(f"{info.name} — {path.name} — {APP_NAME}")
         self.remember_recent(path)
-        self.settings.setValue("coordinator/lastFolder", str(path.parent))
+        self.remember_folder(path.parent)
         self.refresh()
         self.update_actions()
         return True
@@ -387,7 +375,6 @@ class CoordinatorWindow(WindowShell):
             return
         self.save_splitters(self.dashboard.splitters())
         self.stack.setCurrentWidget(self.start_page)
-        self.cohort.close()
         self.cohort = None
         self.snapshot = None
         self._path = None
@@ -409,26 +396,27 @@ class CoordinatorWindow(WindowShell):
         cancellable: bool = True,
         failed: Any = None,
     ) -> Task[Any]:
-        """Run one step on the worker, read the cohort again there, and show it.
+        """Run one step on the worker, read there what it changed, and show it.
 
         `on_done` gets the step's value, or the problem the coordinator can act on, with the
         cohort as it is afterwards; a bug is shown here with its details, and the task's value
         is then `failed`.
         """
-        assert self._path is not None
-        path = self._path
+        assert self.cohort is not None
+        ref, previous = self.cohort.ref, self.snapshot
 
         def job(progress: Callable[[int, int], bool]) -> _Done:
-            # The worker's own connection: no ORM object or open file crosses threads.
-            with CohortFile.open(path) as cohort:
-                try:
-                    value, problem = work(cohort, progress), None
-                except Exception as exc:
-                    if not is_user_error(exc):
-                        raise
-                    value, problem = None, exc
-                # Read after the step whatever became of it: the window shows what the file holds.
-                return _Done(value, problem, load_snapshot(cohort))
+            changes: Changes | None
+            try:
+                done = work(ref, progress)
+                value, problem, changes = done.value, None, done.changes
+            except Exception as exc:
+                if not is_user_error(exc):
+                    raise
+                # Refused whole: read it all again, for the window to show what the file holds.
+                value, problem, changes = None, exc, None
+            snapshot = cohort_ops.snapshot(ref, previous=previous, changes=changes)
+            return _Done(value, problem, snapshot)
 
         def finished(outcome: Outcome[_Done]) -> Any:
             if outcome.error is not None:
@@ -436,29 +424,28 @@ class CoordinatorWindow(WindowShell):
                 return failed
             done = outcome.result
             assert done is not None
-            if self._path == path:
+            if self.cohort is not None and self.cohort.ref is ref:
                 self._show(done.snapshot)
             return on_done(done)
 
         return self.run_step(title, label, job, finished, cancellable=cancellable)
 
     def refresh(self) -> Task[Any]:
-        """Read the cohort again (F5); other steps do this themselves when they finish."""
-        if self._path is None:
+        """Read the cohort again (F5); other steps read what they changed themselves."""
+        if self.cohort is None:
             return Task.finished("Refresh", None)
-        path = self._path
+        ref = self.cohort.ref
 
         def job(progress: Callable[[int, int], bool]) -> CohortSnapshot | None:
-            with CohortFile.open(path) as cohort:
-                try:
-                    return load_snapshot(cohort, progress)
-                except ResultsCancelled:
-                    return None
+            try:
+                return cohort_ops.snapshot(ref, progress=progress)
+            except ResultsCancelled:
+                return None
 
         def finished(outcome: Outcome[CohortSnapshot | None]) -> CohortSnapshot | None:
             if outcome.error is not None:
                 self.explain("Cannot read the cohort", "", outcome)
-            elif outcome.result is not None and self._path == path:
+            elif outcome.result is not None and self.cohort is not None and self.cohort.ref is ref:
                 self._show(outcome.result)
             return outcome.result
 
@@ -495,7 +482,7 @@ class CoordinatorWindow(WindowShell):
             if not chosen:
                 return Task.finished(title, False)
             documents = Path(chosen)
-        self.settings.setValue("coordinator/lastFolder", str(roster.parent))
+        self.remember_folder(roster.parent)
         sheet, docs = roster, documents
         refused = "Roster not imported"
 
@@ -503,19 +490,17 @@ class CoordinatorWindow(WindowShell):
             return self._step(
                 title,
                 "Importing candidates…",
-                lambda cohort, _p: roster_io.import_roster(
-                    cohort, sheet, docs, valid_only=valid_only
-                ),
+                lambda ref, _p: cohort_ops.import_roster(ref, sheet, docs, valid_only=valid_only),
                 lambda done: imported(done, valid_only),
                 failed=False,
             )
 
         def imported(done: _Done, valid_only: bool) -> Any:
-            if isinstance(done.problem, roster_io.ImportLocked):
+            if isinstance(done.problem, ImportLocked):
                 # Nothing to fix in the roster, no valid rows to import: only the lock to say.
                 self.error(refused, self._import_locked(sheet, done.problem))
                 return False
-            if isinstance(done.problem, roster_io.ImportRejected):
+            if isinstance(done.problem, ImportRejected):
                 if valid_only:
                     # Still refused with the valid rows only: the roster as a whole is wrong.
                     ImportProblemsDialog(
@@ -539,7 +524,7 @@ class CoordinatorWindow(WindowShell):
                 return attempt(True)
             if done.problem is not None:
                 return self._not_done(refused, f"{sheet}: nothing was imported.", done.problem)
-            result: roster_io.ImportResult = done.value
+            result: ImportResult = done.value
             message = f"Imported {result.imported} candidates from {sheet.name}"
             if result.skipped:
                 message += f"; skipped {result.skipped} rows with problems"
@@ -567,14 +552,14 @@ class CoordinatorWindow(WindowShell):
             if not chosen:
                 return Task.finished(title, False)
             sheet = Path(chosen)
-        self.settings.setValue("coordinator/lastFolder", str(sheet.parent))
+        self.remember_folder(sheet.parent)
         source = sheet
 
         def imported(done: _Done) -> bool:
-            if isinstance(done.problem, roster_io.ImportLocked):
+            if isinstance(done.problem, ImportLocked):
                 self.error(refused, self._import_locked(source, done.problem))
                 return False
-            if isinstance(done.problem, roster_io.ImportRejected):
+            if isinstance(done.problem, ImportRejected):
                 ImportProblemsDialog(
                     refused,
                     f"{source}: no scorer was imported. Fix these problems and import it again.",
@@ -592,7 +577,7 @@ class CoordinatorWindow(WindowShell):
         return self._step(
             title,
             "Importing scorers…",
-            lambda cohort, _p: roster_io.import_scorers(cohort, source),
+            lambda ref, _p: cohort_ops.import_scorers(ref, source),
             imported,
             failed=False,
         )
@@ -617,7 +602,7 @@ class CoordinatorWindow(WindowShell):
         def assigned(done: _Done) -> bool:
             if done.problem is not None:
                 return self._not_done("Not assigned", "No read was assigned.", done.problem)
-            plan: assigning.Plan = done.value
+            plan: Plan = done.value
             load = ", ".join(f"{sid} {n}" for sid, n in sorted(plan.load.items()))
             self.statusBar().showMessage(
                 f"{plan.summary(chosen_seed)}. Portfolios per scorer: {load}.", 15000
@@ -627,7 +612,7 @@ class CoordinatorWindow(WindowShell):
         return self._step(
             "Assign",
             "Assigning portfolios…",
-            lambda cohort, _p: assigning.assign(cohort, seed=chosen_seed, reads=chosen_reads),
+            lambda ref, _p: cohort_ops.assign(ref, seed=chosen_seed, reads=chosen_reads),
             assigned,
             failed=False,
         )
@@ -650,7 +635,7 @@ class CoordinatorWindow(WindowShell):
                 self._not_done("Batches not written", f"Nothing was written to {outdir}.",
                                done.problem)  # fmt: skip
                 return []
-            batches: list[assigning.ExportedBatch] = done.value
+            batches: list[ExportedBatch] = done.value
             if not batches:
                 self.inform(
                     "Nothing to send",
@@ -671,7 +656,7 @@ class CoordinatorWindow(WindowShell):
         return self._step(
             "Send batches",
             "Writing batches…",
-            lambda cohort, _p: assigning.export_batches(cohort, outdir),
+            lambda ref, _p: cohort_ops.send_batches(ref, outdir),
             sent,
             failed=[],
         )
@@ -695,13 +680,13 @@ class CoordinatorWindow(WindowShell):
             self.error("Not merged", self._locked_reason() + " Nothing was merged.")
             return Task.finished(title, [])
         paths = [Path(f) for f in files]
-        self.settings.setValue("coordinator/lastFolder", str(paths[0].parent))
+        self.remember_folder(paths[0].parent)
 
-        def merged(done: _Done) -> list[merging.MergeOutcome]:
+        def merged(done: _Done) -> list[MergeOutcome]:
             if done.problem is not None:
                 self._not_done("Not merged", "The returned files were not merged.", done.problem)
                 return []
-            outcomes: list[merging.MergeOutcome] = done.value
+            outcomes: list[MergeOutcome] = done.value
             if len(outcomes) < len(paths):
                 self.statusBar().showMessage(
                     f"Merging stopped: {len(outcomes)} of {len(paths)} files merged.", 10000
@@ -713,7 +698,7 @@ class CoordinatorWindow(WindowShell):
         return self._step(
             title,
             "Merging…",
-            lambda cohort, progress: merging.merge_files(cohort, paths, progress=progress),
+            lambda ref, progress: cohort_ops.merge(ref, paths, progress=progress),
             merged,
             failed=[],
         )
@@ -747,7 +732,7 @@ class CoordinatorWindow(WindowShell):
         return self._step(
             "Release results",
             "Releasing…",
-            lambda cohort, _p: release_results(cohort),
+            lambda ref, _p: cohort_ops.release(ref),
             released,
             cancellable=False,
             failed=False,
@@ -776,17 +761,14 @@ class CoordinatorWindow(WindowShell):
             if not chosen:
                 return Task.finished(title, [])
             folder = Path(chosen)
-        from icg_desk.export.cohort_reports import write_cohort_reports
-
         outdir, as_preview = folder, preview
         kind = "previews" if preview else "score reports"
 
-        def work(cohort: CohortFile, progress: Callable[[int, int], bool]) -> ReportRun:
+        def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[ReportRun]:
             # The folder is made by the printing itself, once it is allowed: a refusal (results
             # not released, no preview asked for) leaves nothing behind.
-            return write_cohort_reports(
-                cohort_results(cohort), outdir, preview=as_preview, progress=progress
-            )
+            _, run = cohort_ops.print_reports(ref, outdir, preview=as_preview, progress=progress)
+            return Done(run, Changes())
 
         def printed(done: _Done) -> list[Path]:
             if done.problem is not None:
@@ -817,6 +799,8 @@ class CoordinatorWindow(WindowShell):
         title = "Export summary"
         if self.cohort is None or self._path is None:
             return Task.finished(title, None)
+        from icg_desk.export.summary_xlsx import SummaryCancelled
+
         if target is None:
             suggested = self._path.with_name(f"{self._path.stem}-summary.xlsx")
             chosen, _ = QFileDialog.getSaveFileName(
@@ -827,16 +811,14 @@ class CoordinatorWindow(WindowShell):
             target = Path(chosen)
         if target.suffix.lower() != ".xlsx":
             target = target.with_suffix(".xlsx")
-        from icg_desk.export.cohort_summary import write_cohort_summary
-        from icg_desk.export.summary_xlsx import SummaryCancelled
-
         out = target
 
-        def work(cohort: CohortFile, progress: Callable[[int, int], bool]) -> Path | None:
+        def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[Path | None]:
             try:
-                return write_cohort_summary(cohort_results(cohort), out, progress=progress)
+                _, written = cohort_ops.export_summary(ref, out, progress=progress)
             except SummaryCancelled:
-                return None
+                return Done(None, Changes())
+            return Done(written, Changes())
 
         def written(done: _Done) -> Path | None:
             if done.problem is not None:
@@ -909,7 +891,7 @@ class CoordinatorWindow(WindowShell):
         ShortcutsDialog(self.actions(), self).exec()
 
     @staticmethod
-    def _import_locked(file: Path, problem: roster_io.ImportLocked) -> str:
+    def _import_locked(file: Path, problem: ImportLocked) -> str:
         return (
             f"The results were released on {local_time(problem.released_at)} and are locked: "
             f"nothing was imported from {file.name}."
@@ -947,8 +929,7 @@ class CoordinatorWindow(WindowShell):
         super().update_actions()
 
     def _last_folder(self) -> str:
-        default = str(self._path.parent) if self._path is not None else str(Path.home())
-        return str(self.settings.value("coordinator/lastFolder", default))
+        return str(self.last_folder(self._path.parent if self._path is not None else None))
 
     def refresh_recent(self) -> None:
         super().refresh_recent()

@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.models.batch_work import EntryView, VideoView
+from icg_desk.operations.batch_work import EntryView, VideoView
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette

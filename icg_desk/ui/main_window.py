@@ -24,10 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile, BatchFileError
-from icg_desk.models.batch_work import Changed, PortfolioView, ReadState
+from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import PortfolioStatus
+from icg_desk.operations.batch_ops import export_batch_reports, export_batch_summary
+from icg_desk.operations.batch_work import Changed, PortfolioView, ReadState
+from icg_desk.operations.errors import UserError
+from icg_desk.operations.file_lock import SCORER_WINDOW, lock_file
+from icg_desk.ui import settings
 from icg_desk.ui.batch_panel import BatchPanel
 from icg_desk.ui.entry_panel import EntryPanel
 from icg_desk.ui.rubric_panel import RubricPanel, plain_label
@@ -42,8 +46,9 @@ if TYPE_CHECKING:
 
 
 class MainWindow(WindowShell):
-    settings_group = "window"
-    recent_key = "recentBatches"
+    window_options = settings.SCORER_WINDOW
+    recent_option = settings.RECENT_BATCHES
+    folder_option = settings.LAST_BATCH_FOLDER
 
     def __init__(
         self,
@@ -270,18 +275,16 @@ class MainWindow(WindowShell):
         self.batch_panel.portfolioSelected.connect(self.show_portfolio)
         self.entry_panel.currentEntryChanged.connect(self._entry_changed)
         self.entry_panel.fontSizeChanged.connect(
-            lambda size: self.settings.setValue("entry/fontSize", size)
+            lambda size: self.options.set(settings.ENTRY_FONT_SIZE, float(size))
         )
-        size = self.settings.value("entry/fontSize")
-        if size is not None:
-            self.entry_panel.set_font_point_size(float(size))
-        for card in self.rubric_panel.cards.values():
-            card.scoreChosen.connect(self._score_chosen)
-            card.lookForToggled.connect(self._look_for_toggled)
-            card.rationaleEdited.connect(self._rationale_edited)
-            card.attachRequested.connect(self._attach_to)
-            card.evidenceShown.connect(self.entry_panel.show_passage)
-            card.evidenceRemoved.connect(self._remove_evidence)
+        self.entry_panel.set_font_point_size(self.options.get(settings.ENTRY_FONT_SIZE))
+        panel = self.rubric_panel
+        panel.scoreChosen.connect(self._score_chosen)
+        panel.lookForToggled.connect(self._look_for_toggled)
+        panel.rationaleEdited.connect(self._rationale_edited)
+        panel.attachRequested.connect(self._attach_to)
+        panel.evidenceShown.connect(self.entry_panel.show_passage)
+        panel.evidenceRemoved.connect(self._remove_evidence)
         session.changed.connect(self._on_changed)
         session.aboutToTouch.connect(self._show_before_undo)
         session.failed.connect(self._on_failed)
@@ -294,9 +297,11 @@ class MainWindow(WindowShell):
     # --- opening and closing ------------------------------------------------------------------
 
     def choose_batch(self) -> None:
-        folder = str(self.settings.value("batch/lastFolder", str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open batch", folder, f"ICG Desk batches (*{BATCH_SUFFIX});;All files (*)"
+            self,
+            "Open batch",
+            str(self.last_folder()),
+            f"ICG Desk batches (*{BATCH_SUFFIX});;All files (*)",
         )
         if path:
             self.open_batch(Path(path))
@@ -306,13 +311,13 @@ class MainWindow(WindowShell):
         path = Path(path).resolve()
         if self.session is not None and self.session.batch.path == path:
             return True
-        lock = self.take_lock(path, "batch")
+        lock = self.take_lock(path, "batch", lambda: lock_file(path, SCORER_WINDOW))
         if lock is None:
             return False
         try:
             batch = BatchFile.open(path)
-        except BatchFileError as exc:
-            lock.unlock()
+        except UserError as exc:
+            lock.release()
             self.error("Cannot open batch", str(exc))
             return False
         self.close_batch()
@@ -330,7 +335,7 @@ class MainWindow(WindowShell):
         self.restore_splitters([self.main_splitter, self.reading_splitter], self._default_sizes)
         self.batch_panel.set_portfolios(self.session.work.portfolios())
         self.remember_recent(path)
-        self.settings.setValue("batch/lastFolder", str(path.parent))
+        self.remember_folder(path.parent)
         ident = batch.identity
         self.statusBar().showMessage(
             f"Batch of {ident.scorer_name} ({ident.scorer_id}), cohort {ident.cohort}, "
@@ -345,8 +350,8 @@ class MainWindow(WindowShell):
         return self.open_batch(path)
 
     def _select_start_portfolio(self, batch_id: str) -> None:
-        last = self.settings.value(f"lastPortfolio/{batch_id}")
-        if last is not None and self.batch_panel.select_portfolio(int(last)):
+        last = self.options.get(settings.LAST_PORTFOLIO.of(batch_id))
+        if last is not None and self.batch_panel.select_portfolio(last):
             return
         # The list already holds every portfolio's status: no second pass over the batch.
         model = self.batch_panel.model
@@ -360,7 +365,7 @@ class MainWindow(WindowShell):
     def open_cohort_window(self, path: Path | None = None) -> bool:
         """File > Open cohort: a cohort database in the coordinator's window."""
         if path is None:
-            folder = str(self.settings.value("coordinator/lastFolder", str(Path.home())))
+            folder = str(self.options.get(settings.LAST_COHORT_FOLDER) or Path.home())
             chosen, _ = QFileDialog.getOpenFileName(
                 self, "Open cohort", folder, "ICG Desk cohorts (*.icgcohort);;All files (*)"
             )
@@ -421,7 +426,7 @@ class MainWindow(WindowShell):
         self._show_locked(view.status is PortfolioStatus.COMPLETE)
         batch = self.session.batch
         self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
-        self.settings.setValue(f"lastPortfolio/{batch.identity.batch_id}", portfolio_id)
+        self.options.set(settings.LAST_PORTFOLIO.of(batch.identity.batch_id), portfolio_id)
         self.update_actions()
 
     def _entry_changed(self, number: int) -> None:
@@ -603,7 +608,7 @@ class MainWindow(WindowShell):
         title = "Export summary"
         if self.session is None:
             return Task.finished(title, None)
-        from icg_desk.export.summary_xlsx import SummaryCancelled, write_batch_summary
+        from icg_desk.export.summary_xlsx import SummaryCancelled
 
         batch_path = self.session.batch.path
         if target is None:
@@ -618,13 +623,14 @@ class MainWindow(WindowShell):
             target = target.with_suffix(".xlsx")
         out = target
 
+        lock = self._lock
+
         def job(progress: Callable[[int, int], bool]) -> Path | None:
             # A connection of the worker's own: SQLite connections stay on their thread.
-            with BatchFile.open(batch_path) as batch:
-                try:
-                    return write_batch_summary(batch, out, progress=progress).path
-                except SummaryCancelled:
-                    return None
+            try:
+                return export_batch_summary(batch_path, out, progress=progress, lock=lock).path
+            except SummaryCancelled:
+                return None
 
         def written(outcome: Outcome[Path | None]) -> Path | None:
             if outcome.error is not None:
@@ -643,9 +649,6 @@ class MainWindow(WindowShell):
         title = "Print score reports"
         if self.session is None:
             return Task.finished(title, [])
-        from icg_desk.export.pdf_report import write_reports
-        from icg_desk.export.report_data import reports_from_batch
-
         batch_path = self.session.batch.path
         if folder is None:
             chosen = QFileDialog.getExistingDirectory(
@@ -658,10 +661,7 @@ class MainWindow(WindowShell):
         combined = outdir / f"{batch_path.stem}-reports.pdf"
 
         def job(progress: Callable[[int, int], bool]) -> ReportRun:
-            with BatchFile.open(batch_path) as batch:
-                reports = reports_from_batch(batch)
-            outdir.mkdir(parents=True, exist_ok=True)
-            return write_reports(reports, outdir=outdir, combined=combined, progress=progress)
+            return export_batch_reports(batch_path, outdir, combined=combined, progress=progress)
 
         def printed(outcome: Outcome[ReportRun]) -> list[Path]:
             if outcome.error is not None:

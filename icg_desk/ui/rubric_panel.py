@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.models.batch_work import EvidenceItem, ReadState
+from icg_desk.operations.batch_work import EvidenceItem, ReadState
 from icg_desk.scoring.rubric import Factor, Rubric
 from icg_desk.scoring.scale import format_score
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from icg_desk.models.batch_file import BatchFile, BatchFileError
-from icg_desk.models.batch_work import BatchWork, Changed, WorkError
+from icg_desk.operations.batch_work import BatchWork, Changed, WorkError
 
 # Consecutive typing in one rationale is one undo step (QUndoCommand.id must be an int).
 _RATIONALE_COMMAND_ID = 1001

@@ -9,11 +9,10 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from icg_desk.ui import palette as palettes
-from icg_desk.ui.palette import LIGHT, Palette
+from icg_desk.ui.palette import Palette
 
 # The light accent, for modules that have not moved to a Palette yet (coordinator_window.py's
 # start page). New code uses palette.current().accent.
-ACCENT = LIGHT.accent
 
 
 def app_stylesheet(p: Palette) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from icg_desk.operations.errors import user_message
 from icg_desk.ui.garbage import collect_young
 
 T = TypeVar("T")
@@ -36,16 +37,7 @@ def is_user_error(exc: BaseException) -> bool:
 
     Anything else is a bug: it is shown with its traceback so that it can be reported.
     """
-    from icg_desk.models.assignment import AssignmentError
-    from icg_desk.models.batch_file import BatchFileError
-    from icg_desk.models.cohort_file import CohortFileError
-    from icg_desk.models.cohort_results import ReleaseError, ResultsLocked
-    from icg_desk.models.errors import UserError
-    from icg_desk.models.roster import ImportRejected
-
-    # The named ones and ValueError: until every refusal of the layers below is a UserError.
-    known = (AssignmentError, BatchFileError, CohortFileError, ReleaseError, ResultsLocked)
-    return isinstance(exc, (UserError, *known, ImportRejected, OSError, ValueError))
+    return user_message(exc) is not None
 
 
 @dataclass(frozen=True)

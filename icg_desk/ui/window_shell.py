@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLockFile, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icg_desk.operations.errors import FileBusy, user_message
+from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
 from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.settings import PathListOption, PathOption, Settings, WindowOptions
 from icg_desk.ui.tasks import Outcome, RunnerFactory, Task, TaskRunner
 
 APP_NAME = "ICG Desk"
-MAX_RECENT = 8
 log = logging.getLogger("icg_desk")
 
 
@@ -44,19 +46,22 @@ def log_file() -> Path:
 class WindowShell(QMainWindow):
     """A main window over one open file (a batch or a cohort), with its steps as actions."""
 
-    #: Set by each window: the settings group, and the key of its recent-files list.
-    settings_group = "window"
-    recent_key = "recent"
+    #: Set by each window (ui/settings.py declares them): its remembered layout, its list of
+    #: recent files, and the folder its file dialogs start in.
+    window_options: WindowOptions
+    recent_option: PathListOption
+    folder_option: PathOption
 
     def __init__(
         self, settings: QSettings | None = None, runner: RunnerFactory | None = None
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
+        self.options = Settings(self.settings)
         self.runner_factory: RunnerFactory = runner or TaskRunner
         self.tasks: TaskRunner = self.runner_factory(self)
         self.tasks.busyChanged.connect(self._busy_changed)
-        self._lock: QLockFile | None = None
+        self._lock: FileLock | None = None
         self._closing = False
         #: Actions that would conflict with a running step: off while the runner is busy.
         self.busy_actions: list[QAction] = []
@@ -191,7 +196,8 @@ class WindowShell(QMainWindow):
         if outcome.is_bug:
             self.show_bug(title, outcome.details)
         else:
-            self.error(title, f"{what}\n\n{outcome.error}" if what else str(outcome.error))
+            message = user_message(outcome.error) or str(outcome.error)
+            self.error(title, f"{what}\n\n{message}" if what else message)
 
     def show_bug(self, title: str, details: str) -> None:
         log.error("%s: internal error\n%s", title, details)
@@ -233,30 +239,31 @@ class WindowShell(QMainWindow):
 
     # --- the open file's lock -----------------------------------------------------------------
 
-    def take_lock(self, path: Path, kind: str) -> QLockFile | None:
-        """Hold `path` for this window, or say who holds it and return None."""
-        lock = QLockFile(str(path) + ".lock")
-        # 0: stale only when its process is gone, never by age (a file stays open all day).
-        lock.setStaleLockTime(0)
-        if path.exists() and not lock.tryLock(100):
-            info = lock.getLockInfo()  # (pid, host, app), with a leading ok flag in some releases
-            pid, host = info[-3], info[-2]
-            self.error(
-                f"{kind.capitalize()} already open",
-                f"{path}: is already open in ICG Desk (process {pid} on "
-                f"{host or 'this computer'}). Close it there first. If no ICG Desk has it open, "
-                f"delete {path.name}.lock beside it.",
-            )
-            return None
-        return lock
+    def take_lock(
+        self, path: Path, kind: str, acquire: Callable[[], FileLock]
+    ) -> FileLock | None:
+        """Hold `path` for this window, or say who holds it and return None.
 
-    def hold_lock(self, lock: QLockFile) -> None:
-        self.release_lock()
+        The lock is the operations layer's, so the command line honours it too: a merge into a
+        cohort open here is refused, naming this window.
+        """
+        if not path.exists():
+            # Nothing to protect, and no lock file to leave behind: the open says what is wrong.
+            return FileLock(path, "nobody")
+        try:
+            return acquire()
+        except FileBusy as exc:
+            self.error(f"{kind.capitalize()} already open", str(exc))
+            return None
+
+    def hold_lock(self, lock: FileLock) -> None:
+        if self._lock is not lock:
+            self.release_lock()
         self._lock = lock
 
     def release_lock(self) -> None:
         if self._lock is not None:
-            self._lock.unlock()
+            self._lock.release()
             self._lock = None
 
     # --- closing ------------------------------------------------------------------------------
@@ -277,8 +284,8 @@ class WindowShell(QMainWindow):
                 self.tasks.cancel()
                 self.tasks.when_idle(lambda: None if self.close() else None)
             return
-        self.settings.setValue(f"{self.settings_group}/geometry", self.saveGeometry())
-        self.settings.setValue(f"{self.settings_group}/state", self.saveState())
+        self.options.set(self.window_options.geometry, bytes(self.saveGeometry().data()))
+        self.options.set(self.window_options.state, bytes(self.saveState().data()))
         self.close_file()
         self.settings.sync()
         self.tasks.shutdown()
@@ -287,35 +294,38 @@ class WindowShell(QMainWindow):
     # --- remembered between sessions ----------------------------------------------------------
 
     def restore_window(self) -> None:
-        geometry = self.settings.value(f"{self.settings_group}/geometry")
+        geometry = self.options.get(self.window_options.geometry)
         if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value(f"{self.settings_group}/state")
+            self.restoreGeometry(QByteArray(geometry))
+        state = self.options.get(self.window_options.state)
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(QByteArray(state))
 
     def restore_splitters(
         self, splitters: Sequence[QSplitter], defaults: Callable[[QSplitter], None]
     ) -> None:
         for splitter in splitters:
-            saved = self.settings.value(f"{self.settings_group}/{splitter.objectName()}")
-            if saved is None or not splitter.restoreState(saved):
+            saved = self.options.get(self.window_options.splitter(splitter.objectName()))
+            if saved is None or not splitter.restoreState(QByteArray(saved)):
                 defaults(splitter)
 
     def save_splitters(self, splitters: Sequence[QSplitter]) -> None:
         for splitter in splitters:
-            key = f"{self.settings_group}/{splitter.objectName()}"
-            self.settings.setValue(key, splitter.saveState())
+            option = self.window_options.splitter(splitter.objectName())
+            self.options.set(option, bytes(splitter.saveState().data()))
+
+    def last_folder(self, fallback: Path | None = None) -> Path:
+        """Where the file dialogs start: the last folder used, else `fallback`, else home."""
+        return self.options.get(self.folder_option) or fallback or Path.home()
+
+    def remember_folder(self, folder: Path) -> None:
+        self.options.set(self.folder_option, folder)
 
     def recent_files(self) -> list[str]:
-        value: Any = self.settings.value(self.recent_key, [])
-        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
-            value = [value]
-        return [str(v) for v in value or []]
+        return [str(p) for p in self.options.get(self.recent_option)]
 
     def remember_recent(self, path: Path) -> None:
-        recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]
-        self.settings.setValue(self.recent_key, recent[:MAX_RECENT])
+        self.options.add_recent(self.recent_option, path)
         self.refresh_recent()
 
     def refresh_recent(self) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.errors import UserError
 from icg_desk.models.schema import (
     Change,
     EntryDocument,
@@ -37,7 +38,7 @@ _Apply = Callable[[FactorRead], tuple[str | None, str | None]]
 RATIONALE_HISTORY_WINDOW = timedelta(minutes=2)
 
 
-class WorkError(Exception):
+class WorkError(UserError):
     """An operation the scorer asked for that cannot be done; the message says why."""
 
 

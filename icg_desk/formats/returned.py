@@ -1,0 +1,136 @@
+"""A scorer's returned file, as the merge reads it: a batch or a summary workbook.
+
+Told apart by content, not by name. Read only: a batch through `inspect_batch` and a read-only
+SQLite connection, a summary through `formats.summary.read_batch_summary`. The result is the
+model's `Returned` (or its `Rejected`), which `models.merge.merge_returned` checks against the
+cohort and applies.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+from icg_desk.formats.summary import SummaryError, read_batch_summary
+from icg_desk.models.batch_file import BatchFileError, inspect_batch
+from icg_desk.models.merge import NOT_RETURNED_FILE, ReadKey, Rejected, Returned
+from icg_desk.models.schema import LAST_CHANGE_SQL
+from icg_desk.scoring import Rubric, format_score
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def read_returned(path: Path, head: bytes, cohort_name: str, rubric: Rubric) -> Returned:
+    """What a returned file holds, checked against the rubric; Rejected says why it cannot be.
+
+    `head` is the file's first bytes, already read for its hash: the kind is told by content.
+    """
+    # By content, not by name: a renamed batch is still a batch, a renamed text file is not.
+    if head.startswith(_SQLITE_MAGIC):
+        return _read_batch(path, cohort_name, rubric)
+    if head.startswith(_ZIP_MAGIC) and zipfile.is_zipfile(path):
+        return _read_summary(path, cohort_name, rubric)
+    raise Rejected(NOT_RETURNED_FILE)
+
+
+def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
+    try:
+        inspect_batch(path)
+    except BatchFileError as exc:
+        raise Rejected(exc.problem) from None
+    # Like inspect_batch: with no write-ahead log beside it the file is the whole database and
+    # immutable=1 reads it without even a lock file; with a log, read-only mode applies it.
+    wal = path.with_name(path.name + "-wal")
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal.exists() else 'immutable=1'}"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+        try:
+            batch_id, cohort, scorer_id, edition = con.execute(
+                "SELECT batch_id, cohort, scorer_id, rubric_edition FROM batch"
+            ).fetchone()
+            # Every portfolio, read or not: a portfolio with no reads is still the scorer's.
+            rows = con.execute(
+                "SELECT p.candidate_code, r.factor_key, r.score, r.rationale FROM portfolio p "
+                "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
+            ).fetchall()
+            (as_of_text,) = con.execute(LAST_CHANGE_SQL).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise Rejected(f"is damaged: {exc}") from None
+    who = {"scorer_id": scorer_id, "batch_id": batch_id}
+    _check_identity("a batch", cohort, cohort_name, edition, rubric, who)
+    try:
+        as_of = datetime.fromisoformat(as_of_text)
+    except (TypeError, ValueError):
+        raise Rejected(f"is damaged: its last change {as_of_text!r} is not a time", **who) from None
+    keys = set(rubric.factor_keys)
+    found: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    codes: list[str] = []
+    parsed: dict[str, Fraction] = {}  # each distinct text parsed and checked once per file
+    for code, key, score_text, rationale in rows:
+        codes.append(code)
+        if key is None:
+            continue
+        if key not in keys:
+            raise Rejected(f"{code}: factor {key!r} is not in the cohort's rubric", **who)
+        if score_text is None:
+            score = None
+        elif (score := parsed.get(score_text)) is None:
+            score = parsed[score_text] = _batch_score(code, key, score_text, rubric, who)
+        found[(code, key)] = (score, rationale or "")
+    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {
+        (code, key): found.get((code, key), (None, ""))
+        for code in codes
+        for key in rubric.factor_keys
+    }
+    return Returned("batch", batch_id, scorer_id, reads, as_of)
+
+
+def _batch_score(code: str, key: str, text: str, rubric: Rubric, who: dict[str, str]) -> Fraction:
+    try:
+        score = Fraction(Decimal(text))
+    except (InvalidOperation, ValueError, TypeError):
+        raise Rejected(f"{code} {key}: {text!r} is not a score", **who) from None
+    if not rubric.scale.contains(score):
+        raise Rejected(f"{code} {key}: {text} is not on the scale", **who)
+    return score
+
+
+def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
+    try:
+        summary = read_batch_summary(path)
+    except SummaryError as exc:
+        # The report names the file already: the reason is the place and the problem.
+        raise Rejected(f"{exc.where}: {exc.problem}" if exc.where else exc.problem) from None
+    who = {"scorer_id": summary.scorer_id, "batch_id": summary.batch_id}
+    _check_identity("a summary", summary.cohort, cohort_name, summary.rubric_edition, rubric, who)
+    keys = set(rubric.factor_keys)
+    reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {}
+    for code, scores in summary.scores.items():
+        unknown = sorted(set(scores) - keys)
+        if unknown:
+            raise Rejected(f"{code}: factor {unknown[0]!r} is not in the cohort's rubric", **who)
+        for key in rubric.factor_keys:
+            score = scores.get(key)
+            # read_batch_summary checks the workbook's own scale; the cohort's is what counts.
+            if score is not None and not rubric.scale.contains(score):
+                raise Rejected(f"{code} {key}: {format_score(score)} is not on the scale", **who)
+            reads[(code, key)] = (score, None)
+    return Returned("summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of)
+
+
+def _check_identity(
+    kind: str, cohort: str, cohort_name: str, edition: str, rubric: Rubric, who: dict[str, str]
+) -> None:
+    if cohort != cohort_name:
+        raise Rejected(f"is {kind} of cohort {cohort}, not of {cohort_name}", **who)
+    if edition != rubric.edition:
+        raise Rejected(
+            f"was scored on rubric edition {edition}; the cohort uses {rubric.edition}", **who
+        )

@@ -1,0 +1,168 @@
+"""Sending the batches out: one `.icgbatch` per scorer with the reads not yet sent.
+
+Checked whole before the first file is written, written under the names `formats.naming` gives,
+and marked as sent in one transaction after every file is complete; if any file fails, every
+file of this send is removed, so a send happens wholly or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from icg_desk.formats.naming import batch_file_name
+from icg_desk.models.assignment import AssignmentError, AssignmentLocked
+from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_results import refuse_when_released
+from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
+from icg_desk.models.portfolios import (
+    EntryContent,
+    PortfolioContent,
+    VideoContent,
+    add_portfolios,
+)
+
+
+@dataclass(frozen=True)
+class ExportedBatch:
+    scorer_id: str
+    path: Path
+    batch_id: str
+    portfolios: int
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def export_batches(
+    cohort: CohortFile, outdir: Path, *, scorer_ids: Sequence[str] | None = None
+) -> list[ExportedBatch]:
+    """Write one `.icgbatch` per scorer with reads not yet sent, then mark those reads as sent.
+
+    Everything is checked before the first file is written (existing files, entries the rubric
+    asks for); the reads are marked in one transaction after every file is complete, and if any
+    file fails all files of this export are removed, so an export happens wholly or not at all.
+    """
+    rubric = cohort.rubric
+    rubric_entries = sorted(e.number for e in rubric.entries)
+    with cohort.reading() as session:
+        refuse_when_released(session, error=AssignmentLocked)
+        scorers = {s.scorer_id: s for s in session.scalars(select(Scorer)).all()}
+        if scorer_ids is not None:
+            unknown = [sid for sid in scorer_ids if sid not in scorers]
+            if unknown:
+                raise AssignmentError(f"there is no scorer {unknown[0]}")
+        pending = session.scalars(
+            select(Assignment)
+            .where(Assignment.batch_id.is_(None))
+            .options(
+                selectinload(Assignment.candidate).selectinload(Candidate.entries),
+            )
+        ).all()
+        wanted = set(scorers) if scorer_ids is None else set(scorer_ids)
+        by_ref = {s.id: s for s in scorers.values()}
+        work: dict[str, list[Assignment]] = defaultdict(list)
+        for a in pending:
+            scorer_id = by_ref[a.scorer_ref].scorer_id
+            if scorer_id in wanted:
+                work[scorer_id].append(a)
+
+        # Plain values only: the reading session's objects are expired once it ends.
+        jobs: list[tuple[str, str, Path, list[int], list[PortfolioContent]]] = []
+        paths: dict[Path, str] = {}
+        for scorer_id in sorted(work):
+            path = outdir / batch_file_name(cohort.name, scorer_id)
+            if path.exists():
+                raise AssignmentError(
+                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
+                )
+            if path in paths:
+                raise AssignmentError(
+                    f"scorers {paths[path]} and {scorer_id} would both be written to {path}"
+                )
+            paths[path] = scorer_id
+            assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
+            portfolios = []
+            for a in assignments:
+                numbers = [e.number for e in a.candidate.entries]
+                if sorted(numbers) != rubric_entries:
+                    raise AssignmentError(
+                        f"candidate {a.candidate.candidate_id}: has entries {sorted(numbers)}, "
+                        f"the rubric asks for {rubric_entries}; nothing was exported"
+                    )
+                portfolios.append(_content(a.candidate))
+            jobs.append(
+                (scorer_id, scorers[scorer_id].name, path, [a.id for a in assignments], portfolios)
+            )
+
+    if not jobs:  # nothing new to send: no empty folder left behind to puzzle over
+        return []
+    outdir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[ExportedBatch, list[int]]] = []
+    try:
+        for scorer_id, scorer_name, path, assignment_ids, portfolios in jobs:
+            if path.exists():  # written by someone else since the check: never ours to remove
+                raise AssignmentError(
+                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
+                )
+            batch_id = str(uuid4())
+            # Recorded before the file exists: a file that fails half-way is removed with the rest.
+            written.append(
+                (ExportedBatch(scorer_id, path, batch_id, len(portfolios)), assignment_ids)
+            )
+            batch = BatchFile.create(
+                path,
+                batch_id=batch_id,
+                cohort=cohort.name,
+                scorer_id=scorer_id,
+                scorer_name=scorer_name,
+                rubric=rubric,
+            )
+            try:
+                add_portfolios(batch, portfolios)
+            finally:
+                batch.close()
+        with cohort.transaction() as session:
+            refuse_when_released(session, error=AssignmentLocked)
+            for exported, assignment_ids in written:
+                result = session.execute(
+                    update(Assignment)
+                    .where(Assignment.id.in_(assignment_ids), Assignment.batch_id.is_(None))
+                    .values(batch_id=exported.batch_id)
+                )
+                # Another export between our read and this write would send a read twice.
+                if result.rowcount != len(assignment_ids):  # type: ignore[attr-defined]
+                    raise AssignmentError(
+                        f"scorer {exported.scorer_id}: some reads were sent out by another "
+                        "export meanwhile; nothing was exported"
+                    )
+    except BaseException:
+        for exported, _ids in written:
+            _remove(exported.path)
+        raise
+    return [exported for exported, _ids in written]
+
+
+def _content(candidate: Candidate) -> PortfolioContent:
+    """The portfolio as a scorer sees it: the blind code and the entries, never name or email."""
+    return PortfolioContent(
+        candidate_code=candidate.code,
+        entries=tuple(_entry(e) for e in candidate.entries),
+    )
+
+
+def _entry(entry: CandidateEntry) -> EntryContent:
+    return EntryContent(
+        number=entry.number,
+        text=entry.text,
+        videos=tuple(VideoContent(label=v[0], url=v[1]) for v in entry.videos),
+    )
