@@ -14,7 +14,7 @@
 # line, run by the user (sudo is added for this), installs what was missing.
 #
 # Usage (as root, on a Debian/Ubuntu host; needs mmdebstrap or debootstrap, installed if missing):
-#   scripts/fresh-debian-check.sh [--fresh] [FOLDER]
+#   scripts/fresh-debian-check.sh [--fresh] [--only=root|--only=user] [FOLDER]
 # FOLDER (default /var/tmp/icg-desk-fresh-debian) keeps the bootstrapped root (base/) between
 # runs, the downloads (cache/: pip wheels and .deb files, so a rerun downloads less) and the logs
 # of the last run (logs/). Each run works on overlays over base/, so every run starts from the
@@ -23,10 +23,12 @@
 set -euo pipefail
 
 fresh=0
+only=
 folder=/var/tmp/icg-desk-fresh-debian
 for arg in "$@"; do
   case "$arg" in
     --fresh) fresh=1 ;;
+    --only=root|--only=user) only=${arg#--only=} ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "fresh-debian-check.sh: unknown option $arg" >&2; exit 2 ;;
     *) folder=$arg ;;
@@ -169,6 +171,7 @@ say "Fresh Debian check of $(git log -1 --format='%h %s' "$head")"
 bootstrap
 libpython=libpython$(chroot "$base" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
+if [ "$only" != user ]; then
 say "As root in a fresh root: .ci/run, make run"
 machine as-root
 started=$(now)
@@ -261,7 +264,9 @@ else
   show_log "$logs/run-xvfb.log"
 fi
 cleanup
+fi
 
+if [ "$only" != root ]; then
 say "As a user who is not root, in another fresh root"
 machine as-user
 chroot "$root" useradd --create-home --shell /bin/bash "$user"
@@ -295,6 +300,7 @@ else
   show_log "$logs/user-sudo.log"
 fi
 cleanup
+fi
 
 say "Summary ($(git log -1 --format=%h "$head") in a fresh $suite minbase root; logs in $logs)"
 printf '%s\n' "${results[@]}"
