@@ -14,26 +14,35 @@
 # line, run by the user (sudo is added for this), installs what was missing.
 #
 # Usage (as root, on a Debian/Ubuntu host; needs mmdebstrap or debootstrap, installed if missing):
-#   scripts/fresh-debian-check.sh [--fresh] [--only=root|--only=user] [FOLDER]
+#   scripts/fresh-debian-check.sh [--fresh] [--only=root|--only=user] [--ca FILE] [FOLDER]
 # FOLDER (default /var/tmp/icg-desk-fresh-debian) keeps the bootstrapped root (base/) between
 # runs, the downloads (cache/: pip wheels and .deb files, so a rerun downloads less) and the logs
 # of the last run (logs/). Each run works on overlays over base/, so every run starts from the
 # fresh root. --fresh bootstraps base/ again and empties the caches.
+# Behind a proxy that re-signs TLS, pip in the root must trust the proxy's CA: --ca FILE (a PEM
+# bundle), or the host's PIP_CERT when it is set, is given to pip in the root as PIP_CERT. A
+# fresh machine on the open internet needs none of this: pip brings its own CA list, so the
+# root has no ca-certificates package.
 # Takes 10-20 minutes on two cores; the full test suite is most of it.
 set -euo pipefail
 
 fresh=0
 only=
+ca=${PIP_CERT:-}
 folder=/var/tmp/icg-desk-fresh-debian
-for arg in "$@"; do
+while [ $# -gt 0 ]; do
+  arg=$1
+  shift
   case "$arg" in
     --fresh) fresh=1 ;;
+    --ca) ca=${1:?--ca needs a file}; shift ;;
     --only=root|--only=user) only=${arg#--only=} ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     -*) echo "fresh-debian-check.sh: unknown option $arg" >&2; exit 2 ;;
     *) folder=$arg ;;
   esac
 done
+[ -z "$ca" ] || [ -f "$ca" ] || { echo "fresh-debian-check.sh: --ca $ca: no such file" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "fresh-debian-check.sh: run it as root (it builds a root and chroots into it)" >&2; exit 2; }
 
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
@@ -130,6 +139,10 @@ machine() {
   mount --bind "$folder/cache/apt" "$root/var/cache/apt/archives"; mounted+=("$root/var/cache/apt/archives")
   rm -f "$root/etc/resolv.conf"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  if [ -n "$ca" ]; then
+    mkdir -p "$root/etc/ssl"
+    cp -L "$ca" "$root/etc/ssl/proxy-ca.pem"
+  fi
   # The committed HEAD, cloned afresh: what is not committed is not tested.
   git clone --quiet --no-checkout "$repo" "$root$src"
   git -C "$root$src" checkout --quiet --detach "$head"
@@ -144,7 +157,7 @@ in_root() {
     name=$user home=/home/$user who=(runuser -u "$user" --)
   fi
   chroot "$root" "${who[@]}" /usr/bin/env -i HOME=$home USER=$name LOGNAME=$name PATH=$path \
-    LANG=C.UTF-8 TERM=dumb bash -c "cd $src && $1"
+    LANG=C.UTF-8 TERM=dumb ${ca:+PIP_CERT=/etc/ssl/proxy-ca.pem} bash -c "cd $src && $1"
 }
 
 missing_in_root() {  # the packages of this set that are not installed in the root
@@ -168,6 +181,7 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   echo "Note: the checkout has uncommitted changes; they are not in the test (HEAD $head is)."
 fi
 say "Fresh Debian check of $(git log -1 --format='%h %s' "$head")"
+[ -z "$ca" ] || echo "pip in the root trusts the CA bundle $ca (a proxy re-signs TLS here; see --ca)"
 bootstrap
 libpython=libpython$(chroot "$base" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
