@@ -48,10 +48,13 @@ if [ $pyinstaller = 1 ]; then
   fi
 fi
 
+# Installed packages and the names they provide: on Ubuntu 24.04 libglib2.0-0 and
+# libpython3.12 are provided by libglib2.0-0t64 and libpython3.12t64.
+installed=$(dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Provides}\n' 2>/dev/null |
+  awk -F'|' '$1 ~ /^ii/ { print $2; n = split($3, p, /, */); for (i = 1; i <= n; i++) { split(p[i], w, " "); print w[1] } }')
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$p")
+  grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
 if [ $only_print = 1 ]; then
   echo "${missing[*]}"
