@@ -14,17 +14,28 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,installer]'
 	@touch $@
 
+# The system packages (scripts/install-system-deps.sh; root installs, anyone else is told the
+# one line to run). Before the venv, so a missing package fails in a second, not after pip.
+# `make sysdeps` alone: Qt offscreen. `make run` and `make test` ask for more (below); what
+# `make run` adds is Qt's xcb platform, for a real window.
+SYSDEPS_ARGS =
+SYSDEPS_PYTHON = $(if $(wildcard $(PY)),$(PY),$(PYTHON))
 sysdeps:
-	@scripts/install-system-deps.sh
+	@scripts/install-system-deps.sh $(SYSDEPS_ARGS) --python $(SYSDEPS_PYTHON)
 
-run: $(VENV)/.installed
+run: SYSDEPS_ARGS = --window
+run: sysdeps $(VENV)/.installed
 	$(VENV)/bin/icg-desk demo
 
 # The Coordinator window on a demo cohort of 12 candidates and 3 scorers, every read merged.
 coordinator: $(VENV)/.installed
 	$(VENV)/bin/icg-desk cohort demo "$$($(PY) -c 'from icg_desk.paths import data_dir; print(data_dir() / "demo-cohort")')" --build --open
 
-test: $(VENV)/.installed sysdeps
+# The frozen-app test (tests/test_installer.py) runs whenever PyInstaller is installed, and
+# the venv always has it (the installer extra), so it needs PyInstaller's system packages
+# unless it is turned off with ICG_DESK_INSTALLER_TEST=0.
+test: SYSDEPS_ARGS = $(if $(filter 0,$(ICG_DESK_INSTALLER_TEST)),,--pyinstaller)
+test: sysdeps $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -36,9 +47,10 @@ bench: $(VENV)/.installed sysdeps
 
 # The one-folder app for this OS in dist/ (README: Installer). PyInstaller is not a dependency of
 # the app, so it is installed here. On Linux the libraries of Qt's xcb platform go into the
-# bundle, so they must be on this machine (--gui).
-installer: $(VENV)/.installed
-	@scripts/install-system-deps.sh --gui
+# bundle, so they must be on this machine (--window), and PyInstaller needs objdump and, with
+# Debian's Python, libpython3.X (--pyinstaller).
+installer: SYSDEPS_ARGS = --window --pyinstaller
+installer: sysdeps $(VENV)/.installed
 	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN build_installer.spec
 	@du -sh dist/*
 	@echo 'Check it: "dist/ICG Desk/ICG Desk" --smoke'

@@ -23,6 +23,7 @@ from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 from icg_desk.paths import builtin_editions, data_dir
 from icg_desk.scoring import ScoreError, decide, format_score
 from icg_desk.scoring.rubric import Rubric
+from icg_desk.ui.display import display_problem, opens_window
 
 __all__ = ["EXIT_USAGE", "ProgressBar", "UsageError", "build_parser", "main"]
 
@@ -312,6 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from icg_desk import smoke
 
         return smoke.main(Path(args.smoke) if args.smoke else None)
+    if opens_window(args) and (problem := display_problem(os.environ, sys.platform)):
+        print(f"icg-desk: {problem}", file=sys.stderr)  # not Qt's abort and core dump
+        return EXIT_USAGE
     if args.command is None:
         # `icg-desk` alone is what a desktop shortcut runs: the window, with recent batches.
         from icg_desk.ui.app import run
