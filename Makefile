@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export LANG ?= C.UTF-8
 
-.PHONY: run coordinator test bench lint sysdeps installer clean
+.PHONY: setup run coordinator test bench lint sysdeps installer clean
 
 # One stamp per set of installed extras: pyproject.toml changing reinstalls.
 $(VENV)/.installed: pyproject.toml
@@ -28,19 +28,29 @@ run: sysdeps $(VENV)/.installed
 	$(VENV)/bin/icg-desk demo
 
 # The Coordinator window on a demo cohort of 12 candidates and 3 scorers, every read merged.
-coordinator: $(VENV)/.installed
+coordinator: SYSDEPS_ARGS = --window
+coordinator: sysdeps $(VENV)/.installed
 	$(VENV)/bin/icg-desk cohort demo "$$($(PY) -c 'from icg_desk.paths import data_dir; print(data_dir() / "demo-cohort")')" --build --open
 
 # The frozen-app test (tests/test_installer.py) runs whenever PyInstaller is installed, and
 # the venv always has it (the installer extra), so it needs PyInstaller's system packages
 # unless it is turned off with ICG_DESK_INSTALLER_TEST=0.
-test: SYSDEPS_ARGS = $(if $(filter 0,$(ICG_DESK_INSTALLER_TEST)),,--pyinstaller)
+TEST_SYSDEPS = $(if $(filter 0,$(ICG_DESK_INSTALLER_TEST)),,--pyinstaller)
+test: SYSDEPS_ARGS = $(TEST_SYSDEPS)
 test: sysdeps $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+# What `make test` sets up, without running the tests (CI lints in between).
+setup: SYSDEPS_ARGS = $(TEST_SYSDEPS)
+setup: sysdeps $(VENV)/.installed
+
+# Checks only: it installs nothing (run `make setup` or `make test` once first). ruff, mypy strict
+# over all of icg_desk, and the layers (faces -> operations -> ... -> scoring, pyproject.toml).
+lint:
+	@test -x $(VENV)/bin/lint-imports || { echo "make lint: no tools in $(VENV); run 'make setup' first" >&2; exit 2; }
 	$(VENV)/bin/ruff check icg_desk tests bench scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed sysdeps
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench
