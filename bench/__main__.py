@@ -7,12 +7,12 @@ import os
 # Benchmarks draw no window on screen: the same offscreen platform as the tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import platform  # noqa: E402
-import sys  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
-from bench import (  # noqa: E402
+from bench import (
     batch_rows,
     cohort_rows,
     report_rows,
@@ -20,7 +20,7 @@ from bench import (  # noqa: E402
     summary_rows,
     ui_rows,
 )
-from bench.harness import Row, render  # noqa: E402
+from bench.harness import Row, render
 
 MODULES = (scoring_rows, batch_rows, ui_rows, summary_rows, report_rows, cohort_rows)
 

@@ -300,7 +300,8 @@ def rows() -> list[Row]:
     def ours() -> None:
         pr._esc.cache_clear()  # a fresh process escapes every string once, like the bare code
         run = pr.write_reports(reports, combined=folder / "ours.pdf", progress=lambda d, t: True)
-        assert not run.skipped and not run.cancelled
+        assert not run.skipped
+        assert not run.cancelled
 
     def bare() -> None:
         bare_combined(reports, folder / "bare.pdf")

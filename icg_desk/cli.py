@@ -51,7 +51,8 @@ def cmd_calc(args: argparse.Namespace) -> int:
     rubric = rubric_from_argument(args.rubric)
     scores = _parse_scores(rubric, args.scores)
     decision = decide(rubric, scores)
-    assert decision.overall is not None and decision.certified is not None
+    assert decision.overall is not None
+    assert decision.certified is not None
     if args.json:
         print(
             json.dumps(

@@ -27,12 +27,12 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     screen = Path(__file__).resolve().parent.parent / "tests" / "offscreen-screen.json"
     os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={screen}")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from icg_desk.demo.batch import write_demo_batch  # noqa: E402
-from icg_desk.ui.app import application  # noqa: E402
-from icg_desk.ui.main_window import MainWindow  # noqa: E402
-from icg_desk.ui.tasks import SyncTaskRunner  # noqa: E402
+from icg_desk.demo.batch import write_demo_batch
+from icg_desk.ui.app import application
+from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.tasks import SyncTaskRunner
 
 SIZES = ((1280, 800), (1920, 1080))
 
@@ -104,7 +104,8 @@ def main() -> int:
     window.show()
     window.open_batch(batch)
     session, view = window.session, window._view
-    assert session is not None and view is not None
+    assert session is not None
+    assert view is not None
     pid = view.id
     session.set_score(pid, "impact_cycle", Fraction(3), None)
     session.set_score(pid, "playbook", Fraction(13, 4), None)

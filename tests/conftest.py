@@ -77,8 +77,8 @@ def pilot() -> Rubric:
 
 
 @pytest.fixture
-def batch_path(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "test.icgbatch"
+def batch_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.icgbatch"
 
 
 class DemoCopies:

@@ -73,7 +73,8 @@ def test_plan_gives_each_candidate_distinct_eligible_scorers_or_names_who_cannot
     assert set(plan.reads) == {c[0] for c in candidates}
     for c in candidates:
         got = plan.reads[c[0]]
-        assert len(got) == reads and len(set(got)) == reads
+        assert len(got) == reads
+        assert len(set(got)) == reads
         assert all(_eligible(c, by_id[sid]) for sid in got)
     counted = Counter(sid for got in plan.reads.values() for sid in got)
     assert plan.load == {s[0]: counted[s[0]] for s in scorers}
@@ -150,7 +151,8 @@ def test_existing_reads_are_kept_and_counted() -> None:
         candidates, scorers, reads=2, seed=3, existing={"c1": ["s0", "s1"], "c2": ["s0"]}
     )
     assert plan.reads["c1"] == ("s0", "s1")
-    assert plan.reads["c2"][0] == "s0" and len(set(plan.reads["c2"])) == 2
+    assert plan.reads["c2"][0] == "s0"
+    assert len(set(plan.reads["c2"])) == 2
     assert sum(plan.load.values()) == 6
     assert max(plan.load.values()) - min(plan.load.values()) <= 1
 
@@ -217,7 +219,9 @@ def test_assign_writes_the_plan_and_a_second_run_adds_nothing(tmp_path: Path) ->
         reads = _reads(cohort)
         assert reads == {cid: set(sids) for cid, sids in plan.reads.items()}
         assert all(len(s) == cohort.rubric.reads.per_portfolio for s in reads.values())
-        assert "s1" not in reads["c1"] and "s2" not in reads["c2"] and "s3" not in reads["c3"]
+        assert "s1" not in reads["c1"]
+        assert "s2" not in reads["c2"]
+        assert "s3" not in reads["c3"]
         assert sum(plan.load.values()) == 6
 
         again = assign(cohort, seed=99)
@@ -232,7 +236,8 @@ def test_assign_with_more_reads_keeps_the_existing_ones(tmp_path: Path) -> None:
         assign(cohort, seed=1, reads=2)
         reads = _reads(cohort)
         for cid, (sid,) in first.reads.items():
-            assert sid in reads[cid] and len(reads[cid]) == 2
+            assert sid in reads[cid]
+            assert len(reads[cid]) == 2
 
 
 def test_assign_again_says_what_it_kept_and_what_it_added(tmp_path: Path) -> None:
@@ -250,7 +255,8 @@ def test_assign_again_says_what_it_kept_and_what_it_added(tmp_path: Path) -> Non
 
         before = _reads(cohort)
         again = assign(cohort, seed=99)
-        assert _reads(cohort) == before and again.reads == more.reads
+        assert _reads(cohort) == before
+        assert again.reads == more.reads
         assert (again.added, again.kept) == (0, 6)
         assert again.summary(99) == (
             "Already assigned: 6 reads kept as they were; nothing changed "
@@ -347,7 +353,8 @@ def test_export_batches_writes_one_blind_batch_per_scorer(tmp_path: Path) -> Non
                     entries = list(session.scalars(select(EntryDocument.text)))
                     videos = list(session.scalars(select(VideoLink.url)))
             assert got == sorted(codes[cid] for cid in mine)
-            assert len(entries) == 2 * len(mine) and len(videos) == 2 * len(mine)
+            assert len(entries) == 2 * len(mine)
+            assert len(videos) == 2 * len(mine)
             assert all("the Impact Cycle, step by step" in x for x in entries)
             assert all(v.startswith("https://youtu.be/vid") for v in videos)
             raw = e.path.read_bytes()
@@ -417,6 +424,5 @@ def test_export_names_a_candidate_with_missing_entries(tmp_path: Path) -> None:
 
 
 def test_export_refuses_an_unknown_scorer(tmp_path: Path) -> None:
-    with _cohort(tmp_path) as cohort:
-        with pytest.raises(AssignmentError, match="no scorer s9"):
-            export_batches(cohort, tmp_path / "out", scorer_ids=["s9"])
+    with _cohort(tmp_path) as cohort, pytest.raises(AssignmentError, match="no scorer s9"):
+        export_batches(cohort, tmp_path / "out", scorer_ids=["s9"])

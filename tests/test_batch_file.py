@@ -70,8 +70,10 @@ def test_a_new_batch_reopens_with_its_identity_and_rubric(batch_path, revised):
             "S-1",
             "Ana Scorer",
         )
-        assert ident.rubric_edition == "icg-revised" and ident.format_version == SCHEMA_VERSION
-        assert ident.created_at.tzinfo is not None and ident.exported_at is None
+        assert ident.rubric_edition == "icg-revised"
+        assert ident.format_version == SCHEMA_VERSION
+        assert ident.created_at.tzinfo is not None
+        assert ident.exported_at is None
         assert batch.rubric == revised
         assert batch.pragma("application_id") == APPLICATION_ID
         assert batch.pragma("user_version") == SCHEMA_VERSION
@@ -117,7 +119,8 @@ def test_scores_are_stored_as_exact_decimal_text(batch_path, revised):
             )
         with batch.reading() as session:
             read = session.scalars(select(FactorRead)).one()
-            assert read.score == F("3.25") and read.look_fors_seen == [0, 2]
+            assert read.score == F("3.25")
+            assert read.look_fors_seen == [0, 2]
     con = sqlite3.connect(batch_path)
     assert con.execute("SELECT score, look_fors_seen FROM factor_read").fetchone() == (
         "3.25",
@@ -129,7 +132,8 @@ def test_scores_are_stored_as_exact_decimal_text(batch_path, revised):
 def test_a_failed_transaction_leaves_nothing_behind(batch_path, revised):
     make_batch(batch_path, revised)
     with BatchFile.open(batch_path) as batch:
-        with pytest.raises(RuntimeError), batch.transaction() as session:
+        # The failure must come from inside the transaction, after a write.
+        with pytest.raises(RuntimeError), batch.transaction() as session:  # noqa: PT012
             session.add(FactorRead(portfolio_id=1, factor_key="data", score=F(3)))
             session.flush()
             raise RuntimeError("the scorer's laptop had a bad moment")
@@ -248,9 +252,8 @@ def test_missing_files_and_folders(tmp_path):
 def test_portfolios_must_match_the_rubrics_entries(batch_path, revised):
     with BatchFile.create(
         batch_path, batch_id="b", cohort="c", scorer_id="s", scorer_name="n", rubric=revised
-    ) as batch:
-        with pytest.raises(ValueError, match=r"C27-1: has entries \[1\], the rubric asks for"):
-            add_portfolios(batch, [PortfolioContent("C27-1", (EntryContent(1, "only one"),))])
+    ) as batch, pytest.raises(ValueError, match=r"C27-1: has entries \[1\], the rubric asks for"):
+        add_portfolios(batch, [PortfolioContent("C27-1", (EntryContent(1, "only one"),))])
 
 
 def test_a_killed_process_loses_no_committed_change(batch_path, revised):

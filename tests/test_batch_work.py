@@ -276,7 +276,8 @@ def test_scoring_every_factor_decides_and_a_crossing_is_reported(demo_path, work
 def test_a_score_can_be_cleared(demo_path, work, first):
     work.set_score(first, "leadership", F(4))
     changed = work.set_score(first, "leadership", None)
-    assert changed.read is not None and changed.read.score is None
+    assert changed.read is not None
+    assert changed.read.score is None
     assert changed.decision.headline == "Incomplete: 0 of 7 factors scored"
     assert changed.decision.overall is None
     assert changed.status is IN_PROGRESS
@@ -297,7 +298,8 @@ def test_a_score_off_the_scale_is_refused_and_nothing_is_written(demo_path, work
 def test_every_value_on_the_scale_is_saved_exactly(demo_path, work, first, revised):
     for value in revised.scale.values:
         changed = work.set_score(first, "system_support", value.value)
-        assert changed.read is not None and changed.read.score == value.value
+        assert changed.read is not None
+        assert changed.read.score == value.value
         assert saved(demo_path, first).reads["system_support"].score == value.value
     labels = [row[3] for row in saved(demo_path, first).field("score")]
     assert labels == list(revised.scale.labels)
@@ -358,7 +360,8 @@ def test_quick_edits_of_one_rationale_are_one_history_row(demo_path, work, first
     backdate_history(demo_path, timedelta(minutes=5))  # the draft was written a while ago
     for text in ("Draft. T", "Draft. Tea", "Draft. Teacher set", "Draft. Teacher set the goal."):
         changed = work.set_rationale(first, "data", text)
-        assert changed.read is not None and changed.read.rationale == text
+        assert changed.read is not None
+        assert changed.read.rationale == text
 
     s = saved(demo_path, first)
     assert s.reads["data"].rationale == "Draft. Teacher set the goal."
@@ -423,14 +426,18 @@ def test_look_fors_toggle(demo_path, work, first, revised):
         "data", look_fors_seen=frozenset({2})
     )
     changed = work.set_look_for(first, "data", 0, True)
-    assert changed.read is not None and changed.read.look_fors_seen == {0, 2}
-    assert changed.field == "look_for" and changed.status is IN_PROGRESS
+    assert changed.read is not None
+    assert changed.read.look_fors_seen == {0, 2}
+    assert changed.field == "look_for"
+    assert changed.status is IN_PROGRESS
     again = work.set_look_for(first, "data", 0, True)  # seen twice is still seen once
-    assert again.read is not None and again.read.look_fors_seen == {0, 2}
+    assert again.read is not None
+    assert again.read.look_fors_seen == {0, 2}
     assert saved(demo_path, first).reads["data"].look_fors_seen == [0, 2]
 
     off = work.set_look_for(first, "data", 2, False)
-    assert off.read is not None and off.read.look_fors_seen == {0}
+    assert off.read is not None
+    assert off.read.look_fors_seen == {0}
     last = len(look_fors) - 1
     work.set_look_for(first, "data", last, True)
     s = saved(demo_path, first)
@@ -460,7 +467,8 @@ def test_a_look_for_out_of_range_is_refused(demo_path, work, first, revised):
 def test_evidence_is_attached_and_removed(demo_path, work, first):
     text = work.portfolio(first).entries[0].text
     changed = work.add_evidence(first, "impact_cycle", 1, 10, 80, text[10:80])
-    assert changed.field == "evidence" and changed.status is IN_PROGRESS
+    assert changed.field == "evidence"
+    assert changed.status is IN_PROGRESS
     assert changed.read is not None
     (item,) = changed.read.evidence
     assert isinstance(item.id, int)
@@ -584,7 +592,8 @@ def test_a_complete_portfolio_is_locked_until_reopened(demo_path, work, first):
     assert done == Changed(first, None, "status", COMPLETE, None, done.decision, ())
     assert done.decision.status is Status.CERTIFIED
     s = saved(demo_path, first)
-    assert s.status == COMPLETE.value and s.completed_at is not None
+    assert s.status == COMPLETE.value
+    assert s.completed_at is not None
     assert work.portfolio(first).status is COMPLETE
     assert work.progress() == (1, PORTFOLIOS)
 
@@ -609,7 +618,8 @@ def test_a_complete_portfolio_is_locked_until_reopened(demo_path, work, first):
     reopened = work.reopen(first)
     assert reopened == Changed(first, None, "status", IN_PROGRESS, None, done.decision, ())
     s = saved(demo_path, first)
-    assert s.status == IN_PROGRESS.value and s.completed_at is None
+    assert s.status == IN_PROGRESS.value
+    assert s.completed_at is None
     assert work.progress() == (0, PORTFOLIOS)
 
     changed = work.set_score(first, "data", F(1))
@@ -824,7 +834,7 @@ def test_a_change_and_its_checks_are_one_transaction(demo_path, batch, work, fir
         finally:
             other.close()
 
-    engine = batch._engine  # noqa: SLF001 - the only way to step in between check and write
+    engine = batch._engine
     event.listen(engine, "after_cursor_execute", interloper)
     try:
         changed = work.set_score(first, "playbook", F(3))
@@ -954,7 +964,8 @@ def test_a_change_starts_from_what_the_file_holds(demo_path, work, first):
             .values(rationale="the goal")
         )
     changed = work.set_rationale(first, "data", "the goal, met")
-    assert changed.read is not None and changed.read.rationale == "the goal, met"
+    assert changed.read is not None
+    assert changed.read.rationale == "the goal, met"
     assert saved(demo_path, first).reads["data"].rationale == "the goal, met"
 
 

@@ -23,7 +23,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_calc_json_prints_exactly_one_object(capsys):
     code, out, err = run(capsys, "calc", "3", "3+", "2-", "4", "3", "3", "2+", "--json")
-    assert code == 0 and err == ""
+    assert code == 0
+    assert err == ""
     assert json.loads(out) == {
         "factors": [
             {"key": "impact_cycle", "score": "3.00"},
@@ -67,7 +68,8 @@ def test_calc_prints_levels_decision_and_retake_targets(capsys):
 
 def test_calc_on_the_pilot_rubric(capsys):
     code, out, _ = run(capsys, "calc", *["3"] * 7, "--rubric", "icg-pilot", "--json")
-    assert code == 0 and json.loads(out)["certified"] is True
+    assert code == 0
+    assert json.loads(out)["certified"] is True
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,8 @@ def test_calc_on_the_pilot_rubric(capsys):
 )
 def test_calc_bad_input_exits_2_naming_the_argument(capsys, argv, message):
     code, out, err = run(capsys, "calc", *argv)
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     assert err.startswith("icg-desk calc: error: ")
     assert message in err
     assert "Traceback" not in err
@@ -120,10 +123,12 @@ def test_demo_defaults_to_the_data_folder_and_keeps_work_done_in_it(capsys, tmp_
     monkeypatch.setenv("ICG_DESK_DATA", str(tmp_path / "data"))
     code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "2")
     demo = tmp_path / "data" / "demo.icgbatch"
-    assert code == 0 and demo.is_file()
+    assert code == 0
+    assert demo.is_file()
     before = demo.read_bytes()
     code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "2")
-    assert code == 0 and "Opening your demo batch" in stdout
+    assert code == 0
+    assert "Opening your demo batch" in stdout
     assert demo.read_bytes() == before  # a second `make run` keeps the scorer's demo work
     code, stdout, _ = run(capsys, "demo", "--no-gui", "--portfolios", "3", "--fresh")
     with BatchFile.open(demo) as batch, batch.reading() as session:
@@ -134,7 +139,8 @@ def test_demo_never_overwrites_a_named_file_unasked(capsys, tmp_path):
     out = tmp_path / "mine.icgbatch"
     out.write_text("my notes")
     code, _, err = run(capsys, "demo", "--no-gui", "--out", str(out))
-    assert code == 2 and "already exists; add --fresh to replace it" in err
+    assert code == 2
+    assert "already exists; add --fresh to replace it" in err
     assert out.read_text() == "my notes"
 
 
@@ -148,19 +154,25 @@ def test_demo_never_overwrites_a_named_file_unasked(capsys, tmp_path):
 )
 def test_demo_bad_arguments_exit_2(capsys, tmp_path, argv, message):
     code, _, err = run(capsys, "demo", "--no-gui", "--out", str(tmp_path / "d.icgbatch"), *argv)
-    assert code == 2 and message in err
+    assert code == 2
+    assert message in err
 
 
 def test_demo_refuses_a_folder_as_its_output(capsys, tmp_path):
     code, _, err = run(capsys, "demo", "--no-gui", "--out", str(tmp_path))
-    assert code == 2 and f"--out {tmp_path}: is a folder" in err
+    assert code == 2
+    assert f"--out {tmp_path}: is a folder" in err
 
 
 def test_help_lists_the_commands(capsys):
     code, out, _ = run(capsys, "--help")
-    assert code == 0 and "calc" in out and "demo" in out and "open" in out
+    assert code == 0
+    assert "calc" in out
+    assert "demo" in out
+    assert "open" in out
 
 
 def test_open_a_missing_file_exits_2(capsys, tmp_path):
     code, _, err = run(capsys, "open", str(tmp_path / "nope.icgbatch"))
-    assert code == 2 and "nope.icgbatch: no such batch file" in err
+    assert code == 2
+    assert "nope.icgbatch: no such batch file" in err

@@ -85,23 +85,30 @@ def status(capsys, db: Path) -> dict:
 
 def test_a_cohort_from_roster_to_merged_scores(capsys, cohort, tmp_path):
     code, out, _ = run(capsys, "cohort", "template", tmp_path / "template.xlsx")
-    assert code == 0 and (tmp_path / "template.xlsx").is_file()
+    assert code == 0
+    assert (tmp_path / "template.xlsx").is_file()
 
     roster, docs = write_roster(tmp_path, 12)
     code, out, _ = run(capsys, "cohort", "import", cohort, roster, docs)
-    assert code == 0 and "Imported 12 candidates" in out
+    assert code == 0
+    assert "Imported 12 candidates" in out
     code, out, _ = run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
-    assert code == 0 and "Imported 3 scorers" in out
+    assert code == 0
+    assert "Imported 3 scorers" in out
 
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "7")
-    assert code == 0 and "Assigned 24 reads" in out
+    assert code == 0
+    assert "Assigned 24 reads" in out
     code, out, _ = run(capsys, "cohort", "batches", cohort, tmp_path / "out")
-    assert code == 0 and "Wrote 3 batches" in out
+    assert code == 0
+    assert "Wrote 3 batches" in out
     batches = sorted((tmp_path / "out").glob("*.icgbatch"))
     assert len(batches) == 3
     assert status(capsys, cohort)["reads_sent"] == 24
     code, out, _ = run(capsys, "cohort", "batches", cohort, tmp_path / "again")
-    assert code == 0 and out.startswith("Nothing to send") and not (tmp_path / "again").exists()
+    assert code == 0
+    assert out.startswith("Nothing to send")
+    assert not (tmp_path / "again").exists()
 
     for path in batches:  # each scorer scores their batch
         with BatchFile.open(path) as batch:
@@ -110,9 +117,11 @@ def test_a_cohort_from_roster_to_merged_scores(capsys, cohort, tmp_path):
                 for key in work.rubric.factor_keys:
                     work.set_score(p.id, key, F(3))
     code, out, _ = run(capsys, "cohort", "merge", cohort, *batches)
-    assert code == 0 and "3 files: 3 accepted" in out
+    assert code == 0
+    assert "3 files: 3 accepted" in out
     code, out, _ = run(capsys, "cohort", "merge", cohort, *batches)
-    assert code == 0 and "3 unchanged" in out
+    assert code == 0
+    assert "3 unchanged" in out
 
     now = status(capsys, cohort)
     assert (now["candidates"], now["reads_needed"], now["reads_returned"]) == (12, 24, 24)
@@ -124,22 +133,26 @@ def test_a_roster_with_a_bad_row_imports_nothing_and_says_where(capsys, cohort, 
     roster, docs = write_roster(tmp_path, 5, bad_link_row=3)
     code, _, err = run(capsys, "cohort", "import", cohort, roster, docs)
     assert code == 2
-    assert "roster.csv, row 4, column entry1_videos" in err and "vimeo" in err
+    assert "roster.csv, row 4, column entry1_videos" in err
+    assert "vimeo" in err
     assert status(capsys, cohort)["candidates"] == 0
     code, out, _ = run(capsys, "cohort", "import", cohort, roster, docs, "--valid-only")
-    assert code == 0 and "Imported 4 candidates; skipped 1" in out
+    assert code == 0
+    assert "Imported 4 candidates; skipped 1" in out
 
 
 def test_merging_a_stranger_file_exits_2_with_the_report(capsys, cohort, tmp_path):
     stranger = tmp_path / "notes.icgbatch"
     stranger.write_text("not a batch")
     code, out, err = run(capsys, "cohort", "merge", cohort, stranger)
-    assert code == 2 and "rejected" in out
+    assert code == 2
+    assert "rejected" in out
     assert err.strip().endswith("1 of 1 file rejected (left out whole); nothing was merged")
     assert stranger.read_text() == "not a batch"
     # A pattern that matched nothing stops it before anything is merged.
     code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "returned/*.xlsx")
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     assert "returned/*.xlsx: no such file; nothing merged" in err
     assert status(capsys, cohort)["files_rejected"] == 1
 
@@ -157,7 +170,9 @@ def test_bad_cohort_commands_exit_2(capsys, cohort, tmp_path, argv, message):
     roster, docs = write_roster(tmp_path, 2)
     run(capsys, "cohort", "import", cohort, roster, docs)
     code, _, err = run(capsys, *(a.format(tmp=tmp_path, db=cohort) for a in argv))
-    assert code == 2 and message in err and "Traceback" not in err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
 
 
 def _reads(db: Path) -> set[tuple[str, str, str | None]]:
@@ -178,12 +193,14 @@ def test_assigning_again_with_another_seed_keeps_the_plan_and_says_so(capsys, co
     run(capsys, "cohort", "import", cohort, roster, docs)
     run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8")
-    assert code == 0 and "Assigned 24 reads (seed 8)" in out
+    assert code == 0
+    assert "Assigned 24 reads (seed 8)" in out
     planned = _reads(cohort)
 
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "7")
     assert code == 0
-    assert "Already assigned: 24 reads kept" in out and "nothing changed" in out
+    assert "Already assigned: 24 reads kept" in out
+    assert "nothing changed" in out
     assert "Assigned" not in out
     assert _reads(cohort) == planned
 
@@ -191,7 +208,9 @@ def test_assigning_again_with_another_seed_keeps_the_plan_and_says_so(capsys, co
     assert run(capsys, "cohort", "batches", cohort, tmp_path / "out")[0] == 0
     sent = _reads(cohort)
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "9")
-    assert code == 0 and "Already assigned: 24 reads kept" in out and "Assigned" not in out
+    assert code == 0
+    assert "Already assigned: 24 reads kept" in out
+    assert "Assigned" not in out
     assert _reads(cohort) == sent
 
 
@@ -200,7 +219,8 @@ def test_assigning_more_reads_says_how_many_were_added_and_kept(capsys, cohort, 
     run(capsys, "cohort", "import", cohort, roster, docs)
     run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8", "--reads", "1")
-    assert code == 0 and "Assigned 12 reads (seed 8)" in out
+    assert code == 0
+    assert "Assigned 12 reads (seed 8)" in out
     code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "7")
     assert code == 0
     assert "Assigned 12 new reads (seed 7); kept the 12 already assigned" in out
@@ -246,8 +266,12 @@ def test_importing_after_release_says_only_that_the_results_are_locked(
     ):
         code, out, err = run(capsys, "cohort", *argv)
         assert code == 2, argv
-        assert "released" in err and "locked" in err and "nothing imported" in err, err
-        assert "fix these" not in err and "--valid-only" not in err and "vimeo" not in err
+        assert "released" in err, err
+        assert "locked" in err, err
+        assert "nothing imported" in err, err
+        assert "fix these" not in err
+        assert "--valid-only" not in err
+        assert "vimeo" not in err
         assert len(err.strip().splitlines()) == 1, err
     assert status(capsys, demo_cohort)["candidates"] == 4
 
@@ -264,22 +288,27 @@ def test_preview_reports_are_counted_without_the_combined_file(capsys, demo_coho
 
 def test_refused_reports_and_batches_make_no_folder(capsys, demo_cohort, tmp_path):
     code, _, err = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "early")
-    assert code == 2 and "not released yet" in err
+    assert code == 2
+    assert "not released yet" in err
     assert not (tmp_path / "early").exists()
 
     _release(demo_cohort)
     code, _, err = run(capsys, "cohort", "batches", demo_cohort, tmp_path / "out")
-    assert code == 2 and "locked" in err
+    assert code == 2
+    assert "locked" in err
     assert not (tmp_path / "out").exists()
 
     # After release there is nothing to preview: --preview is refused, not quietly final.
     code, out, err = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "p", "--preview")
-    assert code == 2 and out == ""
-    assert "released" in err and "without --preview" in err
+    assert code == 2
+    assert out == ""
+    assert "released" in err
+    assert "without --preview" in err
     assert not (tmp_path / "p").exists()
 
     code, out, _ = run(capsys, "cohort", "reports", demo_cohort, tmp_path / "final")
-    assert code == 0 and f"Wrote 4 score reports to {tmp_path / 'final'}" in out
+    assert code == 0
+    assert f"Wrote 4 score reports to {tmp_path / 'final'}" in out
     assert len(list((tmp_path / "final").glob("*.pdf"))) == 5
 
 

@@ -68,9 +68,11 @@ def test_a_cohort_from_roster_to_printed_reports(
 
     # Before anything comes back: every read missing, nothing to release.
     data = json.loads(ok(capsys, "cohort", "results", db, "--json"))
-    assert data["reads_missing"] == 24 and data["incomplete"] == 12
+    assert data["reads_missing"] == 24
+    assert data["incomplete"] == 12
     code, _, err = run(capsys, "cohort", "release", db)
-    assert code == 2 and "12 candidates are still waiting for reads" in err
+    assert code == 2
+    assert "12 candidates are still waiting for reads" in err
 
     # One scorer scores by hand and sends the summary workbook; the others send their batches.
     score_by_hand(batches[0])
@@ -86,9 +88,11 @@ def test_a_cohort_from_roster_to_printed_reports(
     assert "1 file: 1 unchanged" in ok(capsys, "cohort", "merge", db, batches[0])
 
     status = json.loads(ok(capsys, "cohort", "status", db, "--json"))
-    assert status["reads_returned"] == 24 and status["files_merged"] == 4
+    assert status["reads_returned"] == 24
+    assert status["files_merged"] == 4
     data = json.loads(ok(capsys, "cohort", "results", db, "--json"))
-    assert data["reads_missing"] == 0 and data["incomplete"] == 0
+    assert data["reads_missing"] == 0
+    assert data["incomplete"] == 0
     assert data["certified"] + data["not_certified"] == 12
     for result in data["results"]:
         assert result["reads_in"] == 2
@@ -96,7 +100,8 @@ def test_a_cohort_from_roster_to_printed_reports(
 
     # Previews before release; then release, which locks; then the candidates' reports.
     code, _, err = run(capsys, "cohort", "reports", db, tmp_path / "reports")
-    assert code == 2 and "release" in err
+    assert code == 2
+    assert "release" in err
     ok(capsys, "cohort", "reports", db, tmp_path / "previews", "--preview")
     assert "now locked" in ok(capsys, "cohort", "release", db)
     code, _, err = run(capsys, "cohort", "merge", db, batches[1])
@@ -134,4 +139,5 @@ def test_cohort_commands_name_what_is_wrong_and_exit_2(
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
     code, _, err = run(capsys, "cohort", "demo", tmp_path / "full")
-    assert code == 2 and "not empty" in err
+    assert code == 2
+    assert "not empty" in err

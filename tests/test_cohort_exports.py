@@ -58,7 +58,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         before = cohort_results(cohort)
         release_results(cohort)
         after = cohort_results(cohort)
-    assert before.released_at is None and after.released_at is not None
+    assert before.released_at is None
+    assert after.released_at is not None
     return Demo(before, after)
 
 
@@ -66,7 +67,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 def released_folder(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("reports")
     run = write_cohort_reports(demo.after, folder)
-    assert not run.cancelled and not run.skipped
+    assert not run.cancelled
+    assert not run.skipped
     return folder
 
 
@@ -83,7 +85,8 @@ def test_reports_carry_the_name_the_code_and_whether_released(demo: Demo) -> Non
     before, after = reports_from_results(demo.before), reports_from_results(demo.after)
     assert [r.display_name for r in after] == [c.name for c in demo.after.candidates]
     assert [r.candidate_code for r in after] == [c.code for c in demo.after.candidates]
-    assert all(r.preview for r in before) and not any(r.preview for r in after)
+    assert all(r.preview for r in before)
+    assert not any(r.preview for r in after)
     assert all(r.cohort == demo.after.cohort for r in after)
     # Released reports are issued on the day of release unless told otherwise.
     assert demo.after.released_at is not None
@@ -92,7 +95,8 @@ def test_reports_carry_the_name_the_code_and_whether_released(demo: Demo) -> Non
         date(2026, 10, 31)
     }
     first = demo.after.candidates[0]
-    assert after[0].decision == first.decision and dict(after[0].scores) == first.scores
+    assert after[0].decision == first.decision
+    assert dict(after[0].scores) == first.scores
 
 
 # --- the reports' files -----------------------------------------------------------------------
@@ -143,7 +147,8 @@ def test_previews_are_marked_on_every_page_and_in_the_file_name(demo: Demo, tmp_
     assert len(run.written) == len(results.candidates) + 1
     text, pages = pdf_text(run.written[0])
     assert "COORDINATOR'S PREVIEW · NOT FOR RELEASE TO THE CANDIDATE" in text
-    assert first.name in text and first.code in text
+    assert first.name in text
+    assert first.code in text
     # The band's tag is drawn on every page, the kicker once per report.
     assert text.count("COORDINATOR'S PREVIEW") == pages + 1
     assert "SCORER'S PREVIEW" not in text
@@ -174,13 +179,15 @@ def test_file_names_are_safe_on_windows_and_unique() -> None:
     assert safe_stem("1001 王小明") == "1001 王小明"
     assert safe_stem('1002 a/b\\c:d*e?f"g<h>i|j') == "1002 a_b_c_d_e_f_g_h_i_j"
     assert safe_stem("..hidden. ") == "hidden"
-    assert safe_stem("CON") == "_CON" and safe_stem("aux.txt") == "_aux.txt"
+    assert safe_stem("CON") == "_CON"
+    assert safe_stem("aux.txt") == "_aux.txt"
     # A right-to-left override would make the name read "...fdp.exe" backwards.
     assert safe_stem("1003 Eve\u202efdp.exe") == "1003 Evefdp.exe"
     assert safe_stem("1004\tTab\nNew  line\x00") == "1004 Tab New line"
     assert safe_stem("") == safe_stem(" \u200b ") == "candidate"
     long = safe_stem("1005 " + "é" * 300)
-    assert long.startswith("1005 éé") and len(long.encode("utf-8")) <= 120
+    assert long.startswith("1005 éé")
+    assert len(long.encode("utf-8")) <= 120
     used: set[str] = set()
     names = [unique_pdf_name(t, "", used) for t in ("1 Ann", "1 ANN", "1 Ann", "1 Ann (2)")]
     assert names == ["1 Ann.pdf", "1 ANN (2).pdf", "1 Ann (3).pdf", "1 Ann (2) (2).pdf"]
@@ -297,14 +304,17 @@ def test_factor_statistics(demo: Demo, workbook_path: Path) -> None:
     sheet = load_workbook(workbook_path)["Factor statistics"]
     head, *body = rows(sheet)
     labels = list(rubric.scale.labels)
-    assert labels[0] == "1-" and labels[-1] == "4+"
+    assert labels[0] == "1-"
+    assert labels[-1] == "4+"
     assert head[11:] == labels
     assert len(body) == len(rubric.factors)
     for i, (row, factor) in enumerate(zip(body, rubric.factors, strict=True)):
         scores = [c.factors[i].score for c in results.candidates]
         assert all(s is not None for s in scores)
         exact = sorted(s for s in scores if s is not None)
-        assert row[0] == factor.name and row[1] == factor.key and row[2] == len(exact)
+        assert row[0] == factor.name
+        assert row[1] == factor.key
+        assert row[2] == len(exact)
         assert row[3] == shown(sum(exact, Fraction(0)) / len(exact))
         middle = len(exact) // 2  # twelve candidates: the mean of the two middle scores
         assert row[4] == shown((exact[middle - 1] + exact[middle]) / 2)
@@ -356,7 +366,8 @@ def test_a_provisional_workbook_shows_incomplete_candidates(tmp_path: Path) -> N
         row = by_id[c.candidate_id]
         assert row[6] == c.reads_missing
         if c.decision.status is Status.INCOMPLETE:
-            assert row[14] is None and row[15] == "Incomplete"
+            assert row[14] is None
+            assert row[15] == "Incomplete"
     reads = rows(book["Reads"])[1:]
     assert sum(1 for row in reads if row[4] == "No") == sum(
         1 for r in results.reads if not r.complete
@@ -413,11 +424,13 @@ def test_an_overall_just_below_the_threshold_never_shows_as_it(
     read = {k: rubric.scale.parse(v) for k, v in labels.items()}
     results = made_results(rubric, [read])
     decision = results.candidates[0].decision
-    assert decision.overall == Fraction("2.745") and decision.status is Status.NOT_CERTIFIED
+    assert decision.overall == Fraction("2.745")
+    assert decision.status is Status.NOT_CERTIFIED
     assert format_score(decision.overall) == "2.75"  # what two decimals alone would show
     sheet = load_workbook(write_cohort_summary(results, tmp_path / "w.xlsx"))["Results"]
     overall = sheet.cell(row=2, column=15)
-    assert overall.value == 2.745 and overall.number_format == "0.0000"
+    assert overall.value == 2.745
+    assert overall.number_format == "0.0000"
     assert overall.fill.fgColor.rgb.endswith("F4C7C3")
     assert sheet.cell(row=2, column=16).value == "Not certified"
     # The report says the same.

@@ -39,7 +39,8 @@ def make(path: Path, rubric) -> Path:
 def test_a_cohort_reopens_with_its_name_rubric_and_rows(tmp_path, revised):
     path = make(tmp_path / "c.icgcohort", revised)
     with CohortFile.open(path) as cohort, cohort.reading() as session:
-        assert cohort.name == "2026-27" and cohort.rubric == revised
+        assert cohort.name == "2026-27"
+        assert cohort.rubric == revised
         candidate = session.scalars(select(Candidate)).one()
         assert (candidate.name, candidate.retake_factors) == ("Zoë Ñúñez", ["data"])
         assert session.scalars(select(Scorer.conflicts)).one() == ["1042"]

@@ -190,7 +190,8 @@ def test_after_release_nothing_can_change_the_results(
     batches = sorted((folder / "batches").glob("*.icgbatch"))
     (outcome,) = merge_files(cohort, batches[:1])
     assert outcome.outcome == REJECTED
-    assert "released" in outcome.reason and "locked" in outcome.reason
+    assert "released" in outcome.reason
+    assert "locked" in outcome.reason
     with pytest.raises(AssignmentError, match="locked"):
         assign(cohort, seed=2)
     with pytest.raises(AssignmentError, match="locked"):

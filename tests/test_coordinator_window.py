@@ -398,7 +398,8 @@ def test_release_is_refused_while_reads_are_missing_naming_the_candidates(qtbot,
     assert "2 candidates are still waiting for reads" in seen[1].text
     assert all(candidate in seen[1].text for candidate in missing)
     assert window.dashboard.state_label.text() == "Not released"
-    assert window.merge_action.isEnabled() and window.release_action.isEnabled()
+    assert window.merge_action.isEnabled()
+    assert window.release_action.isEnabled()
 
 
 def test_release_cancelled_changes_nothing(qtbot, window, cohort_path):
@@ -430,7 +431,8 @@ def test_release_through_the_confirm_dialog_locks_the_steps(qtbot, window, finis
     ):
         assert not action.isEnabled()
         assert "released on" in action.toolTip()
-    assert window.reports_action.isEnabled() and window.summary_action.isEnabled()
+    assert window.reports_action.isEnabled()
+    assert window.summary_action.isEnabled()
     assert "Released" in window.statusBar().currentMessage()
 
 
@@ -484,7 +486,8 @@ def _released_behind_its_back(window: CoordinatorWindow, finished_batch: Path) -
     """Released behind the window's back: it has not read the cohort since."""
     cohort_ops.merge(window.cohort.ref, [finished_batch])
     cohort_ops.release(window.cohort.ref)
-    assert window.import_roster_action.isEnabled() and window.send_action.isEnabled()
+    assert window.import_roster_action.isEnabled()
+    assert window.send_action.isEnabled()
 
 
 def test_sending_batches_after_release_makes_no_folder(
@@ -512,11 +515,14 @@ def test_importing_after_release_says_only_that_the_results_are_locked(
     ):
         seen = answering(qtbot, step, None)
         qtbot.wait(50)
-        assert len(seen) == 1 and seen[0].kind == "QMessageBox"  # not the list of problems
+        assert len(seen) == 1
+        assert seen[0].kind == "QMessageBox"
         assert seen[0].title == title
-        assert "released on" in seen[0].text and "locked" in seen[0].text
+        assert "released on" in seen[0].text
+        assert "locked" in seen[0].text
         assert "nothing was imported" in seen[0].text
-        assert "valid rows" not in seen[0].text and "Fix" not in seen[0].text
+        assert "valid rows" not in seen[0].text
+        assert "Fix" not in seen[0].text
         assert QApplication.activeModalWidget() is None
     assert not window.import_roster_action.isEnabled()
     assert figure(window, "candidates") == str(CANDIDATES)
@@ -541,7 +547,8 @@ def test_a_summary_that_cannot_be_written_names_the_file(qtbot, window, tmp_path
     seen = answering(qtbot, window.summary_action.trigger, None)
     assert seen[0].title == "Summary not written"
     assert str(target) in seen[0].text
-    assert window.isVisible() and window.cohort is not None
+    assert window.isVisible()
+    assert window.cohort is not None
 
 
 # --- importing, assigning, sending ----------------------------------------------------------
@@ -614,7 +621,8 @@ def test_import_scorers_assign_and_send_batches(
 
     answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_A, CTRL | SHIFT), assign)
     status = window.snapshot.status
-    assert status.reads_assigned == 12 and status.reads_sent == 0
+    assert status.reads_assigned == 12
+    assert status.reads_sent == 0
     assert "seed 7" in window.statusBar().currentMessage()
 
     outbox = tmp_path / "outbox"
@@ -644,7 +652,8 @@ def test_assigning_again_says_the_reads_were_kept(qtbot, window):
     answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_A, CTRL | SHIFT), another_seed)
     message = window.statusBar().currentMessage()
     assert message.startswith(f"Already assigned: {assigned} reads kept"), message
-    assert "nothing changed" in message and "Assigned" not in message
+    assert "nothing changed" in message
+    assert "Assigned" not in message
     assert window.snapshot.status.reads_assigned == assigned
 
 
@@ -679,11 +688,15 @@ def test_a_bug_in_a_step_is_shown_once_and_the_window_goes_on(qtbot, window, tmp
     sheet.write_text("scorer_id\n")
     seen = answering(qtbot, lambda: window.import_scorers(sheet), None)
     qtbot.wait(50)
-    assert len(seen) == 1 and seen[0].title == "Import scorers"
-    assert "internal error" in seen[0].text and "icg-desk.log" in seen[0].text
-    assert "Traceback" in seen[0].details and "KeyError" in seen[0].details
+    assert len(seen) == 1
+    assert seen[0].title == "Import scorers"
+    assert "internal error" in seen[0].text
+    assert "icg-desk.log" in seen[0].text
+    assert "Traceback" in seen[0].details
+    assert "KeyError" in seen[0].details
     assert QApplication.activeModalWidget() is None
-    assert window.isVisible() and window.cohort is not None
+    assert window.isVisible()
+    assert window.cohort is not None
     assert figure(window, "scorers") == str(SCORERS)
 
 
@@ -707,7 +720,8 @@ def test_new_cohort_from_the_start_page_makes_it_and_opens_it_empty(
 ):
     window = make_window()
     assert window.stack.currentWidget() is window.start_page
-    assert window.new_button.isVisible() and window.new_button.isDefault()
+    assert window.new_button.isVisible()
+    assert window.new_button.isDefault()
     suggested = saving_as(monkeypatch, tmp_path / "spring")  # no suffix: .icgcohort is added
 
     def fill(dialog: QWidget) -> None:
@@ -723,14 +737,17 @@ def test_new_cohort_from_the_start_page_makes_it_and_opens_it_empty(
 
     made = (tmp_path / "spring.icgcohort").resolve()
     assert suggested == [str(Path.home() / "2026-27.icgcohort")]  # named after the cohort
-    assert window.cohort is not None and window.cohort.path.resolve() == made
+    assert window.cohort is not None
+    assert window.cohort.path.resolve() == made
     assert window.stack.currentWidget() is window.dashboard
     assert window.windowTitle() == "2026-27 — spring.icgcohort — ICG Desk"
     assert window.dashboard.name_label.text() == "Cohort 2026-27"
     assert "Rubric icg-pilot" in window.dashboard.detail_label.text()
-    assert figure(window, "candidates") == "0" and figure(window, "scorers") == "0"
+    assert figure(window, "candidates") == "0"
+    assert figure(window, "scorers") == "0"
     assert results_table(window) == []
-    assert window.import_roster_action.isEnabled() and window.toolbar.isVisible()
+    assert window.import_roster_action.isEnabled()
+    assert window.toolbar.isVisible()
     assert window.recent_cohorts()[0] == str(made)
     assert made.with_name(made.name + ".lock").exists()  # open here, like any cohort
 
@@ -743,7 +760,8 @@ def test_new_cohort_with_ctrl_n_asks_only_for_what_is_missing(
     monkeypatch.setattr(NewCohortDialog, "exec", lambda self: pytest.fail("asked the name"))
     saving_as(monkeypatch, target)
     assert window.new_cohort(name="2026-27", edition=DEFAULT_EDITION)
-    assert window.cohort is not None and window.cohort.name == "2026-27"
+    assert window.cohort is not None
+    assert window.cohort.name == "2026-27"
     assert window.cohort.rubric.edition == DEFAULT_EDITION
     monkeypatch.undo()
 
@@ -755,7 +773,8 @@ def test_new_cohort_with_ctrl_n_asks_only_for_what_is_missing(
         qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
 
     answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_N, CTRL), fill)
-    assert window.cohort is not None and window.cohort.name == "2027-28"
+    assert window.cohort is not None
+    assert window.cohort.name == "2027-28"
     assert not target.with_name(target.name + ".lock").exists()
 
 
@@ -770,7 +789,8 @@ def test_new_cohort_refuses_an_existing_file_and_leaves_it_as_it_was(
     )
     assert seen[0].title == "Cohort not created"
     assert f"{empty_cohort}: already exists" in seen[0].text
-    assert window.cohort is None and window.stack.currentWidget() is window.start_page
+    assert window.cohort is None
+    assert window.stack.currentWidget() is window.start_page
     assert empty_cohort.read_bytes() == before
     assert sorted(p.name for p in empty_cohort.parent.iterdir()) == [empty_cohort.name]
 
@@ -786,16 +806,19 @@ def test_new_cohort_refuses_an_empty_name_in_the_dialog(qtbot, make_window, tmp_
             assert not dialog.create_button.isEnabled()
             qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
             dialog.accept()  # even asked directly, it does not go on without a name
-            assert dialog.isVisible() and dialog.focusWidget() is dialog.name_edit
+            assert dialog.isVisible()
+            assert dialog.focusWidget() is dialog.name_edit
         finally:
             dialog.reject()
 
     answering(qtbot, window.new_action.trigger, blank)
-    assert window.cohort is None and list(tmp_path.glob("*.icgcohort")) == []
+    assert window.cohort is None
+    assert list(tmp_path.glob("*.icgcohort")) == []
 
     # Given directly, a blank name is refused too, before anything is asked or written.
     seen = answering(qtbot, lambda: window.new_cohort(name="  ", edition=DEFAULT_EDITION), None)
-    assert seen[0].title == "Cohort not created" and "needs a name" in seen[0].text
+    assert seen[0].title == "Cohort not created"
+    assert "needs a name" in seen[0].text
 
 
 # --- opening: refusals, the lock, what is remembered ----------------------------------------
@@ -812,7 +835,8 @@ def test_a_file_that_is_not_a_cohort_gets_a_dialog_and_the_window_goes_on(
     seen = answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_O, CTRL | SHIFT), None)
     assert seen[0].title == "Cannot open cohort"
     assert f"{bogus}: is not an ICG Desk cohort" in seen[0].text
-    assert window.cohort is None and window.isVisible()
+    assert window.cohort is None
+    assert window.isVisible()
     assert window.stack.currentWidget() is window.start_page
     assert bogus.read_bytes() == before
     assert not bogus.with_name("notes.icgcohort.lock").exists()
@@ -840,7 +864,8 @@ def test_a_failed_open_keeps_the_cohort_that_was_open(qtbot, window, tmp_path):
     bogus = tmp_path / "empty.icgcohort"
     bogus.write_bytes(b"")
     answering(qtbot, lambda: window.open_cohort(bogus), None)
-    assert window.cohort is not None and window.stack.currentWidget() is window.dashboard
+    assert window.cohort is not None
+    assert window.stack.currentWidget() is window.dashboard
 
 
 def test_recent_cohorts_and_layout_are_remembered(qtbot, make_window, window, cohort_path):
@@ -896,9 +921,11 @@ def test_every_step_has_a_key_and_a_tooltip_and_help_lists_them(qtbot, window):
 
 def test_names_and_reasons_are_plain_text():
     tip = plain_tip("<b>Robert');</b> & co")
-    assert "&lt;b&gt;" in tip and "<b>" not in tip
+    assert "&lt;b&gt;" in tip
+    assert "<b>" not in tip
     model = ResultsModel()
-    assert model.rowCount() == 0 and model.columnCount() == len(ResultsModel.HEADERS)
+    assert model.rowCount() == 0
+    assert model.columnCount() == len(ResultsModel.HEADERS)
 
 
 def test_the_results_model_without_a_window(cohort_path):
@@ -925,7 +952,8 @@ def test_file_open_cohort_in_the_scorers_window(qtbot, settings, cohort_path, mo
     coordinator = main.coordinator
     assert isinstance(coordinator, CoordinatorWindow)
     qtbot.addWidget(coordinator)
-    assert coordinator.isVisible() and coordinator.cohort is not None
+    assert coordinator.isVisible()
+    assert coordinator.cohort is not None
     assert main.open_cohort_action.shortcut().toString() == "Ctrl+Shift+O"
     # The real runner: the dashboard is read off the UI thread, and arrives.
     qtbot.waitUntil(lambda: coordinator.snapshot is not None, timeout=20000)

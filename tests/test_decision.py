@@ -89,9 +89,11 @@ def test_an_incomplete_portfolio_has_no_decision_yet(revised):
         revised,
         {"impact_cycle": F(3), "playbook": F("3.25"), "data": F("1.25"), "communication": None},
     )
-    assert d.status is Status.INCOMPLETE and d.certified is None
+    assert d.status is Status.INCOMPLETE
+    assert d.certified is None
     assert d.headline == "Incomplete: 3 of 7 factors scored"
-    assert d.scored == 3 and d.total == 7
+    assert d.scored == 3
+    assert d.total == 7
     assert d.overall == (F(3) + F("3.25") + F("1.25")) / 3  # the overall so far
     assert d.retake == ("data",)  # already known to need a retake
     assert decide(revised, {}).overall is None

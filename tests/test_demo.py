@@ -95,7 +95,8 @@ def test_demo_batch_looks_like_work_in_progress(batch_path, revised):
         # The first portfolios are left for the person trying ICG Desk.
         assert all(p.status == "not_started" for p in portfolios[:3])
         statuses = {p.status for p in portfolios}
-        assert "not_started" in statuses and len(statuses) >= 2
+        assert "not_started" in statuses
+        assert len(statuses) >= 2
         for p in portfolios:
             scored = [r for r in p.reads if r.score is not None]
             if p.status == "complete":

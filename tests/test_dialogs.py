@@ -73,7 +73,8 @@ def test_typing_scores_with_tab_shows_overall_and_certified(qtbot, calculator) -
     # Data (1.75) and System Support (2.25) are below accomplished, yet not retaken.
     marks = [m.text() if m.isVisibleTo(dialog) else "" for m in dialog.mark_labels]
     assert marks == ["", "", "below accomplished", "", "", "", "below accomplished"]
-    assert dialog.reasons_label.isHidden() and dialog.retake_label.isHidden()
+    assert dialog.reasons_label.isHidden()
+    assert dialog.retake_label.isHidden()
     assert dialog.decision().status is Status.CERTIFIED
 
 
@@ -301,7 +302,8 @@ def window_actions(qtbot) -> Iterator[list[QAction]]:
             a.setProperty("shortcutGroup", group)
         return a
 
-    yield [
+    # A generator, not a return: its frame holds `owner` (and so the actions) until teardown.
+    yield [  # noqa: PT022
         action("&Open batch…", ["Ctrl+O"], "File"),
         action("&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Edit"),
         action("Score level &3", ["3"], "Scoring"),
@@ -361,7 +363,8 @@ def test_filter_hides_rows_that_do_not_match(qtbot, shortcuts) -> None:
 
     shortcuts.filter_edit.clear()
     assert len(shortcuts.visible_rows()) == 5
-    assert shortcuts.view.isVisible() and not shortcuts.empty_label.isVisible()
+    assert shortcuts.view.isVisible()
+    assert not shortcuts.empty_label.isVisible()
 
 
 def test_the_list_is_read_only(shortcuts) -> None:

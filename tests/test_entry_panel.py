@@ -553,7 +553,7 @@ def test_show_passage_selects_the_span_on_its_entry(panel: EntryPanel, qtbot: Qt
 def test_show_passage_refuses_an_unknown_entry(panel: EntryPanel) -> None:
     panel.show_entries([entry(1)])
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="5"):
         panel.show_passage(5, 0, 3)
 
 

@@ -31,7 +31,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_cli_writes_the_summary_workbook(capsys, batch, tmp_path):
     out = tmp_path / "summary.xlsx"
     code, stdout, _ = run(capsys, "batch", "summary", str(batch), str(out))
-    assert code == 0 and f"Wrote {out}: 5 portfolios" in stdout
+    assert code == 0
+    assert f"Wrote {out}: 5 portfolios" in stdout
     workbook = load_workbook(out, read_only=True)
     assert {"Scores", "Rationales", "About"} <= set(workbook.sheetnames)
     codes = [row[0] for row in workbook["Scores"].iter_rows(values_only=True)]
@@ -75,7 +76,9 @@ def test_cli_bad_arguments_exit_2_naming_them(capsys, batch, tmp_path, argv, mes
         "notes": notes,
     }
     code, _, err = run(capsys, *(a.format(**values) for a in argv))
-    assert code == 2 and message in err and "Traceback" not in err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
     assert notes.read_text() == "not a batch"
 
 

@@ -21,7 +21,7 @@ def bar(qtbot: QtBot) -> Iterator[FindBar]:
     holder.show()
     holder.activateWindow()
     qtbot.waitUntil(holder.isActiveWindow)
-    yield bar
+    yield bar  # noqa: PT022 - the generator's frame keeps `holder` alive until teardown
 
 
 def test_opening_shows_it_with_the_query_selected(qtbot: QtBot, bar: FindBar) -> None:

@@ -14,7 +14,8 @@ def test_a_finished_block_replaces_the_target_whole(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("old")
     with atomic_write(target) as staged:
-        assert staged.path.parent == tmp_path and staged.path.name.startswith(".out.txt.")
+        assert staged.path.parent == tmp_path
+        assert staged.path.name.startswith(".out.txt.")
         assert staged.path.exists()  # made exclusively, before the writer opens it by name
         staged.path.write_text("new")
         assert target.read_text() == "old"
@@ -25,7 +26,8 @@ def test_a_finished_block_replaces_the_target_whole(tmp_path: Path) -> None:
 def test_a_failed_or_abandoned_block_leaves_the_target_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_write(target) as staged:
+    # Cancelled half-way through writing: the failure must come from inside.
+    with pytest.raises(RuntimeError), atomic_write(target) as staged:  # noqa: PT012
         staged.path.write_text("half")
         raise RuntimeError("cancelled")
     with atomic_write(target, keep=False) as staged:

@@ -20,7 +20,8 @@ class _Cycle:
 
 def test_the_app_turns_automatic_collection_off_and_collects_on_its_timer(qtbot):
     app = application()
-    assert installed_collector() is not None and installed_collector().parent() is app
+    assert installed_collector() is not None
+    assert installed_collector().parent() is app
     assert not gc.isenabled()
 
     deaths: list[bool] = []
@@ -60,5 +61,6 @@ def test_a_finished_task_collects_at_once_on_the_ui_thread(qtbot):
     task = runner.run("Job", "Working…", job, lambda outcome: outcome.result)
     qtbot.waitUntil(lambda: task.done, timeout=5000)
     # Freed by the collection after the task, before any timer could have run it.
-    assert task.value == "made" and deaths == [True]
+    assert task.value == "made"
+    assert deaths == [True]
     runner.shutdown()

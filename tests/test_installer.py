@@ -59,7 +59,8 @@ def test_smoke_refuses_a_folder_with_files_in_it(tmp_path, capsys):
     (tmp_path / "old-summary.xlsx").write_bytes(b"PK")
     assert smoke.main(tmp_path) == 1
     err = capsys.readouterr().err
-    assert err.startswith("smoke: FAILED: ") and "is not empty" in err
+    assert err.startswith("smoke: FAILED: ")
+    assert "is not empty" in err
     # An old result file would otherwise be taken for this run's.
     assert not (tmp_path / smoke.RESULT_FILE).exists()
 
@@ -90,7 +91,8 @@ def test_smoke_reports_a_bug_as_a_failure(qtbot, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(MainWindow, "print_reports", broken)
     assert smoke.main(tmp_path / "smoke") == 1
     err = capsys.readouterr().err
-    assert "Traceback" in err and "smoke: FAILED: KeyError: 'factor'" in err
+    assert "Traceback" in err
+    assert "smoke: FAILED: KeyError: 'factor'" in err
 
 
 def test_the_command_line_hands_smoke_its_folder(tmp_path, monkeypatch):
@@ -114,7 +116,8 @@ def test_the_spec_names_no_folder_of_this_machine():
     code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     for pattern in (r"/(home|root|work|tmp|usr|opt|Users)/", r"[A-Za-z]:\\\\", r"site-packages"):
         assert not re.search(pattern, code), f"build_installer.spec: {pattern} found"
-    assert "SPECPATH" in text and "__version__" in text
+    assert "SPECPATH" in text
+    assert "__version__" in text
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -131,7 +134,8 @@ def test_the_app_icon_is_there_in_each_size():
     ico = icons / "icg-desk.ico"
     if ico.exists():  # made only where Pillow was installed
         reserved, kind, count = struct.unpack("<HHH", ico.read_bytes()[:6])
-        assert (reserved, kind) == (0, 1) and count >= 5
+        assert (reserved, kind) == (0, 1)
+        assert count >= 5
 
 
 # --- the frozen app -------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def test_merging_the_same_file_twice_changes_nothing(cohort: CohortFile, tmp_pat
     assert (first.outcome, second.outcome, second.changed) == ("accepted", "unchanged", 0)
     before = read_scores(cohort)
     (third,) = merge_files(cohort, [path])
-    assert third.outcome == "unchanged" and read_scores(cohort) == before
+    assert third.outcome == "unchanged"
+    assert read_scores(cohort) == before
     # Every file is logged, the unchanged ones too, with the same hash.
     assert [log.outcome for log in logs(cohort)] == ["accepted", "unchanged", "unchanged"]
     assert {log.file_sha256 for log in logs(cohort)} == {sha(path)}
@@ -191,7 +192,8 @@ def test_a_resubmission_replaces_the_scorers_earlier_scores_and_logs_the_changes
     # The other scorer's reads, of a shared candidate too, are not touched.
     assert scores[("B-2", "C27-002", keys[1])] == (F(2), "")
     log = logs(cohort)[-1]
-    assert log.outcome == "replaced" and log.file_sha256 == sha(path) != first_hash
+    assert log.outcome == "replaced"
+    assert log.file_sha256 == sha(path) != first_hash
     assert log.changes == [["C27-001", keys[2], "3.00", None], ["C27-002", keys[1], "3.00", "3.25"]]
 
 
@@ -299,7 +301,8 @@ def test_an_older_summary_is_refused_and_one_of_the_same_scores_is_unchanged(
 
     merged, older, same = merge_files(cohort, [path, early, late])
     assert merged.outcome == "accepted"
-    assert older.outcome == "rejected" and "(b1.icgbatch, merged " in older.reason
+    assert older.outcome == "rejected"
+    assert "(b1.icgbatch, merged " in older.reason
     assert "would change 1 scores back" in older.reason
     assert same.outcome == "unchanged"  # the batch's state exactly, rationales kept
     assert read_scores(cohort)[("B-1", "C27-001", key)] == (F(7, 4), "")
@@ -319,7 +322,8 @@ def test_a_summary_merged_first_does_not_make_its_own_batch_look_older(
         write_batch_summary(batch, summary)
     from_summary, from_batch = merge_files(cohort, [summary, path])
     assert (from_summary.outcome, from_batch.outcome) == ("accepted", "replaced")
-    assert from_batch.changed == 0 and "rationales changed" in from_batch.reason
+    assert from_batch.changed == 0
+    assert "rationales changed" in from_batch.reason
     first, second = logs(cohort)
     assert first.scores_as_of == second.scores_as_of is not None
 
@@ -385,7 +389,8 @@ def test_a_rejected_file_changes_nothing_and_is_left_as_it_was(
     reads_before, logs_before = row_counts(cohort)
 
     (outcome,) = merge_files(cohort, [path])
-    assert outcome.outcome == "rejected" and outcome.changed == 0
+    assert outcome.outcome == "rejected"
+    assert outcome.changed == 0
     assert reason in outcome.reason
     assert sha(path) == before_file
     assert not path.with_name(path.name + "-wal").exists()
@@ -420,8 +425,10 @@ def test_the_report_lists_every_file_with_its_outcome_and_reason(
     assert len(lines) == 1 + len(outcomes) + 1
     for line, outcome in zip(lines[1:], outcomes, strict=False):
         assert line.startswith(outcome.file.name)
-        assert outcome.outcome in line and outcome.reason in line
-    assert "notes.icgbatch" in lines[3] and "not a batch or summary" in lines[3]
+        assert outcome.outcome in line
+        assert outcome.reason in line
+    assert "notes.icgbatch" in lines[3]
+    assert "not a batch or summary" in lines[3]
     assert lines[-1] == "4 files: 1 accepted, 1 unchanged, 1 replaced, 1 rejected"
 
 
@@ -458,9 +465,12 @@ def test_recent_merges_lists_the_latest_files_newest_first(
     assert [r.file_name for r in (oldest, middle, newest)] == [o.file.name for o in outcomes]
     assert [r.outcome for r in (oldest, middle, newest)] == ["accepted", "unchanged", "rejected"]
     assert (oldest.scorer_id, oldest.batch_id) == ("S-1", "B-1")
-    assert oldest.changed == outcomes[0].changed > 0 and middle.changed == 0
-    assert newest.detail == NOT_RETURNED_FILE and newest.scorer_id is None
-    assert oldest.at <= middle.at <= newest.at and newest.at.tzinfo is not None
+    assert oldest.changed == outcomes[0].changed > 0
+    assert middle.changed == 0
+    assert newest.detail == NOT_RETURNED_FILE
+    assert newest.scorer_id is None
+    assert oldest.at <= middle.at <= newest.at
+    assert newest.at.tzinfo is not None
     assert recent_merges(cohort, limit=1) == (newest,)
     with pytest.raises(dataclasses.FrozenInstanceError):
         newest.outcome = "accepted"  # type: ignore[misc]

@@ -424,7 +424,8 @@ def test_each_code_has_its_message_naming_the_file(tmp_path, code, kind, words):
     path = tmp_path / "x.icgbatch"
     error = sqlite_user_error(path, _raised(code))
     assert type(error) is kind
-    assert str(error).startswith(f"{path}: ") and words in str(error)
+    assert str(error).startswith(f"{path}: ")
+    assert words in str(error)
 
 
 def test_a_file_that_cannot_be_opened_for_reading_is_not_said_to_be_unsaved(tmp_path):

@@ -46,7 +46,8 @@ def hold(path: Path, program: str) -> subprocess.Popen[str]:
         text=True,
         cwd=Path(__file__).resolve().parents[1],
     )
-    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "held"
     return child
 
 
@@ -85,7 +86,8 @@ def test_the_window_exports_under_the_lock_it_holds_from_a_worker(
         )
         worker.start()
         worker.join()
-        assert len(done) == 1 and (tmp_path / "s.xlsx").is_file()
+        assert len(done) == 1
+        assert (tmp_path / "s.xlsx").is_file()
         assert not (tmp_path / "no.xlsx").exists()
         # Printing only reads: it never waits for the window.
         run = export_batch_reports(batch, tmp_path / "reports")
@@ -116,7 +118,8 @@ def test_a_merge_from_the_cli_into_a_cohort_open_in_the_window_is_refused(
             main(["cohort", "merge", str(db), *map(str, returned)])
         assert exited.value.code == 2
         err = capsys.readouterr().err
-        assert "is open in the Coordinator window" in err and f"process {window.pid}" in err
+        assert "is open in the Coordinator window" in err
+        assert f"process {window.pid}" in err
         with pytest.raises(SystemExit) as exited:
             main(["cohort", "merge", str(db), str(returned[0]), "--wait", "0.2"])
         assert exited.value.code == 2

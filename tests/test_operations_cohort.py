@@ -70,7 +70,8 @@ def test_the_whole_path_on_worker_threads_closes_every_connection(tmp_path: Path
         result = on_a_thread(call)
         assert open_handles(path) == 0, "the step left the cohort open"
         if changes is not None:
-            assert isinstance(result, Done) and result.changes == changes
+            assert isinstance(result, Done)
+            assert result.changes == changes
         return result
 
     step(lambda: ops.create_cohort(path, "2026-27", RUBRIC))
@@ -95,18 +96,22 @@ def test_the_whole_path_on_worker_threads_closes_every_connection(tmp_path: Path
     assert again[0].outcome == "unchanged"
 
     status = step(lambda: ops.status(ref))
-    assert status.reads_returned == 8 and status.files_merged >= 2
+    assert status.reads_returned == 8
+    assert status.files_merged >= 2
     snap = step(lambda: ops.snapshot(ref))
-    assert snap.released_at is None and len(snap.results.candidates) == 4
+    assert snap.released_at is None
+    assert len(snap.results.candidates) == 4
     stamp = step(lambda: ops.release(ref), Changes(release=True)).value
     # Only the results are read again after a release; the rest is the previous snapshot's.
     after = step(lambda: ops.snapshot(ref, previous=snap, changes=Changes(release=True)))
-    assert after.released_at == stamp and after.status is snap.status
+    assert after.released_at == stamp
+    assert after.status is snap.status
     assert after.merges is snap.merges
     assert step(lambda: ops.snapshot(ref, previous=snap, changes=Changes())) is snap
 
     results, run = step(lambda: ops.print_reports(ref, tmp_path / "reports"))
-    assert results.released_at == stamp and len(run.written) == 5  # 4 and the combined file
+    assert results.released_at == stamp
+    assert len(run.written) == 5
     _, workbook = step(lambda: ops.export_summary(ref, tmp_path / "summary.xlsx"))
     assert workbook.is_file()
 
@@ -184,7 +189,8 @@ def test_results_locked_is_refused_the_same_way_by_every_step(
         with pytest.raises(ResultsLocked) as refused:
             call(ref)
         reasons.add(refused.value.reason)
-    assert len(reasons) == 1 and "released on" in reasons.pop()
+    assert len(reasons) == 1
+    assert "released on" in reasons.pop()
 
 
 def test_released_at_is_only_read_by_the_one_refusal() -> None:
@@ -209,5 +215,6 @@ def test_released_at_is_only_read_by_the_one_refusal() -> None:
 def test_changes_combine_and_say_whether_anything_changed() -> None:
     assert not Changes().any
     both = Changes(reads=True) | Changes(merges=True)
-    assert both == Changes(reads=True, merges=True) and both.any
+    assert both == Changes(reads=True, merges=True)
+    assert both.any
     assert Done(1).changes == Changes()

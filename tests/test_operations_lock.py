@@ -63,9 +63,11 @@ def test_a_lock_held_by_another_process_is_refused_naming_the_holder(tmp_path: P
         assert message.startswith(f"{path}: is open in the Coordinator window (process ")
         assert f"process {child.pid} on this computer since " in message
         assert message.endswith("Close it there first, then try again.")
-        assert isinstance(refused.value, UserError) and user_message(refused.value) == message
+        assert isinstance(refused.value, UserError)
+        assert user_message(refused.value) == message
         holder = read_holder(path)
-        assert holder is not None and holder.pid == child.pid
+        assert holder is not None
+        assert holder.pid == child.pid
     finally:
         child.communicate("")  # the child releases and ends
     with lock_file(path, "icg-desk cohort merge") as lock:  # free again
@@ -81,7 +83,8 @@ def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
     lock = lock_file(path, COORDINATOR_WINDOW)
     try:
         holder = read_holder(path)
-        assert holder is not None and holder.pid == os.getpid()  # our details, not the dead's
+        assert holder is not None
+        assert holder.pid == os.getpid()
     finally:
         lock.release()
 
@@ -119,7 +122,8 @@ def test_wait_gets_the_lock_once_the_holder_lets_go(tmp_path: Path) -> None:
     threading.Timer(0.3, first.release).start()
     started = time.monotonic()
     with FileLock(path, "icg-desk cohort merge").acquire(wait=5) as second:
-        assert second.held and time.monotonic() - started >= 0.2
+        assert second.held
+        assert time.monotonic() - started >= 0.2
 
 
 def test_wait_gives_up_after_its_time(tmp_path: Path) -> None:

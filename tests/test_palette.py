@@ -64,7 +64,7 @@ def test_contrast_ratio_follows_wcag() -> None:
     # WebAIM's reference: #767676 is the lightest grey that passes AA on white.
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
     assert contrast_ratio("#777777", "#ffffff") < 4.5
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a #rrggbb colour"):
         contrast_ratio("white", "#000000")
 
 

@@ -118,7 +118,8 @@ def test_a_certified_report_says_everything(tmp_path: Path, revised: Rubric) -> 
 def test_a_strong_certified_report_is_one_page(tmp_path: Path, revised: Rubric) -> None:
     text, pages = printed(tmp_path, report(revised, ("3", "4-", "4", "3+", "4", "4+", "3")))
     assert pages == 1
-    assert "Certified" in text and "Areas to strengthen" not in text
+    assert "Certified" in text
+    assert "Areas to strengthen" not in text
 
 
 def test_a_retake_says_which_factor_and_what_it_must_reach(tmp_path: Path, revised: Rubric) -> None:
@@ -157,7 +158,8 @@ def test_a_weighted_rubric_shows_the_weights_in_the_calculation(revised: Rubric)
     weighted = dataclasses.replace(revised, factors=factors)
     words = calculation_text(report(weighted))
     assert words.startswith("The overall score is the weighted mean")
-    assert "(2 × 3.00 + 1 × 3.25" in words and ") / 8 = " in words
+    assert "(2 × 3.00 + 1 × 3.25" in words
+    assert ") / 8 = " in words
 
 
 def test_a_scorers_preview_is_marked_as_one(tmp_path: Path, revised: Rubric) -> None:
@@ -187,8 +189,10 @@ def test_reports_from_a_batch_are_previews_in_batch_order(
         summaries = BatchWork(batch).portfolios()
     assert [r.candidate_code for r in demo_reports] == [p.candidate_code for p in summaries]
     for rep, summary in zip(demo_reports, summaries, strict=True):
-        assert rep.preview and rep.display_name == rep.candidate_code
-        assert rep.cohort == DEMO_COHORT and rep.issued == ISSUED
+        assert rep.preview
+        assert rep.display_name == rep.candidate_code
+        assert rep.cohort == DEMO_COHORT
+        assert rep.issued == ISSUED
         assert rep.decision == summary.decision
     assert Status.INCOMPLETE in {r.decision.status for r in demo_reports}
 
@@ -207,7 +211,8 @@ def test_an_incomplete_portfolio_prints_what_is_scored_so_far(
 
     nothing = (None,) * 7
     text, _ = printed(tmp_path, report(revised, nothing, code="C27-00000", preview=True))
-    assert "7 of 7 factors are not scored yet" in text and "Not yet scored" in text
+    assert "7 of 7 factors are not scored yet" in text
+    assert "Not yet scored" in text
 
 
 def test_a_demo_batch_prints_whole(demo_reports: list[CandidateReport], tmp_path: Path) -> None:
@@ -221,7 +226,8 @@ def test_a_demo_batch_prints_whole(demo_reports: list[CandidateReport], tmp_path
         demo_reports, outdir=tmp_path / "each", combined=tmp_path / "all.pdf", progress=progress
     )
     n = len(demo_reports)
-    assert not run.skipped and not run.cancelled
+    assert not run.skipped
+    assert not run.cancelled
     assert run.written[:n] == [tmp_path / "each" / f"{r.candidate_code}.pdf" for r in demo_reports]
     assert run.written[n:] == [tmp_path / "all.pdf"]
     assert calls == [(i, 2 * n) for i in range(1, 2 * n + 1)]
@@ -321,7 +327,8 @@ def test_bad_records_are_skipped_and_reported(tmp_path: Path, revised: Rubric) -
     text, pages = pdf_text(tmp_path / "all.pdf")
     assert pages == sum(pdf_text(p)[1] for p in run.written[:3])
     assert all(f"Good {i}" in text for i in range(3))
-    assert "Skipped" not in text and "X X X" not in text
+    assert "Skipped" not in text
+    assert "X X X" not in text
 
 
 def test_a_failing_font_lookup_skips_only_the_record_that_needs_it(
@@ -348,7 +355,9 @@ def test_cancelling_leaves_no_combined_file(tmp_path: Path, revised: Rubric) -> 
         return done < 3
 
     run = write_reports(reports, combined=tmp_path / "all.pdf", progress=progress)
-    assert run.cancelled and run.written == [] and run.skipped == []
+    assert run.cancelled
+    assert run.written == []
+    assert run.skipped == []
     assert calls == [(1, 6), (2, 6), (3, 6)]
     assert list(tmp_path.iterdir()) == []  # no file under the final name, no temporary one
 
@@ -401,5 +410,6 @@ def test_a_record_that_fails_only_in_layout_is_left_out_of_the_combined_file(
     assert [done for done, _ in calls] == sorted(set(done for done, _ in calls))
     assert calls[-1] == (3, 3)
     text, _ = pdf_text(tmp_path / "all.pdf")
-    assert "C27-1 · Page 1" in text and "C27-2 · Page 1" in text
+    assert "C27-1 · Page 1" in text
+    assert "C27-2 · Page 1" in text
     assert [p.name for p in tmp_path.iterdir()] == ["all.pdf"]

@@ -47,12 +47,15 @@ def test_factor_score_is_the_mean_and_spreads_over_125_are_discrepant(
 def test_the_adjudicators_score_becomes_the_factor_score(revised):
     result = combine_reads(revised, "data", [F("1.75"), F("3.25")], adjudicated=F("2.75"))
     assert result.score == F("2.75")
-    assert result.discrepant and result.adjudicated and not result.needs_adjudication
+    assert result.discrepant
+    assert result.adjudicated
+    assert not result.needs_adjudication
 
 
 def test_no_reads_no_score(revised):
     result = combine_reads(revised, "data", [])
-    assert result.score is None and not result.discrepant
+    assert result.score is None
+    assert not result.discrepant
 
 
 def test_the_discrepancy_threshold_comes_from_the_rubric(revised):

@@ -186,15 +186,18 @@ def test_every_problem_is_reported_with_file_row_and_column(
     ]
     roster = write_xlsx(tmp_path / "roster.xlsx", rows)
     problems = rejected(cohort, roster, docs)
-    assert count(cohort, Candidate) == 0 and count(cohort, CandidateEntry) == 0
+    assert count(cohort, Candidate) == 0
+    assert count(cohort, CandidateEntry) == 0
     found = {(p.row, p.column): p.message for p in problems}
     assert all(p.file == roster for p in problems)
     assert "also row 3" in found[(2, "candidate_id")]
     assert "also row 2" in found[(3, "candidate_id")]
     assert "no document for entry 1" in found[(4, None)]
-    assert "not UTF-8" in found[(5, None)] and "4_entry1.txt" in found[(5, None)]
+    assert "not UTF-8" in found[(5, None)]
+    assert "4_entry1.txt" in found[(5, None)]
     assert "5-Entry2.md is empty" in found[(6, None)]
-    assert "6_entry1.docx" in found[(7, None)] and "Word" in found[(7, None)]
+    assert "6_entry1.docx" in found[(7, None)]
+    assert "Word" in found[(7, None)]
     assert "more than one document" in found[(8, None)]
     assert "is not an e-mail" in found[(9, "email")]
     assert found[(9, "name")] == "is empty"
@@ -238,7 +241,8 @@ def test_valid_only_imports_the_rest_and_reimport_is_refused(
     result = import_roster(cohort, roster, docs, valid_only=True)
     assert (result.imported, result.skipped) == (2, 1)
     assert [(p.row, p.column) for p in result.problems] == [(3, "email")]
-    assert count(cohort, Candidate) == 2 and count(cohort, CandidateEntry) == 4
+    assert count(cohort, Candidate) == 2
+    assert count(cohort, CandidateEntry) == 4
     assert digest(tmp_path) == before
 
     problems = rejected(cohort, write_csv(tmp_path / "again.csv", [row(1), row(3)]), docs)
@@ -256,7 +260,8 @@ def test_template_is_written_readable_and_its_example_skipped(
     assert wb.sheetnames == ["Candidates", "Scorers", "Notes"]
     ws = wb["Candidates"]
     assert [c.value for c in ws[1]] == [*HEADER, "entry1_videos"]
-    assert ws["A2"].value == "EXAMPLE" and ws["A2"].font.italic
+    assert ws["A2"].value == "EXAMPLE"
+    assert ws["A2"].font.italic
     assert [c.value for c in wb["Scorers"][1]] == [
         "scorer_id",
         "name",

@@ -17,7 +17,8 @@ from icg_desk.paths import builtin_editions, rubrics_dir
 
 def test_both_editions_ship(revised, pilot):
     assert builtin_editions() == ("icg-pilot", "icg-revised")
-    assert revised.edition == "icg-revised" and pilot.edition == "icg-pilot"
+    assert revised.edition == "icg-revised"
+    assert pilot.edition == "icg-pilot"
 
 
 def test_revised_maps_two_entries_to_the_seven_factors_as_domain_md_says(revised):

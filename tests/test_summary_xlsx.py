@@ -196,9 +196,11 @@ def test_one_row_per_portfolio_in_batch_order_with_the_batch_values(exported: Ex
         assert row[10] == headline
     first = rows[0]
     assert first[1] == "Complete"
-    assert first[9] == 2.93 and str(first[9]) == "2.93"  # 20.5 / 7 = 2.9286, half up
+    assert first[9] == 2.93
+    assert str(first[9]) == "2.93"
     assert first[10].startswith("Retake: Impact Cycle (1.25)")
-    assert rows[1][1] == "In progress" and rows[1][9] is None  # no overall before all seven
+    assert rows[1][1] == "In progress"
+    assert rows[1][9] is None
     assert rows[-1][0] == ODD_CODE
 
 
@@ -371,7 +373,8 @@ def test_the_scores_are_as_of_the_batchs_last_change(exported: Exported, tmp_pat
     summary = read_batch_summary(exported.path)
     assert summary.scores_as_of == last_change
     assert summary.exported_at == datetime.fromisoformat(exported.exported_at)
-    assert last_change.tzinfo is not None and summary.scores_as_of <= summary.exported_at + (
+    assert last_change.tzinfo is not None
+    assert summary.scores_as_of <= summary.exported_at + (
         timedelta(seconds=1)
     )
 
@@ -532,7 +535,7 @@ def test_cancel_leaves_nothing_under_the_final_name(exported: Exported, tmp_path
         def fail(done: int, total: int) -> bool:
             raise OSError(28, "No space left on device")
 
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="No space left on device"):
             write_batch_summary(batch, path, progress=fail)
         assert path.read_bytes() == b"an earlier summary"
         assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
@@ -557,7 +560,8 @@ def test_a_failed_rename_names_the_file_and_marks_nothing(
 def test_the_export_time_is_recorded_in_the_batch(exported: Exported) -> None:
     with BatchFile.open(exported.batch_path) as batch:
         recorded = batch.identity.exported_at
-    assert recorded is not None and recorded.isoformat() == exported.exported_at
+    assert recorded is not None
+    assert recorded.isoformat() == exported.exported_at
 
 
 def test_an_empty_batch(tmp_path: Path, revised: Rubric) -> None:
@@ -573,9 +577,11 @@ def test_an_empty_batch(tmp_path: Path, revised: Rubric) -> None:
         info = write_batch_summary(
             batch, tmp_path / "e.xlsx", progress=lambda d, t: calls.append((d, t)) or True
         )
-    assert info.portfolios == 0 and calls == [(0, 0)]
+    assert info.portfolios == 0
+    assert calls == [(0, 0)]
     summary = read_batch_summary(tmp_path / "e.xlsx")
-    assert summary.scores == {} and summary.checksum == info.checksum
+    assert summary.scores == {}
+    assert summary.checksum == info.checksum
 
 
 # --- the checksum ---------------------------------------------------------------------------------
@@ -602,5 +608,5 @@ def test_the_checksum_recipe() -> None:
     ],
 )
 def test_the_checksum_refuses_ambiguous_rows(rows: list[tuple[str, str, str | None]]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="scored twice|two-decimal|tab or line break"):
         scores_checksum("B-1", rows)

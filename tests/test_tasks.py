@@ -53,9 +53,12 @@ def test_a_job_runs_off_the_ui_thread_and_its_outcome_comes_back_on_it(qtbot, ru
         return f"{outcome.result}!"
 
     task = runner.run("Job", "Working…", job, on_done)
-    assert task is not None and not task.done  # run() returns at once: no loop waits inside
+    assert task is not None
+    assert not task.done
     finish(qtbot, task)
-    assert task.value == "done!" and task.outcome is not None and task.outcome.ok
+    assert task.value == "done!"
+    assert task.outcome is not None
+    assert task.outcome.ok
     assert seen == ["job on a worker", "outcome on the UI thread"]
 
 
@@ -65,11 +68,14 @@ def test_a_users_error_comes_back_as_the_exception_without_a_traceback(qtbot, ru
 
     task = finish(qtbot, runner.run("Job", "Working…", job, lambda outcome: outcome))
     outcome = task.value
-    assert not outcome.ok and not outcome.is_bug
-    assert isinstance(outcome.error, OSError) and "/media/usb/summary.xlsx" in str(outcome.error)
+    assert not outcome.ok
+    assert not outcome.is_bug
+    assert isinstance(outcome.error, OSError)
+    assert "/media/usb/summary.xlsx" in str(outcome.error)
 
     task = finish(qtbot, runner.run("Job", "…", _raise(UserError("roster.csv: row 3")), _same))
-    assert str(task.value.error) == "roster.csv: row 3" and task.value.details == ""
+    assert str(task.value.error) == "roster.csv: row 3"
+    assert task.value.details == ""
 
 
 def _raise(exc: BaseException):
@@ -86,8 +92,10 @@ def _same(outcome):
 def test_a_bug_comes_back_with_its_traceback(qtbot, runner):
     task = finish(qtbot, runner.run("Job", "Working…", lambda progress: {}["missing"], _same))
     outcome = task.value
-    assert outcome.is_bug and isinstance(outcome.error, KeyError)
-    assert "Traceback" in outcome.details and "KeyError" in outcome.details
+    assert outcome.is_bug
+    assert isinstance(outcome.error, KeyError)
+    assert "Traceback" in outcome.details
+    assert "KeyError" in outcome.details
 
 
 def test_one_job_at_a_time_and_the_busy_state_says_so(qtbot, runner):
@@ -100,11 +108,13 @@ def test_one_job_at_a_time_and_the_busy_state_says_so(qtbot, runner):
         return 1
 
     first = runner.run("First", "…", slow, _same)
-    assert runner.busy and runner.current_title == "First"
+    assert runner.busy
+    assert runner.current_title == "First"
     assert runner.run("Second", "…", lambda progress: 2, _same) is None  # refused, not queued
     gate.set()
     finish(qtbot, first)
-    assert not runner.busy and states == [True, False]
+    assert not runner.busy
+    assert states == [True, False]
     later: list[str] = []
     runner.when_idle(lambda: later.append("idle"))
     assert later == ["idle"]
@@ -146,7 +156,8 @@ def test_cancel_in_the_progress_dialog_stops_the_job(qtbot, window, runner):
 
     QTimer.singleShot(400, press_cancel)
     task = finish(qtbot, runner.run("Job", "Working…", job, _same))
-    assert task.value.cancelled and task.value.result == "stopped"
+    assert task.value.cancelled
+    assert task.value.result == "stopped"
     assert len(steps) < 1000
     # The dialog went with the job.
     qtbot.waitUntil(
@@ -266,13 +277,18 @@ def test_hundreds_of_jobs_while_dialogs_open_and_close(qtbot, window, runner):
     assert runner.run("Job", "…", job(0), on_done) is not None
     qtbot.waitUntil(stop.is_set, timeout=120000)
     assert finished == list(range(jobs))
-    assert threads and all(name.startswith("icg-desk-task") for name in threads)
-    assert len(per_dialog) >= 3 and max(per_dialog) >= 2, per_dialog
+    assert threads
+    assert all(name.startswith("icg-desk-task") for name in threads)
+    assert len(per_dialog) >= 3, per_dialog
+    assert max(per_dialog) >= 2, per_dialog
 
 
 def test_the_synchronous_runner_runs_the_job_and_on_done_at_once(qtbot, window):
     runner = SyncTaskRunner(window)
     task = runner.run("Job", "…", lambda progress: 6 * 7, lambda outcome: outcome.result)
-    assert task is not None and task.done and task.value == 42
+    assert task is not None
+    assert task.done
+    assert task.value == 42
     task = runner.run("Job", "…", _raise(UserError("no")), _same)
-    assert task is not None and str(task.value.error) == "no"
+    assert task is not None
+    assert str(task.value.error) == "no"

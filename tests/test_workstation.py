@@ -360,7 +360,8 @@ def test_a_file_that_is_not_a_batch_gets_a_dialog_and_the_app_goes_on(qtbot, mak
     window = make_window()
     message = answer_dialog(qtbot, lambda: window.open_batch(bogus))
     assert f"{bogus}: is not an ICG Desk batch" in message
-    assert window.session is None and window.isVisible()
+    assert window.session is None
+    assert window.isVisible()
     assert bogus.read_bytes() == before
     assert not bogus.with_name("notes.icgbatch.lock").exists()
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -283,6 +283,9 @@ class _Toml:
     def keys(self) -> list[str]:
         return list(self.data)
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
 
 def _read(folder: Path, name: str) -> _Toml:
     path = folder / name
@@ -323,7 +326,7 @@ def _load(folder: Path) -> _Data:
             order,
             ordered=table.get("ordered", bool, True),
         )
-        for name in bank_file.keys()
+        for name in bank_file
         for table in (bank_file.table(name),)
     }
 
@@ -335,7 +338,7 @@ def _load(folder: Path) -> _Data:
 
     factor_file = _read(folder, "factors.toml")
     factors: dict[str, _FactorText] = {}
-    for key in factor_file.keys():
+    for key in factor_file:
         f = factor_file.table(key)
         stages = tuple(
             _Stage(
@@ -380,7 +383,7 @@ def _load(folder: Path) -> _Data:
     titles = phrases.table("cycle_titles")
     levels_table = rooms.table("levels")
     levels: dict[str, _Level] = {}
-    for key in levels_table.keys():
+    for key in levels_table:
         lv = levels_table.table(key)
         levels[key] = (
             lv.get("school_suffix", str),
@@ -408,7 +411,7 @@ def _load(folder: Path) -> _Data:
     strategies_table = rooms.table("strategies")
     strategies = {
         name: (s.get("area", str), s.texts("checklist"))
-        for name in strategies_table.keys()
+        for name in strategies_table
         for s in (strategies_table.table(name),)
     }
     by_kind = rooms.table("strategies_by_kind")
@@ -440,19 +443,19 @@ def _load(folder: Path) -> _Data:
         supervisor_titles=people.rows("supervisor_titles"),
         surnames=people.texts("surnames"),
         accented_surnames=people.texts("accented_surnames"),
-        first_names={k: first.texts(k) for k in first.keys()},
-        accented_first_names={k: accented_first.texts(k) for k in accented_first.keys()},
+        first_names={k: first.texts(k) for k in first},
+        accented_first_names={k: accented_first.texts(k) for k in accented_first},
         adjustments=rooms.texts("adjustments"),
         levels=levels,
-        units={k: units.texts(k) for k in units.keys()},
+        units={k: units.texts(k) for k in units},
         measures=measures,
         strategies=strategies,
-        strategies_by_kind={k: by_kind.texts(k) for k in by_kind.keys()},
+        strategies_by_kind={k: by_kind.texts(k) for k in by_kind},
         kind_options={
-            kind: {k: kinds.table(kind).texts(k) for k in kinds.table(kind).keys()}
-            for kind in kinds.keys()
+            kind: {k: kinds.table(kind).texts(k) for k in kinds.table(kind)}
+            for kind in kinds
         },
-        general_options={k: general.texts(k) for k in general.keys()},
+        general_options={k: general.texts(k) for k in general},
         story_openers=openers.texts("story"),
         reflect_openers=openers.texts("reflection"),
         letter_openers=openers.texts("letter"),
@@ -1373,7 +1376,6 @@ def _add_cycles(plan: _Plan, overflow: float) -> None:
 
 def _adjust(plan: _Plan) -> None:
     """Add or remove whole sentences until the document is within a few percent of the target."""
-    rng = plan.rng
     sections = [p for p in plan.parts if isinstance(p, _Section)]
     if not sections:
         return
@@ -1383,50 +1385,61 @@ def _adjust(plan: _Plan) -> None:
         diff = total - plan.target
         if abs(diff) <= tolerance:
             return
-        if diff > 0:
-            # A section may lose its last sentence only while another of its kind (body or
-            # letter) still speaks; tiny targets need that, and headings are off there anyway.
-            speaking = [s for s in sections if s.body_words]
-            body = sum(1 for s in speaking if not s.in_letter)
-            letter = len(speaking) - body
-            best: tuple[float, _Section, int, int] | None = None
-            for section in speaking:
-                alone = (letter if section.in_letter else body) <= 1
-                if section.sentences() <= 1 and (alone or section.heading):
-                    continue
-                for gi, chosen in enumerate(section.chosen):
-                    for si, (_, words, _) in enumerate(chosen):
-                        score = abs(diff - words)
-                        if best is None or score < best[0]:
-                            best = (score, section, gi, si)
-            if best is None or best[0] >= diff:
-                return
-            _, section, gi, si = best
-            total -= section.remove(gi, si)
-        else:
-            # Several candidates, so the last sentence can be one that lands near the target.
-            best_add: tuple[int, _Section, int, str, list[str]] | None = None
-            for _k in range(6):
-                section = rng.choice(sections)
-                room = [gi for gi in range(len(section.chosen)) if section.has_room(gi)]
-                if not room:
-                    continue
-                gi = rng.choice(room)
-                picked = section.pick(rng, gi, plan.p_weak)
-                if picked is None:
-                    continue
-                pool, index = picked
-                template = pool[index]
-                words = len(template.split()) + template.count("{")
-                if best_add is None or abs(-diff - words) < abs(-diff - best_add[0]):
-                    best_add = (words, section, gi, template, pool)
-            if best_add is None or abs(-diff - best_add[0]) >= -diff:
-                return
-            _, section, gi, template, pool = best_add
-            # Later candidates may have dropped templates from this pool: remove it by value.
-            if template in pool:
-                pool.remove(template)
-                total += section.say(rng, gi, template)
+        change = _shorten(sections, diff) if diff > 0 else _lengthen(plan, sections, diff)
+        if change is None:
+            return
+        total += change
+
+
+def _shorten(sections: list[_Section], diff: float) -> int | None:
+    """Remove the sentence that brings the words nearest the target; how many words went."""
+    # A section may lose its last sentence only while another of its kind (body or letter)
+    # still speaks; tiny targets need that, and headings are off there anyway.
+    speaking = [s for s in sections if s.body_words]
+    body = sum(1 for s in speaking if not s.in_letter)
+    letter = len(speaking) - body
+    best: tuple[float, _Section, int, int] | None = None
+    for section in speaking:
+        alone = (letter if section.in_letter else body) <= 1
+        if section.sentences() <= 1 and (alone or section.heading):
+            continue
+        for gi, chosen in enumerate(section.chosen):
+            for si, (_, words, _) in enumerate(chosen):
+                score = abs(diff - words)
+                if best is None or score < best[0]:
+                    best = (score, section, gi, si)
+    if best is None or best[0] >= diff:
+        return None
+    _, section, gi, si = best
+    return -section.remove(gi, si)
+
+
+def _lengthen(plan: _Plan, sections: list[_Section], diff: float) -> int | None:
+    """Add the sentence, of a few drawn, that lands nearest the target; how many words came."""
+    rng = plan.rng
+    best: tuple[int, _Section, int, str, list[str]] | None = None
+    for _k in range(6):
+        section = rng.choice(sections)
+        room = [gi for gi in range(len(section.chosen)) if section.has_room(gi)]
+        if not room:
+            continue
+        gi = rng.choice(room)
+        picked = section.pick(rng, gi, plan.p_weak)
+        if picked is None:
+            continue
+        pool, index = picked
+        template = pool[index]
+        words = len(template.split()) + template.count("{")
+        if best is None or abs(-diff - words) < abs(-diff - best[0]):
+            best = (words, section, gi, template, pool)
+    if best is None or abs(-diff - best[0]) >= -diff:
+        return None
+    _, section, gi, template, pool = best
+    # Later candidates may have dropped templates from this pool: remove it by value.
+    if template not in pool:
+        return 0
+    pool.remove(template)
+    return section.say(rng, gi, template)
 
 
 def _render(plan: _Plan) -> str:

@@ -88,7 +88,7 @@ def _load_font(name: str) -> Mapping[int, int]:
             path = resources_dir() / "fonts" / _FILES[name]
             try:
                 font = TTFont(name, str(path))
-            except Exception as exc:  # a missing or damaged file: TTFError, OSError, ...
+            except Exception as exc:  # noqa: BLE001 - a missing or damaged font: TTFError, OSError, ...
                 raise ReportError(f"the font {_FILES[name]} cannot be loaded: {exc}") from None
             pdfmetrics.registerFont(font)
             # Every weight maps to a face we have: <b> around any run must never fail.
@@ -750,7 +750,7 @@ def _write_each(
             written.append(path)
         except OSError:
             raise
-        except Exception as exc:  # one bad record must not stop a thousand good ones
+        except Exception as exc:  # noqa: BLE001 - one bad record must not stop a thousand good ones
             skipped[i] = _why(exc)
         ticker.at(i + 1)
 
@@ -789,7 +789,7 @@ def _write_combined(
                     continue
                 try:
                     part = _story(report, i, pages, done)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - as above: skipped, with the reason
                     skipped[i] = _why(exc)
                     ticker.at(base + len(skipped) + drawn)
                     continue

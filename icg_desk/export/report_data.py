@@ -21,9 +21,20 @@ from icg_desk.scoring.rubric import Factor, Rubric
 from icg_desk.scoring.scale import format_against
 
 NOT_SCORED = "Not yet scored"
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @dataclass(frozen=True)

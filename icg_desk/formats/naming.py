@@ -58,10 +58,7 @@ def safe_stem(
     With `ascii_only`, anything but letters, digits, `.`, `_` and `-` becomes `_`. Never empty
     (`fallback`), never longer than `max_bytes` in UTF-8, never a device name such as CON.
     """
-    if ascii_only:
-        stem = _NOT_ASCII_SAFE.sub("_", str(text)).strip("._")
-    else:
-        stem = _readable(str(text))
+    stem = _NOT_ASCII_SAFE.sub("_", str(text)).strip("._") if ascii_only else _readable(str(text))
     while len(stem.encode("utf-8")) > max_bytes:
         stem = stem[:-1]
     stem = stem.lstrip(".").rstrip(". ")

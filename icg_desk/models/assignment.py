@@ -82,7 +82,7 @@ def plan_assignments(
     *,
     reads: int,
     seed: int,
-    existing: Mapping[str, Sequence[str]] = {},  # noqa: B006 - read only, never mutated
+    existing: Mapping[str, Sequence[str]] = {},
 ) -> Plan:
     """Give each candidate `reads` distinct eligible scorers, keeping the reads in `existing`.
 

@@ -25,7 +25,7 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
 from icg_desk.models.errors import UserError
-from icg_desk.scoring.rubric import Rubric
+from icg_desk.scoring.rubric import Entry, Rubric
 
 CANDIDATE_COLUMNS = ("candidate_id", "name", "email", "organisation", "cohort", "retake_factors")
 SCORER_COLUMNS = ("scorer_id", "name", "email", "organisation", "conflicts")
@@ -247,6 +247,52 @@ def required_columns(rubric: Rubric) -> list[str]:
     return [*CANDIDATE_COLUMNS, *(_video_column(e.number) for e in rubric.entries if e.videos)]
 
 
+def _check_entry(
+    entry: Entry,
+    ident: str,
+    links_text: str,
+    rubric: Rubric,
+    documents: EntryDocuments,
+    problem: Callable[[str | None, str], None],
+) -> _NewEntry | None:
+    """One entry of a candidate's row: its document and its video links, or the problems."""
+    column = _video_column(entry.number)
+    found = documents.files.get((ident.casefold(), entry.number), []) if ident else []
+    # Every entry, retakes included: a batch carries whole portfolios, and a retake is read in
+    # full until retake-only reads arrive with adjudication (a later issue).
+    if not found:
+        if ident:
+            names = "/".join(s.lstrip(".") for s in documents.suffixes)
+            problem(
+                None,
+                f"no document for entry {entry.number}: expected "
+                f"{ident}_entry{entry.number}.{names} in {documents.folder}",
+            )
+        elif links_text:
+            problem(column, f"video links given but there is no entry {entry.number} document")
+        return None
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        problem(None, f"entry {entry.number} has more than one document: {names}")
+        return None
+    text = ""
+    try:
+        text = documents.read(found[0]).strip()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problem(None, f"entry {entry.number} document {found[0].name}: {reason}")
+    else:
+        if not text:
+            problem(None, f"entry {entry.number} document {found[0].name} is empty")
+    videos, link_problems = _parse_links(links_text, rubric)
+    for message in link_problems:
+        problem(column, message)
+    if not link_problems and len(videos) != entry.videos:
+        given = len(videos)
+        problem(column, f"entry {entry.number} needs {entry.videos} video links, {given} given")
+    return _NewEntry(entry.number, text, found[0].name, videos)
+
+
 def _check_candidate(
     table: _Table,
     number: int,
@@ -274,45 +320,10 @@ def _check_candidate(
     ident = table.get(cells, "candidate_id")
     entries: list[_NewEntry] = []
     for entry in rubric.entries:
-        column = _video_column(entry.number)
-        links_text = table.get(cells, column)
-        found = documents.files.get((ident.casefold(), entry.number), []) if ident else []
-        # Every entry, retakes included: a batch carries whole portfolios, and a retake is
-        # read in full until retake-only reads arrive with adjudication (a later issue).
-        needed = True
-        if not found:
-            if needed and ident:
-                names = "/".join(s.lstrip(".") for s in documents.suffixes)
-                problem(
-                    None,
-                    f"no document for entry {entry.number}: expected "
-                    f"{ident}_entry{entry.number}.{names} in {documents.folder}",
-                )
-            elif links_text:
-                problem(column, f"video links given but there is no entry {entry.number} document")
-            continue
-        if len(found) > 1:
-            names = ", ".join(p.name for p in found)
-            problem(None, f"entry {entry.number} has more than one document: {names}")
-            continue
-        text = ""
-        try:
-            text = documents.read(found[0]).strip()
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            problem(None, f"entry {entry.number} document {found[0].name}: {reason}")
-        else:
-            if not text:
-                problem(None, f"entry {entry.number} document {found[0].name} is empty")
-        videos, link_problems = _parse_links(links_text, rubric)
-        for message in link_problems:
-            problem(column, message)
-        if not link_problems and len(videos) != entry.videos:
-            problem(
-                column,
-                f"entry {entry.number} needs {entry.videos} video links, {len(videos)} given",
-            )
-        entries.append(_NewEntry(entry.number, text, found[0].name, videos))
+        checked = _check_entry(entry, ident, table.get(cells, _video_column(entry.number)),
+                               rubric, documents, problem)  # fmt: skip
+        if checked is not None:
+            entries.append(checked)
 
     if problems:
         return None, problems

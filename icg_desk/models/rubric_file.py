@@ -108,7 +108,7 @@ class _Reader:
     def number(self, key: str) -> Fraction:
         """An exact number: written as a string ("2.75") or an integer; floats are refused."""
         value = self._get(key)
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise self.fail(key, f'write the number as a string, "{value}", so it stays exact')
         if isinstance(value, int):
             return Fraction(value)

@@ -52,8 +52,38 @@ def export_batches(
     asks for); the reads are marked in one transaction after every file is complete, and if any
     file fails all files of this export are removed, so an export happens wholly or not at all.
     """
-    rubric = cohort.rubric
-    rubric_entries = sorted(e.number for e in rubric.entries)
+    jobs = _batches_to_write(cohort, outdir, scorer_ids)
+    if not jobs:  # nothing new to send: no empty folder left behind to puzzle over
+        return []
+    outdir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[ExportedBatch, list[int]]] = []
+    try:
+        for job in jobs:
+            _write_batch(cohort, job, written)
+        _mark_sent(cohort, written)
+    except BaseException:
+        for exported, _ids in written:
+            _remove(exported.path)
+        raise
+    return [exported for exported, _ids in written]
+
+
+@dataclass(frozen=True)
+class _BatchJob:
+    """One scorer's batch to write, in plain values: the reading session's objects expire."""
+
+    scorer_id: str
+    scorer_name: str
+    path: Path
+    assignment_ids: list[int]
+    portfolios: list[PortfolioContent]
+
+
+def _batches_to_write(
+    cohort: CohortFile, outdir: Path, scorer_ids: Sequence[str] | None
+) -> list[_BatchJob]:
+    """Every scorer's reads not yet sent, checked: no file is there yet, every entry is."""
+    rubric_entries = sorted(e.number for e in cohort.rubric.entries)
     with cohort.reading() as session:
         refuse_when_released(session, error=AssignmentLocked)
         scorers = {s.scorer_id: s for s in session.scalars(select(Scorer)).all()}
@@ -76,8 +106,7 @@ def export_batches(
             if scorer_id in wanted:
                 work[scorer_id].append(a)
 
-        # Plain values only: the reading session's objects are expired once it ends.
-        jobs: list[tuple[str, str, Path, list[int], list[PortfolioContent]]] = []
+        jobs: list[_BatchJob] = []
         paths: dict[Path, str] = {}
         for scorer_id in sorted(work):
             path = outdir / batch_file_name(cohort.name, scorer_id)
@@ -91,7 +120,6 @@ def export_batches(
                 )
             paths[path] = scorer_id
             assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
-            portfolios = []
             for a in assignments:
                 numbers = [e.number for e in a.candidate.entries]
                 if sorted(numbers) != rubric_entries:
@@ -99,57 +127,59 @@ def export_batches(
                         f"candidate {a.candidate.candidate_id}: has entries {sorted(numbers)}, "
                         f"the rubric asks for {rubric_entries}; nothing was exported"
                     )
-                portfolios.append(_content(a.candidate))
             jobs.append(
-                (scorer_id, scorers[scorer_id].name, path, [a.id for a in assignments], portfolios)
+                _BatchJob(
+                    scorer_id,
+                    scorers[scorer_id].name,
+                    path,
+                    [a.id for a in assignments],
+                    [_content(a.candidate) for a in assignments],
+                )
             )
+    return jobs
 
-    if not jobs:  # nothing new to send: no empty folder left behind to puzzle over
-        return []
-    outdir.mkdir(parents=True, exist_ok=True)
-    written: list[tuple[ExportedBatch, list[int]]] = []
+
+def _write_batch(
+    cohort: CohortFile, job: _BatchJob, written: list[tuple[ExportedBatch, list[int]]]
+) -> None:
+    if job.path.exists():  # written by someone else since the check: never ours to remove
+        raise AssignmentError(
+            f"scorer {job.scorer_id}: {job.path} already exists; it was not overwritten"
+        )
+    batch_id = str(uuid4())
+    # Recorded before the file exists: a file that fails half-way is removed with the rest.
+    written.append(
+        (ExportedBatch(job.scorer_id, job.path, batch_id, len(job.portfolios)), job.assignment_ids)
+    )
+    batch = BatchFile.create(
+        job.path,
+        batch_id=batch_id,
+        cohort=cohort.name,
+        scorer_id=job.scorer_id,
+        scorer_name=job.scorer_name,
+        rubric=cohort.rubric,
+    )
     try:
-        for scorer_id, scorer_name, path, assignment_ids, portfolios in jobs:
-            if path.exists():  # written by someone else since the check: never ours to remove
+        add_portfolios(batch, job.portfolios)
+    finally:
+        batch.close()
+
+
+def _mark_sent(cohort: CohortFile, written: list[tuple[ExportedBatch, list[int]]]) -> None:
+    with cohort.transaction() as session:
+        refuse_when_released(session, error=AssignmentLocked)
+        for exported, assignment_ids in written:
+            result = session.execute(
+                update(Assignment)
+                .where(Assignment.id.in_(assignment_ids), Assignment.batch_id.is_(None))
+                .values(batch_id=exported.batch_id)
+            )
+            # Another export between our read and this write would send a read twice.
+            if result.rowcount != len(assignment_ids):  # type: ignore[attr-defined]
                 raise AssignmentError(
-                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
+                    f"scorer {exported.scorer_id}: some reads were sent out by another "
+                    "export meanwhile; nothing was exported"
                 )
-            batch_id = str(uuid4())
-            # Recorded before the file exists: a file that fails half-way is removed with the rest.
-            written.append(
-                (ExportedBatch(scorer_id, path, batch_id, len(portfolios)), assignment_ids)
-            )
-            batch = BatchFile.create(
-                path,
-                batch_id=batch_id,
-                cohort=cohort.name,
-                scorer_id=scorer_id,
-                scorer_name=scorer_name,
-                rubric=rubric,
-            )
-            try:
-                add_portfolios(batch, portfolios)
-            finally:
-                batch.close()
-        with cohort.transaction() as session:
-            refuse_when_released(session, error=AssignmentLocked)
-            for exported, assignment_ids in written:
-                result = session.execute(
-                    update(Assignment)
-                    .where(Assignment.id.in_(assignment_ids), Assignment.batch_id.is_(None))
-                    .values(batch_id=exported.batch_id)
-                )
-                # Another export between our read and this write would send a read twice.
-                if result.rowcount != len(assignment_ids):  # type: ignore[attr-defined]
-                    raise AssignmentError(
-                        f"scorer {exported.scorer_id}: some reads were sent out by another "
-                        "export meanwhile; nothing was exported"
-                    )
-    except BaseException:
-        for exported, _ids in written:
-            _remove(exported.path)
-        raise
-    return [exported for exported, _ids in written]
 
 
 def _content(candidate: Candidate) -> PortfolioContent:

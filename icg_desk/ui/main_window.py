@@ -409,7 +409,8 @@ class MainWindow(WindowShell):
     # --- showing a portfolio ------------------------------------------------------------------
 
     def show_portfolio(self, portfolio_id: int) -> None:
-        assert self.session is not None and self.summary is not None
+        assert self.session is not None
+        assert self.summary is not None
         assert self.rubric_panel is not None
         view = self.session.work.portfolio(portfolio_id)
         self._view = view
@@ -444,7 +445,8 @@ class MainWindow(WindowShell):
         self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
         if self._view is None or changed.portfolio_id != self._view.id:
             return
-        assert self.summary is not None and self.rubric_panel is not None
+        assert self.summary is not None
+        assert self.rubric_panel is not None
         if changed.read is not None:
             self._reads[changed.read.factor_key] = changed.read
             self.rubric_panel.apply(changed.read)
@@ -481,7 +483,8 @@ class MainWindow(WindowShell):
     def _set_score(self, key: str, score: Fraction | None) -> None:
         if not self._can_edit():
             return
-        assert self.session is not None and self._view is not None
+        assert self.session is not None
+        assert self._view is not None
         self.session.set_score(self._view.id, key, score, self._reads[key].score)
 
     def _score_chosen(self, key: str, score: Fraction | None) -> None:
@@ -515,7 +518,8 @@ class MainWindow(WindowShell):
             assert self.rubric_panel is not None
             self.rubric_panel.apply(self._reads[key])  # put the box back as saved
             return
-        assert self.session is not None and self._view is not None
+        assert self.session is not None
+        assert self._view is not None
         self.session.set_look_for(self._view.id, key, index, seen)
 
     def _rationale_edited(self, key: str, text: str, old: str) -> None:
@@ -536,7 +540,8 @@ class MainWindow(WindowShell):
     def _attach_to(self, key: str) -> None:
         if not self._can_edit():
             return
-        assert self.session is not None and self._view is not None
+        assert self.session is not None
+        assert self._view is not None
         selection = self.entry_panel.selection()
         if selection is None:
             self.statusBar().showMessage(
@@ -551,7 +556,8 @@ class MainWindow(WindowShell):
 
     def _remove_evidence(self, key: str, evidence_id: int) -> None:
         if self._can_edit():
-            assert self.session is not None and self._view is not None
+            assert self.session is not None
+            assert self._view is not None
             self.session.remove_evidence(self._view.id, key, evidence_id)
 
     def mark_complete(self) -> None:

@@ -14,6 +14,7 @@ Tests use `SyncTaskRunner`, which runs the job and its `on_done` at once on the 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -254,7 +255,8 @@ class TaskRunner(QObject):
     def _finished(self) -> None:
         for task, outcome in self._mailbox.take_finished():
             current = self._current
-            assert current is not None and current[0] is task
+            assert current is not None
+            assert current[0] is task
             on_done = current[2]
             self._current = None  # the job's last reference goes here, on the UI thread
             self._close_dialog()
@@ -272,10 +274,8 @@ class TaskRunner(QObject):
 
 
 def _ring(bell: Any) -> None:
-    try:
+    with contextlib.suppress(RuntimeError):  # the window, and its runner, were deleted meanwhile
         bell.emit()
-    except RuntimeError:  # the window, and its runner, were deleted meanwhile
-        pass
 
 
 def _deliver(
