@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from icg_desk.operations import cohort as cohort_ops
 from icg_desk.operations.changes import Changes, Done
 from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
 from icg_desk.operations.errors import UserError, user_message
+from icg_desk.operations.file_lock import FileLock
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.ui import palette, settings
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
@@ -53,6 +55,12 @@ class OpenCohort:
 
     info: CohortInfo
     ref: CohortRef
+
+    @classmethod
+    def read(cls, path: Path, lock: FileLock) -> OpenCohort:
+        """The cohort at `path`, which this window holds `lock` on; UserError if not one."""
+        ref = CohortRef(path, lock=lock)
+        return cls(cohort_ops.describe(ref), ref)
 
     @property
     def path(self) -> Path:
@@ -87,6 +95,7 @@ class CoordinatorWindow(WindowShell):
     window_options = settings.COORDINATOR_WINDOW
     recent_option = settings.RECENT_COHORTS
     folder_option = settings.LAST_COHORT_FOLDER
+    file_kind, file_suffix = "cohort", COHORT_SUFFIX
 
     def __init__(self, settings: QSettings | None = None, runner: RunnerFactory | None = None):
         super().__init__(settings, runner)
@@ -122,7 +131,7 @@ class CoordinatorWindow(WindowShell):
         self.open_button = QPushButton("Open cohort…")
         self.open_button.setObjectName("openCohortButton")
         self.open_button.setToolTip("Open a cohort database (Ctrl+Shift+O)")
-        self.open_button.clicked.connect(self.choose_cohort)
+        self.open_button.clicked.connect(self.choose_file)
         page = self.build_start_page(
             "ICG Desk — Coordinator",
             "Make a new cohort database (.icgcohort), or open one, to import the roster, assign "
@@ -146,7 +155,7 @@ class CoordinatorWindow(WindowShell):
         )
         self.open_action = a(
             "&Open cohort…",
-            self.choose_cohort,
+            self.choose_file,
             ["Ctrl+Shift+O", "Ctrl+O"],
             "File",
             "Open a cohort database (.icgcohort)",
@@ -324,38 +333,19 @@ class CoordinatorWindow(WindowShell):
             return False
         return self.open_cohort(path)
 
-    def choose_cohort(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open cohort",
-            str(self.last_folder()),
-            f"ICG Desk cohorts (*{COHORT_SUFFIX});;All files (*)",
-        )
-        if path:
-            self.open_cohort(Path(path))
-
-    def open_recent(self, path: Path) -> bool:
-        return self.open_cohort(path)
-
     def open_cohort(self, path: Path) -> bool:
         """Open a cohort; on any problem, say so in a dialog and keep what was open."""
         path = Path(path).resolve()
         if self._path == path:
             return True
         # The lock first: a cohort open elsewhere is refused before it is even read.
-        lock = self.take_lock(path, "cohort", lambda: cohort_ops.lock_for_window(path))
-        if lock is None:
+        opened = self.open_locked(
+            path, lambda: cohort_ops.lock_for_window(path), partial(OpenCohort.read, path)
+        )
+        if opened is None:
             return False
-        ref = CohortRef(path, lock=lock)
-        try:
-            info = cohort_ops.describe(ref)
-        except UserError as exc:
-            lock.release()
-            self.error("Cannot open cohort", str(exc))
-            return False
-        self.close_cohort()
-        self.hold_lock(lock)
-        self.cohort, self._path = OpenCohort(info, ref), path
+        info = opened.info
+        self.cohort, self._path = opened, path
         self.dashboard.set_source(path)
         self.stack.setCurrentWidget(self.dashboard)
         self.restore_splitters(self.dashboard.splitters(), self.dashboard.default_sizes)
@@ -366,6 +356,8 @@ class CoordinatorWindow(WindowShell):
         self.refresh()
         self.update_actions()
         return True
+
+    open_file = open_cohort
 
     def close_file(self) -> None:
         self.close_cohort()
@@ -801,17 +793,9 @@ class CoordinatorWindow(WindowShell):
             return Task.finished(title, None)
         from icg_desk.export.summary_xlsx import SummaryCancelled
 
-        if target is None:
-            suggested = self._path.with_name(f"{self._path.stem}-summary.xlsx")
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, title, str(suggested), "Excel workbooks (*.xlsx)"
-            )
-            if not chosen:
-                return Task.finished(title, None)
-            target = Path(chosen)
-        if target.suffix.lower() != ".xlsx":
-            target = target.with_suffix(".xlsx")
-        out = target
+        out = self.workbook_target(title, target, self._path)
+        if out is None:
+            return Task.finished(title, None)
 
         def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[Path | None]:
             try:

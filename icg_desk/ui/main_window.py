@@ -29,7 +29,6 @@ from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.operations.batch_ops import export_batch_reports, export_batch_summary
 from icg_desk.operations.batch_work import Changed, PortfolioView, ReadState
-from icg_desk.operations.errors import UserError
 from icg_desk.operations.file_lock import SCORER_WINDOW, lock_file
 from icg_desk.ui import settings
 from icg_desk.ui.batch_panel import BatchPanel
@@ -49,6 +48,7 @@ class MainWindow(WindowShell):
     window_options = settings.SCORER_WINDOW
     recent_option = settings.RECENT_BATCHES
     folder_option = settings.LAST_BATCH_FOLDER
+    file_kind, file_suffix = "batch", BATCH_SUFFIX
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ class MainWindow(WindowShell):
     def _build_start_page(self) -> QWidget:
         open_button = QPushButton("Open batch…")
         open_button.setDefault(True)
-        open_button.clicked.connect(self.choose_batch)
+        open_button.clicked.connect(self.choose_file)
         return self.build_start_page(
             "ICG Desk",
             "Open the batch of portfolios your coordinator sent you. Every change you make is "
@@ -101,7 +101,7 @@ class MainWindow(WindowShell):
         # The file's own steps wait for a running one; scoring goes on meanwhile (it writes
         # through this thread's connection, the running step reads through its own).
         file = self.action
-        self.open_action = file("&Open batch…", self.choose_batch, ["Ctrl+O"], "File")
+        self.open_action = file("&Open batch…", self.choose_file, ["Ctrl+O"], "File")
         self.open_cohort_action = file(
             "Open co&hort…", self.open_cohort_window, ["Ctrl+Shift+O"], "File"
         )
@@ -296,32 +296,16 @@ class MainWindow(WindowShell):
 
     # --- opening and closing ------------------------------------------------------------------
 
-    def choose_batch(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open batch",
-            str(self.last_folder()),
-            f"ICG Desk batches (*{BATCH_SUFFIX});;All files (*)",
-        )
-        if path:
-            self.open_batch(Path(path))
-
     def open_batch(self, path: Path) -> bool:
         """Open a batch for scoring; on any problem, say so in a dialog and keep what was open."""
         path = Path(path).resolve()
         if self.session is not None and self.session.batch.path == path:
             return True
-        lock = self.take_lock(path, "batch", lambda: lock_file(path, SCORER_WINDOW))
-        if lock is None:
+        batch = self.open_locked(
+            path, lambda: lock_file(path, SCORER_WINDOW), lambda _lock: BatchFile.open(path)
+        )
+        if batch is None:
             return False
-        try:
-            batch = BatchFile.open(path)
-        except UserError as exc:
-            lock.release()
-            self.error("Cannot open batch", str(exc))
-            return False
-        self.close_batch()
-        self.hold_lock(lock)
         self.session = ScoringSession(batch, self)
         workspace = self._build_workspace(self.session)
         self.stack.addWidget(workspace)
@@ -346,8 +330,8 @@ class MainWindow(WindowShell):
         self.update_actions()
         return True
 
-    def open_recent(self, path: Path) -> bool:
-        return self.open_batch(path)
+
+    open_file = open_batch
 
     def _select_start_portfolio(self, batch_id: str) -> None:
         last = self.options.get(settings.LAST_PORTFOLIO.of(batch_id))
@@ -617,17 +601,9 @@ class MainWindow(WindowShell):
         from icg_desk.export.summary_xlsx import SummaryCancelled
 
         batch_path = self.session.batch.path
-        if target is None:
-            suggested = batch_path.with_name(f"{batch_path.stem}-summary.xlsx")
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, title, str(suggested), "Excel workbooks (*.xlsx)"
-            )
-            if not chosen:
-                return Task.finished(title, None)
-            target = Path(chosen)
-        if target.suffix.lower() != ".xlsx":
-            target = target.with_suffix(".xlsx")
-        out = target
+        out = self.workbook_target(title, target, batch_path)
+        if out is None:
+            return Task.finished(title, None)
 
         lock = self._lock
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.operations.errors import FileBusy, user_message
+from icg_desk.operations.errors import FileBusy, UserError, user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
 from icg_desk.ui.rubric_panel import plain_label
@@ -37,6 +38,7 @@ from icg_desk.ui.tasks import Outcome, RunnerFactory, Task, TaskRunner
 
 APP_NAME = "ICG Desk"
 log = logging.getLogger("icg_desk")
+T = TypeVar("T")
 
 
 def log_file() -> Path:
@@ -104,8 +106,27 @@ class WindowShell(QMainWindow):
         self.recent_menu = QMenu("Open &recent", self)
         return page
 
-    def open_recent(self, path: Path) -> object:
+    #: Set by each window: what it opens ("batch", "cohort") and the file's suffix.
+    file_kind = "file"
+    file_suffix = ""
+
+    def open_file(self, path: Path) -> bool:
         raise NotImplementedError
+
+    def open_recent(self, path: Path) -> bool:
+        return self.open_file(path)
+
+    def choose_file(self) -> None:
+        """File > Open: the file dialog in the last folder used, then open what was chosen."""
+        kind, suffix = self.file_kind, self.file_suffix
+        chosen, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Open {kind}",
+            str(self.last_folder()),
+            f"ICG Desk {kind}s (*{suffix});;All files (*)",
+        )
+        if chosen:
+            self.open_file(Path(chosen))
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -190,6 +211,19 @@ class WindowShell(QMainWindow):
             return Task.finished(title, None)
         return task
 
+    def workbook_target(self, title: str, target: Path | None, beside: Path) -> Path | None:
+        """Where an exported workbook goes: `target`, or asked for (suggesting
+        `<beside>-summary.xlsx`); always ending in .xlsx. None when the person cancels."""
+        if target is None:
+            suggested = beside.with_name(f"{beside.stem}-summary.xlsx")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, title, str(suggested), "Excel workbooks (*.xlsx)"
+            )
+            if not chosen:
+                return None
+            target = Path(chosen)
+        return target if target.suffix.lower() == ".xlsx" else target.with_suffix(".xlsx")
+
     def explain(self, title: str, what: str, outcome: Outcome[Any]) -> None:
         """The dialog for a step that failed: the person's message, or a bug with its details."""
         assert outcome.error is not None
@@ -255,6 +289,24 @@ class WindowShell(QMainWindow):
         except FileBusy as exc:
             self.error(f"{kind.capitalize()} already open", str(exc))
             return None
+
+    def open_locked(
+        self, path: Path, acquire: Callable[[], FileLock], opening: Callable[[FileLock], T]
+    ) -> T | None:
+        """Lock `path`, open it with `opening(lock)`, then close what was open and hold the new
+        lock. On any problem: a dialog, no lock left, and what was open stays open (None)."""
+        lock = self.take_lock(path, self.file_kind, acquire)
+        if lock is None:
+            return None
+        try:
+            opened = opening(lock)
+        except UserError as exc:
+            lock.release()
+            self.error(f"Cannot open {self.file_kind}", str(exc))
+            return None
+        self.close_file()
+        self.hold_lock(lock)
+        return opened
 
     def hold_lock(self, lock: FileLock) -> None:
         if self._lock is not lock:
