@@ -983,3 +983,30 @@ def test_run_coordinator_opens_the_cohort_in_the_window(qtbot, cohort_path, monk
     qtbot.waitUntil(lambda: window.snapshot is not None, timeout=20000)  # the real runner
     assert window.cohort is not None
     assert figure(window, "candidates") == str(CANDIDATES)
+
+
+def test_a_merge_from_the_command_line_into_the_open_cohort_is_refused(
+    qtbot, window, cohort_path, finished_batch
+):
+    """The window holds the cohort; `icg-desk cohort merge` in another process is refused,
+    naming the window, and changes nothing; once the window closes the cohort, it merges."""
+    import subprocess
+    import sys
+
+    def merge() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "icg_desk", "cohort", "merge", str(cohort_path),
+             str(finished_batch)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    before = cohort_path.read_bytes()
+    refused = merge()
+    assert refused.returncode == 2, refused.stderr
+    assert f"{cohort_path.resolve()}: is open in the Coordinator window (process " in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cohort_path.read_bytes() == before
+    window.close_cohort()
+    merged = merge()
+    assert merged.returncode == 0, merged.stderr
+    assert cohort_path.read_bytes() != before
