@@ -1,0 +1,102 @@
+"""The scorer's exports: the summary workbook sent back beside the batch, and score reports.
+
+Each runs off the UI thread through the window's task runner, on a connection of the worker's
+own. A module of its own so the scorer's window keeps to building itself and opening and
+closing batches: `MainWindow` takes these from `BatchExports`, a `WindowShell` that expects the
+window to set the attributes declared on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QFileDialog
+
+from icg_desk.operations.batch_ops import export_batch_reports, export_batch_summary
+from icg_desk.ui.tasks import Outcome, Task
+from icg_desk.ui.window_shell import WindowShell
+
+if TYPE_CHECKING:
+    from icg_desk.export.pdf_report import ReportRun
+    from icg_desk.ui.session import ScoringSession
+
+
+class BatchExports(WindowShell):
+    """File > Export summary and File > Print score reports, for the batch open."""
+
+    #: Set by the window: the open batch's session, None on the start page.
+    session: ScoringSession | None
+
+    def export_summary(self, target: Path | None = None) -> Task[Any]:
+        """File > Export summary: the Excel workbook a scorer sends back beside the batch."""
+        title = "Export summary"
+        if self.session is None:
+            return Task.finished(title, None)
+        from icg_desk.export.summary_xlsx import SummaryCancelled
+
+        batch_path = self.session.batch.path
+        out = self.workbook_target(title, target, batch_path)
+        if out is None:
+            return Task.finished(title, None)
+
+        lock = self._lock
+
+        def job(progress: Callable[[int, int], bool]) -> Path | None:
+            # A connection of the worker's own: SQLite connections stay on their thread.
+            try:
+                return export_batch_summary(batch_path, out, progress=progress, lock=lock).path
+            except SummaryCancelled:
+                return None
+
+        def written(outcome: Outcome[Path | None]) -> Path | None:
+            if outcome.error is not None:
+                self.explain("Summary not written", "", outcome)
+                return None
+            if outcome.cancelled or outcome.result is None:
+                self.statusBar().showMessage("Export cancelled; no file was written.", 5000)
+                return None
+            self.statusBar().showMessage(f"Summary written to {outcome.result}", 8000)
+            return outcome.result
+
+        return self.run_step(title, "Writing the summary…", job, written)
+
+    def print_reports(self, folder: Path | None = None) -> Task[Any]:
+        """File > Print score reports: a PDF per portfolio and all of them in one file."""
+        title = "Print score reports"
+        if self.session is None:
+            return Task.finished(title, [])
+        batch_path = self.session.batch.path
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Print score reports into", str(batch_path.parent)
+            )
+            if not chosen:
+                return Task.finished(title, [])
+            folder = Path(chosen)
+        outdir = folder
+        combined = outdir / f"{batch_path.stem}-reports.pdf"
+
+        def job(progress: Callable[[int, int], bool]) -> ReportRun:
+            return export_batch_reports(batch_path, outdir, combined=combined, progress=progress)
+
+        def printed(outcome: Outcome[ReportRun]) -> list[Path]:
+            if outcome.error is not None:
+                self.explain("Reports not printed", "", outcome)
+                return []
+            run = outcome.result
+            assert run is not None
+            if outcome.cancelled or run.cancelled:
+                self.statusBar().showMessage("Printing cancelled.", 5000)
+                return run.written
+            count = len([p for p in run.written if p != combined])
+            message = f"Wrote {count} score reports and {combined.name} to {outdir}."
+            if run.skipped:
+                message += "\n\nSkipped:\n" + "\n".join(f"{c}: {why}" for c, why in run.skipped)
+                self.error("Score reports printed, with problems", message)
+            else:
+                self.statusBar().showMessage(message, 8000)
+            return run.written
+
+        return self.run_step(title, "Printing reports…", job, printed)

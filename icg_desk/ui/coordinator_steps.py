@@ -1,0 +1,550 @@
+"""The coordinator's steps: import, assign, send, merge, release, print and export.
+
+Every step runs off the UI thread through the window's task runner: the job opens the cohort on
+the worker, does the step, reads a fresh `CohortSnapshot` there, and the dashboard is redrawn
+from it when the outcome comes back, so the window always shows what the file now holds.
+
+A module of its own so the coordinator's window keeps to building itself and opening, closing
+and receiving files; `CoordinatorWindow` takes these steps from `CoordinatorSteps`, a
+`WindowShell` that expects the window to set the attributes declared on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QFileDialog
+
+from icg_desk.models.assignment import Plan
+from icg_desk.models.batch_file import BATCH_SUFFIX
+from icg_desk.models.cohort_results import ResultsCancelled
+from icg_desk.models.merge import MergeOutcome
+from icg_desk.models.roster import ImportLocked, ImportRejected, ImportResult
+from icg_desk.operations import cohort as cohort_ops
+from icg_desk.operations.changes import Changes, Done
+from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
+from icg_desk.operations.file_lock import FileLock
+from icg_desk.operations.sending import ExportedBatch
+from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
+from icg_desk.ui.tasks import Outcome, Task, is_user_error
+from icg_desk.ui.window_shell import WindowShell
+
+if TYPE_CHECKING:
+    from icg_desk.export.pdf_report import ReportRun
+    from icg_desk.scoring import Rubric
+    from icg_desk.ui.coordinator_dashboard import Dashboard
+
+
+@dataclass(frozen=True)
+class OpenCohort:
+    """The cohort this window has open: what it shows of it, and how its steps reach it."""
+
+    info: CohortInfo
+    ref: CohortRef
+
+    @classmethod
+    def read(cls, path: Path, lock: FileLock) -> OpenCohort:
+        """The cohort at `path`, which this window holds `lock` on; UserError if not one."""
+        ref = CohortRef(path, lock=lock)
+        return cls(cohort_ops.describe(ref), ref)
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def rubric(self) -> Rubric:
+        return self.info.rubric
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A step's value, or the problem the coordinator can act on; and the cohort afterwards."""
+
+    value: Any
+    problem: BaseException | None
+    snapshot: CohortSnapshot
+
+
+StepWork = Callable[[CohortRef, Callable[[int, int], bool]], Done[Any]]
+
+
+def local_time(when: datetime) -> str:
+    return f"{when.astimezone():%Y-%m-%d %H:%M}"
+
+
+class CoordinatorSteps(WindowShell):
+    """The coordinator's steps on the open cohort, each a `Task` the window's actions start."""
+
+    #: Set by the window: the cohort open (None on the start page), what was last read of it,
+    #: its path, and the dashboard that shows it.
+    cohort: OpenCohort | None
+    snapshot: CohortSnapshot | None
+    _path: Path | None
+    dashboard: Dashboard
+
+    # --- running the steps --------------------------------------------------------------------
+
+    def _step(
+        self,
+        title: str,
+        label: str,
+        work: StepWork,
+        on_done: Callable[[_Done], Any],
+        *,
+        cancellable: bool = True,
+        failed: Any = None,
+    ) -> Task[Any]:
+        """Run one step on the worker, read there what it changed, and show it.
+
+        `on_done` gets the step's value, or the problem the coordinator can act on, with the
+        cohort as it is afterwards; a bug is shown here with its details, and the task's value
+        is then `failed`.
+        """
+        assert self.cohort is not None
+        ref, previous = self.cohort.ref, self.snapshot
+
+        def job(progress: Callable[[int, int], bool]) -> _Done:
+            changes: Changes | None
+            try:
+                done = work(ref, progress)
+                value, problem, changes = done.value, None, done.changes
+            except Exception as exc:
+                if not is_user_error(exc):
+                    raise
+                # Refused whole: read it all again, for the window to show what the file holds.
+                value, problem, changes = None, exc, None
+            snapshot = cohort_ops.snapshot(ref, previous=previous, changes=changes)
+            return _Done(value, problem, snapshot)
+
+        def finished(outcome: Outcome[_Done]) -> Any:
+            if outcome.error is not None:
+                self.explain(title, "", outcome)
+                return failed
+            done = outcome.result
+            assert done is not None
+            if self.cohort is not None and self.cohort.ref is ref:
+                self._show(done.snapshot)
+            return on_done(done)
+
+        return self.run_step(title, label, job, finished, cancellable=cancellable)
+
+    def refresh(self) -> Task[Any]:
+        """Read the cohort again (F5); other steps read what they changed themselves."""
+        if self.cohort is None:
+            return Task.finished("Refresh", None)
+        ref = self.cohort.ref
+
+        def job(progress: Callable[[int, int], bool]) -> CohortSnapshot | None:
+            try:
+                return cohort_ops.snapshot(ref, progress=progress)
+            except ResultsCancelled:
+                return None
+
+        def finished(outcome: Outcome[CohortSnapshot | None]) -> CohortSnapshot | None:
+            if outcome.error is not None:
+                self.explain("Cannot read the cohort", "", outcome)
+            elif outcome.result is not None and self.cohort is not None and self.cohort.ref is ref:
+                self._show(outcome.result)
+            return outcome.result
+
+        return self.run_step("Reading the cohort", "Reading the cohort…", job, finished)
+
+    def _show(self, snapshot: CohortSnapshot) -> None:
+        self.snapshot = snapshot
+        self.dashboard.show_snapshot(snapshot.status, snapshot.results, snapshot.merges)
+        self.update_actions()
+
+    def _not_done(self, title: str, what: str, problem: BaseException) -> bool:
+        self.error(title, f"{what}\n\n{problem}")
+        return False
+
+    def import_roster(self, roster: Path | None = None, documents: Path | None = None) -> Task[Any]:
+        """Cohort > Import roster: the roster file, then the folder of entry documents."""
+        title = "Import roster"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if roster is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, title, self._last_folder(), "Rosters (*.xlsx *.csv);;All files (*)"
+            )
+            if not chosen:
+                return Task.finished(title, False)
+            roster = Path(chosen)
+        if documents is None:
+            guess = roster.parent / "documents"
+            chosen = QFileDialog.getExistingDirectory(
+                self,
+                "The folder of entry documents",
+                str(guess if guess.is_dir() else roster.parent),
+            )
+            if not chosen:
+                return Task.finished(title, False)
+            documents = Path(chosen)
+        self.remember_folder(roster.parent)
+        sheet, docs = roster, documents
+        refused = "Roster not imported"
+
+        def attempt(valid_only: bool) -> Task[Any]:
+            return self._step(
+                title,
+                "Importing candidates…",
+                lambda ref, _p: cohort_ops.import_roster(ref, sheet, docs, valid_only=valid_only),
+                lambda done: imported(done, valid_only),
+                failed=False,
+            )
+
+        def imported(done: _Done, valid_only: bool) -> Any:
+            if isinstance(done.problem, ImportLocked):
+                # Nothing to fix in the roster, no valid rows to import: only the lock to say.
+                self.error(refused, self._import_locked(sheet, done.problem))
+                return False
+            if isinstance(done.problem, ImportRejected):
+                if valid_only:
+                    # Still refused with the valid rows only: the roster as a whole is wrong.
+                    ImportProblemsDialog(
+                        refused,
+                        f"{sheet}: nothing was imported.",
+                        done.problem.problems,
+                        parent=self,
+                    ).exec()
+                    return False
+                dialog = ImportProblemsDialog(
+                    refused,
+                    f"{sheet}: nothing was imported. Fix these problems and import it again, or "
+                    "import the valid rows now.",
+                    done.problem.problems,
+                    offer_valid_only=True,
+                    parent=self,
+                )
+                dialog.exec()
+                if not dialog.chose_valid_only:
+                    return False
+                return attempt(True)
+            if done.problem is not None:
+                return self._not_done(refused, f"{sheet}: nothing was imported.", done.problem)
+            result: ImportResult = done.value
+            message = f"Imported {result.imported} candidates from {sheet.name}"
+            if result.skipped:
+                message += f"; skipped {result.skipped} rows with problems"
+            self.statusBar().showMessage(message + ".", 10000)
+            if result.problems:
+                ImportProblemsDialog(
+                    "Roster imported, with rows skipped",
+                    f"{message}. These rows were not imported:",
+                    result.problems,
+                    parent=self,
+                ).exec()
+            return True
+
+        return attempt(False)
+
+    def import_scorers(self, sheet: Path | None = None) -> Task[Any]:
+        """Cohort > Import scorers: every row or none."""
+        title, refused = "Import scorers", "Scorers not imported"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if sheet is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, title, self._last_folder(), "Scorers (*.xlsx *.csv);;All files (*)"
+            )
+            if not chosen:
+                return Task.finished(title, False)
+            sheet = Path(chosen)
+        self.remember_folder(sheet.parent)
+        source = sheet
+
+        def imported(done: _Done) -> bool:
+            if isinstance(done.problem, ImportLocked):
+                self.error(refused, self._import_locked(source, done.problem))
+                return False
+            if isinstance(done.problem, ImportRejected):
+                ImportProblemsDialog(
+                    refused,
+                    f"{source}: no scorer was imported. Fix these problems and import it again.",
+                    done.problem.problems,
+                    parent=self,
+                ).exec()
+                return False
+            if done.problem is not None:
+                return self._not_done(refused, f"{source}: no scorer was imported.", done.problem)
+            self.statusBar().showMessage(
+                f"Imported {done.value.imported} scorers from {source.name}.", 10000
+            )
+            return True
+
+        return self._step(
+            title,
+            "Importing scorers…",
+            lambda ref, _p: cohort_ops.import_scorers(ref, source),
+            imported,
+            failed=False,
+        )
+
+    def assign_reads(self, seed: int | None = None, reads: int | None = None) -> Task[Any]:
+        """Cohort > Assign: the seed and reads per portfolio in a small dialog, then assign."""
+        if self.cohort is None:
+            return Task.finished("Assign", False)
+        if seed is None or reads is None:
+            scorers = self.snapshot.status.scorers if self.snapshot is not None else 0
+            dialog = AssignDialog(
+                reads=reads or self.cohort.rubric.reads.per_portfolio,
+                scorers=scorers,
+                seed=seed,
+                parent=self,
+            )
+            if dialog.exec() != AssignDialog.DialogCode.Accepted:
+                return Task.finished("Assign", False)
+            seed, reads = dialog.values()
+        chosen_seed, chosen_reads = seed, reads
+
+        def assigned(done: _Done) -> bool:
+            if done.problem is not None:
+                return self._not_done("Not assigned", "No read was assigned.", done.problem)
+            plan: Plan = done.value
+            load = ", ".join(f"{sid} {n}" for sid, n in sorted(plan.load.items()))
+            self.statusBar().showMessage(
+                f"{plan.summary(chosen_seed)}. Portfolios per scorer: {load}.", 15000
+            )
+            return True
+
+        return self._step(
+            "Assign",
+            "Assigning portfolios…",
+            lambda ref, _p: cohort_ops.assign(ref, seed=chosen_seed, reads=chosen_reads),
+            assigned,
+            failed=False,
+        )
+
+    def send_batches(self, folder: Path | None = None) -> Task[Any]:
+        """Cohort > Send batches: one batch file per scorer with reads not yet sent."""
+        if self.cohort is None:
+            return Task.finished("Send batches", [])
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Write the scorers' batches into", self._last_folder()
+            )
+            if not chosen:
+                return Task.finished("Send batches", [])
+            folder = Path(chosen)
+        outdir = folder
+
+        def sent(done: _Done) -> list[Path]:
+            if done.problem is not None:
+                self._not_done("Batches not written", f"Nothing was written to {outdir}.",
+                               done.problem)  # fmt: skip
+                return []
+            batches: list[ExportedBatch] = done.value
+            if not batches:
+                self.inform(
+                    "Nothing to send",
+                    "Every assigned read was already sent out. Assign first if portfolios still "
+                    "need reads.",
+                )
+                return []
+            lines = "\n".join(
+                f"{b.scorer_id}: {b.path.name} ({b.portfolios} portfolios)" for b in batches
+            )
+            self.inform(
+                "Batches written",
+                f"Wrote {len(batches)} batches to {outdir}. Send each scorer their own file:"
+                f"\n\n{lines}",
+            )
+            return [b.path for b in batches]
+
+        return self._step(
+            "Send batches",
+            "Writing batches…",
+            lambda ref, _p: cohort_ops.send_batches(ref, outdir),
+            sent,
+            failed=[],
+        )
+
+    def merge_returned(self, files: Sequence[Path] | None = None) -> Task[Any]:
+        """Cohort > Merge returned files (or a drop): merge each, then show the report."""
+        title = "Merge returned files"
+        if self.cohort is None:
+            return Task.finished(title, [])
+        if files is None:
+            chosen, _ = QFileDialog.getOpenFileNames(
+                self,
+                title,
+                self._last_folder(),
+                f"Returned batches and summaries (*{BATCH_SUFFIX} *.xlsx);;All files (*)",
+            )
+            if not chosen:
+                return Task.finished(title, [])
+            files = [Path(p) for p in chosen]
+        if self.snapshot is not None and self.snapshot.released_at is not None:
+            self.error("Not merged", self._locked_reason() + " Nothing was merged.")
+            return Task.finished(title, [])
+        paths = [Path(f) for f in files]
+        self.remember_folder(paths[0].parent)
+
+        def merged(done: _Done) -> list[MergeOutcome]:
+            if done.problem is not None:
+                self._not_done("Not merged", "The returned files were not merged.", done.problem)
+                return []
+            outcomes: list[MergeOutcome] = done.value
+            if len(outcomes) < len(paths):
+                self.statusBar().showMessage(
+                    f"Merging stopped: {len(outcomes)} of {len(paths)} files merged.", 10000
+                )
+            if outcomes:
+                MergeReportDialog(outcomes, self).exec()
+            return outcomes
+
+        return self._step(
+            title,
+            "Merging…",
+            lambda ref, progress: cohort_ops.merge(ref, paths, progress=progress),
+            merged,
+            failed=[],
+        )
+
+    def release(self) -> Task[Any]:
+        """Results > Release: confirm that it locks the results, then release."""
+        if self.cohort is None:
+            return Task.finished("Release results", False)
+        if not self.ask(
+            "Release results",
+            f"Release the results of cohort {self.cohort.name}?\n\n"
+            "This locks the results: from then on nothing is imported, assigned, sent out or "
+            "merged, and the score reports print with the candidates' names. It cannot be "
+            "undone.",
+            "Release and lock",
+        ):
+            return Task.finished("Release results", False)
+        name = self.cohort.name
+
+        def released(done: _Done) -> bool:
+            if done.problem is not None:
+                return self._not_done("Results not released", "Nothing was released.",
+                                      done.problem)  # fmt: skip
+            self.statusBar().showMessage(
+                f"Released the results of {name} on {local_time(done.value)}. "
+                "They are locked; print the score reports (Ctrl+P).",
+                15000,
+            )
+            return True
+
+        return self._step(
+            "Release results",
+            "Releasing…",
+            lambda ref, _p: cohort_ops.release(ref),
+            released,
+            cancellable=False,
+            failed=False,
+        )
+
+    def print_reports(self, folder: Path | None = None, preview: bool | None = None) -> Task[Any]:
+        """Results > Print reports: every candidate's score report; previews before release."""
+        title = "Print reports"
+        if self.cohort is None:
+            return Task.finished(title, [])
+        released = self.snapshot is not None and self.snapshot.released_at is not None
+        if preview is None:
+            preview = not released
+            if preview and not self.ask(
+                "Print previews",
+                "The results are not released yet: the candidates' score reports print once "
+                "they are.\n\nPrint previews now, to check them? Every page is marked as the "
+                'coordinator\'s preview and every file name ends in "(preview)".',
+                "Print previews",
+            ):
+                return Task.finished(title, [])
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Print score reports into", self._last_folder()
+            )
+            if not chosen:
+                return Task.finished(title, [])
+            folder = Path(chosen)
+        outdir, as_preview = folder, preview
+        kind = "previews" if preview else "score reports"
+
+        def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[ReportRun]:
+            # The folder is made by the printing itself, once it is allowed: a refusal (results
+            # not released, no preview asked for) leaves nothing behind.
+            _, run = cohort_ops.print_reports(ref, outdir, preview=as_preview, progress=progress)
+            return Done(run, Changes())
+
+        def printed(done: _Done) -> list[Path]:
+            if done.problem is not None:
+                self._not_done("Reports not printed", f"The {kind} were not printed.",
+                               done.problem)  # fmt: skip
+                return []
+            run: ReportRun = done.value
+            if run.cancelled:
+                self.statusBar().showMessage(
+                    f"Printing cancelled after {len(run.written)} files.", 8000
+                )
+                return run.written
+            message = (
+                f"Wrote {len(run.written)} PDF files to {outdir}: the {kind}, one per "
+                "candidate, and one file with them all."
+            )
+            if run.skipped:
+                skipped = "\n".join(f"{who}: {why}" for who, why in run.skipped)
+                self.error("Reports printed, with problems", f"{message}\n\nSkipped:\n{skipped}")
+            else:
+                self.statusBar().showMessage(message, 10000)
+            return run.written
+
+        return self._step(title, f"Printing {kind}…", work, printed, failed=[])
+
+    def export_summary(self, target: Path | None = None) -> Task[Any]:
+        """Results > Export summary: the cohort's results workbook."""
+        title = "Export summary"
+        if self.cohort is None or self._path is None:
+            return Task.finished(title, None)
+        from icg_desk.export.summary_xlsx import SummaryCancelled
+
+        out = self.workbook_target(title, target, self._path)
+        if out is None:
+            return Task.finished(title, None)
+
+        def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[Path | None]:
+            try:
+                _, written = cohort_ops.export_summary(ref, out, progress=progress)
+            except SummaryCancelled:
+                return Done(None, Changes())
+            return Done(written, Changes())
+
+        def written(done: _Done) -> Path | None:
+            if done.problem is not None:
+                self._not_done("Summary not written", f"{out}: was not written.", done.problem)
+                return None
+            if done.value is None:
+                self.statusBar().showMessage("Export cancelled; no file was written.", 8000)
+                return None
+            self.statusBar().showMessage(f"Summary written to {done.value}", 10000)
+            return Path(done.value)
+
+        return self._step(title, "Writing the summary…", work, written)
+
+    # --- what the steps share -----------------------------------------------------------------
+
+    @staticmethod
+    def _import_locked(file: Path, problem: ImportLocked) -> str:
+        return (
+            f"The results were released on {local_time(problem.released_at)} and are locked: "
+            f"nothing was imported from {file.name}."
+        )
+
+    def _locked_reason(self) -> str:
+        when = self.snapshot.released_at if self.snapshot is not None else None
+        if when is None:
+            return ""
+        return f"The results were released on {local_time(when)} and are locked."
+
+    def _last_folder(self) -> str:
+        return str(self.last_folder(self._path.parent if self._path is not None else None))

@@ -1,0 +1,249 @@
+"""The open portfolio in the scorer's window: showing it, scoring it, and moving through it.
+
+The scoring keys (levels, modifiers, clear, attach, complete, reopen) and the rubric panel's
+own edits go to the `ScoringSession`, which saves each change and sends it back; this shows
+what came back, and moves between factors, entries and portfolios. A module of its own so the
+scorer's window keeps to building itself and opening and closing batches: `MainWindow` takes
+these from `ScoringActions`, a `WindowShell` that expects the window to set the attributes
+declared on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTime
+
+from icg_desk.models.schema import PortfolioStatus
+from icg_desk.ui import settings
+from icg_desk.ui.window_shell import APP_NAME, WindowShell
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from PySide6.QtWidgets import QLabel
+
+    from icg_desk.operations.batch_work import Changed, PortfolioView, ReadState
+    from icg_desk.ui.batch_panel import BatchPanel
+    from icg_desk.ui.entry_panel import EntryPanel
+    from icg_desk.ui.rubric_panel import RubricPanel
+    from icg_desk.ui.session import ScoringSession
+    from icg_desk.ui.summary_bar import SummaryBar
+
+
+class ScoringActions(WindowShell):
+    """What the scorer does to the portfolio shown, and how the window follows it."""
+
+    #: Set by the window: the batch's session (None on the start page), the portfolio shown,
+    #: its reads and status as last saved, and the widgets built for the batch.
+    session: ScoringSession | None
+    _view: PortfolioView | None
+    _reads: dict[str, ReadState]
+    _status: PortfolioStatus
+    batch_panel: BatchPanel
+    entry_panel: EntryPanel
+    rubric_panel: RubricPanel | None
+    summary: SummaryBar | None
+    locked_banner: QLabel
+    saved_label: QLabel
+
+    # --- showing a portfolio ------------------------------------------------------------------
+
+    def show_portfolio(self, portfolio_id: int) -> None:
+        assert self.session is not None
+        assert self.summary is not None
+        assert self.rubric_panel is not None
+        view = self.session.work.portfolio(portfolio_id)
+        self._view = view
+        self._reads = dict(view.reads)
+        self._status = view.status
+        self.entry_panel.show_entries(view.entries)
+        self.summary.show_portfolio(
+            view.candidate_code,
+            view.status,
+            {k: r.score for k, r in view.reads.items()},
+            view.decision,
+        )
+        self._entry_changed(self.entry_panel.current_entry() or view.entries[0].number)
+        self._show_locked(view.status is PortfolioStatus.COMPLETE)
+        batch = self.session.batch
+        self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
+        self.options.set(settings.LAST_PORTFOLIO.of(batch.identity.batch_id), portfolio_id)
+        self.update_actions()
+
+    def _entry_changed(self, number: int) -> None:
+        if self.rubric_panel is None or self._view is None:
+            return
+        self.rubric_panel.show_entry(number, self._reads, self._status is PortfolioStatus.COMPLETE)
+
+    def _show_locked(self, locked: bool) -> None:
+        assert self.rubric_panel is not None
+        self.locked_banner.setVisible(locked)
+        self.rubric_panel.set_locked(locked)
+
+    def _on_changed(self, changed: Changed) -> None:
+        self.batch_panel.apply(changed)
+        self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+        if self._view is None or changed.portfolio_id != self._view.id:
+            return
+        assert self.summary is not None
+        assert self.rubric_panel is not None
+        if changed.read is not None:
+            self._reads[changed.read.factor_key] = changed.read
+            self.rubric_panel.apply(changed.read)
+            self.summary.show_score(changed.read.factor_key, changed.read.score)
+        if changed.status is not self._status:
+            self._status = changed.status
+            self._show_locked(changed.status is PortfolioStatus.COMPLETE)
+        self.summary.show_state(changed.status, changed.decision)
+        self.summary.show_crossings(changed.crossings)
+        self.update_actions()
+
+    def _show_before_undo(self, portfolio_id: int) -> None:
+        if self._view is None or self._view.id != portfolio_id:
+            self.batch_panel.select_portfolio(portfolio_id)
+
+    def _on_failed(self, message: str) -> None:
+        self.error("Not saved" if "cannot be saved" in message else "ICG Desk", message)
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def _can_edit(self) -> bool:
+        if self.session is None or self._view is None:
+            return False
+        if self._status is PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage(
+                "This portfolio is complete: reopen it (Ctrl+Shift+Return) to change it.", 5000
+            )
+            return False
+        return True
+
+    def _current_factor(self) -> str | None:
+        return None if self.rubric_panel is None else self.rubric_panel.current_factor()
+
+    def _set_score(self, key: str, score: Fraction | None) -> None:
+        if not self._can_edit():
+            return
+        assert self.session is not None
+        assert self._view is not None
+        self.session.set_score(self._view.id, key, score, self._reads[key].score)
+
+    def _score_chosen(self, key: str, score: Fraction | None) -> None:
+        assert self.rubric_panel is not None
+        self.rubric_panel.set_current_factor(key)
+        self._set_score(key, score)
+
+    def score_level(self, level: int) -> None:
+        key = self._current_factor()
+        if key is None or self.session is None:
+            return
+        self._set_score(key, self.session.rubric.scale.level_value(level))
+
+    def score_modifier(self, sign: str) -> None:
+        key = self._current_factor()
+        if key is None or self.session is None:
+            return
+        current = self._reads[key].score
+        if current is None:
+            self.statusBar().showMessage("Choose a level (1-4) first, then + or -.", 4000)
+            return
+        self._set_score(key, self.session.rubric.scale.toggle_modifier(current, sign))
+
+    def clear_score(self) -> None:
+        key = self._current_factor()
+        if key is not None:
+            self._set_score(key, None)
+
+    def _look_for_toggled(self, key: str, index: int, seen: bool) -> None:
+        if not self._can_edit():
+            assert self.rubric_panel is not None
+            self.rubric_panel.apply(self._reads[key])  # put the box back as saved
+            return
+        assert self.session is not None
+        assert self._view is not None
+        self.session.set_look_for(self._view.id, key, index, seen)
+
+    def _rationale_edited(self, key: str, text: str, old: str) -> None:
+        if self.session is None or self._view is None:
+            return
+        self.session.set_rationale(self._view.id, key, text, old)
+
+    def _edit_rationale(self) -> None:
+        key = self._current_factor()
+        if key is not None and self.rubric_panel is not None:
+            self.rubric_panel.cards[key].rationale.setFocus()
+
+    def attach_selection(self) -> None:
+        key = self._current_factor()
+        if key is not None:
+            self._attach_to(key)
+
+    def _attach_to(self, key: str) -> None:
+        if not self._can_edit():
+            return
+        assert self.session is not None
+        assert self._view is not None
+        selection = self.entry_panel.selection()
+        if selection is None:
+            self.statusBar().showMessage(
+                "Select a passage in the entry first, then attach it (Ctrl+E).", 5000
+            )
+            return
+        entry_number, start, end, quote = selection
+        if self.session.rubric.factor(key).entry != entry_number:
+            self.statusBar().showMessage("That factor is scored on another entry.", 5000)
+            return
+        self.session.add_evidence(self._view.id, key, entry_number, start, end, quote)
+
+    def _remove_evidence(self, key: str, evidence_id: int) -> None:
+        if self._can_edit():
+            assert self.session is not None
+            assert self._view is not None
+            self.session.remove_evidence(self._view.id, key, evidence_id)
+
+    def mark_complete(self) -> None:
+        if self.session is None or self._view is None:
+            return
+        if self._status is PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage("This portfolio is already complete.", 4000)
+            return
+        if self.session.mark_complete(self._view.id):
+            done, total = self.batch_panel.model.counts()
+            self.statusBar().showMessage(
+                f"{self._view.candidate_code} is complete ({done} of {total}). "
+                "Alt+PgDown opens the next portfolio.",
+                6000,
+            )
+
+    def reopen(self) -> None:
+        if self.session is None or self._view is None:
+            return
+        if self._status is not PortfolioStatus.COMPLETE:
+            self.statusBar().showMessage("This portfolio is not complete.", 4000)
+            return
+        self.session.reopen(self._view.id)
+
+    # --- moving -------------------------------------------------------------------------------
+
+    def step_factor(self, delta: int) -> None:
+        key = self._current_factor()
+        if self.session is None or key is None or self.rubric_panel is None:
+            return
+        keys = self.session.rubric.factor_keys
+        next_key = keys[(keys.index(key) + delta) % len(keys)]
+        entry = self.session.rubric.factor(next_key).entry
+        if self.entry_panel.current_entry() != entry:
+            self.entry_panel.set_current_entry(entry)
+        self.rubric_panel.set_current_factor(next_key)
+
+    def step_entry(self, delta: int) -> None:
+        if self.session is None:
+            return
+        if delta > 0:
+            self.entry_panel.next_entry()
+        else:
+            self.entry_panel.previous_entry()
+
+    def step_portfolio(self, delta: int) -> None:
+        if self.session is not None:
+            self.batch_panel.step(delta)
