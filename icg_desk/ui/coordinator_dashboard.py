@@ -363,7 +363,6 @@ QTableView QHeaderView::section {{
 """  # noqa: E501
 
 
-# The light look, for coordinator_window.py until it calls dashboard_stylesheet(palettes.current()).
 
 
 class _Figure(QWidget):

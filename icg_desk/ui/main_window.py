@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile
+from icg_desk.models.cohort_file import COHORT_SUFFIX
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.operations.file_lock import SCORER_WINDOW, lock_file
@@ -332,7 +333,6 @@ class MainWindow(ScoringActions, BatchExports):
         self.update_actions()
         return True
 
-
     open_file = open_batch
 
     def _select_start_portfolio(self, batch_id: str) -> None:
@@ -353,7 +353,7 @@ class MainWindow(ScoringActions, BatchExports):
         if path is None:
             folder = str(self.options.get(settings.LAST_COHORT_FOLDER) or Path.home())
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "Open cohort", folder, "ICG Desk cohorts (*.icgcohort);;All files (*)"
+                self, "Open cohort", folder, f"ICG Desk cohorts (*{COHORT_SUFFIX});;All files (*)"
             )
             if not chosen:
                 return False

@@ -11,9 +11,6 @@ from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
 
-# The light accent, for modules that have not moved to a Palette yet (coordinator_window.py's
-# start page). New code uses palette.current().accent.
-
 
 def app_stylesheet(p: Palette) -> str:
     """The whole application's stylesheet: both windows' own object names."""
@@ -60,7 +57,7 @@ def start_buttons_stylesheet(p: Palette) -> str:
     """The start page's two large buttons, the default one (the likely first step) in the accent.
 
     Not bold: the default moves between the two, and a bold label would outgrow the width
-    measured for it. For the window shell; coordinator_window.py still has its own copy.
+    measured for it. The coordinator's start page uses it.
     """
     return f"""
 #startButtons QPushButton {{ padding: 7px 18px; border: 1px solid {p.control_border}; border-radius: 5px;
