@@ -68,12 +68,12 @@ def test_smoke_refuses_a_folder_with_files_in_it(tmp_path, capsys):
 def test_smoke_fails_with_what_the_window_said(qtbot, tmp_path, capsys, monkeypatch):
     # An export that fails opens a message box; nobody is there to close it. The smoke run
     # must close it and fail with its text, not hang.
-    import icg_desk.operations.batch_ops as batch_ops
+    import icg_desk.export.summary_xlsx as summary_xlsx
 
     def full_disk(*_args, **_kwargs):
         raise OSError(28, "No space left on device", "smoke-summary.xlsx")
 
-    monkeypatch.setattr(batch_ops, "write_batch_summary", full_disk)
+    monkeypatch.setattr(summary_xlsx, "write_batch_summary", full_disk)
     folder = tmp_path / "smoke"
     assert smoke.main(folder) == 1
     err = capsys.readouterr().err

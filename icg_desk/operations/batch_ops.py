@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from icg_desk.export.pdf_report import ReportRun, write_reports
-from icg_desk.export.report_data import reports_from_batch
-from icg_desk.export.summary_xlsx import SummaryInfo, write_batch_summary
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.batch_marks import record_summary_export
 from icg_desk.operations.file_lock import SCORER_WINDOW, FileLock, lock_file
+
+if TYPE_CHECKING:
+    from icg_desk.export.pdf_report import ReportRun
+    from icg_desk.export.summary_xlsx import SummaryInfo
 
 Progress = Callable[[int, int], bool]
 
@@ -64,6 +66,10 @@ def export_batch_summary(
     cancelled export (`SummaryCancelled`) changes neither. Writing the stamp needs the batch's
     lock: `lock` when the window holding it asks, otherwise taken for `program` here.
     """
+    # Imported here: openpyxl (and ReportLab, below) would otherwise load with the scorer's
+    # window, a quarter of a second and 27 MiB before anything is exported.
+    from icg_desk.export.summary_xlsx import write_batch_summary
+
     with holding(path, lock, program, wait=wait), BatchFile.open(path) as batch:
         info = write_batch_summary(batch, target, progress=progress)
         record_summary_export(batch, info.exported_at)
@@ -81,6 +87,9 @@ def export_batch_reports(
 
     Only reads the batch, so it takes no lock: printing never waits for a window.
     """
+    from icg_desk.export.pdf_report import write_reports
+    from icg_desk.export.report_data import reports_from_batch
+
     with BatchFile.open(path) as batch:
         reports = reports_from_batch(batch)
     outdir.mkdir(parents=True, exist_ok=True)
