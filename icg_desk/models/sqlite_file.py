@@ -328,6 +328,7 @@ class SqliteFile:
         self.path = path
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._closed = False
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -364,8 +365,39 @@ class SqliteFile:
         with self._engine.connect() as con:
             return con.execute(text(f"PRAGMA {name}")).scalar()
 
+    def checkpoint(self) -> bool:
+        """Copy what the write-ahead log holds into the file itself, so that a plain copy of the
+        file alone (without its `-wal`) holds every transaction committed so far.
+
+        PASSIVE: it never waits for a reader and never blocks a writer, so the window may call
+        it between two keys. True when the whole log is in the file; False when a reader (an
+        export on the worker) kept part of it there for now, or the file is closed.
+        """
+        if self._closed:
+            return False  # a timer that fires after close must not open the file again
+        try:
+            with self._engine.connect() as con:
+                row = con.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        except DBAPIError:
+            return False
+        _blocked, log_frames, copied = row
+        return bool(log_frames == copied)
+
+    def backup_into(self, target: sqlite3.Connection) -> None:
+        """Copy the whole database as committed now, the write-ahead log's part included, into
+        `target` through SQLite's online backup, in one step (one consistent snapshot: changes
+        made meanwhile through other connections are not half in it)."""
+        raw = self._engine.raw_connection()
+        try:
+            source = raw.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            source.backup(target)
+        finally:
+            raw.close()
+
     def close(self) -> None:
         """Fold the write-ahead log back into the file, so the single file is the whole batch."""
+        self._closed = True
         try:
             with self._engine.connect() as con:
                 con.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

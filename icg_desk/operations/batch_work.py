@@ -326,7 +326,11 @@ class BatchWork:
             problems = self._problems(reads)
             if problems:
                 raise NotReady(p.candidate_code, problems)
-            return self._set_status(session, p, PortfolioStatus.COMPLETE)
+            changed = self._set_status(session, p, PortfolioStatus.COMPLETE)
+        # Committed: now into the file itself, so a copy of the .icgbatch alone (e-mailed while
+        # ICG Desk runs, without its -wal) holds every portfolio completed so far.
+        self.batch.checkpoint()
+        return changed
 
     def reopen(self, portfolio_id: int) -> Changed:
         with self.batch.transaction() as session:
@@ -334,6 +338,11 @@ class BatchWork:
             if p.status != PortfolioStatus.COMPLETE:
                 raise WorkError(f"{p.candidate_code} is not complete")
             return self._set_status(session, p, PortfolioStatus.IN_PROGRESS)
+
+    def checkpoint(self) -> bool:
+        """Fold what is saved into the batch file itself (see `SqliteFile.checkpoint`): the
+        window calls it when the scorer has paused."""
+        return self.batch.checkpoint()
 
     # --- the one write path -------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from icg_desk.models.batch_file import BatchFile, BatchFileError
@@ -18,6 +18,10 @@ from icg_desk.operations.batch_work import BatchWork, Changed, WorkError
 
 # Consecutive typing in one rationale is one undo step (QUndoCommand.id must be an int).
 _RATIONALE_COMMAND_ID = 1001
+
+# How long after the last change the batch is checkpointed: the scorer has paused (reading the
+# next entry, a break), and a copy of the .icgbatch alone then holds everything saved.
+IDLE_CHECKPOINT_MS = 30_000
 
 
 class ScoringSession(QObject):
@@ -33,6 +37,11 @@ class ScoringSession(QObject):
         self.work = BatchWork(batch)
         self.rubric = self.work.rubric
         self.undo_stack = QUndoStack(self)
+        # Restarted by every change; when it runs out, the write-ahead log goes into the file.
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(IDLE_CHECKPOINT_MS)
+        self.idle_timer.timeout.connect(self.checkpoint)
 
     # --- what the widgets call ----------------------------------------------------------------
 
@@ -113,6 +122,10 @@ class ScoringSession(QObject):
             lambda: self.work.mark_complete(portfolio_id),
         )
 
+    def checkpoint(self) -> bool:
+        """Fold every saved change into the batch file itself (`BatchWork.checkpoint`)."""
+        return self.work.checkpoint()
+
     # --- machinery ----------------------------------------------------------------------------
 
     def _push(
@@ -136,6 +149,7 @@ class ScoringSession(QObject):
             changed = operation()
         except (WorkError, BatchFileError) as exc:
             return str(exc)
+        self.idle_timer.start()
         self.changed.emit(changed)
         return ""
 
