@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
 
 from icg_desk.models.batch_file import BATCH_SUFFIX
 
@@ -72,3 +75,25 @@ def safe_stem(
 def batch_file_name(cohort_name: str, scorer_id: str) -> str:
     """The file a scorer's batch is sent as: `<cohort>-<scorer id>.icgbatch`, made safe."""
     return safe_stem(f"{cohort_name}-{scorer_id}", fallback="batch", ascii_only=True) + BATCH_SUFFIX
+
+
+def sent_batch_stem(cohort_name: str, scorer_id: str, day: date) -> str:
+    """What a scorer's files sent back are named by: `<cohort> <scorer id> <date>`, such as
+    "2026-27 S-017 2026-12-07"; each part plain ASCII, as the batch file's own name is."""
+    cohort = safe_stem(cohort_name, fallback="cohort", ascii_only=True, max_bytes=60)
+    scorer = safe_stem(scorer_id, fallback="scorer", ascii_only=True, max_bytes=40)
+    return f"{cohort} {scorer} {day.isoformat()}"
+
+
+def free_names(folder: Path, stem: str, endings: Sequence[str]) -> list[Path]:
+    """`folder/<stem><ending>` for each ending, numbered together ("<stem> (2)<ending>", ...)
+    until none of them is taken: files written as a set never overwrite one of another set.
+
+    Compared as Windows and macOS compare names (without case), wherever it runs.
+    """
+    taken = {p.name.casefold() for p in folder.iterdir()} if folder.is_dir() else set()
+    name, n = stem, 1
+    while any(f"{name}{ending}".casefold() in taken for ending in endings):
+        n += 1
+        name = f"{stem} ({n})"
+    return [folder / f"{name}{ending}" for ending in endings]

@@ -1,4 +1,5 @@
-"""The scorer's operations on a batch file that are not scoring itself: open, export, print.
+"""The scorer's operations on a batch file that are not scoring itself: open, export, print,
+send back.
 
 Functions of plain data (paths, options, a progress callback), each opening its own `BatchFile`
 on the calling thread and closing it before it returns, so a window can run them on a worker.
@@ -7,13 +8,21 @@ Scoring in the window goes through `operations.batch_work.BatchWork` on the wind
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from icg_desk.models.batch_file import BatchFile
+from icg_desk.formats.atomic import atomic_write
+from icg_desk.formats.naming import free_names, sent_batch_stem
+from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile, validate_batch
 from icg_desk.models.batch_marks import record_summary_export
+from icg_desk.models.errors import UserError
+from icg_desk.models.sqlite_file import sqlite_user_error
 from icg_desk.operations.file_lock import SCORER_WINDOW, FileLock, lock_file
 
 if TYPE_CHECKING:
@@ -94,3 +103,96 @@ def export_batch_reports(
         reports = reports_from_batch(batch)
     outdir.mkdir(parents=True, exist_ok=True)
     return write_reports(reports, outdir=outdir, combined=combined, progress=progress)
+
+
+#: How the summary sent beside the batch copy is named: "<cohort> <scorer> <date> summary.xlsx".
+SENT_SUMMARY_ENDING = " summary.xlsx"
+
+
+@dataclass(frozen=True)
+class SentFiles:
+    """The two files a scorer sends back: the batch's self-contained copy and its summary."""
+
+    batch_copy: Path
+    summary: Path
+
+
+def send_to_coordinator(
+    path: Path,
+    folder: Path,
+    *,
+    lock: FileLock | None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    program: str = "icg-desk batch send",
+    wait: float = 0.0,
+) -> SentFiles:
+    """Write what the scorer sends back into `folder`: a copy of the batch that is one whole
+    file, and its summary workbook, both named by cohort, scorer and date (`now`'s, local).
+
+    The copy is made by SQLite's online backup from the open batch, so it holds every change
+    saved so far, those still in the write-ahead log included, and is switched to the rollback
+    journal: it needs no -wal beside it, and opens as any batch does. Neither file overwrites
+    one there: the names are numbered " (2)" and on. Both are written whole or not at all; the
+    summary first (which stamps its export time in the batch), so the copy carries the stamp.
+    Progress counts the summary's portfolios and then the copy. Writing the stamp needs the
+    batch's lock: `lock` when the window holding it asks, otherwise taken for `program` here.
+    A folder that cannot be written is refused with a `UserError` naming it.
+    """
+    from icg_desk.export.summary_xlsx import write_batch_summary
+
+    folder = Path(folder)
+    _check_writable(folder)
+    day = (now or datetime.now().astimezone()).date()
+    seen_total = [0]
+
+    def summary_progress(done: int, total: int) -> bool:
+        seen_total[0] = total
+        return progress is None or progress(done, total + 1)
+
+    with holding(path, lock, program, wait=wait), BatchFile.open(path) as batch:
+        ident = batch.identity
+        stem = sent_batch_stem(ident.cohort, ident.scorer_id, day)
+        copy_target, summary_target = free_names(folder, stem, (BATCH_SUFFIX, SENT_SUMMARY_ENDING))
+        try:
+            info = write_batch_summary(batch, summary_target, progress=summary_progress)
+            record_summary_export(batch, info.exported_at)
+            try:
+                _write_copy(batch, copy_target)
+            except BaseException:
+                summary_target.unlink(missing_ok=True)  # ours, named afresh: both or neither
+                raise
+        except OSError as exc:
+            raise UserError(
+                f"{folder}: cannot save the files there ({exc.strerror or exc}); "
+                "choose another folder"
+            ) from exc
+    if progress is not None:
+        progress(seen_total[0] + 1, seen_total[0] + 1)
+    return SentFiles(copy_target, summary_target)
+
+
+def _check_writable(folder: Path) -> None:
+    if not folder.exists():
+        raise UserError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise UserError(f"{folder}: is a file, not a folder; choose a folder to save in")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{folder}: this folder is read-only; choose another folder")
+
+
+def _write_copy(batch: BatchFile, target: Path) -> None:
+    """The batch as it stands, whole in one file at `target` (see `send_to_coordinator`)."""
+    try:
+        with atomic_write(target) as staged:
+            with closing(sqlite3.connect(staged.path, isolation_level=None)) as copy:
+                batch.backup_into(copy)
+                # The backup copies the WAL flag in the header too: one file, no -wal to send.
+                copy.execute("PRAGMA journal_mode = DELETE")
+            # What opening it will check, read-only: a whole batch with a rubric it can read.
+            validate_batch(staged.path)
+    except sqlite3.Error as exc:
+        user = sqlite_user_error(target, exc)
+        if user is None:
+            raise
+        raise user from exc
