@@ -296,3 +296,123 @@ def test_the_coordinators_merge_accepts_the_sent_copy(tmp_path):
     assert outcome.outcome == ACCEPTED, outcome.reason
     assert f"{len(KEYS) * len(portfolios)} scores of {len(portfolios)} portfolios" in outcome.reason
     assert cohort_ops.status(ref).reads_returned == len(portfolios)
+
+
+# --- File > Send to coordinator -------------------------------------------------------------------
+
+
+@pytest.fixture
+def window(qtbot, demo_path, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from icg_desk.ui.main_window import MainWindow
+    from icg_desk.ui.tasks import SyncTaskRunner
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, runner=SyncTaskRunner)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_batch(demo_path)
+    return window
+
+
+def answering(qtbot, action):
+    """Run `action`; read and close each modal message it opens. Returns (result, texts)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+    stop = [False]
+
+    def close_it() -> None:
+        if stop[0]:
+            return  # the action is over: a later one's dialogs are not ours
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QMessageBox):
+            seen.append(f"{dialog.windowTitle()}|{dialog.text()}")
+            dialog.close()
+        QTimer.singleShot(10, close_it)
+
+    QTimer.singleShot(0, close_it)
+    try:
+        result = action()
+    finally:
+        stop[0] = True
+    return result, seen
+
+
+def test_file_send_to_coordinator_asks_where_writes_both_and_says_what_to_send(
+    qtbot, window, demo_path, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    session = window.session
+    first = session.work.portfolios()[0]
+    session.set_score(first.id, "data", F(3), None)  # saved, not yet checkpointed
+    assert session.idle_timer.isActive()  # the window's checkpoint when the scorer pauses
+    asked: list[str] = []
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+
+    def choose(_parent, _caption, start, *_a, **_k) -> str:
+        asked.append(start)
+        return str(outbox)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", choose)
+    assert window.send_action.isEnabled()
+    assert window.send_action.shortcut().toString() == "Ctrl+Shift+E"
+    assert window.send_action in window.menuBar().actions()[0].menu().actions()
+
+    sent, seen = answering(qtbot, lambda: window.send_to_coordinator().value)
+
+    assert asked == [str(demo_path.parent)]  # the batch's folder the first time
+    assert isinstance(sent, SentFiles)
+    assert sent.batch_copy.parent == outbox
+    assert sent.summary.parent == outbox
+    assert scores_in(sent.batch_copy)[first.candidate_code] == {"data": F(3)}
+    (message,) = seen
+    assert message.startswith("Send to coordinator|Send these two files to your coordinator:")
+    assert sent.batch_copy.name in message
+    assert sent.summary.name in message
+    assert str(outbox) in message
+
+    # The next time it starts in the folder used last, and never overwrites what is there.
+    again, _ = answering(qtbot, lambda: window.send_to_coordinator().value)
+    assert asked[-1] == str(outbox)
+    assert again.batch_copy.name.endswith(" (2).icgbatch")
+    # The window still holds its batch, and scoring goes on.
+    assert window.session is session
+    session.set_score(first.id, "data", F(4), F(3))
+    assert scores_in(sent.batch_copy)[first.candidate_code] == {"data": F(3)}
+
+
+def test_send_to_coordinator_cancelled_or_refused_writes_nothing(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: "")
+    result, seen = answering(qtbot, lambda: window.send_to_coordinator().value)
+    assert result is None
+    assert seen == []
+
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("x")
+    result, seen = answering(qtbot, lambda: window.send_to_coordinator(not_a_folder).value)
+    assert result is None
+    (message,) = seen
+    assert message.startswith("Nothing to send was written|")
+    assert f"{not_a_folder}: is a file, not a folder" in message
+    assert window.options.get(settings_module().SEND_FOLDER) is None
+
+
+def test_send_to_coordinator_is_off_without_a_batch(qtbot, window):
+    window.close_batch()
+    assert not window.send_action.isEnabled()
+    assert window.send_to_coordinator().value is None
+
+
+def settings_module():
+    from icg_desk.ui import settings
+
+    return settings

@@ -57,6 +57,7 @@ def example(option: Option[Any]) -> object:
 KEYS = {
     "entry/fontSize",
     "batch/lastFolder",
+    "batch/sendFolder",
     "recentBatches",
     "window/geometry",
     "window/state",

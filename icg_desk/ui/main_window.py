@@ -115,6 +115,9 @@ class MainWindow(ScoringActions, BatchExports):
         self.reports_action = file(
             "&Print score reports…", self.print_reports, ["Ctrl+P"], "File"
         )
+        self.send_action = file(
+            "Se&nd to coordinator…", self.send_to_coordinator, ["Ctrl+Shift+E"], "File"
+        )
 
         def a(
             text: str, slot: Callable[[], object], keys: list[str], group: str
@@ -183,6 +186,7 @@ class MainWindow(ScoringActions, BatchExports):
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.reports_action)
+        file_menu.addAction(self.send_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
@@ -444,6 +448,7 @@ class MainWindow(ScoringActions, BatchExports):
             self.close_action,
             self.export_action,
             self.reports_action,
+            self.send_action,
             self.find_action,
             self.next_entry_action,
             self.previous_entry_action,

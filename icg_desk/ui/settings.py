@@ -225,6 +225,8 @@ class WindowOptions:
 # The scorer's window.
 ENTRY_FONT_SIZE = FloatOption("entry/fontSize", default=DEFAULT_ENTRY_FONT_SIZE)
 LAST_BATCH_FOLDER = PathOption("batch/lastFolder")
+# Where File > Send to coordinator last saved the two files (the batch's folder until then).
+SEND_FOLDER = PathOption("batch/sendFolder")
 RECENT_BATCHES = PathListOption("recentBatches", cap=8)
 LAST_PORTFOLIO = PerBatchIntOption("lastPortfolio", cap=200)
 SCORER_WINDOW = WindowOptions("window", ("mainSplitter", "readingSplitter"))
@@ -240,6 +242,7 @@ def declared_options() -> list[Option[Any]]:
     options: list[Option[Any]] = [
         ENTRY_FONT_SIZE,
         LAST_BATCH_FOLDER,
+        SEND_FOLDER,
         RECENT_BATCHES,
         LAST_COHORT_FOLDER,
         RECENT_COHORTS,
