@@ -123,9 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Opening your demo batch {out} (icg-desk demo --fresh makes a new one)")
         if args.no_gui:
             return 0
-        from icg_desk.ui.app import run
-
-        return run(out)
+        return _scorer_window(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
@@ -134,18 +132,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Wrote a demo batch of {args.portfolios} portfolios to {out}")
     if args.no_gui:
         return 0
-    from icg_desk.ui.app import run
-
-    return run(out)
+    return _scorer_window(out)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     path: Path = args.batch
     if not path.is_file():
         raise UsageError(f"{path}: no such batch file")
+    return _scorer_window(path)
+
+
+def _scorer_window(batch: Path | None) -> int:
+    """The scorer's window, on `batch` if given: the ICG Desk already running for this user if
+    there is one (brought forward, the batch opened there), else a new one until it is closed."""
+    from icg_desk.ui.single_instance import hand_over
+
+    if hand_over(batch) is not None:
+        print(
+            "Opened in the ICG Desk already running"
+            if batch is not None
+            else "Brought forward the ICG Desk already running"
+        )
+        return 0
     from icg_desk.ui.app import run
 
-    return run(path)
+    return run(batch)
 
 
 # --- batch summary / reports ----------------------------------------------------------------
@@ -319,9 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command is None:
         # `icg-desk` alone is what a desktop shortcut runs: the window, with recent batches.
-        from icg_desk.ui.app import run
-
-        return run(None)
+        return _scorer_window(None)
     prog = " ".join(
         ["icg-desk", args.command]
         + [

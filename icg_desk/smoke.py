@@ -190,6 +190,13 @@ def _scenario(workdir: Path) -> str:
 
     window = MainWindow(settings)
     try:
+        # QtNetwork is in the bundle, and a second start would reach this window.
+        from icg_desk.ui.single_instance import serve
+
+        server = serve(window)
+        if server is None:
+            raise SmokeFailure("listening for a second start: the socket did not open")
+        server.close()
         window.show()
         if not window.open_batch(batch_path):
             fail_on_messages("opening the demo batch")

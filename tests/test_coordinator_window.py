@@ -834,7 +834,8 @@ def test_a_file_that_is_not_a_cohort_gets_a_dialog_and_the_window_goes_on(
     choose_files(monkeypatch, open_file=bogus)
     seen = answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_O, CTRL | SHIFT), None)
     assert seen[0].title == "Cannot open cohort"
-    assert f"{bogus}: is not an ICG Desk cohort" in seen[0].text
+    assert seen[0].text.startswith("The file “notes.icgcohort” is not an ICG Desk cohort")
+    assert f"{bogus}: is not an ICG Desk cohort" in seen[0].details
     assert window.cohort is None
     assert window.isVisible()
     assert window.stack.currentWidget() is window.start_page
@@ -846,7 +847,7 @@ def test_a_batch_is_not_a_cohort(qtbot, make_window, folder):
     batch = sorted((folder / "batches").glob("*.icgbatch"))[0]
     window = make_window()
     seen = answering(qtbot, lambda: window.open_cohort(batch), None)
-    assert f"{batch.resolve()}: is an SQLite database of another program" in seen[0].text
+    assert f"{batch.resolve()}: is an SQLite database of another program" in seen[0].details
     assert window.cohort is None
 
 

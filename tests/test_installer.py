@@ -191,7 +191,9 @@ def test_the_frozen_app_passes_its_smoke_test(tmp_path):
     assert (internal / "resources" / "icons" / "icg-desk-256.png").is_file()
     assert not list(internal.rglob("draw_icons.py"))
     names = {p.name for p in internal.rglob("*")}
-    assert not {n for n in names if n.startswith(("QtNetwork.", "QtQml.", "QtQuick.", "QtSvg."))}
+    assert not {n for n in names if n.startswith(("QtQml.", "QtQuick.", "QtSvg."))}
+    # QtNetwork for the single-instance socket only: none of its TLS backends (OpenSSL's).
+    assert not [p for p in internal.rglob("*") if p.parent.name in {"tls", "networkinformation"}]
     assert any("offscreen" in n for n in names), "the offscreen platform plugin is missing"
 
     executable = _frozen_executable(dist)

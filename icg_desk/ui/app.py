@@ -87,13 +87,20 @@ def _start() -> QApplication:
 def run(batch: Path | None = None) -> int:
     """Open the window (on `batch` if given) and run until it is closed."""
     from icg_desk.ui.main_window import MainWindow
+    from icg_desk.ui.single_instance import serve
 
     app = _start()
     window = MainWindow()
+    # A second `icg-desk open` hands its batch to this window (icg_desk/ui/single_instance.py).
+    server = serve(window)
     window.show()
     if batch is not None:
         window.open_batch(batch)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if server is not None:
+            server.close()
 
 
 def run_coordinator(cohort: Path | None = None) -> int:

@@ -35,6 +35,11 @@ class CoordinatorWindow(CoordinatorSteps):
     recent_option = settings.RECENT_COHORTS
     folder_option = settings.LAST_COHORT_FOLDER
     file_kind, file_suffix = "cohort", COHORT_SUFFIX
+    # Nobody sends the coordinator a cohort: a good copy is the last one backed up.
+    new_copy_step = (
+        "Restore the cohort file from your latest backup (your IT support can help), or open "
+        "another copy of it."
+    )
 
     def __init__(self, settings: QSettings | None = None, runner: RunnerFactory | None = None):
         super().__init__(settings, runner)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +24,77 @@ from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
 from icg_desk.ui.batch_panel import STATUS_TEXT
 from icg_desk.ui.rubric_panel import plain_label
+
+
+class CrossingWarning(QFrame):
+    """What the last crossing did to the decision, until the next crossing or until dismissed.
+
+    A change that does not cross leaves it as it is: `1` then `+` may move a Certified portfolio
+    to a retake with the first key only, and the scorer still needs to read that. Hidden, it keeps
+    its place (its row is reserved), so showing it never moves the text being read.
+    """
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("crossingRow")
+        self.label = plain_label(wrap=False, object_name="crossingWarning")
+        # Never widens the window: a long text is cut, and its tooltip says it all.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.close_button = QToolButton()
+        self.close_button.setObjectName("crossingDismiss")
+        self.close_button.setText("\u2715")  # a multiplication x, as on a tab's close button
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Dismiss the warning (Escape)")
+        self.close_button.setAccessibleName("Dismiss the warning")
+        self.close_button.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        policy.setVerticalPolicy(QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(policy)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_crossings(self, crossings: tuple[str, ...]) -> None:
+        """The crossings of the change just saved; none leaves the last warning as it is."""
+        if not crossings:
+            return
+        text = "  ".join(crossings)
+        self.label.setText(text)
+        self.label.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+    def dismiss(self) -> None:
+        if self.isHidden():
+            return
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
+        self.hide()
+        if had_focus:
+            # Not on to the next widget in the chain, which may be a text field that would take
+            # the next score key as text: the summary holds the focus, the window's keys work.
+            bar = self.parentWidget()
+            (bar or self.window()).setFocus(Qt.FocusReason.OtherFocusReason)
+        self.dismissed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
+            self.dismiss()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class SummaryBar(QFrame):
@@ -71,8 +145,7 @@ class SummaryBar(QFrame):
         self.decision.setMinimumWidth(150)
         self.decision.setMaximumWidth(340)
 
-        self.warning = plain_label(object_name="crossingWarning")
-        self.warning.hide()
+        self.warning = CrossingWarning()
 
         row = QHBoxLayout()
         row.setSpacing(14)
@@ -96,7 +169,7 @@ class SummaryBar(QFrame):
         self.overall.setText("—")
         self.decision.setText("")
         self.decision.setProperty("state", "")
-        self.warning.hide()
+        self.warning.hide()  # a warning is about the portfolio it was raised on
 
     def show_portfolio(
         self,
@@ -131,8 +204,7 @@ class SummaryBar(QFrame):
         self._show_score(key)
 
     def show_crossings(self, crossings: tuple[str, ...]) -> None:
-        self.warning.setText("  ".join(crossings))
-        self.warning.setVisible(bool(crossings))
+        self.warning.show_crossings(crossings)
 
     def _show_score(self, key: str) -> None:
         score = self._scores.get(key)

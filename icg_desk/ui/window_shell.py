@@ -29,6 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icg_desk.models.sqlite_file import (
+    DamagedFileError,
+    DatabaseFileError,
+    NewerFileError,
+    NotOurFileError,
+)
 from icg_desk.operations.errors import FileBusy, UserError, user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
@@ -43,6 +49,32 @@ T = TypeVar("T")
 
 def log_file() -> Path:
     return data_dir() / "icg-desk.log"
+
+
+def refusal_words(exc: DatabaseFileError, kind: str, new_copy: str) -> tuple[str, str]:
+    """A refused file in a person's words: what is wrong with it, and what to do next.
+
+    By the error's class, never by its message (which stays the technical detail). `new_copy`
+    is where a good copy comes from, which depends on who is asking.
+    """
+    name = f"“{exc.path.name}”"
+    if isinstance(exc, DamagedFileError):
+        return f"The {kind} file {name} is damaged and cannot be opened.", new_copy
+    if isinstance(exc, NotOurFileError):
+        return (
+            f"The file {name} is not an ICG Desk {kind}, or it is damaged.",
+            f"Check that you chose the right file. If you did, {new_copy[0].lower()}{new_copy[1:]}",
+        )
+    if isinstance(exc, NewerFileError):
+        return (
+            f"The {kind} file {name} was saved by a newer version of ICG Desk.",
+            "Install the newer ICG Desk (whoever sent the file can say which), then open it "
+            "again.",
+        )
+    return (
+        f"ICG Desk could not open the {kind} file {name}.",
+        "Check that the file is still there and that you may read it, then try again.",
+    )
 
 
 class WindowShell(QMainWindow):
@@ -109,6 +141,9 @@ class WindowShell(QMainWindow):
     #: Set by each window: what it opens ("batch", "cohort") and the file's suffix.
     file_kind = "file"
     file_suffix = ""
+    #: Where a good copy of a damaged file comes from, for the window's person (a scorer's
+    #: batch comes from the coordinator; the coordinator's cohort overrides this).
+    new_copy_step = "Ask your coordinator for a new copy."
 
     def open_file(self, path: Path) -> bool:
         raise NotImplementedError
@@ -257,6 +292,14 @@ class WindowShell(QMainWindow):
         box.setObjectName("errorDialog")
         box.exec()
 
+    def refusal(self, title: str, sentence: str, next_step: str, details: str) -> None:
+        """A file refused: what is wrong and what to do, in a person's words; the technical
+        message under Details."""
+        box = self._message(QMessageBox.Icon.Warning, title, f"{sentence}\n\n{next_step}")
+        box.setObjectName("refusalDialog")
+        box.setDetailedText(details)
+        box.exec()
+
     def inform(self, title: str, message: str) -> None:
         box = self._message(QMessageBox.Icon.Information, title, message)
         box.setObjectName("infoDialog")
@@ -302,7 +345,12 @@ class WindowShell(QMainWindow):
             opened = opening(lock)
         except UserError as exc:
             lock.release()
-            self.error(f"Cannot open {self.file_kind}", str(exc))
+            title = f"Cannot open {self.file_kind}"
+            if isinstance(exc, DatabaseFileError):
+                sentence, step = refusal_words(exc, self.file_kind, self.new_copy_step)
+                self.refusal(title, sentence, step, str(exc))
+            else:
+                self.error(title, str(exc))
             return None
         self.close_file()
         self.hold_lock(lock)
