@@ -289,7 +289,6 @@ def test_a_batch_opens_with_the_keys_on_the_scoring_surface(scorer: Scorer, wind
 
 
 def test_f2_scrolls_the_rationale_into_view(scorer: Scorer, window):
-    window.resize(1280, 600)
     scorer.key(Qt.Key.Key_Down, ALT, moves=True)
     scorer.key(Qt.Key.Key_Down, ALT, moves=True)
     panel = window.rubric_panel
@@ -316,3 +315,17 @@ def test_ctrl_z_in_a_rationale_undoes_in_the_scoring_history(scorer: Scorer, win
     scorer.key("z", CTRL | SHIFT)
     scorer.key("z", CTRL | SHIFT)
     assert scorer.saved()[code, "impact_cycle"][:2] == ("2.00", "abc")
+
+
+def test_ctrl_z_in_the_find_field_and_the_filter_undoes_the_last_score(scorer: Scorer, window):
+    code, _ = scorer.shown()
+    scorer.key("2")
+    scorer.key("3")
+    scorer.key("f", CTRL)
+    scorer.type("co")
+    scorer.key("z", CTRL)
+    assert scorer.score_of(code, "impact_cycle") == "2.00"
+    scorer.key(Qt.Key.Key_Escape)
+    scorer.key("l", CTRL)
+    scorer.key("z", CTRL)
+    assert scorer.score_of(code, "impact_cycle") == "None"

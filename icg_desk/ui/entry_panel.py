@@ -58,6 +58,7 @@ from icg_desk.operations.batch_work import EntryView, VideoView
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.style import muted as _muted
 
 DEFAULT_POINT_SIZE = 12.0
@@ -454,6 +455,9 @@ class EntryPanel(QWidget):
         self._find_bar.findNext.connect(lambda: self._step(1))
         self._find_bar.findPrevious.connect(lambda: self._step(-1))
         self._find_bar.closed.connect(self._on_find_closed)
+        # Ctrl+Z there is the window's Undo too: the scoring history, from anywhere.
+        self._history_keys = HistoryKeysToWindow(self)
+        self._find_bar.field.installEventFilter(self._history_keys)
         layout.addWidget(self._find_bar)
 
     # The find bar's parts by their names from before it was a widget of its own.
