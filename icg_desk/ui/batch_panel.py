@@ -10,7 +10,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,6 +29,7 @@ from icg_desk.operations.batch_work import Changed, PortfolioSummary
 from icg_desk.scoring import Status, format_score
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
 STATUS_TEXT = {
@@ -126,12 +127,25 @@ class PortfolioListModel(RowsTableModel):
 
 
 class PortfolioFilter(QSortFilterProxyModel):
-    """Filter by status and by a piece of the candidate code."""
+    """Filter by status and by a piece of the candidate code.
+
+    The portfolio shown is always in the list, whatever the filter: scoring a "Not started"
+    portfolio must not drop it from the list, which would move the window to another candidate.
+    It leaves the list when the scorer moves to another portfolio.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._status: str | None = None
         self._text = ""
+        self._shown: int | None = None
+
+    def set_shown(self, portfolio_id: int | None) -> None:
+        if portfolio_id == self._shown:
+            return
+        self.beginFilterChange()
+        self._shown = portfolio_id
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_status(self, status: str | None) -> None:
         self.beginFilterChange()
@@ -146,6 +160,10 @@ class PortfolioFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
         index = model.index(source_row, PortfolioListModel.CODE, source_parent)
+        if self._shown is not None and self._shown == model.data(
+            index, PortfolioListModel.PortfolioIdRole
+        ):
+            return True
         if self._status and model.data(index, PortfolioListModel.StatusRole) != self._status:
             return False
         return self._text in str(model.data(index)).casefold()
@@ -153,6 +171,8 @@ class PortfolioFilter(QSortFilterProxyModel):
 
 class BatchPanel(QWidget):
     portfolioSelected = Signal(int)
+    # Return or Escape in the filter or the list: back to scoring.
+    doneFiltering = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +182,11 @@ class BatchPanel(QWidget):
 
         self.search = QLineEdit(placeholderText="Filter candidates")
         self.search.setClearButtonEnabled(True)
+        # Typed into only when chosen (a click, or Ctrl+L): never by Tab or by a focus that
+        # Qt moves on its own, or score keys would become filter text.
+        self.search.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self._history_keys = HistoryKeysToWindow(self)
+        self.search.installEventFilter(self._history_keys)
         self.status_filter = QComboBox()
         self.status_filter.addItem("All", None)
         for status, text in STATUS_TEXT.items():
@@ -238,11 +263,8 @@ class BatchPanel(QWidget):
         row = self.model.row_of(portfolio_id)
         if row is None:
             return False
+        self.proxy.set_shown(portfolio_id)  # in the list whatever the filter
         index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():  # filtered out: show everything rather than hide the target
-            self.search.clear()
-            self.status_filter.setCurrentIndex(0)
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
         return True
@@ -257,8 +279,17 @@ class BatchPanel(QWidget):
         row = max(0, min(rows - 1, row))
         self.table.setCurrentIndex(self.proxy.index(row, 0))
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Reached by the keys the filter, the status box and the list leave unhandled.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+            self.doneFiltering.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.portfolioSelected.emit(
-                int(self.proxy.data(current, PortfolioListModel.PortfolioIdRole))
-            )
+            portfolio_id = int(self.proxy.data(current, PortfolioListModel.PortfolioIdRole))
+            # The one left drops out of the list now if the filter no longer takes it.
+            self.proxy.set_shown(portfolio_id)
+            self.portfolioSelected.emit(portfolio_id)

@@ -38,6 +38,7 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -57,6 +58,7 @@ from icg_desk.operations.batch_work import EntryView, VideoView
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.style import muted as _muted
 
 DEFAULT_POINT_SIZE = 12.0
@@ -453,6 +455,9 @@ class EntryPanel(QWidget):
         self._find_bar.findNext.connect(lambda: self._step(1))
         self._find_bar.findPrevious.connect(lambda: self._step(-1))
         self._find_bar.closed.connect(self._on_find_closed)
+        # Ctrl+Z there is the window's Undo too: the scoring history, from anywhere.
+        self._history_keys = HistoryKeysToWindow(self)
+        self._find_bar.field.installEventFilter(self._history_keys)
         layout.addWidget(self._find_bar)
 
     # The find bar's parts by their names from before it was a widget of its own.
@@ -494,12 +499,22 @@ class EntryPanel(QWidget):
 
     # --- entries -----------------------------------------------------------------------------
 
-    def show_entries(self, entries: Sequence[EntryView]) -> None:
-        """One tab per entry. Showing the same entries again keeps the reading position."""
+    def show_entries(self, entries: Sequence[EntryView], current: int | None = None) -> None:
+        """One tab per entry, entry `current` shown (else the same tab as before). Showing the
+        same entries again keeps the reading position."""
         entries = tuple(entries)
         if entries == self._entries and self._pages:
+            if current is not None:
+                self.set_current_entry(current)
             return
         keep_index = max(self._tabs.currentIndex(), 0)
+        if current is not None:
+            keep_index = next((i for i, e in enumerate(entries) if e.number == current), 0)
+        focused = QApplication.focusWidget()
+        if focused is not None and self._tabs.isAncestorOf(focused):
+            # Parked on the panel while the pages go, so that Qt does not hand focus to
+            # whatever widget comes next in the window (a rationale, say).
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         self._remove_pages()
         self._entries = entries
         if not entries:
@@ -573,10 +588,19 @@ class EntryPanel(QWidget):
         if self._pages:
             self._tabs.setCurrentIndex((self._tabs.currentIndex() - 1) % len(self._pages))
 
+    def focus_text(self) -> None:
+        """Focus the current entry's text (the panel itself when no portfolio is shown)."""
+        page = self._page()
+        target: QWidget = page.view if page is not None else self
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _on_tab_changed(self, index: int) -> None:
         page = self._page()
         if page is None:
             return
+        focused = QApplication.focusWidget()
+        if focused is self or (focused is not None and self._tabs.isAncestorOf(focused)):
+            page.view.setFocus(Qt.FocusReason.OtherFocusReason)  # the text, not a video button
         if self._find_bar.isVisible():
             self._run_find(anchor=None)
         self.currentEntryChanged.emit(page.entry.number)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMessageBox,
@@ -82,6 +83,9 @@ class MainWindow(ScoringActions, BatchExports):
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_actions()
         self._build_menus()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self._focus_moved)
         self.restore_window()
         self.refresh_recent()
         self.update_actions()
@@ -133,6 +137,7 @@ class MainWindow(ScoringActions, BatchExports):
             "&Attach selected passage", self.attach_selection, ["Ctrl+E"], "Scoring"
         )
         self.rationale_action = a("Edit &rationale", self._edit_rationale, ["F2"], "Scoring")
+        self.filter_action = a("F&ilter candidates", self.focus_filter, ["Ctrl+L"], "Moving")
 
         self.level_actions = [
             a(f"Score level {n}", partial(self.score_level, n), [str(n)], "Scoring")
@@ -195,6 +200,7 @@ class MainWindow(ScoringActions, BatchExports):
             self.redo_action,
             None,
             self.find_action,
+            self.filter_action,
             self.attach_action,
             self.rationale_action,
         ):
@@ -280,6 +286,7 @@ class MainWindow(ScoringActions, BatchExports):
         layout.addWidget(self.main_splitter)
 
         self.batch_panel.portfolioSelected.connect(self.show_portfolio)
+        self.batch_panel.doneFiltering.connect(self.focus_scoring_surface)
         self.entry_panel.currentEntryChanged.connect(self._entry_changed)
         self.entry_panel.fontSizeChanged.connect(
             lambda size: self.options.set(settings.ENTRY_FONT_SIZE, float(size))
@@ -335,6 +342,7 @@ class MainWindow(ScoringActions, BatchExports):
         )
         self._select_start_portfolio(ident.batch_id)
         self.update_actions()
+        self.focus_scoring_surface()  # not the first field of the new page: the filter
         return True
 
     open_file = open_batch
@@ -398,14 +406,6 @@ class MainWindow(ScoringActions, BatchExports):
 
     # --- the rest -----------------------------------------------------------------------------
 
-    def _undo(self) -> None:
-        if self.session is not None:
-            self.session.undo_stack.undo()
-
-    def _redo(self) -> None:
-        if self.session is not None:
-            self.session.undo_stack.redo()
-
     def _find(self) -> None:
         if self.session is not None:
             self.entry_panel.show_find()
@@ -450,6 +450,7 @@ class MainWindow(ScoringActions, BatchExports):
             self.reports_action,
             self.send_action,
             self.find_action,
+            self.filter_action,
             self.next_entry_action,
             self.previous_entry_action,
             self.next_portfolio_action,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -30,6 +30,33 @@ from PySide6.QtWidgets import (
 from icg_desk.operations.batch_work import EvidenceItem, ReadState
 from icg_desk.scoring.rubric import Factor, Rubric
 from icg_desk.scoring.scale import format_score
+
+
+def is_history_key(event: QEvent) -> bool:
+    """Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y: the scoring history's keys, wherever they are typed."""
+    if not isinstance(event, QKeyEvent):
+        return False
+    if event.matches(QKeySequence.StandardKey.Undo) or event.matches(
+        QKeySequence.StandardKey.Redo
+    ):
+        return True
+    combination = event.keyCombination()
+    return combination.keyboardModifiers() == Qt.KeyboardModifier.ControlModifier and (
+        combination.key() == Qt.Key.Key_Y
+    )
+
+
+class HistoryKeysToWindow(QObject):
+    """Installed on a text field: Ctrl+Z and the redo keys go to the window's Undo and Redo
+    (the scoring history, which holds the field's typing too), not to the field's own undo."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and is_history_key(event):
+            event.ignore()  # not the field's: the window's shortcut takes it
+            return True
+        if event.type() == QEvent.Type.KeyPress and is_history_key(event):
+            return True  # never the field's own undo, should a shortcut not have taken it
+        return super().eventFilter(watched, event)
 
 
 def plain_label(text: str = "", *, wrap: bool = True, object_name: str = "") -> QLabel:
@@ -171,6 +198,8 @@ class FactorCard(QFrame):
             + (" (required)" if factor.rationale_required else "")
         )
         self.rationale.setTabChangesFocus(True)
+        # Its typing is in the scoring history (one step per burst): Ctrl+Z undoes it there.
+        self.rationale.setUndoRedoEnabled(False)
         self.rationale.setFixedHeight(76)
         self.rationale.textChanged.connect(self._rationale_changed)
 
@@ -313,6 +342,9 @@ class RubricPanel(QScrollArea):
             self._layout.addWidget(card)
         self._layout.addStretch(1)
         self.setWidget(body)
+        self._history_keys = HistoryKeysToWindow(self)
+        for card in self.cards.values():
+            card.rationale.installEventFilter(self._history_keys)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
@@ -326,15 +358,26 @@ class RubricPanel(QScrollArea):
         card.evidenceShown.connect(self.evidenceShown)
         card.evidenceRemoved.connect(self.evidenceRemoved)
 
-    def show_entry(self, entry_number: int, reads: dict[str, ReadState], locked: bool) -> None:
+    def show_entry(
+        self,
+        entry_number: int,
+        reads: dict[str, ReadState],
+        locked: bool,
+        current: str | None = None,
+    ) -> None:
+        """Show the cards of an entry's factors, with `current` (else the current factor if it is
+        one of them, else the first) highlighted and scrolled into view."""
         keys = [f.key for f in self.rubric.factors_for_entry(entry_number)]
         for key, card in self.cards.items():
             card.setVisible(key in keys)
             card.set_read(reads.get(key, ReadState(key)))
             card.set_locked(locked)
-        if self._current not in keys and keys:
-            self.set_current_factor(keys[0])
+        if current not in keys:
+            current = self._current if self._current in keys else (keys[0] if keys else None)
         self.verticalScrollBar().setValue(0)
+        if current is not None:
+            self.set_current_factor(current)
+            self.reveal_current()
 
     def apply(self, read: ReadState) -> None:
         self.cards[read.factor_key].set_read(read)
@@ -352,13 +395,45 @@ class RubricPanel(QScrollArea):
         if self._current is not None:
             self.cards[self._current].set_active(False)
         self._current = key
-        card = self.cards[key]
-        card.set_active(True)
-        if card.isVisible():
-            self.ensureWidgetVisible(card, 0, 8)
+        self.cards[key].set_active(True)
+        self.reveal_current()
         self.currentFactorChanged.emit(key)
 
+    def reveal_current(self) -> None:
+        """Scroll the current factor's card fully into view (its top, if it is taller than the
+        view): the card the score keys act on is always the one the scorer sees."""
+        if self._current is not None:
+            self.reveal(self.cards[self._current])
+
+    def reveal(self, widget: QWidget, margin: int = 8) -> None:
+        body = self.widget()
+        if body is None or not widget.isVisibleTo(body):
+            return
+        # Cards just shown or hidden are laid out on the next turn of the event loop; the
+        # positions are needed now.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        top = widget.mapTo(body, widget.rect().topLeft()).y() - margin
+        bottom = top + widget.height() + 2 * margin
+        bar = self.verticalScrollBar()
+        height = self.viewport().height()
+        if bottom - top > height or top < bar.value():
+            bar.setValue(top)
+        elif bottom > bar.value() + height:
+            bar.setValue(bottom - height)
+
+    def edit_rationale(self) -> None:
+        """F2: the current factor's rationale, scrolled into view, with the caret at its end."""
+        if self._current is None:
+            return
+        card = self.cards[self._current]
+        self.reveal(card)
+        self.reveal(card.rationale)
+        card.rationale.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        card.rationale.moveCursor(QTextCursor.MoveOperation.End)
+
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not QApplication.focusWidget():
+            return  # moved on already (the window took focus back from a hidden widget)
         while new is not None:
             if isinstance(new, FactorCard):
                 self.set_current_factor(new.factor.key)

@@ -10,9 +10,11 @@ declared on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.ui import settings
@@ -21,6 +23,7 @@ from icg_desk.ui.window_shell import APP_NAME, WindowShell
 if TYPE_CHECKING:
     from fractions import Fraction
 
+    from PySide6.QtGui import QUndoStack
     from PySide6.QtWidgets import QLabel
 
     from icg_desk.operations.batch_work import Changed, PortfolioView, ReadState
@@ -47,6 +50,61 @@ class ScoringActions(WindowShell):
     locked_banner: QLabel
     saved_label: QLabel
 
+    #: Set while the window itself moves focus, and while an undo or redo runs (with the
+    #: factor it changed).
+    _refocusing = False
+    _following_history = False
+    _history_factor: str | None = None
+
+    # --- where the keys go --------------------------------------------------------------------
+
+    def focus_scoring_surface(self) -> None:
+        """Focus the entry's text: score keys score, arrows read, Shift+arrows select a passage.
+        Never a text field, where the score keys would become text."""
+        if self.session is None:
+            return
+        self._refocusing = True
+        try:
+            self.entry_panel.focus_text()
+        finally:
+            self._refocusing = False
+
+    def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
+        # When the focused widget hides or is disabled ("Attach selected passage" on completion,
+        # a card of another entry), Qt gives focus to the next widget in the chain, which may be
+        # a rationale of another factor: the next digit would be typed there. Back to the
+        # scoring surface instead. A move the scorer made (Tab, a click) leaves the old widget
+        # visible and enabled.
+        if self._refocusing or self.session is None or old is None or new is None:
+            return
+        if old.window() is not self or not self.isAncestorOf(new):
+            return
+        if old.isVisible() and old.isEnabled():
+            return
+        if self.entry_panel.isVisible():
+            self.focus_scoring_surface()
+
+    def _focus_in_batch_panel(self) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is not None and self.batch_panel.isAncestorOf(focused)
+
+    def _leave_other_fields(self) -> None:
+        """Out of a text field of a factor that is no longer the current one."""
+        focused = QApplication.focusWidget()
+        if self.rubric_panel is None or focused is None or not _is_text_field(focused):
+            return
+        key = self.rubric_panel.current_factor()
+        if not self.rubric_panel.isAncestorOf(focused):
+            return
+        if key is None or not self.rubric_panel.cards[key].isAncestorOf(focused):
+            self.focus_scoring_surface()
+
+    def focus_filter(self) -> None:
+        """Ctrl+L: the filter takes keys only when chosen."""
+        if self.session is not None:
+            self.batch_panel.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.batch_panel.search.selectAll()
+
     # --- showing a portfolio ------------------------------------------------------------------
 
     def show_portfolio(self, portfolio_id: int) -> None:
@@ -57,19 +115,32 @@ class ScoringActions(WindowShell):
         self._view = view
         self._reads = dict(view.reads)
         self._status = view.status
-        self.entry_panel.show_entries(view.entries)
+        # A portfolio opens at its first unscored factor, never at the factor (perhaps on
+        # another entry, off-screen) the previous portfolio was left on.
+        rubric = self.session.rubric
+        start = next(
+            (k for k in rubric.factor_keys if self._reads[k].score is None), rubric.factor_keys[0]
+        )
+        entry = rubric.factor(start).entry
+        # Out of this portfolio's text fields before they show another candidate's text.
+        was_browsing = self._focus_in_batch_panel()
+        self.entry_panel.show_entries(view.entries, current=entry)
         self.summary.show_portfolio(
             view.candidate_code,
             view.status,
             {k: r.score for k, r in view.reads.items()},
             view.decision,
         )
-        self._entry_changed(self.entry_panel.current_entry() or view.entries[0].number)
         self._show_locked(view.status is PortfolioStatus.COMPLETE)
+        self.rubric_panel.show_entry(
+            entry, self._reads, view.status is PortfolioStatus.COMPLETE, current=start
+        )
         batch = self.session.batch
         self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
         self.options.set(settings.LAST_PORTFOLIO.of(batch.identity.batch_id), portfolio_id)
         self.update_actions()
+        if not was_browsing:  # the list keeps focus while the scorer goes through it
+            self.focus_scoring_surface()
 
     def _entry_changed(self, number: int) -> None:
         if self.rubric_panel is None or self._view is None:
@@ -80,8 +151,11 @@ class ScoringActions(WindowShell):
         assert self.rubric_panel is not None
         self.locked_banner.setVisible(locked)
         self.rubric_panel.set_locked(locked)
+        self.rubric_panel.reveal_current()  # the banner and the buttons moved the cards
 
     def _on_changed(self, changed: Changed) -> None:
+        if self._following_history and changed.read is not None:
+            self._history_factor = changed.read.factor_key
         self.batch_panel.apply(changed)
         self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
         if self._view is None or changed.portfolio_id != self._view.id:
@@ -121,6 +195,12 @@ class ScoringActions(WindowShell):
     def _current_factor(self) -> str | None:
         return None if self.rubric_panel is None else self.rubric_panel.current_factor()
 
+    def _key_target(self) -> str | None:
+        """The factor a key acts on: the current one, brought into view if scrolled away."""
+        if self.rubric_panel is not None:
+            self.rubric_panel.reveal_current()
+        return self._current_factor()
+
     def _set_score(self, key: str, score: Fraction | None) -> None:
         if not self._can_edit():
             return
@@ -134,13 +214,13 @@ class ScoringActions(WindowShell):
         self._set_score(key, score)
 
     def score_level(self, level: int) -> None:
-        key = self._current_factor()
+        key = self._key_target()
         if key is None or self.session is None:
             return
         self._set_score(key, self.session.rubric.scale.level_value(level))
 
     def score_modifier(self, sign: str) -> None:
-        key = self._current_factor()
+        key = self._key_target()
         if key is None or self.session is None:
             return
         current = self._reads[key].score
@@ -150,7 +230,7 @@ class ScoringActions(WindowShell):
         self._set_score(key, self.session.rubric.scale.toggle_modifier(current, sign))
 
     def clear_score(self) -> None:
-        key = self._current_factor()
+        key = self._key_target()
         if key is not None:
             self._set_score(key, None)
 
@@ -169,12 +249,11 @@ class ScoringActions(WindowShell):
         self.session.set_rationale(self._view.id, key, text, old)
 
     def _edit_rationale(self) -> None:
-        key = self._current_factor()
-        if key is not None and self.rubric_panel is not None:
-            self.rubric_panel.cards[key].rationale.setFocus()
+        if self.rubric_panel is not None and self._view is not None:
+            self.rubric_panel.edit_rationale()
 
     def attach_selection(self) -> None:
-        key = self._current_factor()
+        key = self._key_target()
         if key is not None:
             self._attach_to(key)
 
@@ -214,6 +293,7 @@ class ScoringActions(WindowShell):
                 "Alt+PgDown opens the next portfolio.",
                 6000,
             )
+            self.focus_scoring_surface()
 
     def reopen(self) -> None:
         if self.session is None or self._view is None:
@@ -221,7 +301,33 @@ class ScoringActions(WindowShell):
         if self._status is not PortfolioStatus.COMPLETE:
             self.statusBar().showMessage("This portfolio is not complete.", 4000)
             return
-        self.session.reopen(self._view.id)
+        if self.session.reopen(self._view.id):
+            self.focus_scoring_surface()
+
+    def _undo(self) -> None:
+        self._through_history(lambda stack: stack.undo())
+
+    def _redo(self) -> None:
+        self._through_history(lambda stack: stack.redo())
+
+    def _through_history(self, step: Callable[[QUndoStack], None]) -> None:
+        """Undo or redo, from wherever the key was typed; then show the factor it changed
+        (the portfolio is shown first, through `aboutToTouch`) and focus the scoring surface."""
+        if self.session is None:
+            return
+        self._following_history, self._history_factor = True, None
+        try:
+            step(self.session.undo_stack)
+        finally:
+            self._following_history = False
+        key, self._history_factor = self._history_factor, None
+        if key is not None and self.rubric_panel is not None and self._view is not None:
+            entry = self.session.rubric.factor(key).entry
+            if self.entry_panel.current_entry() != entry:
+                self.entry_panel.set_current_entry(entry)
+            self.rubric_panel.set_current_factor(key)
+            self.rubric_panel.reveal_current()
+        self.focus_scoring_surface()
 
     # --- moving -------------------------------------------------------------------------------
 
@@ -235,6 +341,7 @@ class ScoringActions(WindowShell):
         if self.entry_panel.current_entry() != entry:
             self.entry_panel.set_current_entry(entry)
         self.rubric_panel.set_current_factor(next_key)
+        self._leave_other_fields()
 
     def step_entry(self, delta: int) -> None:
         if self.session is None:
@@ -243,7 +350,15 @@ class ScoringActions(WindowShell):
             self.entry_panel.next_entry()
         else:
             self.entry_panel.previous_entry()
+        self._leave_other_fields()
 
     def step_portfolio(self, delta: int) -> None:
         if self.session is not None:
             self.batch_panel.step(delta)
+
+
+def _is_text_field(widget: QWidget) -> bool:
+    """A widget that types printable keys (and so would take a score key as text)."""
+    if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
+        return not widget.isReadOnly()
+    return False
