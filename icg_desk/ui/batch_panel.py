@@ -39,6 +39,14 @@ STATUS_TEXT = {
 }
 
 
+def all_complete_note(total: int) -> str:
+    """The end of the batch: what to do with it now."""
+    return (
+        f"All {total} portfolios are complete. Send them to your coordinator: "
+        "File > Send to coordinator… (Ctrl+Shift+E)"
+    )
+
+
 def status_colour(status: PortfolioStatus, p: Palette) -> QColor:
     return QColor(
         {
@@ -87,6 +95,24 @@ class PortfolioListModel(RowsTableModel):
 
     def portfolio_ids(self) -> list[int]:
         return [p.id for p in self._rows]
+
+    def next_to_score(self, portfolio_id: int | None, delta: int) -> tuple[int | None, bool]:
+        """The next (+1) or previous (-1) portfolio not complete after `portfolio_id`, in the
+        batch's order whatever the filter, and whether it wrapped round the end to reach it;
+        (None, False) when no other one is left to score."""
+        count = len(self._rows)
+        start = self._row_of.get(portfolio_id, -1) if portfolio_id is not None else -1
+        if start < 0:
+            start = -1 if delta > 0 else count
+        for step in range(1, count + 1):
+            row = start + delta * step
+            wrapped = not 0 <= row < count
+            row %= count
+            if row == start:
+                break
+            if self._rows[row].status is not PortfolioStatus.COMPLETE:
+                return self._rows[row].id, wrapped
+        return None, False
 
     def counts(self) -> tuple[int, int]:
         done = sum(p.status is PortfolioStatus.COMPLETE for p in self._rows)
@@ -220,6 +246,15 @@ class BatchPanel(QWidget):
         self.progress.setFixedHeight(8)
         self.progress_label = QLabel()
         self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        # Shown while every portfolio is complete: the batch is done, and what to do next.
+        self.done_note = QLabel()
+        self.done_note.setObjectName("allCompleteNote")
+        self.done_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.done_note.setWordWrap(True)
+        font = self.done_note.font()
+        font.setBold(True)
+        self.done_note.setFont(font)
+        self.done_note.hide()
 
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
@@ -230,6 +265,7 @@ class BatchPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
+        layout.addWidget(self.done_note)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
 
@@ -252,6 +288,8 @@ class BatchPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress_label.setText(f"{done} of {total} complete")
+        self.done_note.setText(all_complete_note(total))
+        self.done_note.setVisible(0 < total == done)
 
     def current_portfolio(self) -> int | None:
         index = self.table.currentIndex()

@@ -170,8 +170,17 @@ class MainWindow(ScoringActions, BatchExports):
             ["Alt+PgUp", "Ctrl+PgUp"],
             "Moving",
         )
+        self.next_unscored_action = a(
+            "Next portfolio to score", lambda: self.step_unscored(1), ["Alt+N"], "Moving"
+        )
+        self.previous_unscored_action = a(
+            "Previous portfolio to score", lambda: self.step_unscored(-1), ["Alt+Shift+N"], "Moving"
+        )
         self.complete_action = a(
             "&Mark portfolio complete", self.mark_complete, ["Ctrl+Return", "Ctrl+Enter"], "Scoring"
+        )
+        self.complete_next_action = a(
+            "Complete and &next", self.complete_and_next, ["Alt+Return", "Alt+Enter"], "Scoring"
         )
         self.reopen_action = a("&Reopen portfolio", self.reopen, ["Ctrl+Shift+Return"], "Scoring")
 
@@ -213,6 +222,7 @@ class MainWindow(ScoringActions, BatchExports):
             self.clear_action,
             None,
             self.complete_action,
+            self.complete_next_action,
             self.reopen_action,
         ):
             score.addSeparator() if action is None else score.addAction(action)
@@ -226,6 +236,8 @@ class MainWindow(ScoringActions, BatchExports):
             None,
             self.next_portfolio_action,
             self.previous_portfolio_action,
+            self.next_unscored_action,
+            self.previous_unscored_action,
         ):
             go.addSeparator() if action is None else go.addAction(action)
         view = bar.addMenu("&View")
@@ -455,6 +467,8 @@ class MainWindow(ScoringActions, BatchExports):
             self.previous_entry_action,
             self.next_portfolio_action,
             self.previous_portfolio_action,
+            self.next_unscored_action,
+            self.previous_unscored_action,
             self.zoom_in_action,
             self.zoom_out_action,
         ):
@@ -470,7 +484,12 @@ class MainWindow(ScoringActions, BatchExports):
         ):
             action.setEnabled(has_portfolio and not complete)
         self.reopen_action.setEnabled(has_portfolio and complete)
-        for action in (self.next_factor_action, self.previous_factor_action, self.rationale_action):
+        for action in (
+            self.next_factor_action,
+            self.previous_factor_action,
+            self.rationale_action,
+            self.complete_next_action,
+        ):
             action.setEnabled(has_portfolio)
         stack = self.session.undo_stack if self.session is not None else None
         self.undo_action.setEnabled(stack is not None and stack.canUndo())

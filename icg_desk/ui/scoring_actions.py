@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
 
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.ui import settings
+from icg_desk.ui.batch_panel import all_complete_note
 from icg_desk.ui.window_shell import APP_NAME, WindowShell
 
 if TYPE_CHECKING:
@@ -280,20 +281,37 @@ class ScoringActions(WindowShell):
             assert self._view is not None
             self.session.remove_evidence(self._view.id, key, evidence_id)
 
-    def mark_complete(self) -> None:
+    def mark_complete(self) -> bool:
+        """Mark the portfolio shown complete; False (and a dialog saying why) when it cannot be."""
         if self.session is None or self._view is None:
-            return
+            return False
         if self._status is PortfolioStatus.COMPLETE:
             self.statusBar().showMessage("This portfolio is already complete.", 4000)
-            return
-        if self.session.mark_complete(self._view.id):
-            done, total = self.batch_panel.model.counts()
+            return False
+        if not self.session.mark_complete(self._view.id):
+            return False
+        done, total = self.batch_panel.model.counts()
+        if done == total:
+            self.statusBar().showMessage(all_complete_note(total), 30_000)
+        else:
             self.statusBar().showMessage(
                 f"{self._view.candidate_code} is complete ({done} of {total}). "
-                "Alt+PgDown opens the next portfolio.",
+                "Alt+N opens the next portfolio to score.",
                 6000,
             )
-            self.focus_scoring_surface()
+        self.focus_scoring_surface()
+        return True
+
+    def complete_and_next(self) -> None:
+        """Alt+Return: mark the portfolio complete (if it can be; a complete one stays so) and
+        go on to the next portfolio left to score."""
+        if self.session is None or self._view is None:
+            return
+        if self._status is not PortfolioStatus.COMPLETE and not self.mark_complete():
+            return
+        done, total = self.batch_panel.model.counts()
+        if done < total:
+            self.step_unscored(1)
 
     def reopen(self) -> None:
         if self.session is None or self._view is None:
@@ -356,9 +374,32 @@ class ScoringActions(WindowShell):
         if self.session is not None:
             self.batch_panel.step(delta)
 
+    def step_unscored(self, delta: int) -> None:
+        """Alt+N, Alt+Shift+N: the next (+1) or previous (-1) portfolio not complete, in the
+        batch's order whatever the filter, wrapping round (and saying so) at the end."""
+        if self.session is None:
+            return
+        shown = None if self._view is None else self._view.id
+        target, wrapped = self.batch_panel.model.next_to_score(shown, delta)
+        if target is None:
+            if shown is not None and self._status is not PortfolioStatus.COMPLETE:
+                message = "No other portfolio left to score: this is the last one."
+            else:
+                message = "No portfolio left to score."
+            self.statusBar().showMessage(message, 5000)
+        else:
+            self.batch_panel.select_portfolio(target)
+            if wrapped:
+                where = "first" if delta > 0 else "last"
+                self.statusBar().showMessage(
+                    f"Wrapped round: back to the {where} portfolio left to score.", 5000
+                )
+        self.focus_scoring_surface()
+
 
 def _is_text_field(widget: QWidget) -> bool:
     """A widget that types printable keys (and so would take a score key as text)."""
     if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
         return not widget.isReadOnly()
     return False
+
