@@ -220,3 +220,45 @@ def test_completing_the_last_portfolio_says_to_send_the_batch(qtbot, window):
     key(qtbot, Qt.Key.Key_Return, CTRL)
     assert message(window) == words
     assert note.isVisible()
+
+
+# --- look-fors by keyboard ----------------------------------------------------------------------
+
+
+def test_alt_digits_tick_the_current_factors_look_fors(qtbot, window):
+    p = ids(window)
+    card = window.rubric_panel.cards["impact_cycle"]
+
+    def seen(factor_key: str = "impact_cycle") -> frozenset[int]:
+        return window.session.work.portfolio(p[0]).reads[factor_key].look_fors_seen
+
+    key(qtbot, "1", ALT)
+    key(qtbot, "6", ALT)
+    assert seen() == {0, 5}
+    assert card.look_fors[0].isChecked()
+    assert card.look_fors[5].isChecked()
+    key(qtbot, "1", ALT)
+    assert seen() == {5}
+    assert not card.look_fors[0].isChecked()
+    key(qtbot, "z", CTRL)
+    assert seen() == {0, 5}
+    assert card.look_fors[0].isChecked()
+    # The next factor has five: Alt+6 says so and changes nothing.
+    key(qtbot, Qt.Key.Key_Down, ALT)
+    assert window.rubric_panel.current_factor() == "playbook"
+    key(qtbot, "6", ALT)
+    assert message(window) == "Instructional Playbook has 5 look-fors."
+    assert seen("playbook") == frozenset()
+    key(qtbot, "2", ALT)
+    assert seen("playbook") == {1}
+    assert seen() == {0, 5}
+    assert not text_field_focused()
+
+
+def test_alt_digits_in_a_rationale_tick_look_fors_and_type_nothing(qtbot, window):
+    p = ids(window)
+    key(qtbot, Qt.Key.Key_F2)
+    key(qtbot, "3", ALT)
+    reads = window.session.work.portfolio(p[0]).reads["impact_cycle"]
+    assert reads.look_fors_seen == {2}
+    assert reads.rationale == ""

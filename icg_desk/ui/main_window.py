@@ -182,6 +182,15 @@ class MainWindow(ScoringActions, BatchExports):
         self.complete_next_action = a(
             "Complete and &next", self.complete_and_next, ["Alt+Return", "Alt+Enter"], "Scoring"
         )
+        self.look_for_actions = [
+            a(
+                f"Look-for {n} of the current factor",
+                partial(self.toggle_look_for, n),
+                [f"Alt+{n}"],
+                "Scoring",
+            )
+            for n in range(1, 7)
+        ]
         self.reopen_action = a("&Reopen portfolio", self.reopen, ["Ctrl+Shift+Return"], "Scoring")
 
         self.zoom_in_action = a("&Larger text", self._zoom_in, ["Ctrl++", "Ctrl+="], "View")
@@ -226,6 +235,9 @@ class MainWindow(ScoringActions, BatchExports):
             self.reopen_action,
         ):
             score.addSeparator() if action is None else score.addAction(action)
+        look_fors = score.addMenu("&Look-fors")
+        for action in self.look_for_actions:
+            look_fors.addAction(action)
         go = bar.addMenu("&Go")
         for action in (
             self.next_factor_action,
@@ -480,6 +492,7 @@ class MainWindow(ScoringActions, BatchExports):
             self.minus_action,
             self.clear_action,
             self.attach_action,
+            *self.look_for_actions,
             self.complete_action,
         ):
             action.setEnabled(has_portfolio and not complete)

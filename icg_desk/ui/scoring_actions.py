@@ -244,6 +244,22 @@ class ScoringActions(WindowShell):
         assert self._view is not None
         self.session.set_look_for(self._view.id, key, index, seen)
 
+    def toggle_look_for(self, number: int) -> None:
+        """Alt+1..6: tick or untick look-for `number` (from 1) of the current factor."""
+        key = self._key_target()
+        if key is None or self.session is None or not self._can_edit():
+            return
+        assert self._view is not None
+        factor = self.session.rubric.factor(key)
+        if number > len(factor.look_fors):
+            count = len(factor.look_fors)
+            self.statusBar().showMessage(
+                f"{factor.name} has {count} look-for{'' if count == 1 else 's'}.", 4000
+            )
+            return
+        seen = number - 1 not in self._reads[key].look_fors_seen
+        self.session.set_look_for(self._view.id, key, number - 1, seen)
+
     def _rationale_edited(self, key: str, text: str, old: str) -> None:
         if self.session is None or self._view is None:
             return
