@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPlainTextEd
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.ui.batch_panel import all_complete_note
 from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.scoring_actions import LOCKED_WORD
 from icg_desk.ui.tasks import SyncTaskRunner
 
 NO = Qt.KeyboardModifier.NoModifier
@@ -262,3 +263,46 @@ def test_alt_digits_in_a_rationale_tick_look_fors_and_type_nothing(qtbot, window
     reads = window.session.work.portfolio(p[0]).reads["impact_cycle"]
     assert reads.look_fors_seen == {2}
     assert reads.rationale == ""
+
+
+# --- a key on a complete portfolio --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [("1", NO)],
+        [("+", NO)],
+        [("-", NO)],
+        [(Qt.Key.Key_Delete, NO)],
+        [("2", ALT)],
+        [("e", CTRL)],
+        [(Qt.Key.Key_F2, NO)],
+        [(Qt.Key.Key_F2, NO), ("a", NO)],
+        [(Qt.Key.Key_F2, NO), (Qt.Key.Key_Backspace, NO)],
+        [(Qt.Key.Key_F2, NO), ("4", NO)],
+    ],
+    ids=["digit", "plus", "minus", "delete", "alt-digit", "attach", "f2", "typing", "bs", "f2-4"],
+)
+def test_every_editing_key_on_a_complete_portfolio_says_why(qtbot, window, keys):
+    p = ids(window)
+    complete_by_session(window, p[0])
+    window.focus_scoring_surface()
+    before = window.session.work.portfolio(p[0])
+    for pressed, modifier in keys:
+        window.statusBar().clearMessage()
+        key(qtbot, pressed, modifier)
+        assert message(window) == LOCKED_WORD, pressed
+    after = window.session.work.portfolio(p[0])
+    assert after.reads == before.reads
+    assert after.status is PortfolioStatus.COMPLETE
+
+
+def test_keys_that_change_nothing_say_nothing_on_a_complete_portfolio(qtbot, window):
+    complete_by_session(window, ids(window)[0])
+    window.statusBar().clearMessage()
+    key(qtbot, Qt.Key.Key_Down, ALT)
+    key(qtbot, Qt.Key.Key_F2)
+    window.statusBar().clearMessage()
+    key(qtbot, Qt.Key.Key_End)  # reading the rationale
+    assert message(window) == ""

@@ -323,6 +323,7 @@ class MainWindow(ScoringActions, BatchExports):
         panel.attachRequested.connect(self._attach_to)
         panel.evidenceShown.connect(self.entry_panel.show_passage)
         panel.evidenceRemoved.connect(self._remove_evidence)
+        self.watch_locked_typing()
         session.changed.connect(self._on_changed)
         session.aboutToTouch.connect(self._show_before_undo)
         session.failed.connect(self._on_failed)
@@ -486,21 +487,19 @@ class MainWindow(ScoringActions, BatchExports):
         ):
             action.setEnabled(has_batch)
         complete = self._status is PortfolioStatus.COMPLETE
+        self.complete_action.setEnabled(has_portfolio and not complete)
+        self.reopen_action.setEnabled(has_portfolio and complete)
+        # The editing keys stay on for a complete portfolio: there they say why nothing changes.
         for action in (
+            self.next_factor_action,
+            self.previous_factor_action,
+            self.rationale_action,
             *self.level_actions,
             self.plus_action,
             self.minus_action,
             self.clear_action,
             self.attach_action,
             *self.look_for_actions,
-            self.complete_action,
-        ):
-            action.setEnabled(has_portfolio and not complete)
-        self.reopen_action.setEnabled(has_portfolio and complete)
-        for action in (
-            self.next_factor_action,
-            self.previous_factor_action,
-            self.rationale_action,
             self.complete_next_action,
         ):
             action.setEnabled(has_portfolio)

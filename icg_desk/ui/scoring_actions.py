@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTime
+from PySide6.QtCore import QEvent, QObject, Qt, QTime
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from icg_desk.models.schema import PortfolioStatus
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from icg_desk.ui.rubric_panel import RubricPanel
     from icg_desk.ui.session import ScoringSession
     from icg_desk.ui.summary_bar import SummaryBar
+
+#: What a key that would change a complete portfolio says, in the status bar.
+LOCKED_WORD = "Complete — reopen it (Ctrl+Shift+Return) to change it"
 
 
 class ScoringActions(WindowShell):
@@ -99,6 +103,14 @@ class ScoringActions(WindowShell):
             return
         if key is None or not self.rubric_panel.cards[key].isAncestorOf(focused):
             self.focus_scoring_surface()
+
+    def watch_locked_typing(self) -> None:
+        """Typing into a rationale of a complete portfolio (read-only, so nothing happens)
+        says why, as the score keys do."""
+        assert self.rubric_panel is not None
+        self._locked_typing = _LockedTyping(self)
+        for card in self.rubric_panel.cards.values():
+            card.rationale.installEventFilter(self._locked_typing)
 
     def focus_filter(self) -> None:
         """Ctrl+L: the filter takes keys only when chosen."""
@@ -187,11 +199,13 @@ class ScoringActions(WindowShell):
         if self.session is None or self._view is None:
             return False
         if self._status is PortfolioStatus.COMPLETE:
-            self.statusBar().showMessage(
-                "This portfolio is complete: reopen it (Ctrl+Shift+Return) to change it.", 5000
-            )
+            self.say_locked()
             return False
         return True
+
+    def say_locked(self) -> None:
+        """The word for a key that would change a complete portfolio."""
+        self.statusBar().showMessage(LOCKED_WORD, 5000)
 
     def _current_factor(self) -> str | None:
         return None if self.rubric_panel is None else self.rubric_panel.current_factor()
@@ -222,7 +236,7 @@ class ScoringActions(WindowShell):
 
     def score_modifier(self, sign: str) -> None:
         key = self._key_target()
-        if key is None or self.session is None:
+        if key is None or self.session is None or not self._can_edit():
             return
         current = self._reads[key].score
         if current is None:
@@ -267,6 +281,8 @@ class ScoringActions(WindowShell):
 
     def _edit_rationale(self) -> None:
         if self.rubric_panel is not None and self._view is not None:
+            if self._status is PortfolioStatus.COMPLETE:
+                self.say_locked()  # shown to read, not to change
             self.rubric_panel.edit_rationale()
 
     def attach_selection(self) -> None:
@@ -419,3 +435,33 @@ def _is_text_field(widget: QWidget) -> bool:
         return not widget.isReadOnly()
     return False
 
+
+class _LockedTyping(QObject):
+    """On a rationale: a key that would change its text, while the portfolio is complete (the
+    field read-only), gets the window's word for it."""
+
+    def __init__(self, window: ScoringActions) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QPlainTextEdit)
+            and watched.isReadOnly()
+            and self._window._status is PortfolioStatus.COMPLETE
+            and _would_edit(event)
+        ):
+            self._window.say_locked()
+        return super().eventFilter(watched, event)
+
+
+def _would_edit(event: QKeyEvent) -> bool:
+    if event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+        return True
+    if event.matches(QKeySequence.StandardKey.Paste) or event.matches(QKeySequence.StandardKey.Cut):
+        return True
+    text = event.text()
+    control = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    return bool(text) and text.isprintable() and not event.modifiers() & control
