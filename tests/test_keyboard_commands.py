@@ -306,3 +306,24 @@ def test_keys_that_change_nothing_say_nothing_on_a_complete_portfolio(qtbot, win
     window.statusBar().clearMessage()
     key(qtbot, Qt.Key.Key_End)  # reading the rationale
     assert message(window) == ""
+
+
+# --- the keys are free --------------------------------------------------------------------------
+
+
+def test_every_key_is_one_actions_and_no_menu_mnemonic(window):
+    owners: dict[str, str] = {}
+    for action in window.actions():
+        for sequence in action.shortcuts():
+            text = sequence.toString()
+            assert text not in owners, f"{text}: {owners.get(text)} and {action.text()}"
+            owners[text] = action.text()
+    mnemonics = {
+        f"Alt+{menu.title()[menu.title().index('&') + 1].upper()}"
+        for menu in (a.menu() for a in window.menuBar().actions())
+        if menu is not None and "&" in menu.title()
+    }
+    assert mnemonics  # &File, &Edit, ...
+    assert not mnemonics & owners.keys()
+    for keys in ("Alt+N", "Alt+Shift+N", "Alt+Return", *(f"Alt+{n}" for n in range(1, 7))):
+        assert keys in owners
