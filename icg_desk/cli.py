@@ -181,7 +181,7 @@ def cmd_batch_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_batch_reports(args: argparse.Namespace) -> int:
-    from icg_desk.operations.batch_ops import export_batch_reports
+    from icg_desk.operations.batch_ops import ReportChoice, UnknownPortfolio, export_batch_reports
 
     outdir: Path = args.outdir
     if outdir.exists() and not outdir.is_dir():
@@ -189,13 +189,33 @@ def cmd_batch_reports(args: argparse.Namespace) -> int:
     combined: Path | None = args.combined
     if combined is not None and combined.suffix.lower() != ".pdf":
         raise UsageError(f"--combined {combined}: name the combined file .pdf")
+    code: str | None = args.portfolio
+    if code is not None and not code.strip():
+        raise UsageError("--portfolio: give a candidate code")
+    which = (
+        ReportChoice.CURRENT
+        if code is not None
+        else ReportChoice.ALL
+        if args.all
+        else ReportChoice.COMPLETED
+    )
     bar = ProgressBar("Printing reports")
     try:
-        run = export_batch_reports(args.batch, outdir, combined=combined, progress=bar)
+        run = export_batch_reports(
+            args.batch,
+            outdir,
+            which=which,
+            candidate_code=code.strip() if code is not None else None,
+            combined=combined,
+            progress=bar,
+        )
+    except UnknownPortfolio as exc:
+        raise UsageError(f"--portfolio {exc}") from None
     finally:
         bar.close()
     per_candidate = [p for p in run.written if p != combined]
-    print(f"Wrote {len(per_candidate)} score reports to {outdir}")
+    count = len(per_candidate)
+    print(f"Wrote {count} score report{'' if count == 1 else 's'} to {outdir}")
     if combined is not None and combined in run.written:
         print(f"Wrote the combined reports to {combined}")
     for code, why in run.skipped:
@@ -299,10 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(func=cmd_batch_summary)
     reports = batch_sub.add_parser(
         "reports",
-        help="print a PDF score report for every portfolio of the batch",
-        description="Print a score report (PDF) per portfolio into OUTDIR, and optionally all "
-        "of them in one combined PDF. From a scorer's batch these are previews, by candidate "
-        "code.",
+        help="print a PDF score report for the batch's completed portfolios (or all, or one)",
+        description="Print a score report (PDF) per completed portfolio into OUTDIR (or for "
+        "every portfolio with --all, or one with --portfolio), named by candidate code, and "
+        "optionally all of them in one combined PDF. From a scorer's batch these are "
+        "previews.",
     )
     reports.add_argument("batch", type=Path, metavar="BATCH", help="the batch file")
     reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")
@@ -311,6 +332,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE.pdf",
         help="also write every report into this one PDF",
+    )
+    choice = reports.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--completed",
+        action="store_true",
+        help="the portfolios marked complete (the default)",
+    )
+    choice.add_argument(
+        "--all", action="store_true", help="every portfolio, the unscored ones included"
+    )
+    choice.add_argument(
+        "--portfolio", metavar="CODE", help="only the portfolio with this candidate code"
     )
     reports.set_defaults(func=cmd_batch_reports)
     add_cohort_parser(sub)

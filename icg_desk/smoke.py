@@ -210,11 +210,18 @@ def _scenario(workdir: Path) -> str:
             raise SmokeFailure("exporting the summary: no workbook was written")
         _check_file(summary, b"PK")  # an .xlsx is a zip archive
 
-        written = _until_done(window, window.print_reports(folder=workdir / REPORTS_FOLDER))
+        # The demo's 3 portfolios are none of them complete (its prefill starts at the fourth),
+        # and the default prints only completed ones: ask for all of them.
+        from icg_desk.operations.batch_ops import ReportChoice
+
+        reports_task = window.print_reports(folder=workdir / REPORTS_FOLDER, which=ReportChoice.ALL)
+        written = _until_done(window, reports_task)
         fail_on_messages("printing the score reports")
         pdfs = [p for p in written if p.suffix.lower() == ".pdf"]
-        if not pdfs:
-            raise SmokeFailure("printing the score reports: no PDF was written")
+        if len(pdfs) != PORTFOLIOS + 1:  # one per portfolio and the combined file
+            raise SmokeFailure(
+                f"printing the score reports: {len(pdfs)} PDFs written, not {PORTFOLIOS + 1}"
+            )
         for pdf in pdfs:
             _check_file(pdf, b"%PDF")
     finally:

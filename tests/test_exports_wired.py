@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import QSettings
 
 from icg_desk.cli import main
+from icg_desk.operations.batch_ops import ReportChoice
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner
 
@@ -43,7 +44,7 @@ def test_cli_writes_the_summary_workbook(capsys, batch, tmp_path):
 def test_cli_prints_a_report_per_portfolio_and_a_combined_file(capsys, batch, tmp_path):
     outdir, combined = tmp_path / "reports", tmp_path / "all.pdf"
     code, stdout, _ = run(
-        capsys, "batch", "reports", str(batch), str(outdir), "--combined", str(combined)
+        capsys, "batch", "reports", str(batch), str(outdir), "--all", "--combined", str(combined)
     )
     assert code == 0
     assert "Wrote 5 score reports" in stdout
@@ -99,8 +100,8 @@ def test_file_export_summary_runs_with_progress_and_writes_the_workbook(window, 
     assert "Summary written" in window.statusBar().currentMessage()
 
 
-def test_file_print_reports_writes_every_report(window, tmp_path):
-    written = window.print_reports(tmp_path / "printed").value
+def test_file_export_reports_writes_every_report_when_asked_for_all(window, tmp_path):
+    written = window.print_reports(tmp_path / "printed", which=ReportChoice.ALL).value
     names = {p.name for p in written}
     assert "summer-reports.pdf" in names
     assert len(names) == 6  # five candidates and the combined file

@@ -85,7 +85,7 @@ def test_smoke_fails_with_what_the_window_said(qtbot, tmp_path, capsys, monkeypa
 def test_smoke_reports_a_bug_as_a_failure(qtbot, tmp_path, capsys, monkeypatch):
     from icg_desk.ui.main_window import MainWindow
 
-    def broken(self, folder=None):
+    def broken(self, folder=None, which=None):
         raise KeyError("factor")
 
     monkeypatch.setattr(MainWindow, "print_reports", broken)

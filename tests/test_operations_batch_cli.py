@@ -18,6 +18,7 @@ from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.formats.summary import read_batch_summary
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.operations.batch_ops import (
+    ReportChoice,
     export_batch_reports,
     export_batch_summary,
     open_batch_for_scoring,
@@ -90,7 +91,7 @@ def test_the_window_exports_under_the_lock_it_holds_from_a_worker(
         assert (tmp_path / "s.xlsx").is_file()
         assert not (tmp_path / "no.xlsx").exists()
         # Printing only reads: it never waits for the window.
-        run = export_batch_reports(batch, tmp_path / "reports")
+        run = export_batch_reports(batch, tmp_path / "reports", which=ReportChoice.ALL)
         assert len(run.written) == 3
     finally:
         opened.close()

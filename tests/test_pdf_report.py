@@ -230,7 +230,9 @@ def test_a_demo_batch_prints_whole(demo_reports: list[CandidateReport], tmp_path
     assert not run.cancelled
     assert run.written[:n] == [tmp_path / "each" / f"{r.candidate_code}.pdf" for r in demo_reports]
     assert run.written[n:] == [tmp_path / "all.pdf"]
-    assert calls == [(i, 2 * n) for i in range(1, 2 * n + 1)]
+    # Progress counts reports: one step per report's file, then the combined file as the last
+    # step, (n, n + 1) said again after each report laid out in it (for a cancel to be heard).
+    assert calls == [(i, n + 1) for i in range(1, n + 1)] + [(n, n + 1)] * n + [(n + 1, n + 1)]
     counts = [pdf_text(path)[1] for path in run.written[:n]]
     assert all(c in (1, 2) for c in counts)
     text, pages = pdf_text(tmp_path / "all.pdf")

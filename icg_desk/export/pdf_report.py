@@ -639,7 +639,11 @@ class _Progress:
         if done <= self.reported:
             return  # a combined file rebuilt without a bad record counts its reports again
         self.reported = done
-        if self.callback is not None and self.callback(done, self.total) is False:
+        self.poll()
+
+    def poll(self) -> None:
+        """Report where it stands again (no step further): a long step still hears a cancel."""
+        if self.callback is not None and self.callback(self.reported, self.total) is False:
             raise _Cancelled
 
 
@@ -700,9 +704,12 @@ def write_reports(
     order; the caller makes them safe and unique). A preview's pages carry `preview_label`.
 
     A record that cannot be printed is skipped, with its reason, and the rest go on. Progress
-    counts one step per report per file kind, so `total` is twice the reports when both are
-    asked for. A disk that cannot be written stops the run (OSError): every later file would
-    fail the same way.
+    counts reports: `total` is the number of reports, each one step when its file is written
+    (or, with `combined` alone, when its pages are laid out in the combined file). With both,
+    the combined file is one final step, `total` the reports + 1: while it is built, progress
+    says (reports, reports + 1) again after each report laid out, so a cancel is still heard.
+    A disk that cannot be written stops the run (OSError): every later file would fail the
+    same way.
     """
     if outdir is None and combined is None:
         raise ValueError("write_reports needs an outdir, a combined file or both")
@@ -714,16 +721,17 @@ def write_reports(
         bad = [n for n in file_names if "/" in n or "\\" in n or n in ("", ".", "..")]
         if bad:
             raise ValueError(f"{bad[0]!r} is not a file name")
-    phases = (outdir is not None) + (combined is not None)
-    ticker = _Progress(len(reports) * phases, progress)
+    both = outdir is not None and combined is not None
+    ticker = _Progress(len(reports) + both, progress)
     written: list[Path] = []
     skipped: dict[int, str] = {}
     try:
         if outdir is not None:
             _write_each(reports, Path(outdir), ticker, written, skipped, file_names, preview_label)
         if combined is not None:
-            base = len(reports) if outdir is not None else 0
-            _write_combined(reports, Path(combined), ticker, base, written, skipped, preview_label)
+            _write_combined(reports, Path(combined), ticker, both, written, skipped, preview_label)
+            if both:
+                ticker.at(len(reports) + 1)
     except _Cancelled:
         return ReportRun(written, _skipped(reports, skipped), cancelled=True)
     return ReportRun(written, _skipped(reports, skipped), cancelled=False)
@@ -759,12 +767,21 @@ def _write_combined(
     reports: list[CandidateReport],
     path: Path,
     ticker: _Progress,
-    base: int,
+    final_step: bool,
     written: list[Path],
     skipped: dict[int, str],
     preview_label: str,
 ) -> None:
+    """The combined file. As the `final_step` of a run that wrote each file first, it only
+    polls the progress; else each report laid out (or skipped) is a step."""
     path.parent.mkdir(parents=True, exist_ok=True)
+
+    def step(count: int) -> None:
+        if final_step:
+            ticker.poll()
+        else:
+            ticker.at(count)
+
     # Each pass leaves out the records known to be bad; a record that fails only while its
     # pages are laid out is found by the pass it breaks, and the file is built again without it.
     for _attempt in range(len(reports) + 1):
@@ -773,7 +790,7 @@ def _write_combined(
         def done() -> None:
             nonlocal drawn
             drawn += 1
-            ticker.at(base + len(skipped) + drawn)
+            step(len(skipped) + drawn)
 
         # Not kept unless the block says so: a build that fails is built again from the start.
         with atomic_write(path, keep=False) as staged:
@@ -791,7 +808,7 @@ def _write_combined(
                     part = _story(report, i, pages, done)
                 except Exception as exc:  # noqa: BLE001 - as above: skipped, with the reason
                     skipped[i] = _why(exc)
-                    ticker.at(base + len(skipped) + drawn)
+                    step(len(skipped) + drawn)
                     continue
                 if story:
                     story.append(PageBreakIfNotEmpty())

@@ -7,7 +7,7 @@ rubric and the decision, so the wording can be tested without reading a PDF back
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -49,8 +49,11 @@ class CandidateReport:
     preview: bool  # a scorer's preview (marked as such on the page), not the candidate's copy
 
 
-def reports_from_batch(batch: BatchFile, *, issued: date | None = None) -> list[CandidateReport]:
-    """One preview report per portfolio, in batch order, from the scorer's read.
+def reports_from_batch(
+    batch: BatchFile, *, issued: date | None = None, only: Collection[int] | None = None
+) -> list[CandidateReport]:
+    """One preview report per portfolio (those whose ids are in `only`, when given), in batch
+    order, from the scorer's read.
 
     Scorers never see names (blind scoring), so each report is headed by the candidate code.
     """
@@ -71,6 +74,8 @@ def reports_from_batch(batch: BatchFile, *, issued: date | None = None) -> list[
             select(Portfolio.id, Portfolio.candidate_code).order_by(Portfolio.position)
         ).all()
     day = issued or date.today()
+    wanted = None if only is None else set(only)
+    picked = [(pid, code) for pid, code in rows if wanted is None or pid in wanted]
     return [
         CandidateReport(
             candidate_code=code,
@@ -82,7 +87,7 @@ def reports_from_batch(batch: BatchFile, *, issued: date | None = None) -> list[
             issued=day,
             preview=True,
         )
-        for pid, code in rows
+        for pid, code in picked
     ]
 
 

@@ -14,14 +14,18 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from icg_desk.formats.atomic import atomic_write
 from icg_desk.formats.naming import free_names, sent_batch_stem
 from icg_desk.models.batch_file import BATCH_SUFFIX, BatchFile, validate_batch
 from icg_desk.models.batch_marks import record_summary_export
 from icg_desk.models.errors import UserError
+from icg_desk.models.schema import Portfolio, PortfolioStatus
 from icg_desk.models.sqlite_file import sqlite_user_error
 from icg_desk.operations.file_lock import SCORER_WINDOW, FileLock, lock_file
 
@@ -85,22 +89,89 @@ def export_batch_summary(
     return info
 
 
+class ReportChoice(StrEnum):
+    """Which portfolios' score reports to print."""
+
+    COMPLETED = "completed"  # those marked complete: the default
+    CURRENT = "current"  # one portfolio, named by its id or its candidate code
+    ALL = "all"  # every portfolio, the unscored ones included
+
+
+NOTHING_COMPLETE = "No portfolio is complete yet: nothing to print"
+
+
+class UnknownPortfolio(UserError):
+    """A portfolio asked for by id or candidate code that is not in the batch."""
+
+
+def chosen_portfolios(
+    batch: BatchFile,
+    which: ReportChoice,
+    *,
+    portfolio_id: int | None = None,
+    candidate_code: str | None = None,
+) -> list[int]:
+    """The ids of the portfolios `which` means, in batch order; a `UserError` when none.
+
+    CURRENT needs `portfolio_id` or `candidate_code` (an `UnknownPortfolio` when the batch has
+    no such portfolio); COMPLETED with no complete portfolio says so (`NOTHING_COMPLETE`).
+    """
+    with batch.reading() as session:
+        rows = session.execute(
+            select(Portfolio.id, Portfolio.candidate_code, Portfolio.status).order_by(
+                Portfolio.position
+            )
+        ).all()
+    if which is ReportChoice.CURRENT:
+        if portfolio_id is None and candidate_code is None:
+            raise ValueError("ReportChoice.CURRENT needs a portfolio_id or a candidate_code")
+        found = [
+            pid
+            for pid, code, _status in rows
+            if pid == portfolio_id or (candidate_code is not None and code == candidate_code)
+        ]
+        if not found:
+            if candidate_code is not None:
+                raise UnknownPortfolio(
+                    f"{candidate_code}: no portfolio with this candidate code in the batch"
+                )
+            raise UnknownPortfolio(f"no portfolio {portfolio_id} in the batch")
+        return found[:1]
+    if which is ReportChoice.COMPLETED:
+        ids = [pid for pid, _code, status in rows if status == PortfolioStatus.COMPLETE.value]
+        if not ids:
+            raise UserError(NOTHING_COMPLETE)
+        return ids
+    if not rows:
+        raise UserError("This batch has no portfolio: nothing to print")
+    return [pid for pid, _code, _status in rows]
+
+
 def export_batch_reports(
     path: Path,
     outdir: Path,
     *,
+    which: ReportChoice = ReportChoice.COMPLETED,
+    portfolio_id: int | None = None,
+    candidate_code: str | None = None,
     combined: Path | None = None,
     progress: Progress | None = None,
 ) -> ReportRun:
-    """A PDF score report per portfolio in `outdir` (and all of them in `combined`, if given).
+    """A PDF score report in `outdir` per portfolio `which` chooses (see `chosen_portfolios`;
+    the completed ones by default), named by candidate code, and all of them in `combined`,
+    if given. Progress counts reports (see `write_reports`).
 
+    A choice of no portfolio is a `UserError` and writes nothing: no folder, no combined file.
     Only reads the batch, so it takes no lock: printing never waits for a window.
     """
     from icg_desk.export.pdf_report import write_reports
     from icg_desk.export.report_data import reports_from_batch
 
     with BatchFile.open(path) as batch:
-        reports = reports_from_batch(batch)
+        ids = chosen_portfolios(
+            batch, which, portfolio_id=portfolio_id, candidate_code=candidate_code
+        )
+        reports = reports_from_batch(batch, only=ids)
     outdir.mkdir(parents=True, exist_ok=True)
     return write_reports(reports, outdir=outdir, combined=combined, progress=progress)
 

@@ -13,9 +13,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from icg_desk.operations.batch_ops import (
+    ReportChoice,
     SentFiles,
     export_batch_reports,
     export_batch_summary,
@@ -27,14 +40,85 @@ from icg_desk.ui.window_shell import WindowShell
 
 if TYPE_CHECKING:
     from icg_desk.export.pdf_report import ReportRun
+    from icg_desk.operations.batch_work import PortfolioView
     from icg_desk.ui.session import ScoringSession
+
+REPORTS_TITLE = "Export score reports (PDF)"
+
+
+class ReportsDialog(QDialog):
+    """Which portfolios' score reports to write, and the folder they go in.
+
+    The completed portfolios are the default; "this portfolio" is the one shown (off when none
+    is); all of them includes the unscored ones.
+    """
+
+    def __init__(self, parent: QWidget | None, folder: Path, current: str | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportsDialog")
+        self.setWindowTitle(REPORTS_TITLE)
+        self.completed = QRadioButton("&Completed portfolios")
+        self.current = QRadioButton(
+            f"&This portfolio ({current})" if current is not None else "&This portfolio"
+        )
+        self.current.setEnabled(current is not None)
+        self.all = QRadioButton("&All portfolios, the unscored ones included")
+        self.choices = QButtonGroup(self)
+        for button in (self.completed, self.current, self.all):
+            self.choices.addButton(button)
+        self.completed.setChecked(True)
+        self.folder = QLineEdit(str(folder))
+        self.folder.setObjectName("reportsFolder")
+        browse = QPushButton("C&hoose…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel("Write a PDF score report for:"))
+        for button in (self.completed, self.current, self.all):
+            column.addWidget(button)
+        folder_label = QLabel("Into the &folder (with all of them in one combined file):")
+        folder_label.setBuddy(self.folder)
+        column.addWidget(folder_label)
+        column.addLayout(row)
+        column.addWidget(buttons)
+        self.completed.setFocus()
+
+    def choice(self) -> ReportChoice:
+        if self.current.isChecked():
+            return ReportChoice.CURRENT
+        if self.all.isChecked():
+            return ReportChoice.ALL
+        return ReportChoice.COMPLETED
+
+    def chosen_folder(self) -> Path | None:
+        text = self.folder.text().strip()
+        return Path(text) if text else None
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Export score reports into", self.folder.text()
+        )
+        if chosen:
+            self.folder.setText(chosen)
 
 
 class BatchExports(WindowShell):
-    """File > Export summary, Print score reports and Send to coordinator, for the batch open."""
+    """File > Export summary, Export score reports (PDF) and Send to coordinator, for the
+    batch open."""
 
     #: Set by the window: the open batch's session, None on the start page.
     session: ScoringSession | None
+    #: Set by the window: the portfolio shown, None when none is.
+    _view: PortfolioView | None
 
     def export_summary(self, target: Path | None = None) -> Task[Any]:
         """File > Export summary: the Excel workbook a scorer sends back beside the batch."""
@@ -69,44 +153,86 @@ class BatchExports(WindowShell):
 
         return self.run_step(title, "Writing the summary…", job, written)
 
-    def print_reports(self, folder: Path | None = None) -> Task[Any]:
-        """File > Print score reports: a PDF per portfolio and all of them in one file."""
-        title = "Print score reports"
+    def choose_reports(self) -> tuple[ReportChoice, Path] | None:
+        """Ask which reports and where (the `ReportsDialog`); None when cancelled."""
+        assert self.session is not None
+        view = self._view
+        dialog = ReportsDialog(
+            self,
+            self.session.batch.path.parent,
+            view.candidate_code if view is not None else None,
+        )
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            folder = dialog.chosen_folder()
+            if folder is None:
+                return None
+            return dialog.choice(), folder
+        finally:
+            dialog.deleteLater()
+
+    def print_reports(
+        self, folder: Path | None = None, which: ReportChoice = ReportChoice.COMPLETED
+    ) -> Task[Any]:
+        """File > Export score reports (PDF): a PDF per portfolio chosen (the completed ones
+        unless told; CURRENT is the one shown) and all of them in one file. Without `folder`
+        the dialog asks which and where."""
+        title = REPORTS_TITLE
         if self.session is None:
             return Task.finished(title, [])
         batch_path = self.session.batch.path
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(
-                self, "Print score reports into", str(batch_path.parent)
-            )
-            if not chosen:
+            chosen = self.choose_reports()
+            if chosen is None:
                 return Task.finished(title, [])
-            folder = Path(chosen)
+            which, folder = chosen
+        portfolio_id = None
+        if which is ReportChoice.CURRENT:
+            if self._view is None:
+                return Task.finished(title, [])
+            portfolio_id = self._view.id
         outdir = folder
         combined = outdir / f"{batch_path.stem}-reports.pdf"
 
         def job(progress: Callable[[int, int], bool]) -> ReportRun:
-            return export_batch_reports(batch_path, outdir, combined=combined, progress=progress)
+            return export_batch_reports(
+                batch_path,
+                outdir,
+                which=which,
+                portfolio_id=portfolio_id,
+                combined=combined,
+                progress=progress,
+            )
+
+        def label(done: int, total: int) -> str:
+            reports = total - 1  # and the combined file, the last step
+            if total <= 0:
+                return "Writing score reports…"
+            if done >= reports:
+                return f"Writing {combined.name}: the {reports:,} reports in one file…"
+            return f"Writing score reports…  {done:,} of {reports:,} reports"
 
         def printed(outcome: Outcome[ReportRun]) -> list[Path]:
             if outcome.error is not None:
-                self.explain("Reports not printed", "", outcome)
+                self.explain("No score reports written", "", outcome)
                 return []
             run = outcome.result
             assert run is not None
             if outcome.cancelled or run.cancelled:
-                self.statusBar().showMessage("Printing cancelled.", 5000)
+                self.statusBar().showMessage("Export cancelled.", 5000)
                 return run.written
             count = len([p for p in run.written if p != combined])
-            message = f"Wrote {count} score reports and {combined.name} to {outdir}."
+            reports = f"{count} score report{'' if count == 1 else 's'}"
+            message = f"Wrote {reports} and {combined.name} to {outdir}."
             if run.skipped:
                 message += "\n\nSkipped:\n" + "\n".join(f"{c}: {why}" for c, why in run.skipped)
-                self.error("Score reports printed, with problems", message)
+                self.error("Score reports written, with problems", message)
             else:
                 self.statusBar().showMessage(message, 8000)
             return run.written
 
-        return self.run_step(title, "Printing reports…", job, printed)
+        return self.run_step(title, label, job, printed)
 
     def send_to_coordinator(self, folder: Path | None = None) -> Task[Any]:
         """File > Send to coordinator: a copy of the batch that is one whole file, and its

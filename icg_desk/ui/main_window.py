@@ -117,7 +117,7 @@ class MainWindow(ScoringActions, BatchExports):
             "&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File"
         )
         self.reports_action = file(
-            "&Print score reports…", self.print_reports, ["Ctrl+P"], "File"
+            "Export score &reports (PDF)…", self.print_reports, ["Ctrl+P"], "File"
         )
         self.send_action = file(
             "Se&nd to coordinator…", self.send_to_coordinator, ["Ctrl+Shift+E"], "File"

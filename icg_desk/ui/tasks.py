@@ -31,6 +31,15 @@ from icg_desk.ui.garbage import collect_young
 T = TypeVar("T")
 Progress = Callable[[int, int], bool]
 Job = Callable[[Progress], T]
+#: What the progress dialog says: a text, followed by "12 of 50"; or a function of (done, total)
+#: that words the whole line ("Writing score reports…  12 of 50 reports").
+Label = str | Callable[[int, int], str]
+
+
+def label_text(label: Label, done: int, total: int) -> str:
+    if callable(label):
+        return label(done, total)
+    return f"{label}  {done:,} of {total:,}"
 
 
 def is_user_error(exc: BaseException) -> bool:
@@ -152,7 +161,7 @@ class TaskRunner(QObject):
         # One worker: a window's steps never race each other for its file.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="icg-desk-task")
         self._cancel = threading.Event()
-        self._current: tuple[Task[Any], Job[Any], Callable[[Outcome[Any]], Any], str] | None = (
+        self._current: tuple[Task[Any], Job[Any], Callable[[Outcome[Any]], Any], Label] | None = (
             None
         )
         self._dialog: QProgressDialog | None = None
@@ -169,7 +178,7 @@ class TaskRunner(QObject):
     def run(
         self,
         title: str,
-        label: str,
+        label: Label,
         job: Job[T],
         on_done: Callable[[Outcome[T]], Any],
         *,
@@ -223,8 +232,9 @@ class TaskRunner(QObject):
 
     # --- on the UI thread ---------------------------------------------------------------------
 
-    def _show_dialog(self, title: str, label: str, cancellable: bool) -> None:
-        dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
+    def _show_dialog(self, title: str, label: Label, cancellable: bool) -> None:
+        text = label if isinstance(label, str) else label(0, 0)
+        dialog = QProgressDialog(text, "Cancel" if cancellable else "", 0, 0, self.window)
         dialog.setObjectName("taskProgress")
         dialog.setWindowTitle(title)
         # Not modal: a modal progress dialog runs the event loop inside setValue(), and the job's
@@ -246,7 +256,7 @@ class TaskRunner(QObject):
         if progress is None or dialog is None or current is None:
             return  # already shown, or a late report of a job that has ended
         done, total = progress
-        dialog.setLabelText(f"{current[3]}  {done:,} of {total:,}")
+        dialog.setLabelText(label_text(current[3], done, total))
         if dialog.maximum() != total:
             dialog.setMaximum(total)
         dialog.setValue(done)
@@ -294,7 +304,7 @@ class SyncTaskRunner(TaskRunner):
     def run(
         self,
         title: str,
-        label: str,
+        label: Label,
         job: Job[T],
         on_done: Callable[[Outcome[T]], Any],
         *,

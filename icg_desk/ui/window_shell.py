@@ -40,7 +40,7 @@ from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.settings import PathListOption, PathOption, Settings, WindowOptions
-from icg_desk.ui.tasks import Outcome, RunnerFactory, Task, TaskRunner
+from icg_desk.ui.tasks import Label, Outcome, RunnerFactory, Task, TaskRunner
 
 APP_NAME = "ICG Desk"
 log = logging.getLogger("icg_desk")
@@ -233,7 +233,7 @@ class WindowShell(QMainWindow):
     def run_step(
         self,
         title: str,
-        label: str,
+        label: Label,
         job: Callable[[Callable[[int, int], bool]], Any],
         on_done: Callable[[Outcome[Any]], Any],
         *,
