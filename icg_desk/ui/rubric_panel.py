@@ -270,6 +270,9 @@ class FactorCard(QFrame):
             item = self.evidence_box.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden on purpose first: a row added since the last turn of the event loop is
+                # still to be shown by Qt (a queued call), and would then open as a window.
+                widget.hide()
                 widget.setParent(None)  # out of the card now, not at the next event loop turn
                 widget.deleteLater()
         for e in items:
@@ -287,7 +290,6 @@ class FactorCard(QFrame):
             remove.setObjectName("removeEvidence")
             remove.setText("✕")
             remove.setToolTip("Remove this evidence")
-            remove.setVisible(not self._locked)
             remove.clicked.connect(
                 lambda _=False, e=e: self.evidenceRemoved.emit(self.factor.key, e.id)
             )
@@ -297,6 +299,9 @@ class FactorCard(QFrame):
             layout.addWidget(show, 0, Qt.AlignmentFlag.AlignTop)
             layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
             self.evidence_box.addWidget(row)
+            # Only now, inside the card: shown while it had no parent, the button was a window of
+            # its own, which took the focus and the active window from the scorer's.
+            remove.setVisible(not self._locked)
 
 
 class RubricPanel(QScrollArea):
