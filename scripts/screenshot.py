@@ -34,7 +34,7 @@ from icg_desk.ui.app import application
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner
 
-SIZES = ((1280, 800), (1920, 1080))
+SIZES = ((1366, 768), (1280, 800), (1920, 1080), (2560, 1440))
 
 
 def coordinator(out: Path) -> int:
