@@ -100,7 +100,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
     batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)
-    app = application()
+    application()  # before any widget
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, runner=SyncTaskRunner)
     window.show()
