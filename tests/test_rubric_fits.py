@@ -157,3 +157,12 @@ def test_a_remembered_window_larger_than_the_screen_is_shrunk_to_fit(
     qtbot.addWidget(window)
     assert QRect(0, 0, 1366, 728).contains(window.frameGeometry())
 
+
+
+def test_the_coordinators_first_window_fits_a_laptop_too(qtbot, settings, monkeypatch) -> None:
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+    fake_screen(monkeypatch, 1366, 728)
+    window = CoordinatorWindow(settings, runner=SyncTaskRunner)
+    qtbot.addWidget(window)
+    assert (window.width(), window.height()) == (1229, 655)
