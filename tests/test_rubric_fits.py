@@ -130,17 +130,24 @@ def fake_screen(monkeypatch: pytest.MonkeyPatch, width: int, height: int) -> Non
 
 
 @pytest.mark.parametrize(
-    ("available", "expected"),
-    [((1366, 728), (1229, 655)), ((1920, 1040), (1600, 936)), ((2560, 1400), (1600, 1000))],
+    ("available", "expected", "maximized"),
+    [
+        ((1366, 728), (1229, 655), True),  # a laptop: maximized, 90% once un-maximized
+        ((1280, 760), (1152, 684), True),
+        ((1440, 860), (1296, 774), False),
+        ((1920, 1040), (1600, 936), False),
+        ((2560, 1400), (1600, 1000), False),
+    ],
 )
 def test_the_first_window_fits_the_screens_available_area(
-    qtbot, settings, monkeypatch, available, expected
+    qtbot, settings, monkeypatch, available, expected, maximized
 ) -> None:
     fake_screen(monkeypatch, *available)
     window = MainWindow(settings, runner=SyncTaskRunner)
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == expected
     assert QRect(0, 0, *available).contains(window.frameGeometry())
+    assert bool(window.windowState() & Qt.WindowState.WindowMaximized) == maximized
 
 
 def test_a_remembered_window_larger_than_the_screen_is_shrunk_to_fit(
@@ -166,3 +173,4 @@ def test_the_coordinators_first_window_fits_a_laptop_too(qtbot, settings, monkey
     window = CoordinatorWindow(settings, runner=SyncTaskRunner)
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == (1229, 655)
+    assert window.windowState() & Qt.WindowState.WindowMaximized

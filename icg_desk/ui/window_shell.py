@@ -80,6 +80,8 @@ def refusal_words(exc: DatabaseFileError, kind: str, new_copy: str) -> tuple[str
 #: A first window takes this share of the screen's available area, up to MAX_FIRST_SIZE.
 FIRST_WINDOW_SHARE = 0.9
 MAX_FIRST_SIZE = QSize(1600, 1000)
+#: On a screen whose available height is less (1366x768, 1280x800), the first window is maximized.
+MAXIMIZED_BELOW_HEIGHT = 800
 
 
 def first_window_size(available: QSize) -> QSize:
@@ -407,15 +409,18 @@ class WindowShell(QMainWindow):
     # --- remembered between sessions ----------------------------------------------------------
 
     def fit_first_window(self) -> None:
-        """The size of a window with no remembered geometry: most of the screen it opens on
-        (a 1366x768 laptop's included), never more than `MAX_FIRST_SIZE`."""
+        """The size of a window with no remembered geometry: most of the screen it opens on,
+        never more than `MAX_FIRST_SIZE`; maximized on a laptop's low screen, where every line
+        counts (at 90% of 768, the current factor's card no longer fits)."""
         available = self._available_geometry()
         if available is None:
             return
-        self.resize(first_window_size(available.size()))
+        self.resize(first_window_size(available.size()))  # also its size once un-maximized
         frame = self.frameGeometry()
         frame.moveCenter(available.center())
         self.move(frame.topLeft())
+        if available.height() < MAXIMIZED_BELOW_HEIGHT:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def restore_window(self) -> None:
         """The remembered geometry and state; a geometry remembered on a larger screen than
