@@ -156,7 +156,7 @@ class FactorCard(QFrame):
     evidenceRemoved = Signal(str, int)  # factor key, evidence id
     openRequested = Signal(str)  # factor key: a click on the compact row
 
-    EXPANDED_MARGINS = (12, 10, 12, 12)
+    EXPANDED_MARGINS = (12, 8, 12, 10)
     COMPACT_MARGINS = (12, 5, 12, 5)
 
     def __init__(self, rubric: Rubric, factor: Factor, parent: QWidget | None = None) -> None:
@@ -184,7 +184,7 @@ class FactorCard(QFrame):
         self.look_fors: list[QCheckBox] = []
         look_for_box = QVBoxLayout()
         look_for_box.setContentsMargins(0, 0, 0, 0)
-        look_for_box.setSpacing(4)
+        look_for_box.setSpacing(3)
         for i, text in enumerate(factor.look_fors):
             box = QCheckBox()
             box.setAccessibleName(text)
@@ -229,7 +229,7 @@ class FactorCard(QFrame):
         self.body.setObjectName("factorBody")
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
-        body.setSpacing(8)
+        body.setSpacing(6)
         body.addWidget(standard)
         body.addLayout(look_for_box)
         body.addWidget(self.selector)
@@ -385,7 +385,7 @@ class RubricPanel(QScrollArea):
         body.setObjectName("rubricBody")
         self._layout = QVBoxLayout(body)
         self._layout.setContentsMargins(4, 8, 8, 8)
-        self._layout.setSpacing(10)
+        self._layout.setSpacing(8)
         levels = " · ".join(f"{lv.level} {lv.short}" for lv in rubric.levels)
         self.legend = plain_label(levels, object_name="levelLegend")
         self._layout.addWidget(self.legend)
