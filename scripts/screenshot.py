@@ -3,9 +3,11 @@
     .venv/bin/python scripts/screenshot.py [OUTDIR]
     .venv/bin/python scripts/screenshot.py --coordinator [OUTDIR]
 
-Writes main-1280x800.png and main-1920x1080.png (offscreen unless a display is set, e.g. under
-xvfb-run). The first portfolio is part-scored, with a rationale, a look-for and evidence, so the
-picture shows a scorer's window in use rather than an empty one.
+Writes main-{size}.png at 1366x768, 1280x800, 1920x1080 and 2560x1440 (offscreen unless a
+display is set, e.g. under xvfb-run). The first portfolio is part-scored, with a rationale, a
+look-for and evidence, so the picture shows a scorer's window in use rather than an empty one;
+main-entry2-{size}.png shows Entry 2 with Leadership current and its other factors as compact
+rows.
 
 With --coordinator: coordinator-start-{size}.png, the window with no cohort open, and
 coordinator-new-cohort.png, its New cohort dialog; coordinator-{size}.png on a demo cohort mid-way
@@ -34,7 +36,7 @@ from icg_desk.ui.app import application
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.tasks import SyncTaskRunner
 
-SIZES = ((1280, 800), (1920, 1080))
+SIZES = ((1366, 768), (1280, 800), (1920, 1080), (2560, 1440))
 
 
 def coordinator(out: Path) -> int:
@@ -98,7 +100,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
     batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)
-    app = application()
+    application()  # before any widget
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, runner=SyncTaskRunner)
     window.show()
@@ -123,14 +125,30 @@ def main() -> int:
     start = text.find("\n\n", 400) + 2
     end = text.find(".", start) + 1
     session.add_evidence(pid, "impact_cycle", 1, start, end, text[start:end])
+    grab_main(window, out, "main")
+    # Entry 2, its third factor current: the factors before and after it as compact rows, one
+    # with its rationale started.
+    session.set_score(pid, "communication", Fraction(2), None)
+    session.set_rationale(pid, "communication", "Listens more than tells in both clips.", "")
+    panel = window.rubric_panel
+    assert panel is not None
+    while panel.current_factor() != "leadership":
+        window.step_factor(1)
+    grab_main(window, out, "main-entry2")
+    window.close()
+    return 0
+
+
+def grab_main(window: MainWindow, out: Path, name: str) -> None:
+    app = application()
     for width, height in SIZES:
         window.resize(width, height)
         app.processEvents()  # a script, not the app: let the new size lay out before grabbing
-        path = out / f"main-{width}x{height}.png"
+        if window.rubric_panel is not None:
+            window.rubric_panel.reveal_current()  # as a key would, at this size
+        path = out / f"{name}-{width}x{height}.png"
         window.grab().save(str(path))
         print(path)
-    window.close()
-    return 0
 
 
 if __name__ == "__main__":

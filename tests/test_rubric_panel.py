@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QToolButton
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 from pytestqt.qtbot import QtBot
 
 from icg_desk.operations.batch_work import EvidenceItem, ReadState
@@ -78,3 +78,26 @@ def test_a_click_on_a_look_fors_text_toggles_its_box_unless_locked(
     with qtbot.assertNotEmitted(panel.lookForToggled):
         qtbot.mousePress(label, Qt.MouseButton.LeftButton)
     assert card.look_fors[1].isChecked()
+
+
+def test_evidence_rows_never_open_as_windows_of_their_own(qtbot: QtBot, panel: RubricPanel) -> None:
+    # Rows rebuilt twice before Qt shows the first ones (quick saves), and an unlocked card's
+    # remove button: none of them may become a window (it would take the focus and the keys).
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow)
+    key = next(iter(panel.cards))
+    panel.set_current_factor(key)
+    card = panel.cards[key]
+    card.show()
+    item = EvidenceItem(id=1, entry_number=1, start=0, end=5, quote="Goals")
+    card.set_read(ReadState(key, evidence=(item,)))
+    card.set_read(ReadState(key, evidence=(item, EvidenceItem(2, 1, 6, 9, "set"))))
+    QApplication.processEvents()
+    stray = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.isVisible() and (w.objectName() == "evidence" or isinstance(w, QToolButton))
+    ]
+    assert stray == []
+    assert panel.isActiveWindow()

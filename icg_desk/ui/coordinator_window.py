@@ -51,7 +51,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.setWindowTitle(f"Coordinator — {APP_NAME}")
         self.setAcceptDrops(True)
         self.setStyleSheet(dashboard_stylesheet(palette.current()))
-        self.resize(1280, 800)
+        self.fit_first_window()  # 90% of the screen; a remembered geometry replaces it
         self.stack = QStackedWidget()
         self.start_page = self._build_start_page()
         self.dashboard = Dashboard()

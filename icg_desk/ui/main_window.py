@@ -74,7 +74,7 @@ class MainWindow(ScoringActions, BatchExports):
         self.coordinator: CoordinatorWindow | None = None
 
         self.setWindowTitle(APP_NAME)
-        self.resize(1280, 800)
+        self.fit_first_window()  # 90% of the screen; a remembered geometry replaces it
         self.stack = QStackedWidget()
         self.start_page = self._build_start_page()
         self.stack.addWidget(self.start_page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -144,12 +144,20 @@ class ScoreSelector(QWidget):
 
 
 class FactorCard(QFrame):
+    """One factor. Expanded (the current factor): everything. Compact (the entry's other
+    factors): one row, its name, its score and whether a rationale is started; a click on it
+    asks to make it the current factor (`openRequested`), which expands it."""
+
     scoreChosen = Signal(str, object)  # factor key, Fraction | None
     lookForToggled = Signal(str, int, bool)
     rationaleEdited = Signal(str, str, str)  # factor key, new text, text saved before
     attachRequested = Signal(str)
     evidenceShown = Signal(int, int, int)  # entry number, start, end
     evidenceRemoved = Signal(str, int)  # factor key, evidence id
+    openRequested = Signal(str)  # factor key: a click on the compact row
+
+    EXPANDED_MARGINS = (12, 8, 12, 10)
+    COMPACT_MARGINS = (12, 5, 12, 5)
 
     def __init__(self, rubric: Rubric, factor: Factor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,8 +170,13 @@ class FactorCard(QFrame):
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
         self.score_label = plain_label("not scored", wrap=False, object_name="factorScore")
         self.score_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.rationale_mark = plain_label(
+            "rationale started", wrap=False, object_name="rationaleMark"
+        )
+        self.rationale_mark.hide()
         heading = QHBoxLayout()
         heading.addWidget(title, 1)
+        heading.addWidget(self.rationale_mark)
         heading.addWidget(self.score_label)
 
         standard = plain_label(factor.standard, object_name="factorStandard")
@@ -171,7 +184,7 @@ class FactorCard(QFrame):
         self.look_fors: list[QCheckBox] = []
         look_for_box = QVBoxLayout()
         look_for_box.setContentsMargins(0, 0, 0, 0)
-        look_for_box.setSpacing(4)
+        look_for_box.setSpacing(3)
         for i, text in enumerate(factor.look_fors):
             box = QCheckBox()
             box.setAccessibleName(text)
@@ -211,19 +224,28 @@ class FactorCard(QFrame):
         self.evidence_box.setContentsMargins(0, 0, 0, 0)
         self.evidence_box.setSpacing(4)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 12)
-        layout.setSpacing(8)
-        layout.addLayout(heading)
-        layout.addWidget(standard)
-        layout.addLayout(look_for_box)
-        layout.addWidget(self.selector)
-        layout.addWidget(self.rationale)
-        layout.addLayout(self.evidence_box)
+        # Everything under the heading: shown while this is the current factor.
+        self.body = QWidget()
+        self.body.setObjectName("factorBody")
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(6)
+        body.addWidget(standard)
+        body.addLayout(look_for_box)
+        body.addWidget(self.selector)
+        body.addWidget(self.rationale)
+        body.addLayout(self.evidence_box)
         attach_row = QHBoxLayout()
         attach_row.addStretch(1)
         attach_row.addWidget(self.attach)
-        layout.addLayout(attach_row)
+        body.addLayout(attach_row)
+
+        self._card_layout = layout = QVBoxLayout(self)
+        layout.setContentsMargins(*self.EXPANDED_MARGINS)
+        layout.setSpacing(8)
+        layout.addLayout(heading)
+        layout.addWidget(self.body)
+        self._expanded = True
 
     # --- from the saved state -----------------------------------------------------------------
 
@@ -237,6 +259,7 @@ class FactorCard(QFrame):
             box.setChecked(i in read.look_fors_seen)
             box.blockSignals(False)
         self._saved_rationale = read.rationale
+        self._show_rationale_mark()
         if self.rationale.toPlainText() != read.rationale:
             # Only when it differs (undo, another portfolio): resetting the text while the
             # scorer types would throw the cursor to the start.
@@ -260,6 +283,33 @@ class FactorCard(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
 
+    def set_expanded(self, expanded: bool) -> None:
+        """All of the factor (the current one), or its compact row."""
+        self._expanded = expanded
+        self.body.setVisible(expanded)
+        margins = self.EXPANDED_MARGINS if expanded else self.COMPACT_MARGINS
+        self._card_layout.setContentsMargins(*margins)
+        self.setCursor(
+            Qt.CursorShape.ArrowCursor if expanded else Qt.CursorShape.PointingHandCursor
+        )
+        self.setToolTip("" if expanded else "Open this factor (Alt+Down, Alt+Up)")
+        self._show_rationale_mark()
+
+    def is_expanded(self) -> bool:
+        return self._expanded
+
+    def _show_rationale_mark(self) -> None:
+        self.rationale_mark.setVisible(
+            not self._expanded and bool(self.rationale.toPlainText().strip())
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if not self._expanded and event.button() == Qt.MouseButton.LeftButton:
+            self.openRequested.emit(self.factor.key)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
     def _rationale_changed(self) -> None:
         self.rationaleEdited.emit(
             self.factor.key, self.rationale.toPlainText(), self._saved_rationale
@@ -270,6 +320,9 @@ class FactorCard(QFrame):
             item = self.evidence_box.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden on purpose first: a row added since the last turn of the event loop is
+                # still to be shown by Qt (a queued call), and would then open as a window.
+                widget.hide()
                 widget.setParent(None)  # out of the card now, not at the next event loop turn
                 widget.deleteLater()
         for e in items:
@@ -287,7 +340,6 @@ class FactorCard(QFrame):
             remove.setObjectName("removeEvidence")
             remove.setText("✕")
             remove.setToolTip("Remove this evidence")
-            remove.setVisible(not self._locked)
             remove.clicked.connect(
                 lambda _=False, e=e: self.evidenceRemoved.emit(self.factor.key, e.id)
             )
@@ -297,6 +349,9 @@ class FactorCard(QFrame):
             layout.addWidget(show, 0, Qt.AlignmentFlag.AlignTop)
             layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
             self.evidence_box.addWidget(row)
+            # Only now, inside the card: shown while it had no parent, the button was a window of
+            # its own, which took the focus and the active window from the scorer's.
+            remove.setVisible(not self._locked)
 
 
 class RubricPanel(QScrollArea):
@@ -330,18 +385,24 @@ class RubricPanel(QScrollArea):
         body.setObjectName("rubricBody")
         self._layout = QVBoxLayout(body)
         self._layout.setContentsMargins(4, 8, 8, 8)
-        self._layout.setSpacing(10)
+        self._layout.setSpacing(8)
         levels = " · ".join(f"{lv.level} {lv.short}" for lv in rubric.levels)
         self.legend = plain_label(levels, object_name="levelLegend")
         self._layout.addWidget(self.legend)
         for factor in rubric.factors:
             card = FactorCard(rubric, factor)
             card.hide()
+            card.set_expanded(False)  # until it is the current factor
+            card.openRequested.connect(self.set_current_factor)
             self._forward(card)
             self.cards[factor.key] = card
             self._layout.addWidget(card)
         self._layout.addStretch(1)
         self.setWidget(body)
+        self._reveal_later = QTimer(self)
+        self._reveal_later.setSingleShot(True)
+        self._reveal_later.setInterval(0)
+        self._reveal_later.timeout.connect(self.reveal_current)
         self._history_keys = HistoryKeysToWindow(self)
         for card in self.cards.values():
             card.rationale.installEventFilter(self._history_keys)
@@ -381,6 +442,10 @@ class RubricPanel(QScrollArea):
 
     def apply(self, read: ReadState) -> None:
         self.cards[read.factor_key].set_read(read)
+        if read.factor_key == self._current:
+            # Evidence added or removed: the card grows or shrinks once its new rows are shown,
+            # which Qt does on the next turn of the event loop.
+            self._reveal_later.start()
 
     def set_locked(self, locked: bool) -> None:
         for card in self.cards.values():
@@ -390,14 +455,22 @@ class RubricPanel(QScrollArea):
         return self._current
 
     def set_current_factor(self, key: str) -> None:
+        """Make `key` the current factor: its card expanded, highlighted and in view, the one it
+        replaces folded back to its compact row."""
         if key == self._current:
             return
-        if self._current is not None:
-            self.cards[self._current].set_active(False)
-        self._current = key
+        previous, self._current = self._current, key
+        if previous is not None:
+            self.cards[previous].set_active(False)
+            self.cards[previous].set_expanded(False)
+        self.cards[key].set_expanded(True)
         self.cards[key].set_active(True)
         self.reveal_current()
         self.currentFactorChanged.emit(key)
+
+    def expanded_factors(self) -> list[str]:
+        """The factors shown in full (the current one); the others are compact rows."""
+        return [k for k, card in self.cards.items() if card.is_expanded()]
 
     def reveal_current(self) -> None:
         """Scroll the current factor's card fully into view (its top, if it is taller than the
@@ -409,9 +482,11 @@ class RubricPanel(QScrollArea):
         body = self.widget()
         if body is None or not widget.isVisibleTo(body):
             return
-        # Cards just shown or hidden are laid out on the next turn of the event loop; the
-        # positions are needed now.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        # Cards just shown, hidden, folded or grown are laid out on the next turn of the event
+        # loop; the positions are needed now. A card's new size asks the body for a new layout,
+        # which asks the scroll area for a new range: one pass per level.
+        for _ in range(3):
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         top = widget.mapTo(body, widget.rect().topLeft()).y() - margin
         bottom = top + widget.height() + 2 * margin
         bar = self.verticalScrollBar()

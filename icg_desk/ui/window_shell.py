@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -74,6 +74,21 @@ def refusal_words(exc: DatabaseFileError, kind: str, new_copy: str) -> tuple[str
     return (
         f"ICG Desk could not open the {kind} file {name}.",
         "Check that the file is still there and that you may read it, then try again.",
+    )
+
+
+#: A first window takes this share of the screen's available area, up to MAX_FIRST_SIZE.
+FIRST_WINDOW_SHARE = 0.9
+MAX_FIRST_SIZE = QSize(1600, 1000)
+#: On a screen whose available height is less (1366x768, 1280x800), the first window is maximized.
+MAXIMIZED_BELOW_HEIGHT = 800
+
+
+def first_window_size(available: QSize) -> QSize:
+    """90% of the available area (the desktop less its panels), at most 1600x1000."""
+    return QSize(
+        min(round(available.width() * FIRST_WINDOW_SHARE), MAX_FIRST_SIZE.width()),
+        min(round(available.height() * FIRST_WINDOW_SHARE), MAX_FIRST_SIZE.height()),
     )
 
 
@@ -393,13 +408,51 @@ class WindowShell(QMainWindow):
 
     # --- remembered between sessions ----------------------------------------------------------
 
+    def fit_first_window(self) -> None:
+        """The size of a window with no remembered geometry: most of the screen it opens on,
+        never more than `MAX_FIRST_SIZE`; maximized on a laptop's low screen, where every line
+        counts (at 90% of 768, the current factor's card no longer fits)."""
+        available = self._available_geometry()
+        if available is None:
+            return
+        self.resize(first_window_size(available.size()))  # also its size once un-maximized
+        frame = self.frameGeometry()
+        frame.moveCenter(available.center())
+        self.move(frame.topLeft())
+        if available.height() < MAXIMIZED_BELOW_HEIGHT:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
     def restore_window(self) -> None:
+        """The remembered geometry and state; a geometry remembered on a larger screen than
+        this one is shrunk (and moved) to fit this one's available area."""
         geometry = self.options.get(self.window_options.geometry)
         if geometry is not None:
             self.restoreGeometry(QByteArray(geometry))
+            self._shrink_to_screen()
         state = self.options.get(self.window_options.state)
         if state is not None:
             self.restoreState(QByteArray(state))
+
+    def _available_geometry(self) -> QRect | None:
+        screen: QScreen | None = self.screen() or QGuiApplication.primaryScreen()
+        return None if screen is None else screen.availableGeometry()
+
+    def _shrink_to_screen(self) -> None:
+        available = self._available_geometry()
+        if available is None or self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra = frame.size() - self.size()  # the title bar and borders, once shown
+        if frame.width() > available.width() or frame.height() > available.height():
+            self.resize(
+                min(self.width(), available.width() - extra.width()),
+                min(self.height(), available.height() - extra.height()),
+            )
+            frame = self.frameGeometry()
+        if not available.contains(frame):
+            left = min(max(frame.left(), available.left()), available.right() - frame.width() + 1)
+            top = min(max(frame.top(), available.top()), available.bottom() - frame.height() + 1)
+            self.move(left, top)
 
     def restore_splitters(
         self, splitters: Sequence[QSplitter], defaults: Callable[[QSplitter], None]
