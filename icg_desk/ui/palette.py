@@ -5,8 +5,8 @@ Colours used to be hex codes spread over ten modules' stylesheets and table mode
 theme would have meant finding them all, and nothing checked that text stayed readable. Here each
 colour is a role in the app's own words (certified, waiting, find highlight...), a stylesheet is
 a function of a Palette, and a test holds every text role to WCAG's 4.5:1 against the
-background it is drawn on (TEXT_ON_BACKGROUND) in DARK and HIGH_CONTRAST. LIGHT is today's look,
-colour for colour; its pairs below 4.5:1 are listed by `low_contrast_pairs(LIGHT)`.
+background it is drawn on (TEXT_ON_BACKGROUND) in every palette. LIGHT is the old look with its
+four greys and the amber that fell short (3.1:1 at worst) darkened just enough to pass.
 
 Pure Python, no Qt: colours are "#rrggbb" strings, turned into QColor where they are used.
 """
@@ -150,13 +150,13 @@ LIGHT = Palette(
     body_text="#27313c",
     secondary_text="#3c4653",
     muted_text="#5f6b7a",
-    pending="#8a8f98",
-    disabled_text="#9aa3ad",
+    pending="#6b7079",
+    disabled_text="#676e78",
     accent="#2f5d8a",
     accent_fill="#2f5d8a",
     accent_fill_hover="#284f76",
     accent_fill_pressed="#22445f",
-    accent_fill_disabled="#8fa6bd",
+    accent_fill_disabled="#5a7896",
     accent_text="#ffffff",
     selection="#2f5d8a",
     selection_text="#ffffff",
@@ -169,7 +169,7 @@ LIGHT = Palette(
     warning_surface="#fff4d6",
     over_limit_surface="#fdf0d3",
     waiting="#9a5b00",
-    in_progress="#b26a00",
+    in_progress="#a05f00",
     complete="#2e7d32",
     progress_fill="#2e7d32",
     sent_fill="#a9bccf",
