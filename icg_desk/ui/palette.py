@@ -74,8 +74,9 @@ class Palette:
     find_current: str  # the match being looked at
     find_text: str
 
-    # LIGHT leaves the text colour of plain widgets (menus, buttons, lists) to the platform,
-    # as ICG Desk always has; the other palettes set every colour role of the Qt palette.
+    # True would leave the text colour of plain widgets (menus, buttons, lists, the entry text)
+    # to the platform. No palette does: with a dark system palette under LIGHT's white surfaces
+    # that gave white text on white (issue 13), so every palette sets every Qt colour role.
     platform_text: bool = False
 
 
@@ -176,7 +177,6 @@ LIGHT = Palette(
     find_highlight="#fff1a6",
     find_current="#ffb940",
     find_text="#1d1d1d",
-    platform_text=True,
 )
 
 # Slate greys, not black: long reading on pure black tires the eyes. Result colours are the

@@ -97,6 +97,7 @@ def qt_palette(p: Palette, base: QPalette) -> QPalette:
     put(QPalette.ColorRole.ToolTipBase, p.surface)
     put(QPalette.ColorRole.PlaceholderText, p.muted_text)
     put(QPalette.ColorRole.Link, p.accent)
+    put(QPalette.ColorRole.LinkVisited, p.accent)
     put(QPalette.ColorRole.BrightText, p.error)
     put(QPalette.ColorRole.Light, p.control_pressed)
     put(QPalette.ColorRole.Midlight, p.control_border)
