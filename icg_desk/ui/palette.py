@@ -278,9 +278,27 @@ HIGH_CONTRAST = Palette(
 PALETTES = (LIGHT, DARK, HIGH_CONTRAST)
 
 
+# What View > Theme offers, by the name remembered in the settings: "system" follows the
+# platform's colour scheme (dark -> DARK, anything else -> LIGHT).
+SYSTEM = "system"
+THEMES = (SYSTEM, LIGHT.name, DARK.name, HIGH_CONTRAST.name)
+
+_current = [LIGHT]
+
+
 def current() -> Palette:
-    """The palette the app draws with. Always LIGHT until the theme switch (issue 13) lands."""
-    return LIGHT
+    """The palette the app draws with now: LIGHT until a theme is applied (ui/style.py)."""
+    return _current[0]
+
+
+def set_current(palette: Palette) -> None:
+    """Only `style.Appearance` calls this, as it re-applies the stylesheets."""
+    _current[0] = palette
+
+
+def by_name(name: str) -> Palette:
+    """The palette called `name`; LIGHT for any other name."""
+    return next((p for p in PALETTES if p.name == name), LIGHT)
 
 
 def colour_roles() -> tuple[str, ...]:
