@@ -150,6 +150,7 @@ def test_ctrl_plus_scales_every_text_and_is_remembered(qtbot, qapp, make_window,
         "status": point_size(window.statusBar()),
         "entry": window.entry_panel.font_point_size(),
     }
+    rows = window.batch_panel.table.verticalHeader().defaultSectionSize()
 
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -166,6 +167,11 @@ def test_ctrl_plus_scales_every_text_and_is_remembered(qtbot, qapp, make_window,
     }
     for what, size in before.items():
         assert after[what] > size, what
+    for _ in range(5):
+        window.zoom_in_action.trigger()
+    assert window.batch_panel.table.verticalHeader().defaultSectionSize() > rows
+    for _ in range(5):
+        window.zoom_out_action.trigger()
     assert Settings(settings).get(TEXT_SCALE) == pytest.approx(1.1)
 
     window.zoom_in_action.trigger()
