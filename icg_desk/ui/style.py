@@ -47,6 +47,8 @@ QMainWindow, #workspace {{ background: {p.background}; }}
 #factorScore {{ font-size: {pt(11, scale)}; font-weight: 600; color: {p.accent}; }}
 #factorStandard {{ color: {p.muted_text}; font-size: {pt(9, scale)}; }}
 #lookFor {{ color: {p.body_text}; }}
+QCheckBox::indicator:unchecked {{ width: 12px; height: 12px; border: 1px solid {p.muted_text};
+                                  border-radius: 2px; background: {p.surface}; }}
 QToolButton#scoreButton {{ padding: 4px 0; border: 1px solid {p.control_border}; border-radius: 4px;
                            background: {p.control}; color: {p.body_text}; }}
 QToolButton#scoreButton:hover {{ border-color: {p.accent}; }}
