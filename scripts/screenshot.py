@@ -2,6 +2,11 @@
 
     .venv/bin/python scripts/screenshot.py [OUTDIR]
     .venv/bin/python scripts/screenshot.py --coordinator [OUTDIR]
+    .venv/bin/python scripts/screenshot.py --theme dark --scale 1.3 [OUTDIR]
+
+--theme (light, dark, high-contrast; light by default) and --scale (the Ctrl++ text scale, 1.0
+by default) are set as remembered choices before the window is built; a theme other than light
+and a scale other than 1 add "-{theme}" and "-x{scale}" to each file's name.
 
 Writes main-{size}.png at 1366x768, 1280x800, 1920x1080 and 2560x1440 (offscreen unless a
 display is set, e.g. under xvfb-run). The first portfolio is part-scored, with a rationale, a
@@ -34,7 +39,22 @@ from PySide6.QtCore import QSettings
 from icg_desk.demo.batch import write_demo_batch
 from icg_desk.ui.app import application
 from icg_desk.ui.main_window import MainWindow
+from icg_desk.ui.settings import TEXT_SCALE, THEME, Settings
 from icg_desk.ui.tasks import SyncTaskRunner
+
+LOOK = {"theme": "light", "scale": 1.0}
+
+
+def suffix() -> str:
+    theme, scale = LOOK["theme"], float(LOOK["scale"])
+    return ("" if theme == "light" else f"-{theme}") + ("" if scale == 1.0 else f"-x{scale:g}")
+
+
+def remembered(settings: QSettings) -> QSettings:
+    """The chosen look, as if the person had chosen it in View before."""
+    Settings(settings).set(THEME, str(LOOK["theme"]))
+    Settings(settings).set(TEXT_SCALE, float(LOOK["scale"]))
+    return settings
 
 SIZES = ((1366, 768), (1280, 800), (1920, 1080), (2560, 1440))
 
@@ -48,7 +68,7 @@ def coordinator(out: Path) -> int:
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
     cohort_path = build_demo_cohort(work, candidates=40, scorers=5, words_per_entry=60, unscored=4)
     app = application()
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    settings = remembered(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     window = CoordinatorWindow(settings, runner=SyncTaskRunner)  # a script: each step at once
     window.show()
 
@@ -56,7 +76,7 @@ def coordinator(out: Path) -> int:
         for width, height in SIZES:
             window.resize(width, height)
             app.processEvents()  # a script, not the app: let the new size lay out before grabbing
-            path = out / f"{name}-{width}x{height}.png"
+            path = out / f"{name}-{width}x{height}{suffix()}.png"
             window.grab().save(str(path))
             print(path)
 
@@ -65,7 +85,7 @@ def coordinator(out: Path) -> int:
     dialog.name_edit.setText("2026-27")
     dialog.show()
     app.processEvents()
-    path = out / "coordinator-new-cohort.png"
+    path = out / f"coordinator-new-cohort{suffix()}.png"
     dialog.grab().save(str(path))
     print(path)
     dialog.close()
@@ -91,6 +111,11 @@ def coordinator(out: Path) -> int:
 
 def main() -> int:
     args = sys.argv[1:]
+    for flag, kind in (("--theme", str), ("--scale", float)):
+        if flag in args:
+            at = args.index(flag)
+            LOOK[flag[2:]] = kind(args[at + 1])
+            del args[at : at + 2]
     if "--coordinator" in args:
         args.remove("--coordinator")
         out = Path(args[0] if args else "screenshots")
@@ -101,7 +126,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="icg-shot-"))
     batch = write_demo_batch(work / "demo.icgbatch", portfolios=24, seed=2027)
     application()  # before any widget
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    settings = remembered(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings, runner=SyncTaskRunner)
     window.show()
     window.open_batch(batch)
@@ -146,7 +171,7 @@ def grab_main(window: MainWindow, out: Path, name: str) -> None:
         app.processEvents()  # a script, not the app: let the new size lay out before grabbing
         if window.rubric_panel is not None:
             window.rubric_panel.reveal_current()  # as a key would, at this size
-        path = out / f"{name}-{width}x{height}.png"
+        path = out / f"{name}-{width}x{height}{suffix()}.png"
         window.grab().save(str(path))
         print(path)
 

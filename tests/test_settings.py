@@ -42,6 +42,10 @@ def reopened(store: QSettings) -> Settings:
 
 
 def example(option: Option[Any]) -> object:
+    if isinstance(option, s.ChoiceOption):
+        return option.choices[-1]
+    if isinstance(option, s.RangeOption):
+        return 1.3
     if isinstance(option, s.FloatOption):
         return 15.0
     if isinstance(option, s.PathOption):
@@ -69,6 +73,9 @@ KEYS = {
     "coordinator/state",
     "coordinator/dashboardSplitter",
     "coordinator/sideSplitter",
+    # New in issue 13: View > Theme and the text scale of Ctrl++.
+    "view/theme",
+    "view/textScale",
 }
 
 
@@ -139,6 +146,14 @@ def test_bytes_are_stored_as_qt_stores_a_saved_geometry(store: QSettings, settin
         (LAST_PORTFOLIO.of("b1"), True, None),
         (LAST_PORTFOLIO.of("b1"), 17.0, 17),
         (LAST_PORTFOLIO.of("b1"), 17.5, None),
+        (s.THEME, "dark", "dark"),
+        (s.THEME, " high-contrast ", "high-contrast"),
+        (s.THEME, "solarized", "system"),
+        (s.THEME, 3, "system"),
+        (s.TEXT_SCALE, "1.5", 1.5),
+        (s.TEXT_SCALE, 50, s.MAX_TEXT_SCALE),
+        (s.TEXT_SCALE, 0.01, s.MIN_TEXT_SCALE),
+        (s.TEXT_SCALE, "big", 1.0),
     ],
 )
 def test_wrong_type_stored_values_fall_back_and_never_raise(

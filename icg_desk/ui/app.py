@@ -10,14 +10,15 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from icg_desk import __version__
 from icg_desk.paths import resources_dir
 from icg_desk.ui.garbage import collect_garbage_on_ui_thread
-from icg_desk.ui.style import apply_style
+from icg_desk.ui.settings import TEXT_SCALE, THEME, Settings
+from icg_desk.ui.style import appearance, apply_style
 from icg_desk.ui.window_shell import log_file
 
 log = logging.getLogger("icg_desk")
@@ -35,6 +36,10 @@ def application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "icg-desk-256.png")))
     apply_style(app)
+    # The remembered theme and text scale before any window is built (the windows' own
+    # settings say the same, unless a test gave them others).
+    options = Settings(QSettings())
+    appearance().restore(options.get(THEME), options.get(TEXT_SCALE))
     collect_garbage_on_ui_thread(app)  # Qt objects must only ever die on this thread
     return app
 

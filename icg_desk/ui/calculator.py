@@ -31,34 +31,35 @@ from icg_desk.scoring.scale import Scale
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.style import appearance, pt
 
 NOT_SCORED = "—"
 
 
-def calculator_stylesheet(p: Palette) -> str:
+def calculator_stylesheet(p: Palette, scale: float = 1.0) -> str:
     """Only this dialog's own object names: the application's stylesheet styles the rest."""
     return f"""
-#calcTitle {{ color: {p.text}; font-size: 11pt; font-weight: 600; }}
+#calcTitle {{ color: {p.text}; font-size: {pt(11, scale)}; font-weight: 600; }}
 #calcIntro {{ color: {p.muted_text}; }}
-#calcHeader {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
+#calcHeader {{ color: {p.muted_text}; font-size: {pt(8, scale)}; font-weight: 600; }}
 #calcFactor {{ color: {p.text}; }}
 #calcScore {{ color: {p.text}; font-weight: 600; }}
 #calcLevel {{ color: {p.secondary_text}; }}
 #calcLevel[unscored="true"] {{ color: {p.disabled_text}; }}
 #calcLevel[invalid="true"] {{ color: {p.error}; }}
-#calcMark {{ font-size: 8pt; font-weight: 600; border-radius: 3px; padding: 1px 6px; }}
+#calcMark {{ font-size: {pt(8, scale)}; font-weight: 600; border-radius: 3px; padding: 1px 6px; }}
 #calcMark[mark="retake"] {{ color: {p.not_certified}; background: {p.not_certified_surface}; }}
 #calcMark[mark="below"] {{ color: {p.warning}; background: {p.warning_surface}; }}
 #calcRule {{ color: {p.border}; }}
-#calcOverallCaption {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
-#calcOverall {{ font-size: 20pt; font-weight: 700; color: {p.text}; }}
+#calcOverallCaption {{ color: {p.muted_text}; font-size: {pt(8, scale)}; font-weight: 600; }}
+#calcOverall {{ font-size: {pt(20, scale)}; font-weight: 700; color: {p.text}; }}
 #calcHeadline {{ padding: 6px 10px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
                 font-weight: 600; }}
 #calcHeadline[state="certified"] {{ background: {p.certified_surface}; color: {p.certified}; }}
 #calcHeadline[state="not_certified"] {{ background: {p.not_certified_surface}; color: {p.not_certified}; }}
 #calcReasons {{ color: {p.secondary_text}; }}
 #calcRetake {{ color: {p.text}; }}
-#calcThresholds {{ color: {p.muted_text}; font-size: 8pt; }}
+#calcThresholds {{ color: {p.muted_text}; font-size: {pt(8, scale)}; }}
 QComboBox#calcSelector:focus {{ border: 1px solid {p.accent}; }}
 """  # noqa: E501
 
@@ -108,7 +109,7 @@ class ScoreCalculatorDialog(QDialog):
         self.rubric = rubric
         self.setWindowTitle("Score calculator")
         self.setObjectName("scoreCalculator")
-        self.setStyleSheet(calculator_stylesheet(palettes.current()))
+        self.setStyleSheet(calculator_stylesheet(palettes.current(), appearance().scale))
 
         title = plain_label(rubric.title, object_name="calcTitle")
         intro = plain_label(

@@ -48,6 +48,7 @@ from icg_desk.ui import palette as palettes
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.style import pt
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
 
 # --- table models -----------------------------------------------------------------------------
@@ -337,23 +338,23 @@ class MergeLogModel(RowsTableModel):
 # --- the dashboard ----------------------------------------------------------------------------
 
 
-def dashboard_stylesheet(p: Palette) -> str:
+def dashboard_stylesheet(p: Palette, scale: float = 1.0) -> str:
     return f"""
 #cohortHeader {{ background: {p.surface}; border-bottom: 1px solid {p.border}; }}
-#cohortName {{ font-size: 17pt; font-weight: 700; color: {p.text}; }}
+#cohortName {{ font-size: {pt(17, scale)}; font-weight: 700; color: {p.text}; }}
 #cohortDetail {{ color: {p.muted_text}; }}
 #releaseState {{ padding: 5px 12px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
                 font-weight: 600; }}
 #releaseState[released="true"] {{ background: {p.certified_surface}; color: {p.certified}; }}
 #releasedBanner {{ background: {p.certified_surface}; color: {p.certified}; padding: 6px 12px; border-radius: 6px; }}
 #figureGroup {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 8px; }}
-#figureGroupTitle {{ color: {p.muted_text}; font-size: 8pt; font-weight: 600; }}
-#figureValue {{ font-size: 18pt; font-weight: 700; color: {p.text}; }}
+#figureGroupTitle {{ color: {p.muted_text}; font-size: {pt(8, scale)}; font-weight: 600; }}
+#figureValue {{ font-size: {pt(18, scale)}; font-weight: 700; color: {p.text}; }}
 #figureValue[tone="good"] {{ color: {p.certified}; }}
 #figureValue[tone="bad"] {{ color: {p.not_certified}; }}
 #figureValue[tone="waiting"] {{ color: {p.waiting}; }}
-#figureCaption {{ color: {p.muted_text}; font-size: 8pt; }}
-#panelTitle {{ font-size: 11pt; font-weight: 600; color: {p.text}; }}
+#figureCaption {{ color: {p.muted_text}; font-size: {pt(8, scale)}; }}
+#panelTitle {{ font-size: {pt(11, scale)}; font-weight: 600; color: {p.text}; }}
 #panelNote {{ color: {p.muted_text}; }}
 QTableView {{ border: 1px solid {p.border}; background: {p.surface}; gridline-color: {p.band}; }}
 QTableView QHeaderView::section {{

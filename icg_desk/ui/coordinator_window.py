@@ -25,7 +25,7 @@ from icg_desk.ui import palette, settings
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_steps import CoordinatorSteps, OpenCohort
-from icg_desk.ui.style import start_buttons_stylesheet
+from icg_desk.ui.style import appearance, start_buttons_stylesheet
 from icg_desk.ui.tasks import RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
 
@@ -50,7 +50,8 @@ class CoordinatorWindow(CoordinatorSteps):
         self.setObjectName("coordinatorWindow")
         self.setWindowTitle(f"Coordinator — {APP_NAME}")
         self.setAcceptDrops(True)
-        self.setStyleSheet(dashboard_stylesheet(palette.current()))
+        self._restyle()
+        appearance().changed.connect(self._restyle)
         self.fit_first_window()  # 90% of the screen; a remembered geometry replaces it
         self.stack = QStackedWidget()
         self.start_page = self._build_start_page()
@@ -87,6 +88,13 @@ class CoordinatorWindow(CoordinatorSteps):
         # The default button (the likely first step) in the accent colour: the way in.
         self.start_buttons.setStyleSheet(start_buttons_stylesheet(palette.current()))
         return page
+
+    def _restyle(self) -> None:
+        """The window's own stylesheets in the theme and text scale now applied."""
+        scale = appearance().scale
+        self.setStyleSheet(dashboard_stylesheet(palette.current(), scale))
+        if hasattr(self, "start_buttons"):
+            self.start_buttons.setStyleSheet(start_buttons_stylesheet(palette.current(), scale))
 
     def _build_actions(self) -> None:
         a = self.action

@@ -59,6 +59,7 @@ from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import HistoryKeysToWindow
+from icg_desk.ui.style import appearance
 from icg_desk.ui.style import muted as _muted
 
 DEFAULT_POINT_SIZE = 12.0
@@ -346,6 +347,7 @@ class _EntryPage(QWidget):
         self.warning_label = QLabel(over_limit_text(entry.words, entry.max_words) or "")
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
         self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
+        appearance().changed.connect(self._restyle)
         self.warning_label.setVisible(bool(self.warning_label.text()))
         counts.addWidget(self.warning_label)
         counts.addStretch(1)
@@ -381,6 +383,9 @@ class _EntryPage(QWidget):
         # The scroll bar comes and goes with the text's height; the column stays centred.
         self.view.verticalScrollBar().rangeChanged.connect(self.fit_column)
         self.fit_column()
+
+    def _restyle(self) -> None:
+        self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
 
     def set_reading_font(self, font: QFont) -> None:
         self.view.setFont(font)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -37,15 +37,21 @@ from icg_desk.ui import settings
 from icg_desk.ui.batch_exports import BatchExports
 from icg_desk.ui.batch_panel import BatchPanel
 from icg_desk.ui.entry_panel import EntryPanel
+from icg_desk.ui.palette import THEMES
 from icg_desk.ui.rubric_panel import RubricPanel, plain_label
 from icg_desk.ui.scoring_actions import ScoringActions
 from icg_desk.ui.session import ScoringSession
+from icg_desk.ui.style import appearance
 from icg_desk.ui.summary_bar import SummaryBar
 from icg_desk.ui.tasks import RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
 
 if TYPE_CHECKING:
     from icg_desk.ui.coordinator_window import CoordinatorWindow
+
+
+THEME_LABELS = ("&System", "&Light", "&Dark", "&High contrast")
+TEXT_SCALE_STEP = 0.1  # of the normal size, per Ctrl++ or Ctrl+-
 
 
 class MainWindow(ScoringActions, BatchExports):
@@ -193,8 +199,19 @@ class MainWindow(ScoringActions, BatchExports):
         ]
         self.reopen_action = a("&Reopen portfolio", self.reopen, ["Ctrl+Shift+Return"], "Scoring")
 
-        self.zoom_in_action = a("&Larger text", self._zoom_in, ["Ctrl++", "Ctrl+="], "View")
-        self.zoom_out_action = a("&Smaller text", self._zoom_out, ["Ctrl+-"], "View")
+        # The whole window's text, with or without a batch, and while a step runs.
+        self.zoom_in_action = a("&Larger text", lambda: self._zoom(1), ["Ctrl++", "Ctrl+="], "View")
+        self.zoom_out_action = a("&Smaller text", lambda: self._zoom(-1), ["Ctrl+-"], "View")
+        self.zoom_reset_action = a("&Normal text size", lambda: self._zoom(0), ["Ctrl+0"], "View")
+        self.theme_actions = {
+            theme: a(label, partial(self._choose_theme, theme), [], "View")
+            for theme, label in zip(THEMES, THEME_LABELS, strict=True)
+        }
+        themes = QActionGroup(self)
+        for theme, action in self.theme_actions.items():
+            action.setCheckable(True)
+            action.setChecked(theme == self.options.get(settings.THEME))
+            themes.addAction(action)
         self.calculator_action = a("Score &calculator…", self.show_calculator, [], "Tools")
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "Help")
         self.about_action = a("&About ICG Desk", self._about, [], "Help")
@@ -255,6 +272,11 @@ class MainWindow(ScoringActions, BatchExports):
         view = bar.addMenu("&View")
         view.addAction(self.zoom_in_action)
         view.addAction(self.zoom_out_action)
+        view.addAction(self.zoom_reset_action)
+        view.addSeparator()
+        theme_menu = view.addMenu("&Theme")
+        for action in self.theme_actions.values():
+            theme_menu.addAction(action)
         tools = bar.addMenu("&Tools")
         tools.addAction(self.calculator_action)
         help_menu = bar.addMenu("&Help")
@@ -435,13 +457,27 @@ class MainWindow(ScoringActions, BatchExports):
         if self.session is not None:
             self.entry_panel.show_find()
 
-    def _zoom_in(self) -> None:
-        if self.session is not None:
+    def _zoom(self, step: int) -> None:
+        """Every text in the window a step larger (1), smaller (-1) or back to normal (0): the
+        application's text scale, remembered; the entry text takes the same step in its own
+        size, as Ctrl+wheel over it does."""
+        look = appearance()
+        look.set_scale(1.0 if step == 0 else look.scale + step * TEXT_SCALE_STEP)
+        self.options.set(settings.TEXT_SCALE, look.scale)
+        if self.session is None:
+            return  # the entry panel is built with a batch, at its remembered size
+        if step == 0:
+            self.entry_panel.set_font_point_size(settings.DEFAULT_ENTRY_FONT_SIZE)
+        elif step > 0:
             self.entry_panel.zoom_in()
-
-    def _zoom_out(self) -> None:
-        if self.session is not None:
+        else:
             self.entry_panel.zoom_out()
+
+    def _choose_theme(self, theme: str) -> None:
+        """View > Theme: applied to the whole application at once, and remembered."""
+        self.options.set(settings.THEME, theme)
+        appearance().set_theme(theme)
+        self.theme_actions[theme].setChecked(True)
 
     def show_calculator(self) -> None:
         from icg_desk.ui.calculator import ScoreCalculatorDialog
@@ -482,8 +518,6 @@ class MainWindow(ScoringActions, BatchExports):
             self.previous_portfolio_action,
             self.next_unscored_action,
             self.previous_unscored_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
         ):
             action.setEnabled(has_batch)
         complete = self._status is PortfolioStatus.COMPLETE

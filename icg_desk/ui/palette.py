@@ -5,8 +5,8 @@ Colours used to be hex codes spread over ten modules' stylesheets and table mode
 theme would have meant finding them all, and nothing checked that text stayed readable. Here each
 colour is a role in the app's own words (certified, waiting, find highlight...), a stylesheet is
 a function of a Palette, and a test holds every text role to WCAG's 4.5:1 against the
-background it is drawn on (TEXT_ON_BACKGROUND) in DARK and HIGH_CONTRAST. LIGHT is today's look,
-colour for colour; its pairs below 4.5:1 are listed by `low_contrast_pairs(LIGHT)`.
+background it is drawn on (TEXT_ON_BACKGROUND) in every palette. LIGHT is the old look with its
+four greys and the amber that fell short (3.1:1 at worst) darkened just enough to pass.
 
 Pure Python, no Qt: colours are "#rrggbb" strings, turned into QColor where they are used.
 """
@@ -74,8 +74,9 @@ class Palette:
     find_current: str  # the match being looked at
     find_text: str
 
-    # LIGHT leaves the text colour of plain widgets (menus, buttons, lists) to the platform,
-    # as ICG Desk always has; the other palettes set every colour role of the Qt palette.
+    # True would leave the text colour of plain widgets (menus, buttons, lists, the entry text)
+    # to the platform. No palette does: with a dark system palette under LIGHT's white surfaces
+    # that gave white text on white (issue 13), so every palette sets every Qt colour role.
     platform_text: bool = False
 
 
@@ -150,13 +151,13 @@ LIGHT = Palette(
     body_text="#27313c",
     secondary_text="#3c4653",
     muted_text="#5f6b7a",
-    pending="#8a8f98",
-    disabled_text="#9aa3ad",
+    pending="#6b7079",
+    disabled_text="#676e78",
     accent="#2f5d8a",
     accent_fill="#2f5d8a",
     accent_fill_hover="#284f76",
     accent_fill_pressed="#22445f",
-    accent_fill_disabled="#8fa6bd",
+    accent_fill_disabled="#5a7896",
     accent_text="#ffffff",
     selection="#2f5d8a",
     selection_text="#ffffff",
@@ -169,14 +170,13 @@ LIGHT = Palette(
     warning_surface="#fff4d6",
     over_limit_surface="#fdf0d3",
     waiting="#9a5b00",
-    in_progress="#b26a00",
+    in_progress="#a05f00",
     complete="#2e7d32",
     progress_fill="#2e7d32",
     sent_fill="#a9bccf",
     find_highlight="#fff1a6",
     find_current="#ffb940",
     find_text="#1d1d1d",
-    platform_text=True,
 )
 
 # Slate greys, not black: long reading on pure black tires the eyes. Result colours are the
@@ -278,9 +278,27 @@ HIGH_CONTRAST = Palette(
 PALETTES = (LIGHT, DARK, HIGH_CONTRAST)
 
 
+# What View > Theme offers, by the name remembered in the settings: "system" follows the
+# platform's colour scheme (dark -> DARK, anything else -> LIGHT).
+SYSTEM = "system"
+THEMES = (SYSTEM, LIGHT.name, DARK.name, HIGH_CONTRAST.name)
+
+_current = [LIGHT]
+
+
 def current() -> Palette:
-    """The palette the app draws with. Always LIGHT until the theme switch (issue 13) lands."""
-    return LIGHT
+    """The palette the app draws with now: LIGHT until a theme is applied (ui/style.py)."""
+    return _current[0]
+
+
+def set_current(palette: Palette) -> None:
+    """Only `style.Appearance` calls this, as it re-applies the stylesheets."""
+    _current[0] = palette
+
+
+def by_name(name: str) -> Palette:
+    """The palette called `name`; LIGHT for any other name."""
+    return next((p for p in PALETTES if p.name == name), LIGHT)
 
 
 def colour_roles() -> tuple[str, ...]:

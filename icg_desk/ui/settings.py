@@ -28,11 +28,15 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from icg_desk.ui.palette import THEMES
+
 T = TypeVar("T")
 
 # The reading text's size when none was remembered; the same as entry_panel.DEFAULT_POINT_SIZE
 # (a test keeps the two equal, without this module importing the whole entry panel).
 DEFAULT_ENTRY_FONT_SIZE = 12.0
+# The whole window's text scale, Ctrl+- to Ctrl++.
+MIN_TEXT_SCALE, MAX_TEXT_SCALE = 0.7, 2.0
 
 
 class _WrongType(Exception):
@@ -88,6 +92,30 @@ class FloatOption(Option[float]):
             if math.isfinite(value):
                 return value
         raise _WrongType
+
+
+@dataclass(frozen=True)
+class ChoiceOption(Option[str]):
+    """One of a fixed set of words (a theme's name); the default for anything else stored."""
+
+    default: str = ""
+    choices: tuple[str, ...] = ()
+
+    def decode(self, stored: object) -> str:
+        if isinstance(stored, str) and stored.strip() in self.choices:
+            return stored.strip()
+        raise _WrongType
+
+
+@dataclass(frozen=True)
+class RangeOption(FloatOption):
+    """A float kept within [low, high]: a hand-edited 50x text scale comes back as the top."""
+
+    low: float = 0.0
+    high: float = 1.0
+
+    def decode(self, stored: object) -> float:
+        return min(max(super().decode(stored), self.low), self.high)
 
 
 @dataclass(frozen=True)
@@ -224,6 +252,10 @@ class WindowOptions:
 
 # The scorer's window.
 ENTRY_FONT_SIZE = FloatOption("entry/fontSize", default=DEFAULT_ENTRY_FONT_SIZE)
+# View > Theme (palette.THEMES; "system" follows the platform) and the text scale of Ctrl++ and
+# Ctrl+-, both windows' (ui/style.py's Appearance applies them to the whole application).
+THEME = ChoiceOption("view/theme", default="system", choices=THEMES)
+TEXT_SCALE = RangeOption("view/textScale", default=1.0, low=MIN_TEXT_SCALE, high=MAX_TEXT_SCALE)
 LAST_BATCH_FOLDER = PathOption("batch/lastFolder")
 # Where File > Send to coordinator last saved the two files (the batch's folder until then).
 SEND_FOLDER = PathOption("batch/sendFolder")
@@ -246,6 +278,8 @@ def declared_options() -> list[Option[Any]]:
         RECENT_BATCHES,
         LAST_COHORT_FOLDER,
         RECENT_COHORTS,
+        THEME,
+        TEXT_SCALE,
     ]
     for window in (SCORER_WINDOW, COORDINATOR_WINDOW):
         options += [window.geometry, window.state, *window.splitters.values()]

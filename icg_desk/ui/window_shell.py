@@ -39,7 +39,15 @@ from icg_desk.operations.errors import FileBusy, UserError, user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
 from icg_desk.ui.rubric_panel import plain_label
-from icg_desk.ui.settings import PathListOption, PathOption, Settings, WindowOptions
+from icg_desk.ui.settings import (
+    TEXT_SCALE,
+    THEME,
+    PathListOption,
+    PathOption,
+    Settings,
+    WindowOptions,
+)
+from icg_desk.ui.style import appearance
 from icg_desk.ui.tasks import Label, Outcome, RunnerFactory, Task, TaskRunner
 
 APP_NAME = "ICG Desk"
@@ -107,6 +115,8 @@ class WindowShell(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.options = Settings(self.settings)
+        # The remembered theme and text scale, the application's (both windows share them).
+        appearance().restore(self.options.get(THEME), self.options.get(TEXT_SCALE))
         self.runner_factory: RunnerFactory = runner or TaskRunner
         self.tasks: TaskRunner = self.runner_factory(self)
         self.tasks.busyChanged.connect(self._busy_changed)
