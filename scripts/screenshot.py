@@ -35,6 +35,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={screen}")
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from icg_desk.demo.batch import write_demo_batch
 from icg_desk.ui.app import application
@@ -165,7 +166,9 @@ def main() -> int:
 
 
 def grab_main(window: MainWindow, out: Path, name: str) -> None:
-    app = application()
+    # The running application as it is: application() again would set the look up anew.
+    app = QApplication.instance()
+    assert app is not None
     for width, height in SIZES:
         window.resize(width, height)
         app.processEvents()  # a script, not the app: let the new size lay out before grabbing

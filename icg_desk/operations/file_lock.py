@@ -24,6 +24,12 @@ from types import TracebackType
 
 from icg_desk.operations.errors import FileBusy
 
+# Imported here, not when locking: a lock let go by __del__ at interpreter exit can import nothing.
+if sys.platform == "win32":  # pragma: no cover - Windows only
+    import msvcrt
+else:
+    import fcntl
+
 COORDINATOR_WINDOW = "the Coordinator window"
 SCORER_WINDOW = "the scorer's window"
 LOCK_SUFFIX = ".lock"
@@ -60,16 +66,12 @@ class Holder:
 def _os_lock(fd: int) -> bool:
     """Try once to lock `fd`; False when another open file holds the lock."""
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
         os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
-    import fcntl
-
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -79,13 +81,9 @@ def _os_lock(fd: int) -> bool:
 
 def _os_unlock(fd: int) -> None:
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
         os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
-    import fcntl
-
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
