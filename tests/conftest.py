@@ -128,3 +128,26 @@ def _copy_database(source: Path, target: Path) -> None:
 @pytest.fixture(scope="session")
 def demo_copies(tmp_path_factory: pytest.TempPathFactory) -> DemoCopies:
     return DemoCopies(tmp_path_factory.mktemp("demo-templates"))
+
+
+@pytest.fixture
+def scorer_window(qtbot, tmp_path: Path):
+    """Opens the scorer's window on a batch, as a scorer would see it: its own settings file,
+    the synchronous task runner, shown, active, at 1280x800."""
+    from PySide6.QtCore import QSettings
+
+    from icg_desk.ui.main_window import MainWindow
+    from icg_desk.ui.tasks import SyncTaskRunner
+
+    def open_window(batch: Path) -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, runner=SyncTaskRunner)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        assert window.open_batch(batch)
+        return window
+
+    return open_window

@@ -7,34 +7,19 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
+from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.ui.main_window import MainWindow
-from icg_desk.ui.tasks import SyncTaskRunner
 
-KEYS = (
-    "impact_cycle",
-    "playbook",
-    "data",
-    "communication",
-    "partnership",
-    "leadership",
-    "system_support",
-)
+KEYS = builtin_rubric().factor_keys
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, demo_copies) -> MainWindow:
+def window(scorer_window, tmp_path: Path, demo_copies) -> MainWindow:
     batch = demo_copies.batch(tmp_path / "summer.icgbatch", portfolios=3, seed=3, prefill=False)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, runner=SyncTaskRunner)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    assert window.open_batch(batch)
+    window = scorer_window(batch)
     # Every factor at 3: Certified. Then Data is the factor the keys score.
     for key in KEYS:
         window.rubric_panel.set_current_factor(key)

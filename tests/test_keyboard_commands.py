@@ -8,14 +8,13 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPlainTextEdit
 
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.ui.batch_panel import all_complete_note
 from icg_desk.ui.main_window import MainWindow
 from icg_desk.ui.scoring_actions import LOCKED_WORD
-from icg_desk.ui.tasks import SyncTaskRunner
 
 NO = Qt.KeyboardModifier.NoModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -29,16 +28,8 @@ def batch(tmp_path: Path, demo_copies) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, batch: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, runner=SyncTaskRunner)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    assert window.open_batch(batch)
-    return window
+def window(scorer_window, batch: Path) -> MainWindow:
+    return scorer_window(batch)
 
 
 def key(qtbot, key: str | Qt.Key, modifier: Qt.KeyboardModifier = NO) -> None:

@@ -193,14 +193,9 @@ def test_cli_bad_choice_exits_2_naming_the_argument_and_writes_nothing(
 
 
 @pytest.fixture
-def window(qtbot, batch, codes, tmp_path) -> MainWindow:
+def window(scorer_window, batch, codes) -> MainWindow:
     mark_complete(batch, [codes[1], codes[3]])
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, runner=SyncTaskRunner)
-    qtbot.addWidget(window)
-    window.show()
-    assert window.open_batch(batch)
-    return window
+    return scorer_window(batch)
 
 
 def shown_code(window: MainWindow) -> str:

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QWidget
 
 from icg_desk.ui.main_window import MainWindow
-from icg_desk.ui.tasks import SyncTaskRunner
 
 NO = Qt.KeyboardModifier.NoModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -30,16 +29,8 @@ def batch(tmp_path: Path, demo_copies) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, batch: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, runner=SyncTaskRunner)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    assert window.open_batch(batch)
-    return window
+def window(scorer_window, batch: Path) -> MainWindow:
+    return scorer_window(batch)
 
 
 class Scorer:

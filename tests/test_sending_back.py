@@ -28,15 +28,7 @@ from icg_desk.operations.batch_work import BatchWork
 from icg_desk.operations.errors import FileBusy
 from icg_desk.operations.file_lock import FileLock
 
-KEYS = (
-    "impact_cycle",
-    "playbook",
-    "data",
-    "communication",
-    "partnership",
-    "leadership",
-    "system_support",
-)
+KEYS = builtin_rubric().factor_keys
 
 
 @pytest.fixture
@@ -302,18 +294,8 @@ def test_the_coordinators_merge_accepts_the_sent_copy(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, demo_path, tmp_path):
-    from PySide6.QtCore import QSettings
-
-    from icg_desk.ui.main_window import MainWindow
-    from icg_desk.ui.tasks import SyncTaskRunner
-
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, runner=SyncTaskRunner)
-    qtbot.addWidget(window)
-    window.show()
-    assert window.open_batch(demo_path)
-    return window
+def window(scorer_window, demo_path):
+    return scorer_window(demo_path)
 
 
 def answering(qtbot, action):
