@@ -193,12 +193,16 @@ class TaskRunner(QObject):
         task: Task[T] = Task(title)
         self._cancel = threading.Event()
         self._current = (task, job, on_done, label)
-        self._show_dialog(title, label, cancellable)
         self.busyChanged.emit(True)
+        self._start(task, job, label, cancellable)
+        return task
+
+    def _start(self, task: Task[Any], job: Job[Any], label: Label, cancellable: bool) -> None:
+        """Hand the job to the worker, behind the progress dialog."""
+        self._show_dialog(task.title, label, cancellable)
         self._executor.submit(
             self._work, task, _Call(job), self._cancel, self._mailbox, self._signals
         )
-        return task
 
     def cancel(self) -> None:
         """Ask the job to stop at its next progress call."""
@@ -264,15 +268,21 @@ class TaskRunner(QObject):
     @Slot()
     def _finished(self) -> None:
         for task, outcome in self._mailbox.take_finished():
-            current = self._current
-            assert current is not None
-            assert current[0] is task
-            on_done = current[2]
-            self._current = None  # the job's last reference goes here, on the UI thread
-            self._close_dialog()
-            self.busyChanged.emit(False)
-            _deliver(task, outcome, on_done)
+            self._complete(task, outcome)
             collect_young()
+        self._run_after_idle()
+
+    def _complete(self, task: Task[Any], outcome: Outcome[Any]) -> None:
+        current = self._current
+        assert current is not None
+        assert current[0] is task
+        on_done = current[2]
+        self._current = None  # the job's last reference goes here, on the UI thread
+        self._close_dialog()
+        self.busyChanged.emit(False)
+        _deliver(task, outcome, on_done)
+
+    def _run_after_idle(self) -> None:
         while self._after_idle and self._current is None:
             self._after_idle.pop(0)()
 
@@ -301,28 +311,10 @@ def _deliver(
 class SyncTaskRunner(TaskRunner):
     """For tests: the job and its `on_done` run at once, on the calling thread."""
 
-    def run(
-        self,
-        title: str,
-        label: Label,
-        job: Job[T],
-        on_done: Callable[[Outcome[T]], Any],
-        *,
-        cancellable: bool = True,
-    ) -> Task[T] | None:
-        if self._current is not None:
-            return None
-        task: Task[T] = Task(title)
-        self._cancel = threading.Event()
-        self._current = (task, job, on_done, label)
-        self.busyChanged.emit(True)
+    def _start(self, task: Task[Any], job: Job[Any], label: Label, cancellable: bool) -> None:
         outcome = _execute(job, lambda _done, _total: not self._cancel.is_set(), self._cancel)
-        self._current = None
-        self.busyChanged.emit(False)
-        _deliver(task, outcome, on_done)
-        while self._after_idle and self._current is None:
-            self._after_idle.pop(0)()
-        return task
+        self._complete(task, outcome)
+        self._run_after_idle()
 
 
 RunnerFactory = Callable[[QWidget], TaskRunner]
