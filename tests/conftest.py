@@ -61,6 +61,44 @@ _tests_run = [0]
 
 
 @pytest.fixture(autouse=True)
+def _no_stray_windows(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a GUI test in which a widget opened as a window of its own while another was
+    showing: a label or button shown before it had a parent does that, and the new window takes
+    the active window, and the scorer's keys, away from the workstation."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QWidget
+
+    class Watch(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.strays: list[str] = []
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (
+                event.type() == QEvent.Type.Show
+                and isinstance(watched, QWidget)
+                and watched.windowType() == Qt.WindowType.Window
+                and not isinstance(watched, QMainWindow | QDialog)
+                and any(
+                    w is not watched and w.isVisible() and w.windowType() == Qt.WindowType.Window
+                    for w in QApplication.topLevelWidgets()
+                )
+            ):
+                self.strays.append(f"{type(watched).__name__} {watched.objectName()!r}")
+            return False
+
+    app = request.getfixturevalue("qapp")
+    watch = Watch()
+    app.installEventFilter(watch)
+    yield
+    app.removeEventFilter(watch)
+    assert not watch.strays, f"widgets shown as windows of their own: {watch.strays}"
+
+
+@pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     # Nothing a test does lands in the developer's own ICG Desk folders.
     monkeypatch.setenv("ICG_DESK_DATA", str(tmp_path_factory.mktemp("data")))

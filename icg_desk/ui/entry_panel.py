@@ -348,7 +348,11 @@ class _EntryPage(QWidget):
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
         self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
         appearance().changed.connect(self._restyle)
-        self.warning_label.setVisible(bool(self.warning_label.text()))
+        # Hidden when there is nothing to warn of; never setVisible(True) here: the label has no
+        # parent yet, so showing it would open it as a window of its own, which takes the
+        # active window (and the scorer's keys) away from the workstation.
+        if not self.warning_label.text():
+            self.warning_label.hide()
         counts.addWidget(self.warning_label)
         counts.addStretch(1)
         self._header_layout.addLayout(counts)
