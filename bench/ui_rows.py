@@ -39,8 +39,21 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _score_changes(batch: Path) -> list[float]:
-    """Seconds per change, from the scorer's key to the saved row and the updated summary."""
+STEPS = 200
+
+
+def _key(key: object, modifier: object = None) -> None:
+    """A key as the scorer types it, to whatever has focus (shortcuts included)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    focused = QApplication.focusWidget()
+    assert focused is not None, "no widget has focus: the keys would go nowhere"
+    QTest.keyClick(focused, key, modifier or Qt.KeyboardModifier.NoModifier)
+
+
+def _scorer_window(batch: Path) -> object:
     from PySide6.QtCore import QSettings
 
     from icg_desk.ui.app import application
@@ -48,22 +61,82 @@ def _score_changes(batch: Path) -> list[float]:
 
     app = application()
     window = MainWindow(QSettings(str(batch.with_suffix(".ini")), QSettings.Format.IniFormat))
+    window.resize(1366, 768)
     window.show()
+    window.activateWindow()
+    while not window.isActiveWindow():  # keys go to the focus widget of the active window
+        app.processEvents()
     window.open_batch(batch)
     app.processEvents()
-    assert window.summary is not None
+    window.repaint()
+    return window
+
+
+def _next_portfolio(window: object) -> tuple[list[float], list[str]]:
+    """Seconds from Alt+PgDown to the next portfolio fully drawn (layouts settled, every
+    widget painted), and the entry text each step showed."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert app is not None
+    times, texts = [], []
+    before = window._view.id  # type: ignore[attr-defined]
+    for _ in range(STEPS):
+        start = time.perf_counter()
+        _key(Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
+        app.processEvents()  # deferred layouts, queued signals, posted update requests
+        window.repaint()  # type: ignore[attr-defined]  # every widget painted, now
+        times.append(time.perf_counter() - start)
+        view = window._view  # type: ignore[attr-defined]
+        assert view.id != before, "Alt+PgDown did not move to another portfolio"
+        before = view.id
+        shown = window.entry_panel.current_entry()  # type: ignore[attr-defined]
+        texts.append(next(e.text for e in view.entries if e.number == shown))
+    return times, texts
+
+
+def _bare_repaints(texts: list[str]) -> list[float]:
+    """The same texts shown in a bare QTextEdit of the same size: set, lay out, paint."""
+    from PySide6.QtWidgets import QApplication, QTextEdit
+
+    app = QApplication.instance()
+    assert app is not None
+    view = QTextEdit()
+    view.setReadOnly(True)
+    view.resize(1366, 768)
+    view.show()
+    app.processEvents()
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        view.setPlainText(text)
+        app.processEvents()
+        view.repaint()
+        times.append(time.perf_counter() - start)
+    view.close()
+    return times
+
+
+def _score_changes(window: object) -> list[float]:
+    """Seconds per score key, from the key to the saved row and the updated summary."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert app is not None
+    summary = window.summary  # type: ignore[attr-defined]
+    panel = window.rubric_panel  # type: ignore[attr-defined]
     times = []
     for i in range(CHANGES):
         if i % 7 == 0:
-            window.step_factor(1)
+            _key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # next factor
         level = 1 + i % 4
         start = time.perf_counter()
-        window.score_level(level)  # what the key 1-4 triggers
+        _key(getattr(Qt.Key, f"Key_{level}"))
+        app.processEvents()  # the summary's labels repainted
         times.append(time.perf_counter() - start)
-        assert window.summary.factor_scores[window.rubric_panel.current_factor()].text() == (
-            f"{level}.00"
-        )
-    window.close()
+        assert summary.factor_scores[panel.current_factor()].text() == f"{level}.00"
     return times
 
 
@@ -88,7 +161,11 @@ def rows() -> list[Row]:
     batch = write_demo_batch(folder / "big.icgbatch", portfolios=PORTFOLIOS, words_per_entry=WORDS)
     ours = [_probe("ours", str(batch)) for _ in range(STARTS)]
     bare = [_probe("bare") for _ in range(STARTS)]
-    changes = _score_changes(batch)
+    window = _scorer_window(batch)
+    steps, texts = _next_portfolio(window)
+    changes = _score_changes(window)
+    window.close()  # type: ignore[attr-defined]
+    repaints = _bare_repaints(texts)
     copy = folder / "copy.icgbatch"
     shutil.copy(batch, copy)
     updates = _bare_updates(copy)
@@ -110,7 +187,21 @@ def rows() -> list[Row]:
             "bare PySide6 QMainWindow start",
         ),
         Row(
-            f"score change to saved row + summary, median of {CHANGES:,}",
+            f"next portfolio (Alt+PgDown) to fully drawn, median of {STEPS}",
+            statistics.median(steps) * ms,
+            statistics.median(repaints) * ms,
+            "ms",
+            "bare QTextEdit: set the same entry text, lay out, repaint",
+        ),
+        Row(
+            "  the same, 99th percentile",
+            _percentile(steps, 0.99) * ms,
+            _percentile(repaints, 0.99) * ms,
+            "ms",
+            "bare QTextEdit set + repaint, p99",
+        ),
+        Row(
+            f"score key to saved row + summary, median of {CHANGES:,}",
             statistics.median(changes) * ms,
             statistics.median(updates) * ms,
             "ms",

@@ -126,3 +126,45 @@ def test_another_portfolio_starts_without_the_last_ones_warning(qtbot, window):
     assert window.summary.warning.isVisible()
     window.step_portfolio(1)
     assert not window.summary.warning.isVisible()
+
+
+def test_no_decision_moves_the_reading_area_and_a_long_one_is_told_in_full(qtbot, window):
+    """The decision's box keeps one size: "Certified" on one line and a retake of three factors
+    (a headline of three lines at that width) re-lay nothing out; the tooltip has it all."""
+    before = reading_area(window)
+    badge = window.summary.decision
+    box = badge.size()
+    for _ in range(3):  # three factors below the floor, one after the other
+        press(qtbot, window, "1")
+        assert reading_area(window) == before
+        assert badge.size() == box
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    full = badge.headline()
+    assert full.startswith("Retake: ")
+    assert full.count("(1.00)") == 3
+    assert badge.text() != full  # too long for the box: a shorter form of the same decision
+    assert badge.text().startswith("Retake: ")
+    assert full in badge.toolTip()
+    for _ in range(3):  # and back up: Certified again, the box and the text below unmoved
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+        press(qtbot, window, "3")
+        assert reading_area(window) == before
+    assert badge.text() == "Certified"
+    assert badge.size() == box
+
+
+def test_the_shorter_forms_of_a_retake_name_every_factor_or_count_them(revised):
+    from icg_desk.scoring import decide
+    from icg_desk.ui.summary_bar import headline_forms
+
+    scores = dict.fromkeys(revised.factor_keys, F(3))
+    scores.update(impact_cycle=F(1), data=F(1), leadership=F(1))
+    forms = headline_forms(decide(revised, scores), revised)
+    names = [revised.factor(k).name for k in ("impact_cycle", "data", "leadership")]
+    assert forms[0].startswith("Retake: ")
+    assert all(f"{n} (1.00)" in forms[0] for n in names)
+    assert forms[1] == "Retake: " + ", ".join(names)
+    assert forms[2] == "Retake: 3 factors"
+    assert headline_forms(decide(revised, dict.fromkeys(revised.factor_keys, F(3))), revised) == (
+        "Certified",
+    )

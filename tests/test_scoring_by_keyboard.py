@@ -281,7 +281,7 @@ def test_a_batch_opens_with_the_keys_on_the_scoring_surface(scorer: Scorer, wind
 
 def test_f2_scrolls_the_rationale_into_view(scorer: Scorer, window):
     # A window too low for the whole card (at 1280x800 the current card fits, rationale and all).
-    window.resize(1280, 520)
+    window.resize(1280, 480)
     scorer.qtbot.waitUntil(lambda: window.rubric_panel.viewport().height() < 400)
     scorer.key(Qt.Key.Key_Down, ALT, moves=True)
     scorer.key(Qt.Key.Key_Down, ALT, moves=True)

@@ -36,9 +36,7 @@ def is_history_key(event: QEvent) -> bool:
     """Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y: the scoring history's keys, wherever they are typed."""
     if not isinstance(event, QKeyEvent):
         return False
-    if event.matches(QKeySequence.StandardKey.Undo) or event.matches(
-        QKeySequence.StandardKey.Redo
-    ):
+    if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo):
         return True
     combination = event.keyCombination()
     return combination.keyboardModifiers() == Qt.KeyboardModifier.ControlModifier and (
@@ -166,6 +164,7 @@ class FactorCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._saved_rationale = ""
         self._locked = False
+        self._evidence: tuple[EvidenceItem, ...] = ()
 
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
         self.score_label = plain_label("not scored", wrap=False, object_name="factorScore")
@@ -249,7 +248,8 @@ class FactorCard(QFrame):
 
     # --- from the saved state -----------------------------------------------------------------
 
-    def set_read(self, read: ReadState) -> None:
+    def set_read(self, read: ReadState) -> bool:
+        """Show the saved state; True when the evidence rows changed (the card's height may)."""
         self.selector.set_score(read.score)
         self.score_label.setText(
             "not scored" if read.score is None else f"{format_score(read.score)}"
@@ -266,7 +266,7 @@ class FactorCard(QFrame):
             self.rationale.blockSignals(True)
             self.rationale.setPlainText(read.rationale)
             self.rationale.blockSignals(False)
-        self._show_evidence(read.evidence)
+        return self._show_evidence(read.evidence)
 
     def set_locked(self, locked: bool) -> None:
         self._locked = locked
@@ -315,7 +315,10 @@ class FactorCard(QFrame):
             self.factor.key, self.rationale.toPlainText(), self._saved_rationale
         )
 
-    def _show_evidence(self, items: tuple[EvidenceItem, ...]) -> None:
+    def _show_evidence(self, items: tuple[EvidenceItem, ...]) -> bool:
+        if items == self._evidence:
+            return False  # a score key: rebuilding the rows would re-lay the card out on every key
+        self._evidence = items
         while self.evidence_box.count():
             item = self.evidence_box.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -352,6 +355,7 @@ class FactorCard(QFrame):
             # Only now, inside the card: shown while it had no parent, the button was a window of
             # its own, which took the focus and the active window from the scorer's.
             remove.setVisible(not self._locked)
+        return True
 
 
 class RubricPanel(QScrollArea):
@@ -441,8 +445,8 @@ class RubricPanel(QScrollArea):
             self.reveal_current()
 
     def apply(self, read: ReadState) -> None:
-        self.cards[read.factor_key].set_read(read)
-        if read.factor_key == self._current:
+        grew = self.cards[read.factor_key].set_read(read)
+        if grew and read.factor_key == self._current:
             # Evidence added or removed: the card grows or shrinks once its new rows are shown,
             # which Qt does on the next turn of the event loop.
             self._reveal_later.start()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -97,6 +97,115 @@ class CrossingWarning(QFrame):
         super().keyPressEvent(event)
 
 
+def _restyle(label: QLabel, name: str, value: object) -> None:
+    """Set a property the stylesheet selects on, and restyle only when it changed: a restyle
+    sends the label new fonts and palettes, and its row a new layout."""
+    if label.property(name) == value:
+        return
+    label.setProperty(name, value)
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+def headline_forms(decision: Decision, rubric: Rubric) -> tuple[str, ...]:
+    """The decision's headline, then shorter forms of it for a box too small for the whole."""
+    forms = [decision.headline]
+    if decision.retake:
+        names = [rubric.factor(k).name for k in decision.retake]
+        forms.append("Retake: " + ", ".join(names))
+        forms.append(f"Retake: {len(names)} factors" if len(names) > 1 else f"Retake: {names[0]}")
+    return tuple(dict.fromkeys(forms))
+
+
+class DecisionBadge(QLabel):
+    """The decision in a box of one size, whatever it says.
+
+    A label sized by its text re-lays the whole window out when a key changes the decision
+    ("Certified" on one line, a retake on two): the reading area below jumps, and every widget
+    is painted again. The box is as wide as about 30 characters and as tall as two lines at the
+    font in use; a headline too long for it shows a shorter form, and the tooltip says it all.
+    """
+
+    LINES = 2
+    CHARACTERS = 30
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("decision")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._forms: tuple[str, ...] = ("",)
+
+    def headline(self) -> str:
+        """The whole headline, whichever form of it fits the box."""
+        return self._forms[0]
+
+    def set_headline(self, forms: tuple[str, ...], reasons: str = "") -> None:
+        self._forms = forms or ("",)
+        tip = "\n".join(t for t in (self._forms[0], reasons) if t)
+        self.setToolTip(tip)
+        self._fit()
+
+    def _padding(self) -> QSize:
+        inner = self.contentsRect()
+        return QSize(self.width() - inner.width(), self.height() - inner.height())
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        pad = self._padding()
+        return QSize(
+            metrics.averageCharWidth() * self.CHARACTERS + pad.width(),
+            metrics.lineSpacing() * self.LINES + pad.height(),
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # one size: a longer headline takes a shorter form, never a taller box
+
+    def _fit(self) -> None:
+        box = self.sizeHint()
+        # Measured as the label lays its text out (its own line breaking, padding included).
+        for form in self._forms:
+            self.setText(form)
+            if super().heightForWidth(box.width()) <= box.height():
+                return
+        width = box.width() - self._padding().width()
+        metrics = QFontMetrics(self.font())
+        self.setText(metrics.elidedText(self._forms[-1], Qt.TextElideMode.ElideRight, width))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()  # a new zoom or theme: a new box, the same for every decision
+            self._fit()
+
+
+class _ScoreLabel(QLabel):
+    """A score ("—", "3.25") as wide as the widest score: a new score never re-shares the
+    summary's columns, which would move every label in it."""
+
+    def __init__(self, object_name: str) -> None:
+        super().__init__("—")
+        self.setObjectName(object_name)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        widest = (
+            QFontMetrics(self.font()).horizontalAdvance("0.00")
+            + hint.width()
+            - (QFontMetrics(self.font()).horizontalAdvance(self.text()))
+        )
+        return QSize(max(hint.width(), widest), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+
 class SummaryBar(QFrame):
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,7 +232,7 @@ class SummaryBar(QFrame):
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             name.setMinimumWidth(40)
             name.setToolTip(factor.name)
-            score = plain_label("—", wrap=False, object_name="summaryScore")
+            score = _ScoreLabel("summaryScore")
             score.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             grid.addWidget(name, 0, column)
             grid.addWidget(score, 1, column)
@@ -132,7 +241,7 @@ class SummaryBar(QFrame):
             grid.setColumnStretch(column, max(6, *(len(w) for w in factor.name.split())))
             self.factor_scores[factor.key] = score
 
-        self.overall = plain_label("—", wrap=False, object_name="overallScore")
+        self.overall = _ScoreLabel("overallScore")
         self.overall.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         overall_caption = plain_label("Overall", wrap=False, object_name="summaryFactor")
         overall_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -141,9 +250,7 @@ class SummaryBar(QFrame):
         overall_box.addWidget(overall_caption)
         overall_box.addWidget(self.overall)
 
-        self.decision = plain_label(object_name="decision")
-        self.decision.setMinimumWidth(150)
-        self.decision.setMaximumWidth(340)
+        self.decision = DecisionBadge()
 
         self.warning = CrossingWarning()
 
@@ -167,8 +274,8 @@ class SummaryBar(QFrame):
         for label in self.factor_scores.values():
             label.setText("—")
         self.overall.setText("—")
-        self.decision.setText("")
-        self.decision.setProperty("state", "")
+        self.decision.set_headline(("",))
+        _restyle(self.decision, "state", "")
         self.warning.hide()  # a warning is about the portfolio it was raised on
 
     def show_portfolio(
@@ -193,11 +300,10 @@ class SummaryBar(QFrame):
             if decision.status is Status.INCOMPLETE
             else "The sum of the factor scores divided by 7"
         )
-        self.decision.setText(decision.headline)
-        self.decision.setToolTip("\n".join(decision.reasons))
-        self.decision.setProperty("state", decision.status.value)
-        self.decision.style().unpolish(self.decision)
-        self.decision.style().polish(self.decision)
+        self.decision.set_headline(
+            headline_forms(decision, self.rubric), "\n".join(decision.reasons)
+        )
+        _restyle(self.decision, "state", decision.status.value)
 
     def show_score(self, key: str, score: Fraction | None) -> None:
         self._scores[key] = score
@@ -211,6 +317,4 @@ class SummaryBar(QFrame):
         label = self.factor_scores[key]
         label.setText("—" if score is None else format_score(score))
         below = score is not None and score < self.rubric.thresholds.factor_floor
-        label.setProperty("below", below)
-        label.style().unpolish(label)
-        label.style().polish(label)
+        _restyle(label, "below", below)
