@@ -40,6 +40,15 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, folder)
 
 
+@pytest.fixture(scope="session")
+def qapp(_private_settings: None):  # the pytest-qt fixture every GUI test gets its app from
+    """The application as ICG Desk makes it: its names, its style sheet and fonts. A window laid
+    out without them is not the window a scorer sees (sizes, wrapping, what fits)."""
+    from icg_desk.ui.app import application
+
+    return application()
+
+
 @pytest.fixture(autouse=True)
 def _garbage_on_the_ui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     # As in the app (icg_desk/ui/garbage.py): automatic collection is off once Qt runs, and the

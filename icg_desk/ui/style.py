@@ -40,7 +40,7 @@ QMainWindow, #workspace {{ background: {p.background}; }}
 #decision[state="not_certified"] {{ background: {p.not_certified_surface}; color: {p.not_certified}; }}
 #crossingWarning {{ color: {p.warning}; background: {p.warning_surface}; border-radius: 4px; padding: 3px 8px; }}
 #rubricBody {{ background: {p.background}; }}
-#levelLegend {{ color: {p.muted_text}; font-size: {pt(8, scale)}; padding: 0 4px; }}
+#levelLegend {{ color: {p.muted_text}; font-size: {pt(9, scale)}; padding: 0 4px; }}
 #factorCard {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 8px; }}
 #factorCard[active="true"] {{ border: 2px solid {p.accent}; }}
 #factorTitle {{ font-size: {pt(11, scale)}; font-weight: 600; color: {p.text}; }}
