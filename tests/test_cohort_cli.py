@@ -227,6 +227,47 @@ def test_assigning_more_reads_says_how_many_were_added_and_kept(capsys, cohort, 
     assert len(_reads(cohort)) == 24
 
 
+def test_batches_after_more_reads_get_new_names_in_the_same_folder(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 6)
+    scorers = write_scorers(tmp_path / "s.csv")
+    with scorers.open("a", newline="", encoding="utf-8") as f:  # a 4th: 3 reads for everyone
+        csv.writer(f).writerow(["S-4", "Dee Four", "dee@example.org", "Far Away", ""])
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, scorers)
+    run(capsys, "cohort", "assign", cohort, "--seed", "8")
+    out_dir = tmp_path / "outgoing"
+    assert run(capsys, "cohort", "batches", cohort, out_dir)[0] == 0
+    first = {p.name for p in out_dir.iterdir()}
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8", "--reads", "3")
+    assert code == 0, out
+    code, out, err = run(capsys, "cohort", "batches", cohort, out_dir)
+    assert (code, err) == (0, "")
+    second = {p.name for p in out_dir.iterdir()} - first
+    assert second  # every new batch is a new file; none of the first round's was touched
+    assert len(first) + len(second) == len(list(out_dir.iterdir()))
+    for name in second:
+        scorer = name.removeprefix("2026-27-").split("-batch")[0].removesuffix(".icgbatch")
+        had_one = f"2026-27-{scorer}.icgbatch" in first
+        assert name == f"2026-27-{scorer}" + ("-batch2" if had_one else "") + ".icgbatch"
+    assert status(capsys, cohort)["reads_sent"] == 18
+
+    # A folder holding a file of the name a batch would take: refused, nothing written.
+    run(capsys, "cohort", "assign", cohort, "--reads", "3")  # nothing new: adds nothing
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "2026-27-S-1.icgbatch").write_text("another cohort's batch")
+    other = tmp_path / "c2.icgcohort"
+    run(capsys, "cohort", "init", other, "--name", "2026-27")
+    run(capsys, "cohort", "import", other, roster, docs)
+    run(capsys, "cohort", "scorers", other, scorers)
+    run(capsys, "cohort", "assign", other)
+    code, _, err = run(capsys, "cohort", "batches", other, taken)
+    assert code == 2
+    assert "2026-27-S-1.icgbatch already exists" in err
+    assert "choose another folder" in err
+    assert [p.name for p in taken.iterdir()] == ["2026-27-S-1.icgbatch"]
+
+
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo cohort with every read merged, not released; copied by `demo_cohort`."""
