@@ -149,12 +149,55 @@ def test_merging_a_stranger_file_exits_2_with_the_report(capsys, cohort, tmp_pat
     assert "rejected" in out
     assert err.strip().endswith("1 of 1 file rejected (left out whole); nothing was merged")
     assert stranger.read_text() == "not a batch"
-    # A pattern that matched nothing stops it before anything is merged.
-    code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "returned/*.xlsx")
+    # A file named that does not exist stops it before anything is merged.
+    code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "gone.xlsx")
     assert code == 2
     assert out == ""
-    assert "returned/*.xlsx: no such file; nothing merged" in err
+    assert "gone.xlsx: no such file; nothing merged" in err
     assert status(capsys, cohort)["files_rejected"] == 1
+
+
+def test_a_pattern_that_matches_nothing_is_a_note_and_the_rest_is_merged(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 4)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    run(capsys, "cohort", "assign", cohort, "--seed", "3")
+    run(capsys, "cohort", "batches", cohort, tmp_path / "returned")
+    batches = sorted((tmp_path / "returned").glob("*.icgbatch"))
+    for path in batches:
+        with BatchFile.open(path) as batch:
+            work = BatchWork(batch)
+            for p in work.portfolios():
+                for key in work.rubric.factor_keys:
+                    work.set_score(p.id, key, F(3))
+    # The README's example, as a shell leaves it when scorers sent batches only.
+    code, out, err = run(
+        capsys,
+        "cohort",
+        "merge",
+        cohort,
+        tmp_path / "returned/*.icgbatch",  # expanded here too, as Windows shells do not
+        tmp_path / "returned/*.xlsx",
+    )
+    assert code == 0, err
+    assert f"Note: {tmp_path / 'returned/*.xlsx'} matched no file; merging the others" in err
+    assert f"{len(batches)} files: {len(batches)} accepted" in out
+    assert status(capsys, cohort)["reads_returned"] == 8
+
+    # Nothing at all to merge: still a stop, saying so.
+    code, out, err = run(
+        capsys, "cohort", "merge", cohort, tmp_path / "back/*.icgbatch", tmp_path / "back/*.xlsx"
+    )
+    assert code == 2
+    assert out == ""
+    assert "no file to merge:" in err
+    assert "back/*.icgbatch or " in err
+    assert "matched no file; nothing merged" in err
+    # A folder is not a file: said plainly.
+    code, _, err = run(capsys, "cohort", "merge", cohort, tmp_path / "returned")
+    assert code == 2
+    assert "is a folder; give the files in it" in err
+    assert status(capsys, cohort)["files_merged"] == len(batches)
 
 
 @pytest.mark.parametrize(
