@@ -1,4 +1,4 @@
-"""Merging returned batches and summaries: accepted, unchanged, replaced or rejected, and why."""
+"""Merging returned batches and summaries: accepted, unchanged, no scores, replaced or rejected."""
 
 from __future__ import annotations
 
@@ -244,6 +244,47 @@ def unscored_batch(path: Path, batch_id: str = "B-1") -> Path:
         entries = tuple(EntryContent(e.number, "Entry text.") for e in rubric.entries)
         add_portfolios(batch, [PortfolioContent(c, entries) for c in codes])
     return path
+
+
+def test_an_untouched_batch_says_it_has_no_scores_yet_not_unchanged(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    sent = unscored_batch(tmp_path / "sent.icgbatch")
+    first, again = merge_files(cohort, [sent, sent])
+    for outcome in (first, again):
+        assert (outcome.outcome, outcome.changed) == ("no scores", 0)
+        assert outcome.reason.startswith("no scores in it yet (batch)")
+        assert "unchanged" not in outcome.reason
+        assert "already merged" not in outcome.reason
+    assert read_scores(cohort) == {}
+    assert [log.outcome for log in logs(cohort)] == ["no scores", "no scores"]
+    report = merge_report([first])
+    assert "no scores in it yet" in report
+    assert report.splitlines()[-1] == "1 file: 1 with no scores yet"
+    # Once scored, the same batch merges as any other.
+    for code in BATCHES["B-1"][1]:
+        for key in cohort.rubric.factor_keys:
+            rescore(sent, code, key, THREE)
+    (scored,) = merge_files(cohort, [sent])
+    assert scored.outcome == "accepted"
+
+
+def test_scores_are_counted_by_the_portfolios_that_had_scores(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = unscored_batch(tmp_path / "b1.icgbatch")  # C27-001 and C27-002
+    keys = cohort.rubric.factor_keys
+    for key in keys:
+        rescore(path, "C27-001", key, THREE)
+    (outcome,) = merge_files(cohort, [path])
+    assert outcome.outcome == "accepted"
+    assert outcome.reason == (
+        f"{len(keys)} scores of 1 portfolio merged (batch); 1 portfolio with no scores yet"
+    )
+    rescore(path, "C27-002", keys[0], THREE)
+    other = make_batch(tmp_path / "b2.icgbatch", "B-2")
+    _, second = merge_files(cohort, [path, other])
+    assert second.reason == f"{2 * len(keys)} scores of 2 portfolios merged (batch)"
 
 
 def test_the_batch_as_sent_cannot_wipe_the_scores_returned_from_it(
