@@ -224,7 +224,9 @@ def cmd_results(args: argparse.Namespace) -> int:
     for c in results.candidates:
         overall = c.decision.overall
         shown = "–" if overall is None else format_against(overall, cert)
-        flags = f"  discrepant: {', '.join(c.discrepant)}" if c.discrepant else ""
+        # Factors by name, as everywhere a person reads them; --json keeps the keys.
+        discrepant = ", ".join(results.rubric.factor(k).name for k in c.discrepant)
+        flags = f"  discrepant: {discrepant}" if discrepant else ""
         print(
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
             f"overall {shown:>5}  {c.decision.headline}{flags}"

@@ -311,6 +311,34 @@ def test_batches_after_more_reads_get_new_names_in_the_same_folder(capsys, cohor
     assert [p.name for p in taken.iterdir()] == ["2026-27-S-1.icgbatch"]
 
 
+def test_results_text_names_factors_and_json_keeps_their_keys(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 3)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    run(capsys, "cohort", "assign", cohort, "--seed", "4")
+    run(capsys, "cohort", "batches", cohort, tmp_path / "out")
+    batches = sorted((tmp_path / "out").glob("*.icgbatch"))
+    for n, path in enumerate(batches):  # the first scorer reads Impact Cycle 1, the others 4
+        with BatchFile.open(path) as batch:
+            work = BatchWork(batch)
+            for p in work.portfolios():
+                for key in work.rubric.factor_keys:
+                    low = n == 0 and key == "impact_cycle"
+                    work.set_score(
+                        p.id, key, F(1) if low else F(4) if key == "impact_cycle" else F(3)
+                    )
+    assert run(capsys, "cohort", "merge", cohort, *batches)[0] == 0
+    code, out, _ = run(capsys, "cohort", "results", cohort)
+    assert code == 0
+    flagged = [line for line in out.splitlines() if "discrepant:" in line]
+    assert flagged
+    assert all(line.endswith("discrepant: Impact Cycle") for line in flagged)
+    assert "impact_cycle" not in out
+    code, out, _ = run(capsys, "cohort", "results", cohort, "--json")
+    data = json.loads(out)
+    assert sum(c["discrepant"] == ["impact_cycle"] for c in data["results"]) == len(flagged)
+
+
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo cohort with every read merged, not released; copied by `demo_cohort`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -390,6 +391,19 @@ def truncated_batch(tmp_path: Path) -> Path:
     return path
 
 
+def off_the_scale(tmp_path: Path) -> Path:
+    """A batch whose Data score of C27-001 was changed outside ICG Desk to 4.50."""
+    path = make_batch(tmp_path / "off.icgbatch")
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "UPDATE factor_read SET score = '4.50' WHERE factor_key = 'data' AND portfolio_id = "
+            "(SELECT id FROM portfolio WHERE candidate_code = 'C27-001')"
+        )
+    con.close()
+    return path
+
+
 def text_file(tmp_path: Path) -> Path:
     path = tmp_path / "notes.icgbatch"
     path.write_text("Not a batch, whatever its name says.\n", encoding="utf-8")
@@ -416,6 +430,8 @@ REJECTIONS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "broken checksum": (edited_summary, "the checksum does not match the scores"),
     "text file": (text_file, "not a batch or summary"),
     "damaged batch": (truncated_batch, "damaged"),
+    # The factor by its name, as everywhere a person reads it, not by its key ("data").
+    "off the scale": (off_the_scale, "C27-001 Data: 4.50 is not on the scale"),
 }
 
 
