@@ -36,14 +36,14 @@ def _parse_scores(rubric: Rubric, raw: Sequence[str]) -> dict[str, Fraction]:
     if len(raw) != len(keys):
         raise UsageError(
             f"expected {len(keys)} scores, one per factor in this order: "
-            f"{' '.join(keys)}; got {len(raw)}"
+            f"{', '.join(f.name for f in rubric.factors)}; got {len(raw)}"
         )
     scores = {}
     for position, (key, text) in enumerate(zip(keys, raw, strict=True), start=1):
         try:
             scores[key] = rubric.scale.parse(text)
         except ScoreError as exc:
-            raise UsageError(f"score {position} ({key}): {exc}") from None
+            raise UsageError(f"score {position} ({rubric.factor(key).name}): {exc}") from None
     return scores
 
 

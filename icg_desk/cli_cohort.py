@@ -10,8 +10,10 @@ refused naming the window, or wait `--wait SECONDS` for it first.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,16 +130,44 @@ def cmd_batches(args: argparse.Namespace) -> int:
     return 0
 
 
+def _returned_files(arguments: Sequence[Path]) -> list[Path]:
+    """The files to merge: each argument a file, or a pattern (`returned/*.xlsx`).
+
+    A pattern the shell left as it was matched nothing there (Windows shells expand none, so it
+    is expanded here); one matching nothing is a note, not a stop: scorers may send batches
+    only. A named file that does not exist, or no file at all, stops the merge before any file
+    is merged (exit code 2).
+    """
+    files: list[Path] = []
+    unmatched: list[Path] = []
+    for argument in arguments:
+        if argument.is_file():
+            files.append(argument)
+        elif argument.is_dir():
+            raise CohortUsageError(
+                f"{argument}: is a folder; give the files in it ({argument / '*'}); nothing merged"
+            )
+        elif glob.has_magic(str(argument)):
+            found = sorted(Path(p) for p in glob.glob(str(argument)) if Path(p).is_file())
+            files.extend(found)
+            if not found:
+                unmatched.append(argument)
+        else:
+            raise CohortUsageError(f"{argument}: no such file; nothing merged")
+    if not files:
+        patterns = " or ".join(str(p) for p in unmatched)
+        raise CohortUsageError(f"no file to merge: {patterns} matched no file; nothing merged")
+    for pattern in unmatched:
+        print(f"Note: {pattern} matched no file; merging the others", file=sys.stderr)
+    return files
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     from icg_desk.models.merge import REJECTED, merge_report
     from icg_desk.operations.cohort import merge
 
-    missing = [p for p in args.files if not p.is_file()]
-    if missing:
-        # Before any file is merged: a pattern that matched nothing is a mistake to fix first.
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise CohortUsageError(f"{missing[0]}: no such file{more}; nothing merged")
-    outcomes = merge(_ref(args), args.files).value
+    files = _returned_files(args.files)
+    outcomes = merge(_ref(args), files).value
     print(merge_report(outcomes))
     rejected = sum(o.outcome == REJECTED for o in outcomes)
     if rejected:
@@ -194,7 +224,9 @@ def cmd_results(args: argparse.Namespace) -> int:
     for c in results.candidates:
         overall = c.decision.overall
         shown = "–" if overall is None else format_against(overall, cert)
-        flags = f"  discrepant: {', '.join(c.discrepant)}" if c.discrepant else ""
+        # Factors by name, as everywhere a person reads them; --json keeps the keys.
+        discrepant = ", ".join(results.rubric.factor(k).name for k in c.discrepant)
+        flags = f"  discrepant: {discrepant}" if discrepant else ""
         print(
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
             f"overall {shown:>5}  {c.decision.headline}{flags}"
@@ -395,7 +427,14 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     merge = command("merge", "merge returned batch files and summaries", cmd_merge)
     merge.add_argument("db", type=Path, metavar="DB")
-    merge.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    merge.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="returned batches (.icgbatch) and summaries (.xlsx), or patterns such as "
+        "returned/*.xlsx; a pattern that matches no file is noted and left out",
+    )
 
     status = command("status", "how far the cohort's scoring is", cmd_status)
     status.add_argument("db", type=Path, metavar="DB")

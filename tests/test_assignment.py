@@ -378,8 +378,9 @@ def test_export_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
         busy = sorted(sid for sid, n in plan.load.items() if n)
         blocker = out / f"2026-27-{busy[-1]}.icgbatch"
         blocker.write_bytes(b"someone else's file")
-        with pytest.raises(AssignmentError, match="already exists"):
+        with pytest.raises(AssignmentError, match="already exists") as refused:
             export_batches(cohort, out)
+        assert "choose another folder" in str(refused.value)
         assert sorted(p.name for p in out.iterdir()) == [blocker.name]
         assert blocker.read_bytes() == b"someone else's file"
         with cohort.reading() as session:
@@ -387,6 +388,31 @@ def test_export_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
 
         only = export_batches(cohort, out, scorer_ids=[busy[0]])
         assert [e.scorer_id for e in only] == [busy[0]]
+
+
+def test_a_second_round_of_batches_never_takes_a_name_of_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with _cohort(tmp_path) as cohort:
+        assign(cohort, seed=5, reads=1)
+        first = export_batches(cohort, out)
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        assign(cohort, seed=5, reads=2)  # a read more for every portfolio, after the first went out
+        second = export_batches(cohort, out)  # into the same folder
+        assert second
+        assert not {e.path.name for e in second} & set(before)
+        assert all(e.path.is_file() for e in first + second)
+        for e in second:
+            earlier = sum(f.scorer_id == e.scorer_id for f in first)
+            suffix = f"-batch{earlier + 1}" if earlier else ""
+            assert e.path.name == f"2026-27-{e.scorer_id}{suffix}.icgbatch"
+            with BatchFile.open(e.path) as batch:
+                assert batch.identity.batch_id == e.batch_id
+        # The first round's files are as they were sent.
+        assert {name: (out / name).read_bytes() for name in before} == before
+        assign(cohort, seed=5, reads=3)
+        third = export_batches(cohort, out)
+        names = [p.name for p in out.iterdir()]
+        assert len(names) == len(set(names)) == len(first) + len(second) + len(third)
 
 
 def test_a_failed_export_leaves_no_files_and_marks_nothing_sent(

@@ -75,12 +75,12 @@ def test_calc_on_the_pilot_rubric(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["3"] * 6, "expected 7 scores, one per factor in this order: impact_cycle playbook"),
+        (["3"] * 6, "one per factor in this order: Impact Cycle, Instructional Playbook"),
         (["3"] * 8, "got 8"),
-        (["3", "3", "3", "5", "3", "3", "3"], "score 4 (communication): '5' is not on the scale"),
-        (["3", "3", "2.6", "3", "3", "3", "3"], "score 3 (data): '2.6' is not on the scale"),
-        (["abc", "3", "3", "3", "3", "3", "3"], "score 1 (impact_cycle): 'abc' is not a score"),
-        (["3", "3", "3", "3", "3", "3", "3++"], "score 7 (system_support): '3++' is not a score"),
+        (["3", "3", "3", "5", "3", "3", "3"], "score 4 (Communication): '5' is not on the scale"),
+        (["3", "3", "2.6", "3", "3", "3", "3"], "score 3 (Data): '2.6' is not on the scale"),
+        (["abc", "3", "3", "3", "3", "3", "3"], "score 1 (Impact Cycle): 'abc' is not a score"),
+        (["3", "3", "3", "3", "3", "3", "3++"], "score 7 (System Support): '3++' is not a score"),
         (["3"] * 7 + ["--rubric", "icg-1999"], "no rubric edition 'icg-1999'"),
     ],
 )
@@ -106,7 +106,7 @@ def test_the_installed_command_and_python_m_agree(tmp_path):
         check=False,
     )
     assert result.returncode == 2
-    assert "score 4 (communication): '5' is not on the scale" in result.stderr
+    assert "score 4 (Communication): '5' is not on the scale" in result.stderr
     assert "Traceback" not in result.stderr
 
 

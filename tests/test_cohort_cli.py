@@ -149,12 +149,55 @@ def test_merging_a_stranger_file_exits_2_with_the_report(capsys, cohort, tmp_pat
     assert "rejected" in out
     assert err.strip().endswith("1 of 1 file rejected (left out whole); nothing was merged")
     assert stranger.read_text() == "not a batch"
-    # A pattern that matched nothing stops it before anything is merged.
-    code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "returned/*.xlsx")
+    # A file named that does not exist stops it before anything is merged.
+    code, out, err = run(capsys, "cohort", "merge", cohort, stranger, tmp_path / "gone.xlsx")
     assert code == 2
     assert out == ""
-    assert "returned/*.xlsx: no such file; nothing merged" in err
+    assert "gone.xlsx: no such file; nothing merged" in err
     assert status(capsys, cohort)["files_rejected"] == 1
+
+
+def test_a_pattern_that_matches_nothing_is_a_note_and_the_rest_is_merged(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 4)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    run(capsys, "cohort", "assign", cohort, "--seed", "3")
+    run(capsys, "cohort", "batches", cohort, tmp_path / "returned")
+    batches = sorted((tmp_path / "returned").glob("*.icgbatch"))
+    for path in batches:
+        with BatchFile.open(path) as batch:
+            work = BatchWork(batch)
+            for p in work.portfolios():
+                for key in work.rubric.factor_keys:
+                    work.set_score(p.id, key, F(3))
+    # The README's example, as a shell leaves it when scorers sent batches only.
+    code, out, err = run(
+        capsys,
+        "cohort",
+        "merge",
+        cohort,
+        tmp_path / "returned/*.icgbatch",  # expanded here too, as Windows shells do not
+        tmp_path / "returned/*.xlsx",
+    )
+    assert code == 0, err
+    assert f"Note: {tmp_path / 'returned/*.xlsx'} matched no file; merging the others" in err
+    assert f"{len(batches)} files: {len(batches)} accepted" in out
+    assert status(capsys, cohort)["reads_returned"] == 8
+
+    # Nothing at all to merge: still a stop, saying so.
+    code, out, err = run(
+        capsys, "cohort", "merge", cohort, tmp_path / "back/*.icgbatch", tmp_path / "back/*.xlsx"
+    )
+    assert code == 2
+    assert out == ""
+    assert "no file to merge:" in err
+    assert "back/*.icgbatch or " in err
+    assert "matched no file; nothing merged" in err
+    # A folder is not a file: said plainly.
+    code, _, err = run(capsys, "cohort", "merge", cohort, tmp_path / "returned")
+    assert code == 2
+    assert "is a folder; give the files in it" in err
+    assert status(capsys, cohort)["files_merged"] == len(batches)
 
 
 @pytest.mark.parametrize(
@@ -225,6 +268,75 @@ def test_assigning_more_reads_says_how_many_were_added_and_kept(capsys, cohort, 
     assert code == 0
     assert "Assigned 12 new reads (seed 7); kept the 12 already assigned" in out
     assert len(_reads(cohort)) == 24
+
+
+def test_batches_after_more_reads_get_new_names_in_the_same_folder(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 6)
+    scorers = write_scorers(tmp_path / "s.csv")
+    with scorers.open("a", newline="", encoding="utf-8") as f:  # a 4th: 3 reads for everyone
+        csv.writer(f).writerow(["S-4", "Dee Four", "dee@example.org", "Far Away", ""])
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, scorers)
+    run(capsys, "cohort", "assign", cohort, "--seed", "8")
+    out_dir = tmp_path / "outgoing"
+    assert run(capsys, "cohort", "batches", cohort, out_dir)[0] == 0
+    first = {p.name for p in out_dir.iterdir()}
+    code, out, _ = run(capsys, "cohort", "assign", cohort, "--seed", "8", "--reads", "3")
+    assert code == 0, out
+    code, out, err = run(capsys, "cohort", "batches", cohort, out_dir)
+    assert (code, err) == (0, "")
+    second = {p.name for p in out_dir.iterdir()} - first
+    assert second  # every new batch is a new file; none of the first round's was touched
+    assert len(first) + len(second) == len(list(out_dir.iterdir()))
+    for name in second:
+        scorer = name.removeprefix("2026-27-").split("-batch")[0].removesuffix(".icgbatch")
+        had_one = f"2026-27-{scorer}.icgbatch" in first
+        assert name == f"2026-27-{scorer}" + ("-batch2" if had_one else "") + ".icgbatch"
+    assert status(capsys, cohort)["reads_sent"] == 18
+
+    # A folder holding a file of the name a batch would take: refused, nothing written.
+    run(capsys, "cohort", "assign", cohort, "--reads", "3")  # nothing new: adds nothing
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "2026-27-S-1.icgbatch").write_text("another cohort's batch")
+    other = tmp_path / "c2.icgcohort"
+    run(capsys, "cohort", "init", other, "--name", "2026-27")
+    run(capsys, "cohort", "import", other, roster, docs)
+    run(capsys, "cohort", "scorers", other, scorers)
+    run(capsys, "cohort", "assign", other)
+    code, _, err = run(capsys, "cohort", "batches", other, taken)
+    assert code == 2
+    assert "2026-27-S-1.icgbatch already exists" in err
+    assert "choose another folder" in err
+    assert [p.name for p in taken.iterdir()] == ["2026-27-S-1.icgbatch"]
+
+
+def test_results_text_names_factors_and_json_keeps_their_keys(capsys, cohort, tmp_path):
+    roster, docs = write_roster(tmp_path, 3)
+    run(capsys, "cohort", "import", cohort, roster, docs)
+    run(capsys, "cohort", "scorers", cohort, write_scorers(tmp_path / "s.csv"))
+    run(capsys, "cohort", "assign", cohort, "--seed", "4")
+    run(capsys, "cohort", "batches", cohort, tmp_path / "out")
+    batches = sorted((tmp_path / "out").glob("*.icgbatch"))
+    for n, path in enumerate(batches):  # the first scorer reads Impact Cycle 1, the others 4
+        with BatchFile.open(path) as batch:
+            work = BatchWork(batch)
+            for p in work.portfolios():
+                for key in work.rubric.factor_keys:
+                    low = n == 0 and key == "impact_cycle"
+                    work.set_score(
+                        p.id, key, F(1) if low else F(4) if key == "impact_cycle" else F(3)
+                    )
+    assert run(capsys, "cohort", "merge", cohort, *batches)[0] == 0
+    code, out, _ = run(capsys, "cohort", "results", cohort)
+    assert code == 0
+    flagged = [line for line in out.splitlines() if "discrepant:" in line]
+    assert flagged
+    assert all(line.endswith("discrepant: Impact Cycle") for line in flagged)
+    assert "impact_cycle" not in out
+    code, out, _ = run(capsys, "cohort", "results", cohort, "--json")
+    data = json.loads(out)
+    assert sum(c["discrepant"] == ["impact_cycle"] for c in data["results"]) == len(flagged)
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,10 @@ def test_two_writers_never_share_a_temporary(tmp_path: Path) -> None:
 def test_safe_names() -> None:
     assert batch_file_name("2026-27", "S/1") == "2026-27-S_1.icgbatch"
     assert batch_file_name("2026-27", "../S 1") == "2026-27-.._S_1.icgbatch"  # never a path
+    assert batch_file_name("2026-27", "S-1", 1) == "2026-27-S-1.icgbatch"
+    assert batch_file_name("2026-27", "S-1", 2) == "2026-27-S-1-batch2.icgbatch"
+    with pytest.raises(ValueError, match="starts at 1"):
+        batch_file_name("2026-27", "S-1", 0)
     assert safe_stem("CON", ascii_only=True) == "_CON"
     assert safe_stem("C27-0001 Zoë", ascii_only=True) == "C27-0001_Zo"
     assert safe_stem("1001 Zoë") == "1001 Zoë"

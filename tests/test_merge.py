@@ -1,10 +1,11 @@
-"""Merging returned batches and summaries: accepted, unchanged, replaced or rejected, and why."""
+"""Merging returned batches and summaries: accepted, unchanged, no scores, replaced or rejected."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -246,6 +247,47 @@ def unscored_batch(path: Path, batch_id: str = "B-1") -> Path:
     return path
 
 
+def test_an_untouched_batch_says_it_has_no_scores_yet_not_unchanged(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    sent = unscored_batch(tmp_path / "sent.icgbatch")
+    first, again = merge_files(cohort, [sent, sent])
+    for outcome in (first, again):
+        assert (outcome.outcome, outcome.changed) == ("no scores", 0)
+        assert outcome.reason.startswith("no scores in it yet (batch)")
+        assert "unchanged" not in outcome.reason
+        assert "already merged" not in outcome.reason
+    assert read_scores(cohort) == {}
+    assert [log.outcome for log in logs(cohort)] == ["no scores", "no scores"]
+    report = merge_report([first])
+    assert "no scores in it yet" in report
+    assert report.splitlines()[-1] == "1 file: 1 with no scores yet"
+    # Once scored, the same batch merges as any other.
+    for code in BATCHES["B-1"][1]:
+        for key in cohort.rubric.factor_keys:
+            rescore(sent, code, key, THREE)
+    (scored,) = merge_files(cohort, [sent])
+    assert scored.outcome == "accepted"
+
+
+def test_scores_are_counted_by_the_portfolios_that_had_scores(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = unscored_batch(tmp_path / "b1.icgbatch")  # C27-001 and C27-002
+    keys = cohort.rubric.factor_keys
+    for key in keys:
+        rescore(path, "C27-001", key, THREE)
+    (outcome,) = merge_files(cohort, [path])
+    assert outcome.outcome == "accepted"
+    assert outcome.reason == (
+        f"{len(keys)} scores of 1 portfolio merged (batch); 1 portfolio with no scores yet"
+    )
+    rescore(path, "C27-002", keys[0], THREE)
+    other = make_batch(tmp_path / "b2.icgbatch", "B-2")
+    _, second = merge_files(cohort, [path, other])
+    assert second.reason == f"{2 * len(keys)} scores of 2 portfolios merged (batch)"
+
+
 def test_the_batch_as_sent_cannot_wipe_the_scores_returned_from_it(
     cohort: CohortFile, tmp_path: Path
 ) -> None:
@@ -349,6 +391,19 @@ def truncated_batch(tmp_path: Path) -> Path:
     return path
 
 
+def off_the_scale(tmp_path: Path) -> Path:
+    """A batch whose Data score of C27-001 was changed outside ICG Desk to 4.50."""
+    path = make_batch(tmp_path / "off.icgbatch")
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "UPDATE factor_read SET score = '4.50' WHERE factor_key = 'data' AND portfolio_id = "
+            "(SELECT id FROM portfolio WHERE candidate_code = 'C27-001')"
+        )
+    con.close()
+    return path
+
+
 def text_file(tmp_path: Path) -> Path:
     path = tmp_path / "notes.icgbatch"
     path.write_text("Not a batch, whatever its name says.\n", encoding="utf-8")
@@ -375,6 +430,8 @@ REJECTIONS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "broken checksum": (edited_summary, "the checksum does not match the scores"),
     "text file": (text_file, "not a batch or summary"),
     "damaged batch": (truncated_batch, "damaged"),
+    # The factor by its name, as everywhere a person reads it, not by its key ("data").
+    "off the scale": (off_the_scale, "C27-001 Data: 4.50 is not on the scale"),
 }
 
 

@@ -7,7 +7,10 @@ import; docs/roster-format.md describes them. Only ever read.
 from __future__ import annotations
 
 import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from icg_desk.models.roster import EntryDocuments
 
@@ -36,14 +39,38 @@ def _index_documents(folder: Path) -> dict[tuple[str, int], list[Path]]:
     return index
 
 
+_NOT_WORD = "is damaged or not a Word document"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Word's own separator lines between the text and its notes: not notes.
+_NOT_A_NOTE = {"separator", "continuationSeparator", "continuationNotice"}
+
+
 def _docx_text(path: Path) -> str:
+    """The text of a .docx in body order, then its footnotes and endnotes.
+
+    A note's reference becomes "[1]" (an endnote's "[i]", as Word numbers them) where it stands
+    in the text, and the notes follow the body under "Footnotes" and "Endnotes", in the order of
+    their references. A file that is not a Word document says what it is, never the library's
+    exception (`PackageNotFoundError`); one that cannot be read raises OSError.
+    """
     try:
         import docx
         from docx.table import Table
+        from docx.text.paragraph import Paragraph
     except ImportError:
         raise ValueError("cannot read Word documents: python-docx is not installed") from None
+    with path.open("rb") as file:  # unreadable (permissions, a folder): the OSError's own words
+        file.read(1)
     try:
         document = docx.Document(str(path))
+        body = document.element.body
+        footnotes, endnotes = _notes(document, "footnote"), _notes(document, "endnote")
+        marks = _marks(body, "footnote", footnotes, str)
+        marks.update(_marks(body, "endnote", endnotes, _roman))
+
+        def text(paragraph: Paragraph) -> str:
+            return _paragraph_text(paragraph._p, marks) if marks else paragraph.text
+
         blocks: list[str] = []
         # Body order, so a survey table stays where the candidate put it in the text.
         for block in document.iter_inner_content():
@@ -52,18 +79,122 @@ def _docx_text(path: Path) -> str:
                 for table_row in block.rows:
                     cells: list[str] = []
                     for cell in table_row.cells:
-                        text = cell.text.strip()
+                        cell_text = "\n".join(text(p) for p in cell.paragraphs).strip()
                         # A merged cell is returned once per grid column it spans.
-                        if text and (not cells or cells[-1] != text):
-                            cells.append(text)
+                        if cell_text and (not cells or cells[-1] != cell_text):
+                            cells.append(cell_text)
                     if cells:
                         lines.append(" | ".join(cells))
                 blocks.append("\n".join(lines))
             else:
-                blocks.append(block.text)
-    except Exception as exc:  # noqa: BLE001 - bad zips and bad XML fail in many library ways
-        raise ValueError(f"is not a readable Word document ({type(exc).__name__})") from None
+                blocks.append(text(block))
+        for title, kind, notes in (
+            ("Footnotes", "footnote", footnotes),
+            ("Endnotes", "endnote", endnotes),
+        ):
+            # In the order of their marks: the order the text first refers to them.
+            listed = [f"{mark} {notes[i]}".rstrip() for (k, i), mark in marks.items() if k == kind]
+            if listed:
+                blocks.append("\n".join([title, *listed]))
+    except Exception:  # noqa: BLE001 - bad zips and bad XML fail in many library ways
+        raise ValueError(_NOT_WORD + _what_it_is(path)) from None
     return "\n\n".join(b.strip() for b in blocks if b.strip())
+
+
+def _notes(document: Any, kind: str) -> dict[str, str]:
+    """Note id -> its text, from the document's footnotes (or endnotes) part, if it has one.
+
+    python-docx reads no notes, so the part's XML is parsed here, with python-docx's own parser:
+    entities are not resolved (an entity in a candidate's file is never expanded or fetched).
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.parser import parse_xml
+
+    reltype = RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES
+    found: dict[str, str] = {}
+    try:
+        part = document.part.part_related_by(reltype)
+    except KeyError:
+        return found
+    for note in parse_xml(part.blob).iterchildren(f"{_W}{kind}"):
+        if note.get(f"{_W}type") in _NOT_A_NOTE:
+            continue
+        paragraphs = (p.text for p in note.iter(f"{_W}p"))
+        found[note.get(f"{_W}id", "")] = "\n".join(t.strip() for t in paragraphs if t.strip())
+    return found
+
+
+def _marks(
+    body: Any, kind: str, notes: dict[str, str], number: Callable[[int], str]
+) -> dict[tuple[str, str], str]:
+    """(kind, note id) -> "[n]", numbered in the order the text first refers to each note."""
+    marks: dict[tuple[str, str], str] = {}
+    for ref in body.iter(f"{_W}{kind}Reference"):
+        note_id = ref.get(f"{_W}id", "")
+        if note_id in notes and (kind, note_id) not in marks:
+            marks[kind, note_id] = f"[{number(len(marks) + 1)}]"
+    return marks
+
+
+def _paragraph_text(p: Any, marks: dict[tuple[str, str], str]) -> str:
+    """A paragraph's text as python-docx gives it (`CT_P.text`), with each note's mark."""
+    parts: list[str] = []
+    for child in p.xpath("w:r | w:hyperlink"):
+        for run in [child] if child.tag == f"{_W}r" else child.xpath("w:r"):
+            parts.append(run.text)
+            for ref in run.iterchildren(f"{_W}footnoteReference", f"{_W}endnoteReference"):
+                kind = "footnote" if ref.tag == f"{_W}footnoteReference" else "endnote"
+                parts.append(marks.get((kind, ref.get(f"{_W}id", "")), ""))
+    return "".join(parts)
+
+
+def _roman(n: int) -> str:
+    """i, ii, iii, iv ...: how Word numbers endnotes."""
+    out = []
+    for value, letters in (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def _what_it_is(path: Path) -> str:
+    """What a file that python-docx refused is, when that can be told: the fix differs."""
+    try:
+        if path.stat().st_size == 0:
+            return " (the file is empty)"
+        if not zipfile.is_zipfile(path):
+            return ""
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            types = ""
+            if "[Content_Types].xml" in names:
+                with archive.open("[Content_Types].xml") as f:
+                    types = f.read(1_000_000).decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return ""
+    if "xl/workbook.xml" in names:
+        return " (it is an Excel workbook)"
+    if "ppt/presentation.xml" in names:
+        return " (it is a PowerPoint presentation)"
+    if "word/document.xml" in names and ("macroEnabled" in types or "template" in types):
+        return " (a Word template or macro-enabled file: save it as a Word document, .docx)"
+    if "[Content_Types].xml" not in names:
+        return " (it is a zip archive of other files)"
+    return ""
 
 
 def read_document(path: Path) -> str:

@@ -72,9 +72,17 @@ def safe_stem(
     return stem
 
 
-def batch_file_name(cohort_name: str, scorer_id: str) -> str:
-    """The file a scorer's batch is sent as: `<cohort>-<scorer id>.icgbatch`, made safe."""
-    return safe_stem(f"{cohort_name}-{scorer_id}", fallback="batch", ascii_only=True) + BATCH_SUFFIX
+def batch_file_name(cohort_name: str, scorer_id: str, number: int = 1) -> str:
+    """The file a scorer's batch is sent as: `<cohort>-<scorer id>.icgbatch` for their first,
+    `<cohort>-<scorer id>-batch<N>.icgbatch` for their Nth, made safe.
+
+    A later round (reads assigned after the first batches went out) never takes the name of the
+    scorer's earlier batch, which may still be open on the scorer's laptop or in the same folder.
+    """
+    if number < 1:
+        raise ValueError(f"a batch number starts at 1, not {number}")
+    stem = f"{cohort_name}-{scorer_id}" + ("" if number == 1 else f"-batch{number}")
+    return safe_stem(stem, fallback="batch", ascii_only=True) + BATCH_SUFFIX
 
 
 def sent_batch_stem(cohort_name: str, scorer_id: str, day: date) -> str:

@@ -96,9 +96,9 @@ def _batch_score(code: str, key: str, text: str, rubric: Rubric, who: dict[str, 
     try:
         score = Fraction(Decimal(text))
     except (InvalidOperation, ValueError, TypeError):
-        raise Rejected(f"{code} {key}: {text!r} is not a score", **who) from None
+        raise Rejected(f"{code} {_name(rubric, key)}: {text!r} is not a score", **who) from None
     if not rubric.scale.contains(score):
-        raise Rejected(f"{code} {key}: {text} is not on the scale", **who)
+        raise Rejected(f"{code} {_name(rubric, key)}: {text} is not on the scale", **who)
     return score
 
 
@@ -120,9 +120,17 @@ def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
             score = scores.get(key)
             # read_batch_summary checks the workbook's own scale; the cohort's is what counts.
             if score is not None and not rubric.scale.contains(score):
-                raise Rejected(f"{code} {key}: {format_score(score)} is not on the scale", **who)
+                raise Rejected(
+                    f"{code} {_name(rubric, key)}: {format_score(score)} is not on the scale",
+                    **who,
+                )
             reads[(code, key)] = (score, None)
     return Returned("summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of)
+
+
+def _name(rubric: Rubric, key: str) -> str:
+    """A factor as the merge report names it: by the rubric's name (a key is for the file)."""
+    return rubric.factor(key).name
 
 
 def _check_identity(

@@ -138,7 +138,8 @@ class MergeLog(CohortBase):
     file_sha256: Mapped[str] = mapped_column(String(64))
     scorer_id: Mapped[str | None] = mapped_column(String(64), default=None)
     batch_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    outcome: Mapped[str] = mapped_column(String(16))  # accepted, unchanged, replaced, rejected
+    # accepted, unchanged, no scores, replaced, rejected
+    outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
     # [[candidate code, factor key, old, new], ...] for accepted and replaced files.
     changes: Mapped[list[list[str | None]]] = mapped_column(JsonList(sort=False), default=list)

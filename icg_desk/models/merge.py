@@ -37,6 +37,9 @@ from icg_desk.models.schema import ScoreText
 from icg_desk.scoring import Rubric, format_score
 
 ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
+# A returned file with no score in it, merged before anything of its batch: the batch as it was
+# sent, or one the scorer has not begun. Not "unchanged", which says it was merged before.
+NO_SCORES = "no scores"
 
 ReadKey = tuple[str, str]  # (candidate code, factor key)
 # The reason logged for a file that is neither kind (formats.returned tells them apart).
@@ -52,7 +55,7 @@ class MergeOutcome:
     """What became of one returned file."""
 
     file: Path
-    outcome: str  # accepted, unchanged, replaced or rejected
+    outcome: str  # accepted, unchanged, no scores, replaced or rejected
     scorer_id: str | None
     batch_id: str | None
     reason: str
@@ -208,6 +211,13 @@ def _apply(
     who = (returned.scorer_id, returned.batch_id)
 
     if not differing:
+        if all(score is None for score, _ in returned.reads.values()):
+            reason = (
+                f"no scores in it yet ({returned.kind}): nothing to merge; it is the batch as "
+                "it was sent, or the scorer has not begun"
+            )
+            _add_log(session, path, sha256, NO_SCORES, reason, *who)
+            return _outcome(path, NO_SCORES, reason, *who)
         reason = f"the same scores as already merged ({returned.kind})"
         _add_log(session, path, sha256, UNCHANGED, reason, *who)
         return _outcome(path, UNCHANGED, reason, *who)
@@ -229,7 +239,16 @@ def _apply(
     outcome = REPLACED if old else ACCEPTED
     scored = sum(1 for score, _ in new.values() if score is not None)
     if outcome == ACCEPTED:
-        reason = f"{scored} scores of {len(returned.codes)} portfolios merged ({returned.kind})"
+        # Counted by the portfolios that had scores: "42 scores of 7 portfolios" was 7 in the
+        # file when 6 of them were scored.
+        with_scores = {code for (code, _), (score, _) in new.items() if score is not None}
+        reason = (
+            f"{_count(scored, 'score')} of {_count(len(with_scores), 'portfolio')} merged "
+            f"({returned.kind})"
+        )
+        unscored = len(returned.codes - with_scores)
+        if unscored:
+            reason += f"; {_count(unscored, 'portfolio')} with no scores yet"
     else:
         reason = f"replaces the earlier scores: {len(changes)} changed ({returned.kind})"
     if rationales:
@@ -248,6 +267,10 @@ def _apply(
         session, path, sha256, outcome, reason, *who, changes=changes, scores_as_of=returned.as_of
     )
     return _outcome(path, outcome, reason, *who, changed=len(changes))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -367,14 +390,15 @@ def merge_report(outcomes: Sequence[MergeOutcome]) -> str:
         return "  ".join([*cells, row[-1]]).rstrip()
 
     counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in _KINDS}
-    total = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    total = ", ".join(f"{n} {_TOTAL_WORDS.get(kind, kind)}" for kind, n in counts.items() if n)
     files = f"{len(outcomes)} file" + ("" if len(outcomes) == 1 else "s")
     return "\n".join(
         [line(header), *(line(row) for row in lines), f"{files}: {total or 'none merged'}"]
     )
 
 
-_KINDS = (ACCEPTED, UNCHANGED, REPLACED, REJECTED)
+_KINDS = (ACCEPTED, UNCHANGED, NO_SCORES, REPLACED, REJECTED)
+_TOTAL_WORDS = {NO_SCORES: "with no scores yet"}
 
 
 # --- the audit log, read back --------------------------------------------------------------------
@@ -386,7 +410,7 @@ class MergeRecord:
 
     at: datetime
     file_name: str
-    outcome: str  # accepted, unchanged, replaced or rejected
+    outcome: str  # accepted, unchanged, no scores, replaced or rejected
     scorer_id: str | None
     batch_id: str | None
     detail: str  # the reason, as the merge report gave it

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import selectinload
 
 from icg_desk.formats.naming import batch_file_name
@@ -79,6 +79,13 @@ class _BatchJob:
     portfolios: list[PortfolioContent]
 
 
+def _taken(scorer_id: str, path: Path) -> str:
+    return (
+        f"scorer {scorer_id}: {path} already exists, and a file is never overwritten, so "
+        "nothing was exported; choose another folder (a new or empty one) for the batches"
+    )
+
+
 def _batches_to_write(
     cohort: CohortFile, outdir: Path, scorer_ids: Sequence[str] | None
 ) -> list[_BatchJob]:
@@ -106,17 +113,25 @@ def _batches_to_write(
             if scorer_id in wanted:
                 work[scorer_id].append(a)
 
+        # Each scorer's batches are numbered: a second round never reuses the first's name.
+        sent = dict(
+            session.execute(
+                select(Assignment.scorer_ref, func.count(distinct(Assignment.batch_id)))
+                .where(Assignment.batch_id.is_not(None))
+                .group_by(Assignment.scorer_ref)
+            ).all()
+        )
         jobs: list[_BatchJob] = []
         paths: dict[Path, str] = {}
         for scorer_id in sorted(work):
-            path = outdir / batch_file_name(cohort.name, scorer_id)
+            number = sent.get(scorers[scorer_id].id, 0) + 1
+            path = outdir / batch_file_name(cohort.name, scorer_id, number)
             if path.exists():
-                raise AssignmentError(
-                    f"scorer {scorer_id}: {path} already exists; it was not overwritten"
-                )
+                raise AssignmentError(_taken(scorer_id, path))
             if path in paths:
                 raise AssignmentError(
-                    f"scorers {paths[path]} and {scorer_id} would both be written to {path}"
+                    f"scorers {paths[path]} and {scorer_id} would both be written to {path}; "
+                    "nothing was exported"
                 )
             paths[path] = scorer_id
             assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
@@ -143,9 +158,7 @@ def _write_batch(
     cohort: CohortFile, job: _BatchJob, written: list[tuple[ExportedBatch, list[int]]]
 ) -> None:
     if job.path.exists():  # written by someone else since the check: never ours to remove
-        raise AssignmentError(
-            f"scorer {job.scorer_id}: {job.path} already exists; it was not overwritten"
-        )
+        raise AssignmentError(_taken(job.scorer_id, job.path))
     batch_id = str(uuid4())
     # Recorded before the file exists: a file that fails half-way is removed with the rest.
     written.append(

@@ -100,6 +100,34 @@ class ResultsModel(RowsTableModel):
             return ""
         return format_against(overall, self._rubric.thresholds.certification)
 
+    def _foreground(self, c: CandidateResult, column: int, colours: Palette) -> QColor | None:
+        if column == self.READS and c.reads_missing:
+            return QColor(colours.waiting)
+        if column in (self.DECISION, self.OVERALL):
+            # With reads still to come the decision is only so far: muted, not green or red.
+            if c.reads_missing:
+                return _decision_colour(Status.INCOMPLETE, colours)
+            if column == self.OVERALL:
+                return self._overall_colour(c, colours)
+            return _decision_colour(c.decision.status, colours)
+        if column == self.DISCREPANT:
+            return QColor(colours.waiting)
+        return None
+
+    def _overall_colour(self, c: CandidateResult, colours: Palette) -> QColor:
+        """The overall by its own requirement: an overall at or above the rubric's threshold is
+        never red, even when a factor below the floor means "not certified" (the decision says so).
+        """
+        overall = c.decision.overall
+        if overall is None or self._rubric is None or c.decision.status is Status.INCOMPLETE:
+            return _decision_colour(Status.INCOMPLETE, colours)
+        met = overall >= self._rubric.thresholds.certification
+        return _decision_colour(Status.CERTIFIED if met else Status.NOT_CERTIFIED, colours)
+
+    def headlines(self) -> set[str]:
+        """Every decision the column shows, once each (to size the column for the widest)."""
+        return {c.decision.headline for c in self._rows}
+
     def text(self, row: int, column: int) -> str:
         c = self._rows[row]
         if column == self.ID:
@@ -133,16 +161,7 @@ class ResultsModel(RowsTableModel):
         if role == self.CandidateIdRole:
             return c.candidate_id
         if role == Qt.ItemDataRole.ForegroundRole:
-            colours = palettes.current()
-            if column == self.READS and c.reads_missing:
-                return QColor(colours.waiting)
-            if column in (self.DECISION, self.OVERALL):
-                # With reads still to come the decision is only so far: muted, not green or red.
-                if c.reads_missing:
-                    return _decision_colour(Status.INCOMPLETE, colours)
-                return _decision_colour(c.decision.status, colours)
-            if column == self.DISCREPANT:
-                return QColor(colours.waiting)
+            return self._foreground(c, column, palettes.current())
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.READS, self.OVERALL):
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -517,8 +536,11 @@ class Dashboard(QWidget):
         self.results_view.sortByColumn(ResultsModel.ID, Qt.SortOrder.AscendingOrder)
         header_view = self.results_view.horizontalHeader()
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # The decision, last, takes the room left: it is the column that matters most.
-        header_view.setSectionResizeMode(ResultsModel.DECISION, QHeaderView.ResizeMode.Stretch)
+        # The decision, last, takes the room left: it is the column that matters most. Never
+        # less than its widest headline (`_fit_columns`), though: the table scrolls sideways
+        # sooner than cut "Not certified: overall 2.61 is below 2.75" before its "2.75".
+        header_view.setStretchLastSection(True)
+        self.results_view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.search = QLineEdit()
         self.search.setObjectName("resultsSearch")
         self.search.setPlaceholderText("Find id, code or name (Ctrl+F)")
@@ -563,8 +585,9 @@ class Dashboard(QWidget):
         # Stretch mode, not the stretched last section: that one never shrinks below the
         # default size, and a narrow panel would scroll sideways for a few pixels.
         merge_header.setSectionResizeMode(MergeLogModel.REASON, QHeaderView.ResizeMode.Stretch)
+        # Wraps: on one line it held the side panel so wide that the results' decisions were cut.
         self.merge_note = plain_label(
-            "Drop returned files on the window to merge them", wrap=False, object_name="panelNote"
+            "Drop returned files on the window to merge them", object_name="panelNote"
         )
         merge_panel = _panel("Returned files", self.merge_note, self.merge_view)
 
@@ -666,12 +689,34 @@ class Dashboard(QWidget):
         # A long name or a long list of factors must not push the decision out of sight.
         for column, cap in ((ResultsModel.NAME, 220), (ResultsModel.DISCREPANT, 170)):
             view.setColumnWidth(column, min(view.columnWidth(column), cap))
+        # The last section stretches over the room left, and never below the size set here.
+        view.setColumnWidth(ResultsModel.DECISION, self._decision_width())
         # Every column but the reason, which takes the rest and elides: no sideways scrolling.
         for column in range(MergeLogModel.REASON):
             self.merge_view.resizeColumnToContents(column)
         self.merge_view.setColumnWidth(
             MergeLogModel.FILE, min(self.merge_view.columnWidth(MergeLogModel.FILE), 220)
         )
+
+    def _decision_width(self) -> int:
+        """The width of the widest headline of every candidate, not only of the rows measured.
+
+        Qt measures the first thousand rows; a cohort has ten thousand, with a few hundred
+        different headlines: the widest of those is measured by the font, with the margins Qt
+        gives an item's text.
+        """
+        view = self.results_view
+        measured = max(
+            view.sizeHintForColumn(ResultsModel.DECISION),
+            view.horizontalHeader().sectionSizeHint(ResultsModel.DECISION),
+        )
+        headlines = self.results_model.headlines()
+        if not headlines:
+            return measured
+        metrics = view.fontMetrics()
+        margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        widest = max(metrics.horizontalAdvance(h) for h in headlines) + 2 * margin + 4
+        return max(measured, widest)
 
     def _count_results(self, *_args: object) -> None:
         shown, total = self.results_filter.rowCount(), self.results_model.rowCount()

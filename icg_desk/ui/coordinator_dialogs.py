@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from icg_desk.models.merge import (
     ACCEPTED,
+    NO_SCORES,
     REJECTED,
     REPLACED,
     UNCHANGED,
@@ -50,6 +51,7 @@ from icg_desk.ui.rubric_panel import plain_label
 OUTCOME_TEXT = {
     ACCEPTED: "Accepted",
     UNCHANGED: "Unchanged",
+    NO_SCORES: "No scores yet",
     REPLACED: "Replaced",
     REJECTED: "Rejected",
 }
@@ -61,6 +63,7 @@ def outcome_colour(outcome: str, p: Palette) -> QColor | None:
         ACCEPTED: p.certified,
         REPLACED: p.accent,
         UNCHANGED: p.muted_text,
+        NO_SCORES: p.muted_text,
         REJECTED: p.error,
     }.get(outcome)
     return None if role is None else QColor(role)
@@ -398,6 +401,8 @@ class MergeReportDialog(QDialog):
         hint = (
             "A rejected file changed nothing; its reason says what to ask the scorer for."
             if rejected
+            else "A file with no scores yet changed nothing: ask the scorer for the scored one."
+            if any(o.outcome == NO_SCORES for o in self.outcomes)
             else "Every file was merged whole."
         )
         buttons = QDialogButtonBox()
