@@ -16,8 +16,10 @@ Definitions, all on exact values:
 - The **smallest** such set is the one with (1) the fewest factors raised; among those, (2) the
   least total raise, in points on the factor scale (the sum of target minus current score);
   among those, (3) the one that raises the weaker factors (the raised factors' current scores,
-  lowest first, compared in turn: lower wins); and finally (4) the one first in rubric order
-  (the raised factors' positions in the rubric compared in turn, then their targets).
+  lowest first, compared in turn: lower wins); then (4) the one first in rubric order (the
+  raised factors' positions in the rubric, compared in turn); and for those factors, (5) the
+  targets spread most evenly (the targets, highest first, compared in turn: the plan whose
+  highest target is lowest wins), and last (6) the targets in rubric order, lower first.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def smallest_raises(rubric: Rubric, scores: Mapping[str, Fraction | None]) -> Ra
                 amount,
                 tuple(sorted(current[k] for k in subset)),
                 tuple(keys.index(k) for k in subset),
+                _spread(targets),
                 tuple(v.value for v in targets),
             )
             if best is None or rank < best[0]:
@@ -132,7 +135,13 @@ def _least_raise(
     needed: Fraction,
 ) -> tuple[Fraction, tuple[ScaleValue, ...]] | None:
     """The least total raise of exactly these factors (each raised) whose weighted gain reaches
-    `needed`, with its targets; the lowest targets in order break a tie. None when none does."""
+    `needed`, with its targets (ties broken by rules 5 and 6). None when none does.
+
+    Dynamic programming over the factors, one state per weighted gain so far: two partial plans
+    with the same gain have the same completions, and the order kept (amount, then the targets
+    highest first, then in order) is preserved by adding the same targets to both, so keeping
+    the better one of each state is exact.
+    """
     goal = max(needed, Fraction(0))
     states: _State = {Fraction(0): (Fraction(0), ())}
     for k in subset:
@@ -150,7 +159,14 @@ def _least_raise(
     return reached
 
 
+def _spread(targets: tuple[ScaleValue, ...]) -> tuple[Fraction, ...]:
+    return tuple(sorted((v.value for v in targets), reverse=True))
+
+
 def _better(
     a: tuple[Fraction, tuple[ScaleValue, ...]], b: tuple[Fraction, tuple[ScaleValue, ...]]
 ) -> bool:
-    return (a[0], [v.value for v in a[1]]) < (b[0], [v.value for v in b[1]])
+    def order(x: tuple[Fraction, tuple[ScaleValue, ...]]) -> tuple[object, ...]:
+        return (x[0], _spread(x[1]), tuple(v.value for v in x[1]))
+
+    return order(a) < order(b)
