@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from math import lcm
 
 from icg_desk.scoring.decision import weighted_mean
 from icg_desk.scoring.rubric import Rubric
@@ -60,9 +61,13 @@ class RaisePlan:
         return tuple(r.key for r in self.raises)
 
 
-# One factor's choice within a set: (raise, target). A set's state while it is being built:
-# the weighted gain so far (capped at what is needed) -> (total raise, targets so far).
-_State = dict[Fraction, tuple[Fraction, tuple[ScaleValue, ...]]]
+# While a set is built: the weighted gain so far (capped at what is needed) -> the best partial
+# plan reaching it, as its order (total raise, targets highest first, targets in order) and
+# the indices of its targets on the scale. All in integers: a common denominator of every
+# score, scale value, weight and threshold (Fractions are ten times slower, and a cohort's
+# reports ask this for every candidate not certified).
+_Order = tuple[int, tuple[int, ...], tuple[int, ...]]
+_State = dict[int, tuple[_Order, tuple[int, ...]]]
 
 
 def smallest_raises(rubric: Rubric, scores: Mapping[str, Fraction | None]) -> RaisePlan | None:
@@ -90,83 +95,91 @@ def smallest_raises(rubric: Rubric, scores: Mapping[str, Fraction | None]) -> Ra
     if needed <= 0 and not must:
         return RaisePlan((), weighted_mean(rubric, current))
 
+    values = rubric.scale.values
     options = {
         k: [
-            v
-            for v in rubric.scale.values
+            i
+            for i, v in enumerate(values)
             if v.value > current[k] and (k not in must or v.value >= t.factor_floor)
         ]
         for k in keys
     }
     if any(not options[k] for k in must):
         return None
+    # Integers: scores and values times `unit`, weights times `weight_unit`.
+    unit = lcm(*(x.denominator for x in (*current.values(), *(v.value for v in values))))
+    weight_unit = lcm(*(w.denominator for w in weights.values()))
+    cur = {k: int(current[k] * unit) for k in keys}
+    val = [int(v.value * unit) for v in values]
+    wgt = {k: int(weights[k] * weight_unit) for k in keys}
+    goal = max(0, _ceil(needed * unit * weight_unit))
+    top = val[-1]
+
     optional = [k for k in keys if k not in must and options[k]]
     for extra in range(len(optional) + 1):
-        best: tuple[tuple[object, ...], tuple[str, ...], tuple[ScaleValue, ...]] | None = None
+        best: tuple[tuple[object, ...], tuple[str, ...], tuple[int, ...]] | None = None
         for chosen in combinations(optional, extra):
             subset = tuple(k for k in keys if k in must or k in chosen)  # rubric order
-            found = _least_raise(subset, options, current, weights, needed)
+            if sum(wgt[k] * (top - cur[k]) for k in subset) < goal:
+                continue  # even at the top of the scale these factors fall short
+            found = _least_raise(subset, options, cur, val, wgt, goal)
             if found is None:
                 continue
-            amount, targets = found
+            (amount, spread, in_order), targets = found
             rank: tuple[object, ...] = (
                 amount,
-                tuple(sorted(current[k] for k in subset)),
+                tuple(sorted(cur[k] for k in subset)),
                 tuple(keys.index(k) for k in subset),
-                _spread(targets),
-                tuple(v.value for v in targets),
+                spread,
+                in_order,
             )
             if best is None or rank < best[0]:
                 best = (rank, subset, targets)
         if best is not None:
             _, subset, targets = best
             raised = dict(current)
-            raised.update({k: v.value for k, v in zip(subset, targets, strict=True)})
-            plan = tuple(Raise(k, current[k], v) for k, v in zip(subset, targets, strict=True))
+            raised.update({k: values[i].value for k, i in zip(subset, targets, strict=True)})
+            plan = tuple(
+                Raise(k, current[k], values[i]) for k, i in zip(subset, targets, strict=True)
+            )
             return RaisePlan(plan, weighted_mean(rubric, raised))
     return None
 
 
+def _ceil(value: Fraction) -> int:
+    return -((-value.numerator) // value.denominator)
+
+
 def _least_raise(
     subset: tuple[str, ...],
-    options: Mapping[str, list[ScaleValue]],
-    current: Mapping[str, Fraction],
-    weights: Mapping[str, Fraction],
-    needed: Fraction,
-) -> tuple[Fraction, tuple[ScaleValue, ...]] | None:
+    options: Mapping[str, list[int]],
+    cur: Mapping[str, int],
+    val: list[int],
+    wgt: Mapping[str, int],
+    goal: int,
+) -> tuple[_Order, tuple[int, ...]] | None:
     """The least total raise of exactly these factors (each raised) whose weighted gain reaches
-    `needed`, with its targets (ties broken by rules 5 and 6). None when none does.
+    `goal`, with its targets (ties broken by rules 5 and 6). None when none does.
 
     Dynamic programming over the factors, one state per weighted gain so far: two partial plans
     with the same gain have the same completions, and the order kept (amount, then the targets
     highest first, then in order) is preserved by adding the same targets to both, so keeping
     the better one of each state is exact.
     """
-    goal = max(needed, Fraction(0))
-    states: _State = {Fraction(0): (Fraction(0), ())}
+    states: _State = {0: ((0, (), ()), ())}
     for k in subset:
         grown: _State = {}
-        for gain, (amount, targets) in states.items():
-            for v in options[k]:
-                step = v.value - current[k]
-                key = min(goal, gain + weights[k] * step)
-                candidate = (amount + step, (*targets, v))
+        for gain, ((amount, spread, in_order), targets) in states.items():
+            for i in options[k]:
+                step = val[i] - cur[k]
+                key = min(goal, gain + wgt[k] * step)
+                order = (
+                    amount + step,
+                    tuple(sorted((*spread, val[i]), reverse=True)),
+                    (*in_order, val[i]),
+                )
                 kept = grown.get(key)
-                if kept is None or _better(candidate, kept):
-                    grown[key] = candidate
+                if kept is None or order < kept[0]:
+                    grown[key] = (order, (*targets, i))
         states = grown
-    reached = states.get(goal)
-    return reached
-
-
-def _spread(targets: tuple[ScaleValue, ...]) -> tuple[Fraction, ...]:
-    return tuple(sorted((v.value for v in targets), reverse=True))
-
-
-def _better(
-    a: tuple[Fraction, tuple[ScaleValue, ...]], b: tuple[Fraction, tuple[ScaleValue, ...]]
-) -> bool:
-    def order(x: tuple[Fraction, tuple[ScaleValue, ...]]) -> tuple[object, ...]:
-        return (x[0], _spread(x[1]), tuple(v.value for v in x[1]))
-
-    return order(a) < order(b)
+    return states.get(goal)
