@@ -424,3 +424,15 @@ def test_every_released_page_re_adds_and_meets_its_decision(cohort: Cohort, tmp_
     assert all(kinds.values()), kinds
     numbered = page_texts(run.written[-1])
     assert all(re.search(r"· Page \d+ of \d+", page) for page in numbered)
+
+
+def test_the_provisional_line_is_on_every_page_as_typed(tmp_path: Path) -> None:
+    weakest: dict[str, F | None] = {k: F(3, 4) for k in RUBRIC.factor_keys}  # two pages
+    line = "Provisional: <b>1</b> of 2 & 王"
+    write_report(made(RUBRIC, weakest, preview=True, provisional=line), tmp_path / "p.pdf")
+    pages = page_texts(tmp_path / "p.pdf")
+    assert len(pages) == 2
+    for n, page in enumerate(pages, start=1):
+        assert line in page
+        assert f"C27-00001 · Page {n} of 2" in page
+    assert "PROVISIONAL DECISION" in pages[0]
