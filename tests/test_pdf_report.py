@@ -91,16 +91,17 @@ def test_a_certified_report_says_everything(tmp_path: Path, revised: Rubric) -> 
         "October 31, 2026",
         "Certified",
         "The overall score of 2.89 meets the 2.75 needed for certification",
-        "(3.00 + 3.25 + 1.75 + 4.00 + 3.00 + 3.00 + 2.25) / 7 = 2.89",
-        "Impact Cycle 3.00 3 – Clear evidence Yes",
-        "Data 1.75 2 – Limited evidence No",
-        "Overall score 2.89",
+        "(3.00 + 3.25 + 1.75 + 4.00 + 3.00 + 3.00 + 2.25) / 7 = 20.25 / 7 = 2.89",
+        "Impact Cycle 3.00 3 – Clear evidence Yes 1.75 Yes",
+        "Data 1.75 2 – Limited evidence No 1.75 Yes",  # at the floor: met
+        "Overall score 2.89 2.75 Yes",
         "How the scores work",
         "0.75–1.25",
         "3.75–4.25",
         "Little or no evidence",
         "Less than accomplished",
-        "C27-04813 · Page 1",
+        "C27-04813 · Page 1 of 2",
+        "C27-04813 · Page 2 of 2",
     ):
         assert words in text
     for factor in revised.factors:
@@ -127,7 +128,7 @@ def test_a_retake_says_which_factor_and_what_it_must_reach(tmp_path: Path, revis
     assert pages in (1, 2)
     assert "Not certified" in text
     assert "Data is below the factor floor of 1.75 and must be retaken" in text
-    assert "Data 1.25 1 – Little or no evidence No Yes" in text  # the retake mark
+    assert "Data 1.25 1 – Little or no evidence No 1.75 No: retake" in text
     assert "What to retake" in text
     assert "Resubmit a revised version of Data; the other factor scores stand." in text
     assert "It must reach at least 1.75 (2-)" in text
@@ -136,7 +137,7 @@ def test_a_retake_says_which_factor_and_what_it_must_reach(tmp_path: Path, revis
 def test_the_weakest_report_still_ends_on_its_second_page(tmp_path: Path, revised: Rubric) -> None:
     text, pages = printed(tmp_path, report(revised, WEAKEST))
     assert pages == 2
-    assert "C27-04813 · Page 2" in text
+    assert "C27-04813 · Page 2 of 2" in text
     for factor in revised.factors:
         for look_for in factor.look_fors:
             assert " ".join(look_for.split()) in text

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from icg_desk.export.pdf_report import ProgressCallback, ReportRun, write_reports
-from icg_desk.export.report_data import CandidateReport
+from icg_desk.export.report_data import CandidateReport, provisional_text
 from icg_desk.formats.naming import safe_stem
 from icg_desk.models.cohort_results import CohortResults
 from icg_desk.models.errors import UserError
@@ -31,7 +31,8 @@ def reports_from_results(
 ) -> list[CandidateReport]:
     """One report per candidate, in the results' order (candidate id), headed by their name.
 
-    Marked as previews until the results are released. Issued on `issued`, else on the day the
+    Marked as previews until the results are released, each saying on every page why it is
+    provisional (`provisional_text`). Issued on `issued`, else on the day the
     results were released (so that a report printed again later still agrees with the others),
     else today.
     """
@@ -49,6 +50,7 @@ def reports_from_results(
             decision=c.decision,
             issued=issued,
             preview=preview,
+            provisional=provisional_text(c) if preview else None,
         )
         for c in results.candidates
     ]

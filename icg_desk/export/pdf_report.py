@@ -33,6 +33,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -286,6 +287,9 @@ FOOT = _style("foot", 6.5, 8.5, textColor=MUTED)
 FOOT_RIGHT = _style("foot-right", 6.5, 8.5, textColor=MUTED, alignment=TA_RIGHT)
 LEGEND = _style("legend", 7, 9, textColor=MUTED, spaceBefore=1.5)
 SMALL_RIGHT = _style("small-right", 7, 9, textColor=MUTED, alignment=TA_RIGHT)
+PROVISIONAL = _style(
+    "provisional", 7.5, 10, fontName=FONT_BOLD, textColor="#9A6B00", alignment=TA_RIGHT
+)
 _PANEL_STYLES = {
     status: (
         _style(f"decision-{status}", 16, 20, fontName=FONT_BOLD, textColor=fg),
@@ -337,25 +341,58 @@ class _Mark(Flowable):
 
 
 class _Pages:
-    """Which report the page belongs to, for its header and footer (one file may hold many)."""
+    """Which report the page belongs to, for its header and footer (one file may hold many).
+
+    Each page says "Page N of M", M being the report's own page count, which is known only
+    once its last flowable is placed. Until then each page's footer line is a named form
+    (a PDF XObject, which may be used before it is defined); `finish` defines them.
+    """
 
     def __init__(self, preview_label: str = SCORERS_PREVIEW) -> None:
         self.preview_label = preview_label
         self.index: int | None = None
         self.report: CandidateReport | None = None
         self.first_page = 1
+        self.total: int | None = None  # the report's page count, once it is known
+        self.pending: list[tuple[str, int]] = []  # (form name, page) of footers still to draw
+        self.forms = 0
 
     def start(self, index: int, report: CandidateReport, canv: Canvas) -> None:
         self.index, self.report, self.first_page = index, report, canv.getPageNumber()
+        self.total, self.pending = None, []
+
+    def finish(self, canv: Canvas) -> None:
+        """The report's last flowable is placed: its page count is known."""
+        assert self.report is not None
+        self.total = canv.getPageNumber() - self.first_page + 1
+        for name, page in self.pending:
+            canv.beginForm(name)
+            _page_line(canv, self.report, page, self.total)
+            canv.endForm()
+        self.pending = []
 
     def end_page(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
-        if self.report is not None:
-            page = canv.getPageNumber() - self.first_page + 1
-            _decorate(canv, self.report, page, self.preview_label)
+        if self.report is None:
+            return
+        page = canv.getPageNumber() - self.first_page + 1
+        _decorate(canv, self.report, self.preview_label)
+        if self.total is not None:
+            _page_line(canv, self.report, page, self.total)
+        else:
+            self.forms += 1
+            name = f"PageOf{self.forms}"
+            self.pending.append((name, page))
+            canv.doForm(name)
 
 
-def _decorate(canv: Canvas, report: CandidateReport, page: int, preview_label: str) -> None:
-    """The header band and the footer of one page."""
+def _page_line(canv: Canvas, report: CandidateReport, page: int, total: int) -> None:
+    """ "C27-04813 · Page 1 of 2", at the right of the footer."""
+    text = f"{esc(report.candidate_code)} · Page {page} of {total}"
+    _line(canv, text, FOOT_RIGHT, MARGIN + WIDTH * 0.64, BOTTOM - 26, WIDTH * 0.36)
+
+
+def _decorate(canv: Canvas, report: CandidateReport, preview_label: str) -> None:
+    """The header band, the provisional line under it, and the footer (but its page number)."""
     canv.saveState()
     canv.setFillColor(BAND)
     canv.rect(0, PAGE_H - BAND_H, PAGE_W, BAND_H, stroke=0, fill=1)
@@ -374,13 +411,15 @@ def _decorate(canv: Canvas, report: CandidateReport, page: int, preview_label: s
         canv.setFillColor(BAND_TEXT)
         canv.setFont(FONT, 8)
         canv.drawRightString(PAGE_W - MARGIN, middle - 3, "Candidate score report")
+    if report.provisional:
+        # Under the band, on every page: a result that may still change says why.
+        below = PAGE_H - BAND_H - 12
+        _line(canv, esc(report.provisional, bold=True), PROVISIONAL, MARGIN, below, WIDTH)
     canv.setStrokeColor(RULE)
     canv.setLineWidth(0.5)
     canv.line(MARGIN, BOTTOM - 16, PAGE_W - MARGIN, BOTTOM - 16)
     foot = f"{esc(report.rubric.program)} · Score report · Cohort {esc(report.cohort)}"
     _line(canv, foot, FOOT, MARGIN, BOTTOM - 26, WIDTH * 0.64)
-    page_text = f"{esc(report.candidate_code)} · Page {page}"
-    _line(canv, page_text, FOOT_RIGHT, MARGIN + WIDTH * 0.64, BOTTOM - 26, WIDTH * 0.36)
     canv.restoreState()
 
 
@@ -433,17 +472,25 @@ def _story(
         _identity(report),
         Spacer(1, 12),
         _decision_panel(report),
-        Paragraph("Factor scores", H2),
+        Paragraph("Factor scores and requirements", H2),
         _factor_table(report),
         Paragraph(esc(rd.calculation_text(report)), NOTE),
     ]
     if report.decision.status is Status.NOT_CERTIFIED and report.decision.retake:
         story += [Paragraph("What to retake", H2), Paragraph(esc(rd.retake_text(report)), BODY)]
+    next_step = rd.next_step_text(report)
+    if next_step is not None:
+        story += [Paragraph("What would certify", H2), Paragraph(esc(next_step), BODY)]
     # The scale before the look-fors: a long list of look-fors then splits across the pages
     # wherever it must, and a weak candidate's report still ends on its second page.
     story.append(KeepTogether(_scale(report)))
     story += _strengthen(report)
-    story.append(_Mark(lambda _canv: done()))
+
+    def end(canv: Canvas) -> None:
+        pages.finish(canv)
+        done()
+
+    story.append(_Mark(end))
     return story
 
 
@@ -476,7 +523,7 @@ def _decision_panel(report: CandidateReport) -> Table:
     title_style, overall_style = _PANEL_STYLES[status]
     scale, t = report.rubric.scale, report.rubric.thresholds
     left = [
-        Paragraph("DECISION", LABEL),
+        Paragraph("PROVISIONAL DECISION" if report.provisional else "DECISION", LABEL),
         Paragraph(rd.decision_title(report), title_style),
         Spacer(1, 2),
         Paragraph(esc(rd.decision_summary(report)), BODY),
@@ -508,45 +555,65 @@ def _decision_panel(report: CandidateReport) -> Table:
 
 
 def _factor_table(report: CandidateReport) -> Table:
+    """Each factor's score and level, and the Met? column: every requirement of certification
+    (each factor at least the floor, the overall at least the threshold) against this score."""
     heads = [
         ("Factor", TH),
         ("Score", TH_RIGHT),
         ("Level", TH),
         ("Accomplished", TH),
-        ("Retake", TH),
+        ("Needed", TH_RIGHT),
+        ("Met?", TH),
     ]
     rows: list[list[object]] = [[Paragraph(text, style) for text, style in heads]]
     style: list[Any] = [
         *_GRID,
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
         ("RIGHTPADDING", (1, 0), (1, -1), 12),
+        ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+        ("RIGHTPADDING", (4, 0), (4, -1), 12),
     ]
-    for i, line in enumerate(rd.factor_lines(report), start=1):
-        name = Paragraph(esc(line.factor.name), CELL)
+    needs = rd.requirements(report)
+    for i, (line, need) in enumerate(zip(rd.factor_lines(report), needs, strict=False), start=1):
+        markup = esc(line.factor.name)
+        if line.mark:
+            markup += f'<br/><font size="6.5" color="#5F6B7A">{esc(line.mark)}</font>'
+        name = Paragraph(markup, CELL)
         if line.score is None:
-            rows.append([name, "–", Paragraph(rd.NOT_SCORED, CELL_MUTED), "", ""])
+            rows.append([name, "–", Paragraph(rd.NOT_SCORED, CELL_MUTED), "", need.needed, "–"])
             style.append(("TEXTCOLOR", (1, i), (1, i), MUTED))
             continue
         level = Paragraph(esc(line.level_text), CELL)
-        mark = "Yes" if line.retake else ""
-        rows.append([name, line.score_text, level, "Yes" if line.accomplished else "No", mark])
-        if line.retake:
+        met = need.met_text + (": retake" if line.retake else "")
+        rows.append(
+            [name, line.score_text, level, "Yes" if line.accomplished else "No", need.needed, met]
+        )
+        if not need.met:
             style += [
-                ("TEXTCOLOR", (4, i), (4, i), RETAKE),
-                ("FONTNAME", (4, i), (4, i), FONT_BOLD),
+                ("TEXTCOLOR", (5, i), (5, i), RETAKE),
+                ("FONTNAME", (5, i), (5, i), FONT_BOLD),
             ]
     last = len(rows)
+    overall = needs[-1]
     so_far = report.decision.status is Status.INCOMPLETE
     rows.append(
-        ["Overall score so far" if so_far else "Overall score", rd.overall_text(report), "", "", ""]
+        [
+            "Overall score so far" if so_far else "Overall score",
+            overall.score_text,
+            "",
+            "",
+            overall.needed,
+            overall.met_text,
+        ]
     )
     style += [
         ("LINEABOVE", (0, last), (-1, last), 0.8, INK),
-        ("FONTNAME", (0, last), (1, last), FONT_BOLD),
+        ("FONTNAME", (0, last), (-1, last), FONT_BOLD),
         ("BACKGROUND", (0, last), (-1, last), colors.white),
-        ("SPAN", (0, last), (0, last)),
     ]
-    table = Table(rows, colWidths=[122, 48, 212, 74, 48], repeatRows=1)
+    if overall.met is False:
+        style.append(("TEXTCOLOR", (5, last), (5, last), RETAKE))
+    table = Table(rows, colWidths=[128, 46, 150, 66, 48, 66], repeatRows=1)
     table.setStyle(TableStyle(style))
     return table
 
@@ -557,6 +624,9 @@ def _strengthen(report: CandidateReport) -> list[Flowable]:
         return []
     accomplished = format_score(report.rubric.thresholds.accomplished)
     out: list[Flowable] = [
+        # The heading never ends a page alone: with too little room left for it, its line and
+        # the first look-fors, it starts the next page.
+        CondPageBreak(90),
         Paragraph("Areas to strengthen", H2),
         Paragraph(
             f"The factors scored below {accomplished}, each with its look-fors: what scorers "
