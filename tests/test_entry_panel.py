@@ -154,13 +154,43 @@ def test_showing_the_same_entries_again_keeps_the_pages_and_the_reading_place(
     assert first.view.textCursor().position() == 10
 
 
-def test_replaced_pages_are_deleted(panel: EntryPanel, qtbot: QtBot) -> None:
-    panel.show_entries([entry(1)])
-    old = page(panel)
+def test_the_next_portfolio_reuses_the_pages_and_shows_nothing_of_the_last(
+    panel: EntryPanel, qtbot: QtBot
+) -> None:
+    clip = VideoView("Clip 1", "https://www.youtube.com/watch?v=abc123", True)
+    panel.show_entries([entry(1, "First candidate.", words=3120, videos=(clip,)), entry(2)])
+    first, second = page(panel, 0), page(panel, 1)
+    old_row = first.video_rows[0]
+    cursor = first.view.textCursor()
+    cursor.setPosition(3)
+    cursor.setPosition(9, QTextCursor.MoveMode.KeepAnchor)  # a passage selected
+    first.view.setTextCursor(cursor)
+
+    with qtbot.waitSignal(old_row.destroyed, timeout=2000):
+        panel.show_entries([entry(1, "Another candidate."), entry(2, "Its second entry.")])
+
+    assert (page(panel, 0), page(panel, 1)) == (first, second)  # the same widgets, new text
+    assert first.view.toPlainText() == "Another candidate."
+    panel.set_current_entry(2)  # a page out of view takes its text when it comes into view
+    assert second.view.toPlainText() == "Its second entry."
+    assert panel.selection() is None
+    assert first.entry.text == "Another candidate."  # selections map to the new text
+    assert first.video_rows == []
+    assert not first.videos.isVisibleTo(first)
+    assert not first.warning_label.isVisibleTo(first)
+    assert first.count_label.text() == "2 words · limit 3,000"
+    assert first.view.textCursor().position() == 0
+    assert not first.view.textCursor().hasSelection()
+
+
+def test_pages_a_portfolio_has_no_entry_for_are_deleted(panel: EntryPanel, qtbot: QtBot) -> None:
+    panel.show_entries([entry(1), entry(2)])
+    old = page(panel, 1)
 
     with qtbot.waitSignal(old.destroyed, timeout=2000):
         panel.show_entries([entry(1, "Another candidate")])
-    assert page(panel) is not old
+    assert panel._tabs.count() == 1
+    assert page(panel).view.toPlainText() == "Another candidate"
 
 
 def test_next_and_previous_entry_wrap_around(panel: EntryPanel, qtbot: QtBot) -> None:
@@ -658,3 +688,15 @@ def test_passages_are_placed_in_characters_of_the_entry_text(panel: EntryPanel, 
     selected = view(panel).textCursor().selectedText()
     assert selected.startswith("the coach listened")
     assert selected.endswith("asked")
+
+
+def test_the_next_portfolio_is_read_from_its_top(panel: EntryPanel, qtbot: QtBot) -> None:
+    long = "\n\n".join(f"Paragraph {i} of a long entry, " * 8 for i in range(200))
+    panel.show_entries([entry(1, long)])
+    bar = page(panel).view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum() // 2)
+
+    panel.show_entries([entry(1, long + " Another candidate.")])
+
+    assert page(panel).view.verticalScrollBar().value() == 0

@@ -182,15 +182,18 @@ class _ReadingView(QTextEdit):
         self.document().setDocumentMargin(4)
 
     def set_text(self, text: str) -> None:
-        self.setPlainText(text)
-        cursor = QTextCursor(self.document())
-        cursor.select(QTextCursor.SelectionType.Document)
+        # Typed in with the line height already set: every new block takes the format of the one
+        # before, in one pass (setPlainText and then a format over the whole text is two).
+        document = self.document()
+        document.clear()
+        cursor = QTextCursor(document)
         block = QTextBlockFormat()
         block.setLineHeight(
             LINE_HEIGHT_PERCENT, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value
         )
-        cursor.mergeBlockFormat(block)
-        self.setTextCursor(QTextCursor(self.document()))
+        cursor.setBlockFormat(block)
+        cursor.insertText(text)
+        self.setTextCursor(QTextCursor(document))
 
     def set_side_margins(self, side: int) -> None:
         if self.viewportMargins().left() != side:
@@ -324,6 +327,7 @@ class _EntryPage(QWidget):
         super().__init__(parent)
         self.entry = entry
         self.offsets = _Offsets(entry.text)
+        self._open_url = open_url
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.setAutoFillBackground(True)
 
@@ -340,36 +344,28 @@ class _EntryPage(QWidget):
 
         counts = QHBoxLayout()
         counts.setSpacing(12)
-        self.count_label = QLabel(word_count_text(entry.words, entry.max_words))
+        self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         _muted(self.count_label)
         counts.addWidget(self.count_label)
-        self.warning_label = QLabel(over_limit_text(entry.words, entry.max_words) or "")
+        self.warning_label = QLabel()
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
         self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
         appearance().changed.connect(self._restyle)
-        # Hidden when there is nothing to warn of; never setVisible(True) here: the label has no
-        # parent yet, so showing it would open it as a window of its own, which takes the
-        # active window (and the scorer's keys) away from the workstation.
-        if not self.warning_label.text():
-            self.warning_label.hide()
         counts.addWidget(self.warning_label)
         counts.addStretch(1)
         self._header_layout.addLayout(counts)
 
+        self.videos = QWidget()
+        self._videos_layout = QVBoxLayout(self.videos)
+        self._videos_layout.setContentsMargins(0, 0, 0, 0)
+        self._videos_layout.setSpacing(2)
+        heading = QLabel("Video links")
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        _muted(heading)
+        self._videos_layout.addWidget(heading)
         self.video_rows: list[_VideoRow] = []
-        if entry.videos:
-            videos = QVBoxLayout()
-            videos.setSpacing(2)
-            heading = QLabel("Video links")
-            heading.setTextFormat(Qt.TextFormat.PlainText)
-            _muted(heading)
-            videos.addWidget(heading)
-            for video in entry.videos:
-                row = _VideoRow(video, open_url)
-                self.video_rows.append(row)
-                videos.addWidget(row)
-            self._header_layout.addLayout(videos)
+        self._header_layout.addWidget(self.videos)
 
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
@@ -379,14 +375,51 @@ class _EntryPage(QWidget):
 
         self.view = _ReadingView()
         self.view.setFont(font)
-        self.view.set_text(entry.text)
-        self.view.setAccessibleName(f"Entry {entry.number} text")
 
         layout.addWidget(self.header)
         layout.addWidget(self.view, 1)
         # The scroll bar comes and goes with the text's height; the column stays centred.
         self.view.verticalScrollBar().rangeChanged.connect(self.fit_column)
-        self.fit_column()
+        # Every widget has its parent by now: none of them can open as a window of its own,
+        # which would take the active window (and the scorer's keys) away.
+        self.show_entry(entry, force=True)
+
+    def show_entry(self, entry: EntryView, *, force: bool = False, text_now: bool = True) -> None:
+        """Show another entry in this page: the next portfolio reuses the pages it has, which
+        is faster than building new ones and leaves the window's layout as it was. A page not
+        in view takes its text (laid out, the costly part) when it comes into view."""
+        if entry == self.entry and not force:
+            return
+        self.entry = entry
+        self.offsets = _Offsets(entry.text)
+        self.count_label.setText(word_count_text(entry.words, entry.max_words))
+        warning = over_limit_text(entry.words, entry.max_words) or ""
+        self.warning_label.setText(warning)
+        self.warning_label.setVisible(bool(warning))
+        if force or tuple(r.video for r in self.video_rows) != entry.videos:
+            self._show_videos(entry.videos)
+        self.view.setAccessibleName(f"Entry {entry.number} text")
+        self._text_shown = False
+        if text_now:
+            self.ensure_text()
+
+    def ensure_text(self) -> None:
+        if not self._text_shown:
+            self._text_shown = True
+            self.view.set_text(self.entry.text)
+            self.fit_column()
+
+    def _show_videos(self, videos: tuple[VideoView, ...]) -> None:
+        for row in self.video_rows:
+            row.hide()
+            row.setParent(None)  # out of the page now, not at the next turn of the event loop
+            row.deleteLater()
+        self.video_rows = []
+        for video in videos:
+            row = _VideoRow(video, self._open_url)
+            self.video_rows.append(row)
+            self._videos_layout.addWidget(row)
+        self.videos.setVisible(bool(videos))
 
     def _restyle(self) -> None:
         self.warning_label.setStyleSheet(over_limit_stylesheet(palettes.current()))
@@ -521,10 +554,12 @@ class EntryPanel(QWidget):
             keep_index = next((i for i, e in enumerate(entries) if e.number == current), 0)
         focused = QApplication.focusWidget()
         if focused is not None and self._tabs.isAncestorOf(focused):
-            # Parked on the panel while the pages go, so that Qt does not hand focus to
+            # Parked on the panel while the pages change, so that Qt does not hand focus to
             # whatever widget comes next in the window (a rationale, say).
             self.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._remove_pages()
+        self._forget_matches()
+        if len(entries) != len(self._pages):
+            self._remove_pages()
         self._entries = entries
         if not entries:
             self._show_placeholder()
@@ -532,12 +567,16 @@ class EntryPanel(QWidget):
         # The rebuild passes through indexes that mean nothing to listeners: one signal at the end.
         self._tabs.blockSignals(True)
         try:
-            for entry in entries:
-                page = _EntryPage(entry, self._font, self._open_url)
-                page.view.zoomRequested.connect(self._zoom_by)
-                self._pages.append(page)
-                self._tabs.addTab(page, self._tab_title(entry))
-                self._tabs.setTabToolTip(self._tabs.count() - 1, _plain_tooltip(entry.title))
+            for index, entry in enumerate(entries):
+                if index < len(self._pages):
+                    self._pages[index].show_entry(entry, text_now=index == keep_index)
+                    self._tabs.setTabText(index, self._tab_title(entry))
+                else:
+                    page = _EntryPage(entry, self._font, self._open_url)
+                    page.view.zoomRequested.connect(self._zoom_by)
+                    self._pages.append(page)
+                    self._tabs.addTab(page, self._tab_title(entry))
+                self._tabs.setTabToolTip(index, _plain_tooltip(entry.title))
             self._tabs.setCurrentIndex(keep_index if keep_index < len(entries) else 0)
         finally:
             self._tabs.blockSignals(False)
@@ -574,7 +613,11 @@ class EntryPanel(QWidget):
 
     def _page(self) -> _EntryPage | None:
         index = self._tabs.currentIndex()
-        return self._pages[index] if 0 <= index < len(self._pages) else None
+        if not 0 <= index < len(self._pages):
+            return None
+        page = self._pages[index]
+        page.ensure_text()  # every use of a page's text goes through here
+        return page
 
     def _page_for(self, number: int) -> int:
         for index, page in enumerate(self._pages):
@@ -632,7 +675,8 @@ class EntryPanel(QWidget):
     def show_passage(self, entry_number: int, start: int, end: int) -> None:
         """Select and show a passage given as selection() gave it."""
         self.set_current_entry(entry_number)
-        page = self._pages[self._tabs.currentIndex()]
+        page = self._page()
+        assert page is not None
         view = page.view
         start, end = sorted((page.offsets.to_document(start), page.offsets.to_document(end)))
         # The caret goes to the start so that a long passage is shown from its beginning.

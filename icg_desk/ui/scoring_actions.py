@@ -58,6 +58,7 @@ class ScoringActions(WindowShell):
     #: Set while the window itself moves focus, and while an undo or redo runs (with the
     #: factor it changed).
     _refocusing = False
+    _showing_portfolio = False  # show_portfolio is at work: one rubric update, at its end
     _following_history = False
     _history_factor: str | None = None
 
@@ -137,7 +138,12 @@ class ScoringActions(WindowShell):
         entry = rubric.factor(start).entry
         # Out of this portfolio's text fields before they show another candidate's text.
         was_browsing = self._focus_in_batch_panel()
-        self.entry_panel.show_entries(view.entries, current=entry)
+        # The entry panel says which entry it shows; the rubric panel is given it below, once.
+        self._showing_portfolio = True
+        try:
+            self.entry_panel.show_entries(view.entries, current=entry)
+        finally:
+            self._showing_portfolio = False
         self.summary.show_portfolio(
             view.candidate_code,
             view.status,
@@ -156,7 +162,7 @@ class ScoringActions(WindowShell):
             self.focus_scoring_surface()
 
     def _entry_changed(self, number: int) -> None:
-        if self.rubric_panel is None or self._view is None:
+        if self.rubric_panel is None or self._view is None or self._showing_portfolio:
             return
         self.rubric_panel.show_entry(number, self._reads, self._status is PortfolioStatus.COMPLETE)
 
