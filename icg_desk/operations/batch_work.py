@@ -13,7 +13,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.errors import UserError
@@ -347,7 +347,13 @@ class BatchWork:
     # --- the one write path -------------------------------------------------------------------
 
     def _portfolio(self, session: Session, portfolio_id: int) -> Portfolio:
-        p = session.get(Portfolio, portfolio_id)
+        # With its reads and their evidence in one query: every change reads them all (the
+        # decision before and after), and three round trips cost a score key more than the write.
+        p = session.get(
+            Portfolio,
+            portfolio_id,
+            options=[joinedload(Portfolio.reads).joinedload(FactorRead.evidence)],
+        )
         if p is None:
             raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
         return p
@@ -381,6 +387,7 @@ class BatchWork:
                         field="status",
                         old_value=PortfolioStatus.NOT_STARTED.value,
                         new_value=PortfolioStatus.IN_PROGRESS.value,
+                        at=utcnow(),  # stamped now: at the flush it would follow its change
                     )
                 )
             reads = {r.factor_key: r for r in p.reads}
