@@ -176,7 +176,6 @@ def test_a_remembered_window_larger_than_the_screen_is_shrunk_to_fit(
     assert QRect(0, 0, 1366, 728).contains(window.frameGeometry())
 
 
-
 def test_the_coordinators_first_window_fits_a_laptop_too(qtbot, settings, monkeypatch) -> None:
     from icg_desk.ui.coordinator_window import CoordinatorWindow
 
@@ -185,3 +184,23 @@ def test_the_coordinators_first_window_fits_a_laptop_too(qtbot, settings, monkey
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == (1229, 655)
     assert window.windowState() & Qt.WindowState.WindowMaximized
+
+
+@pytest.mark.parametrize("size", [(1229, 655), (1024, 640), (900, 600)])
+def test_the_cards_are_never_wider_than_the_rubric_panel(qtbot, settings, batch, size) -> None:
+    """At any window width the cards fit across the panel: a card wider than it hides its right
+    edge (the 4+ button, Attach), and Tab to a button there scrolls the panel sideways, cutting
+    off the look-fors' boxes and the factor's name (seen on a 1366x768 laptop's first window)."""
+    window = laptop_window(qtbot, settings, batch, size)
+    panel = window.rubric_panel
+    assert panel is not None
+    window.rubric_panel.edit_rationale()
+    qtbot.keyClicks(QApplication.focusWidget(), "Clear goal set by the teacher")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # to Attach selected passage
+    QApplication.processEvents()
+    body = panel.widget()
+    assert body is not None
+    assert body.width() <= panel.viewport().width()
+    assert panel.horizontalScrollBar().value() == 0
+    card = panel.cards[panel.current_factor()]
+    assert card.mapTo(panel.viewport(), QPoint(0, 0)).x() >= 0

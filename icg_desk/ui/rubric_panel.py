@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -373,6 +373,23 @@ class RubricPanel(QScrollArea):
     evidenceShown = Signal(int, int, int)  # entry number, start, end
     evidenceRemoved = Signal(str, int)  # factor key, evidence id
 
+    def minimumSizeHint(self) -> QSize:
+        # A scroll area asks for a sliver; the cards need their score buttons' width. Narrower,
+        # a card hides its right edge, and Tab to a button there scrolls the panel sideways
+        # (its bar is off), cutting off the other side: never narrower than the cards.
+        hint = super().minimumSizeHint()
+        body = self.widget()
+        if body is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        width = body.minimumSizeHint().width() + bar + 2 * self.frameWidth()
+        return QSize(max(hint.width(), width), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # cards shown, folded or zoomed: a new minimum width
+        return super().eventFilter(watched, event)
+
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rubric = rubric
@@ -403,6 +420,7 @@ class RubricPanel(QScrollArea):
             self._layout.addWidget(card)
         self._layout.addStretch(1)
         self.setWidget(body)
+        body.installEventFilter(self)  # its minimum width is the panel's: see minimumSizeHint
         self._reveal_later = QTimer(self)
         self._reveal_later.setSingleShot(True)
         self._reveal_later.setInterval(0)
