@@ -226,9 +226,20 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the reports")
-    bar = ProgressBar("Printing reports")
+    # The reports print on every core (export/report_pool.py); once the last is written, the
+    # file with them all is finished.
+    bar = ProgressBar("Printing reports", then="putting them in one file")
     try:
         results, run = print_reports(_ref(args), args.outdir, preview=args.preview, progress=bar)
+    except KeyboardInterrupt:
+        # The workers have stopped, and each report written is whole: say so, not a traceback.
+        bar.close()
+        print(
+            f"Stopped (Ctrl+C). The reports already in {args.outdir} are complete; there is no "
+            "file with them all: print again to have it.",
+            file=sys.stderr,
+        )
+        return 130
     except NoPreviewsAfterRelease as exc:
         raise CohortUsageError(
             f"{args.db}: {exc.reason}, so there are no previews to print; print the "
