@@ -426,7 +426,9 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Print every candidate's score report, with names: one PDF per candidate and all of "
         "them in one file. Only released results print the candidates' copies; before release "
         "this is refused unless --preview is given, and once released --preview is refused. "
-        "Nothing is written (not even OUTDIR) when refused."
+        "Nothing is written (not even OUTDIR) when refused. A cohort of 100 or more prints on "
+        "every core (ICG_DESK_REPORT_WORKERS=N sets the number of worker processes; 0: one "
+        "process). Ctrl+C stops every worker; the reports written by then are whole."
     )
     reports.add_argument("db", type=Path, metavar="DB")
     reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")
