@@ -82,9 +82,13 @@ def pdf_text(path: Path) -> tuple[str, int]:
 
 
 def test_reports_printed_by_workers_read_as_those_printed_in_one_process(
-    demo: Demo, released_folder: Path, tmp_path: Path
+    demo: Demo, released_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 12 candidates print in this process unless told: here, by two worker processes.
+    from icg_desk.export import report_pool
+
+    # 12 candidates print in this process unless told: here, by two worker processes, each
+    # putting 6 consecutive reports together for the combined file.
+    monkeypatch.setattr(report_pool, "PARTS_PER_WORKER", 1)
     run = write_cohort_reports(demo.after, tmp_path, workers=2)
     assert not run.cancelled
     assert not run.skipped

@@ -9,10 +9,13 @@ and not a second app. A small run prints in this process: starting the workers (
 ReportLab, the fonts) costs a second or more, more than a few dozen reports take.
 
 Each report is written by `pdf_report.write_report`: under a temporary name, renamed when
-complete. The combined file is those same files put one after the other with pypdf, in order,
-while the workers go on printing: a candidate's pages in it are the pages of their own file,
-and rendering every report a second time, as one long document, would cost more than the rest
-of the run. pypdf then stores the objects the files share (the fonts) once.
+complete. The combined file is those same files put one after the other with pypdf, in order:
+a candidate's pages in it are the pages of their own file, and rendering every report a second
+time, as one long document, would cost more than the rest of the run. Each worker prints a run
+of consecutive reports and puts them together in a part (a temporary file), so that the
+workers share the putting together too (pypdf reads each file back: about a fifth of the work);
+this process puts the parts together, in order, as they come in. pypdf stores the objects the
+files share (the fonts) once.
 
 Progress counts reports: (done, total) with `total` the number of reports, each one step once
 its file is written or it is skipped. Once every report is done, only the combined file is
@@ -24,10 +27,13 @@ outlives the run.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -57,6 +63,10 @@ SMALL_RUN = 100
 #: process), e.g. to leave a core free on a shared machine.
 WORKERS_ENV = "ICG_DESK_REPORT_WORKERS"
 POLL_SECONDS = 0.1  # how often progress is said (and a cancel heard) while the workers print
+#: The most consecutive reports a worker prints into one part: short enough that the workers
+#: end together (the last part takes about a second), long enough that its fonts are shared.
+PART_REPORTS = 25
+PARTS_PER_WORKER = 8  # at least, when there are fewer reports than that makes full parts
 
 
 class PrintingFailed(RuntimeError):
@@ -116,21 +126,24 @@ def print_reports(
     cannot be written stops the run (OSError). `workers`: see `choose_workers`.
     """
     reports = list(reports)
+    paths = [Path(p) for p in paths]
     if len(paths) != len(reports):
         raise ValueError(f"{len(paths)} paths for {len(reports)} reports")
-    for folder in {Path(p).parent for p in paths}:
+    marks = combined.bookmarks if combined is not None else None
+    if marks is not None and len(marks) != len(reports):
+        raise ValueError(f"{len(marks)} bookmarks for {len(reports)} reports")
+    for folder in {p.parent for p in paths}:
         folder.mkdir(parents=True, exist_ok=True)
     ticker = _Ticker(len(reports), progress)
-    joined = _Joined(combined, [Path(p) for p in paths]) if combined is not None else None
-    run = _Run(reports, [Path(p) for p in paths], preview_label, ticker, joined)
+    run = _Run(reports, paths, preview_label, ticker, combined)
     count = choose_workers(len(reports), workers)
     try:
         if count == 0:
             run.in_process()
         else:
             run.in_pool(count)
-        if joined is not None and joined.finish(ticker):
-            run.combined = joined.spec.path
+        if run.joined is not None and run.joined.finish(ticker):
+            run.combined = run.joined.spec.path
     except _Cancelled:
         return run.result(cancelled=True)
     return run.result(cancelled=False)
@@ -159,36 +172,43 @@ class _Ticker:
             raise _Cancelled
 
 
-class _Joined:
-    """The combined file, put together in report order as the reports' files come in."""
+@dataclass(frozen=True)
+class _Piece:
+    path: Path | None  # None: nothing to add (a report skipped, a part with none printed)
+    bookmark: str | None = None  # for a single report's file; a part carries its own
 
-    def __init__(self, spec: Combined, paths: list[Path]) -> None:
-        if spec.bookmarks is not None and len(spec.bookmarks) != len(paths):
-            raise ValueError(f"{len(spec.bookmarks)} bookmarks for {len(paths)} reports")
-        self.spec, self.paths = spec, paths
-        self.ready: dict[int, bool] = {}  # report -> its file was written (False: skipped)
-        self.next = 0  # the first report not yet in the writer
+
+class _Joined:
+    """The combined file, put together in order as its pieces (report files, or parts of
+    consecutive reports) come in."""
+
+    def __init__(self, spec: Combined) -> None:
+        self.spec = spec
+        self.ready: dict[int, _Piece] = {}  # piece number -> the piece
+        self.next = 0  # the first piece not yet in the writer
         self.appended = 0
         self.writer = PdfWriter()
 
-    def add(self, index: int, written: bool) -> None:
-        self.ready[index] = written
+    def add(self, number: int, piece: _Piece) -> None:
+        self.ready[number] = piece
 
     def take(self, ticker: _Ticker, seconds: float | None = None) -> None:
-        """Append the reports ready in order; for at most about `seconds` (None: all)."""
+        """Append the pieces ready in order; for at most about `seconds` (None: all)."""
         start = time.monotonic()
         while self.next in self.ready:
-            if self.ready.pop(self.next):
-                bookmark = self.spec.bookmarks[self.next] if self.spec.bookmarks else None
+            piece = self.ready.pop(self.next)
+            if piece.path is not None:
                 self.writer.append(
-                    str(self.paths[self.next]), outline_item=bookmark, import_outline=False
+                    str(piece.path),
+                    outline_item=piece.bookmark,
+                    import_outline=piece.bookmark is None,
                 )
                 self.appended += 1
             self.next += 1
-            if seconds is not None and time.monotonic() - start > seconds:
+            if seconds is None:
+                ticker.poll()  # putting many together: a cancel is still heard
+            elif time.monotonic() - start > seconds:
                 return
-            if seconds is None and self.next % 25 == 0:
-                ticker.poll()
 
     def finish(self, ticker: _Ticker) -> bool:
         """Write the combined file (True), or nothing when no report was printed (False)."""
@@ -199,13 +219,18 @@ class _Joined:
         self.writer.add_metadata(
             {"/Title": self.spec.title, "/Author": self.spec.author, "/Creator": "ICG Desk"}
         )
-        # The files' fonts, images and styles are the same objects over and over: stored once,
-        # 1,000 reports take 10 MB instead of 48.
-        self.writer.compress_identical_objects()
+        # Again over the parts: each has the fonts of its own reports once, the file once.
+        _share_objects(self.writer)
         ticker.poll()
         with atomic_write(self.spec.path) as staged:
             self.writer.write(staged.path)
         return True
+
+
+def _share_objects(writer: PdfWriter) -> None:
+    # The files' fonts are the same objects over and over: stored once, 1,000 reports take
+    # 10 MB instead of 48.
+    writer.compress_identical_objects()
 
 
 class _Run:
@@ -215,10 +240,11 @@ class _Run:
         paths: list[Path],
         preview_label: str,
         ticker: _Ticker,
-        joined: _Joined | None,
+        combined: Combined | None,
     ) -> None:
         self.reports, self.paths, self.preview_label = reports, paths, preview_label
-        self.ticker, self.joined = ticker, joined
+        self.ticker, self.spec = ticker, combined
+        self.joined = _Joined(combined) if combined is not None else None
         self.outcome: dict[int, str | None] = {}  # report -> None (written) or why it was skipped
         self.combined: Path | None = None  # once written
 
@@ -234,38 +260,53 @@ class _Run:
             written.append(self.combined)
         return ReportRun(written, skipped, cancelled)
 
-    def _record(self, index: int, why: str | None) -> None:
-        self.outcome[index] = why
-        if self.joined is not None:
-            self.joined.add(index, why is None)
+    def _bookmark(self, index: int) -> str | None:
+        marks = self.spec.bookmarks if self.spec is not None else None
+        return marks[index] if marks is not None else None
 
     def in_process(self) -> None:
         for i, report in enumerate(self.reports):
-            self._record(i, _print_one(report, self.paths[i], self.preview_label))
+            why = _print_one(report, self.paths[i], self.preview_label)
+            self.outcome[i] = why
             self.ticker.at(len(self.outcome))
             if self.joined is not None:
-                self.joined.take(self.ticker)
+                self.joined.add(
+                    i, _Piece(self.paths[i] if why is None else None, self._bookmark(i))
+                )
+                self.joined.take(self.ticker, POLL_SECONDS)
 
     def in_pool(self, workers: int) -> None:
         context = _context()
-        stop = context.Event()
+        stop, done = context.Event(), context.Value("q", 0)
+        share = math.ceil(len(self.reports) / (workers * PARTS_PER_WORKER))
+        size = max(1, min(PART_REPORTS, share))
+        starts = range(0, len(self.reports), size)
+        parts = Path(tempfile.mkdtemp(prefix="icg-desk-report-parts-"))
         pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(stop,)
+            workers, mp_context=context, initializer=_start_worker, initargs=(stop, done)
         )
-        futures: dict[Future[str | None], int] = {}
+        futures: dict[Future[_PartDone], int] = {}
         try:
-            for i, report in enumerate(self.reports):
-                futures[
-                    pool.submit(_print_in_worker, report, self.paths[i], self.preview_label)
-                ] = i
+            for number, first in enumerate(starts):
+                job = _PartJob(
+                    first,
+                    self.reports[first : first + size],
+                    self.paths[first : first + size],
+                    [self._bookmark(i) for i in range(first, first + size) if i < len(self.paths)],
+                    self.preview_label,
+                    parts / f"{number}.pdf" if self.joined is not None else None,
+                )
+                futures[pool.submit(_print_part, job)] = number
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                for future in done:
+                finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in finished:
                     self._record(futures.pop(future), _outcome(future))
-                self.ticker.at(len(self.outcome))
+                self.ticker.at(done.value)
                 if self.joined is not None:
                     self.joined.take(self.ticker, POLL_SECONDS)
+            if self.joined is not None:
+                self.joined.take(self.ticker)  # every part, before they go
         except BaseException:
             # A cancel, Ctrl+C, a full disk: no worker starts another report; the ones printing
             # finish theirs (written whole, under its name), and are waited for.
@@ -275,17 +316,23 @@ class _Run:
             raise
         finally:
             pool.shutdown(wait=True)
+            shutil.rmtree(parts, ignore_errors=True)
 
-    def _collect(self, futures: dict[Future[str | None], int]) -> None:
+    def _record(self, number: int, done: _PartDone) -> None:
+        for offset, why in enumerate(done.outcomes):
+            if why != _STOPPED:  # a copy, from the worker: compared by value
+                self.outcome[done.first + offset] = why
+        if self.joined is not None:
+            self.joined.add(number, _Piece(done.part))
+
+    def _collect(self, futures: dict[Future[_PartDone], int]) -> None:
         """The reports the workers finished while the run was being stopped."""
-        for future, index in futures.items():
+        for future, number in futures.items():
             if future.done() and not future.cancelled() and future.exception() is None:
-                why = future.result()
-                if why != _STOPPED:  # a copy, from the worker: compared by value
-                    self._record(index, why)
+                self._record(number, future.result())
 
 
-def _outcome(future: Future[str | None]) -> str | None:
+def _outcome(future: Future[_PartDone]) -> _PartDone:
     try:
         return future.result()
     except BrokenProcessPool as exc:
@@ -309,14 +356,32 @@ def _context() -> BaseContext:
 
 _STOPPED = "\0stopped"  # what a worker answers for a report it was told not to start
 _stop: Any = None  # the run's stop event, in a worker
+_done: Any = None  # the run's count of reports done (written or skipped), shared
 
 
-def _start_worker(stop: Any) -> None:
-    global _stop
+@dataclass(frozen=True)
+class _PartJob:
+    first: int  # the index of its first report in the run
+    reports: list[CandidateReport]
+    paths: list[Path]
+    bookmarks: list[str | None]
+    preview_label: str
+    part: Path | None  # where to put them together; None: no combined file
+
+
+@dataclass(frozen=True)
+class _PartDone:
+    first: int
+    outcomes: list[str | None]  # per report: None written, why skipped, or _STOPPED
+    part: Path | None  # None: no part (none written, stopped, or none wanted)
+
+
+def _start_worker(stop: Any, done: Any) -> None:
+    global _stop, _done
     # Ctrl+C reaches every process of the terminal's group: the parent stops the run, and each
     # worker finishes the report it is printing (else it would leave a temporary file behind).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop = stop
+    _stop, _done = stop, done
     _exit_with_parent()
 
 
@@ -343,10 +408,27 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="icg-desk-parent-watch", daemon=True).start()
 
 
-def _print_in_worker(report: CandidateReport, path: Path, preview_label: str) -> str | None:
-    if _stop is not None and _stop.is_set():
-        return _STOPPED
-    return _print_one(report, path, preview_label)
+def _print_part(job: _PartJob) -> _PartDone:
+    """Print a run of consecutive reports, each to its file, and put them together in a part."""
+    outcomes: list[str | None] = []
+    writer = PdfWriter() if job.part is not None else None
+    for report, path, bookmark in zip(job.reports, job.paths, job.bookmarks, strict=True):
+        if _stop is not None and _stop.is_set():
+            outcomes.append(_STOPPED)
+            continue
+        why = _print_one(report, path, job.preview_label)
+        outcomes.append(why)
+        if why is None and writer is not None:
+            writer.append(str(path), outline_item=bookmark, import_outline=False)
+        if _done is not None:
+            with _done.get_lock():
+                _done.value += 1
+    if writer is None or _STOPPED in outcomes or all(why is not None for why in outcomes):
+        return _PartDone(job.first, outcomes, None)
+    assert job.part is not None
+    _share_objects(writer)
+    writer.write(job.part)
+    return _PartDone(job.first, outcomes, job.part)
 
 
 def _print_one(report: CandidateReport, path: Path, preview_label: str) -> str | None:
