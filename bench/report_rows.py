@@ -1,10 +1,14 @@
-"""Printing 1,000 score reports into one PDF, against bare ReportLab code printing the same pages.
+"""Printing 1,000 score reports, against bare ReportLab code printing the same pages.
 
 The bare code builds the same paragraphs and tables with the same style sheet and wording, on
 the same embedded fonts, and draws the same header band and footer straight on the canvas. What
 it leaves out is what `write_reports` adds: `esc` (markup escaping and the font fallback) on
 every piece of data, the per-report marks that number each candidate's pages and report
 progress, the progress callback, and the write to a temporary name renamed at the end.
+
+Two rows: the combined file alone, in this process (the renderer itself); and what a
+coordinator's `cohort reports` does, one file each plus the combined file, on every core
+(export/report_pool.py), against the bare code doing the same work in one process.
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ from reportlab.platypus import (
 from bench.harness import Row, median_seconds
 from icg_desk.export import pdf_report as pr
 from icg_desk.export import report_data as rd
+from icg_desk.export import report_pool
 from icg_desk.export.report_data import CandidateReport
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.scoring import Status, decide, format_score
 
 REPORTS = 1_000
 REPEAT = 3
+COHORT_REPEAT = 2  # a minute and a half each round on two cores: bare, then ours
 
 
 def sample_reports(count: int = REPORTS, seed: int = 7) -> list[CandidateReport]:
@@ -265,6 +271,22 @@ def _bare_story(r: CandidateReport) -> list[Flowable]:
 
 
 def bare_combined(reports: list[CandidateReport], path: Path) -> None:
+    story: list[Flowable] = []
+    for r in reports:
+        if story:
+            story.append(PageBreak())
+        story += _bare_story(r)
+    _bare_doc(path).build(story)
+
+
+def bare_each_and_combined(reports: list[CandidateReport], folder: Path) -> None:
+    """What `cohort reports` writes, by the bare code in one process: a file each, then all."""
+    for r in reports:
+        _bare_doc(folder / f"{r.candidate_code}.pdf").build(_bare_story(r))
+    bare_combined(reports, folder / "all.pdf")
+
+
+def _bare_doc(path: Path) -> BaseDocTemplate:
     doc = BaseDocTemplate(
         str(path),
         pagesize=pr.LETTER,
@@ -284,12 +306,7 @@ def bare_combined(reports: list[CandidateReport], path: Path) -> None:
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(frames=[frame], onPageEnd=_bare_page)])
-    story: list[Flowable] = []
-    for r in reports:
-        if story:
-            story.append(PageBreak())
-        story += _bare_story(r)
-    doc.build(story)
+    return doc
 
 
 def rows() -> list[Row]:
@@ -319,8 +336,49 @@ def rows() -> list[Row]:
             baseline,
             "s",
             "bare ReportLab: same paragraphs, tables, fonts",
-        )
+        ),
+        _cohort_row(reports, folder),
     ]
+
+
+def _cohort_row(reports: list[CandidateReport], folder: Path) -> Row:
+    """`cohort reports`: a file each and the combined file, on every core, against one process.
+
+    Ours chooses its workers as the app does (one per core); the first run starts the fork
+    server as well, the later ones fork from it, as a second printing in the window does.
+    """
+    names = [f"{r.candidate_code}.pdf" for r in reports]
+
+    def ours() -> None:
+        out = folder / "pool"
+        run = report_pool.print_reports(
+            reports,
+            [out / name for name in names],
+            combined=report_pool.Combined(
+                out / "all.pdf", "Score reports", "ICG", [n.removesuffix(".pdf") for n in names]
+            ),
+            progress=lambda d, t: True,
+        )
+        assert not run.skipped
+        assert len(run.written) == len(reports) + 1
+
+    def bare() -> None:
+        out = folder / "bare"
+        out.mkdir(exist_ok=True)
+        bare_each_and_combined(reports, out)
+
+    ours_times, bare_times = [], []
+    for _ in range(COHORT_REPEAT):
+        ours_times.append(median_seconds(ours, repeat=1))
+        bare_times.append(median_seconds(bare, repeat=1))
+    workers = report_pool.choose_workers(len(reports))
+    return Row(
+        f"cohort reports: {REPORTS:,} files and the combined PDF, {workers or 'no'} workers",
+        statistics.median(ours_times),
+        statistics.median(bare_times),
+        "s",
+        "bare ReportLab, the same files in one process",
+    )
 
 
 if __name__ == "__main__":

@@ -258,9 +258,20 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
     if args.outdir.exists() and not args.outdir.is_dir():
         raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the reports")
-    bar = ProgressBar("Printing reports")
+    # The reports print on every core (export/report_pool.py); once the last is written, the
+    # file with them all is finished.
+    bar = ProgressBar("Printing reports", then="putting them in one file")
     try:
         results, run = print_reports(_ref(args), args.outdir, preview=args.preview, progress=bar)
+    except KeyboardInterrupt:
+        # The workers have stopped, and each report written is whole: say so, not a traceback.
+        bar.close()
+        print(
+            f"Stopped (Ctrl+C). The reports already in {args.outdir} are complete; there is no "
+            "file with them all: print again to have it.",
+            file=sys.stderr,
+        )
+        return 130
     except NoPreviewsAfterRelease as exc:
         raise CohortUsageError(
             f"{args.db}: {exc.reason}, so there are no previews to print; print the "
@@ -454,7 +465,9 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Print every candidate's score report, with names: one PDF per candidate and all of "
         "them in one file. Only released results print the candidates' copies; before release "
         "this is refused unless --preview is given, and once released --preview is refused. "
-        "Nothing is written (not even OUTDIR) when refused."
+        "Nothing is written (not even OUTDIR) when refused. A cohort of 100 or more prints on "
+        "every core (ICG_DESK_REPORT_WORKERS=N sets the number of worker processes; 0: one "
+        "process). Ctrl+C stops every worker; the reports written by then are whole."
     )
     reports.add_argument("db", type=Path, metavar="DB")
     reports.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder for the PDFs")

@@ -25,13 +25,18 @@ def fail(prog: str, message: str) -> NoReturn:
 
 
 class ProgressBar:
-    """A progress bar on stderr when it is a terminal; one closing line otherwise."""
+    """A progress bar on stderr when it is a terminal; one closing line otherwise.
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+    `then` says what is left once every step is done (e.g. "putting them in one file"), for
+    work that goes on after the last step it counts.
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None, *, then: str = "") -> None:
         self.label = label
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self.total = 0
+        self.then = then
 
     def __call__(self, done: int, total: int) -> bool:
         self.total = total
@@ -39,14 +44,17 @@ class ProgressBar:
             width = 30
             filled = width * done // max(total, 1)
             bar = "#" * filled + "." * (width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {done:,}/{total:,}")
+            after = f", {self.then}…" if self.then and total and done >= total else ""
+            self.stream.write(f"\r{self.label} [{bar}] {done:,}/{total:,}{after}")
             self.stream.flush()
         return True
 
     def close(self) -> None:
+        """End the bar's line (once: a second call does nothing)."""
         if self.live:
             self.stream.write("\n")
             self.stream.flush()
+            self.live = False
 
 
 def seconds(text: str) -> float:

@@ -238,6 +238,21 @@ def _scenario(workdir: Path) -> str:
     )
 
 
+@contextmanager
+def _report_workers(count: int) -> Iterator[None]:
+    from icg_desk.export.report_pool import WORKERS_ENV
+
+    before = os.environ.get(WORKERS_ENV)
+    os.environ[WORKERS_ENV] = str(count)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(WORKERS_ENV, None)
+        else:
+            os.environ[WORKERS_ENV] = before
+
+
 def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[str], None]) -> str:
     """A coordinator's last minutes: a merged cohort released, reports with names, the workbook.
 
@@ -261,7 +276,12 @@ def _coordinate(workdir: Path, settings: QSettings, fail_on_messages: Callable[[
             fail_on_messages("opening the demo cohort")
             raise SmokeFailure(f"opening the demo cohort: {path} did not open")
         _until_done(window, None)  # the dashboard reads the cohort first
-        written = _until_done(window, window.print_reports(folder=workdir / COHORT_REPORTS_FOLDER))
+        # By worker processes, as a cohort of hundreds is printed: in the frozen app each starts
+        # as the executable itself, and must become a worker (freeze_support in __main__.py).
+        with _report_workers(2):
+            written = _until_done(
+                window, window.print_reports(folder=workdir / COHORT_REPORTS_FOLDER)
+            )
         fail_on_messages("printing the cohort's score reports")
         # One per candidate and the combined file.
         if len(written) != COHORT_CANDIDATES + 1:

@@ -424,6 +424,37 @@ def test_refused_reports_and_batches_make_no_folder(capsys, demo_cohort, tmp_pat
     assert len(list((tmp_path / "final").glob("*.pdf"))) == 5
 
 
+def test_ctrl_c_while_reports_print_stops_the_workers_and_says_so(
+    capsys, demo_cohort, tmp_path, monkeypatch
+):
+    import multiprocessing
+
+    from icg_desk import cli_cohort
+    from icg_desk.cli_common import ProgressBar
+    from icg_desk.export.report_pool import WORKERS_ENV
+
+    class Interrupted(ProgressBar):
+        """Ctrl+C arrives once the first report is written."""
+
+        def __call__(self, done: int, total: int) -> bool:
+            if done >= 1:
+                raise KeyboardInterrupt
+            return super().__call__(done, total)
+
+    monkeypatch.setattr(cli_cohort, "ProgressBar", Interrupted)
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    _release(demo_cohort)
+    out = tmp_path / "final"
+    code, _, err = run(capsys, "cohort", "reports", demo_cohort, out)
+    assert code == 130
+    assert "Stopped (Ctrl+C)" in err
+    assert "Traceback" not in err
+    written = sorted(out.iterdir())
+    assert 1 <= len(written) < 4  # whole reports only: no combined file, no temporary file
+    assert all(p.suffix == ".pdf" and "score reports" not in p.name for p in written)
+    assert multiprocessing.active_children() == []
+
+
 def test_reports_help_says_preview_is_refused_after_release(capsys):
     code, out, _ = run(capsys, "cohort", "reports", "--help")
     assert code == 0

@@ -81,6 +81,32 @@ def pdf_text(path: Path) -> tuple[str, int]:
 # --- the reports' data ------------------------------------------------------------------------
 
 
+def test_reports_printed_by_workers_read_as_those_printed_in_one_process(
+    demo: Demo, released_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from icg_desk.export import report_pool
+
+    # 12 candidates print in this process unless told: here, by two worker processes, each
+    # putting 6 consecutive reports together for the combined file.
+    monkeypatch.setattr(report_pool, "PARTS_PER_WORKER", 1)
+    run = write_cohort_reports(demo.after, tmp_path, workers=2)
+    assert not run.cancelled
+    assert not run.skipped
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in released_folder.iterdir()
+    )
+    for path in run.written:
+        mine, theirs = PdfReader(path), PdfReader(released_folder / path.name)
+        assert [p.extract_text() for p in mine.pages] == [p.extract_text() for p in theirs.pages]
+    # The combined file opens on each candidate's bookmark, named as their file is.
+    combined = PdfReader(run.written[-1])
+    assert [item.title for item in combined.outline] == [  # type: ignore[union-attr]
+        f"{c.candidate_id} {c.name}" for c in demo.after.candidates
+    ]
+    assert combined.metadata is not None
+    assert combined.metadata.title == f"Score reports: {len(demo.after.candidates)} candidates"
+
+
 def test_reports_carry_the_name_the_code_and_whether_released(demo: Demo) -> None:
     before, after = reports_from_results(demo.before), reports_from_results(demo.after)
     assert [r.display_name for r in after] == [c.name for c in demo.after.candidates]
@@ -169,8 +195,8 @@ def test_a_cancelled_run_leaves_no_combined_file(demo: Demo, tmp_path: Path) -> 
 
     run = write_cohort_reports(demo.after, tmp_path, progress=progress)
     assert run.cancelled
-    # Progress counts reports: one step each, and the combined file as the last.
-    assert calls[-1] == (3, len(demo.after.candidates) + 1)
+    # Progress counts reports, one step each: the combined file is no step of its own.
+    assert calls[-1] == (3, len(demo.after.candidates))
     assert len(run.written) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in run.written)
 

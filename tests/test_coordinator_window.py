@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -472,6 +472,60 @@ def test_print_reports_after_release_writes_every_report(
     assert len(pdfs) == CANDIDATES + 1
     assert not any("(preview)" in p.name for p in pdfs)
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+
+
+def _real_runner_window(qtbot, settings, path: Path) -> CoordinatorWindow:
+    window = CoordinatorWindow(settings)  # the real runner: the job runs on its worker thread
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_cohort(path)
+    qtbot.waitUntil(lambda: window.snapshot is not None, timeout=20000)
+    return window
+
+
+def test_reports_print_in_worker_processes_from_the_window(
+    qtbot, settings, released_path, tmp_path, monkeypatch
+):
+    """The runner's worker thread starts the printing processes (never a fork of this
+    process, which has Qt's threads); they print every report, and are gone after."""
+    import multiprocessing
+
+    from icg_desk.export.report_pool import WORKERS_ENV
+
+    monkeypatch.setenv(WORKERS_ENV, "2")  # a pool even for a few reports
+    window = _real_runner_window(qtbot, settings, released_path)
+    out = tmp_path / "reports"
+    task = window.print_reports(out, preview=False)
+    qtbot.waitUntil(lambda: task.done, timeout=60000)
+    assert len(task.value) == CANDIDATES + 1
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in task.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_cancel_in_the_window_stops_the_printing_processes(
+    qtbot, settings, released_path, tmp_path, monkeypatch
+):
+    import multiprocessing
+
+    from PySide6.QtWidgets import QProgressDialog, QPushButton
+
+    from icg_desk.export.report_pool import WORKERS_ENV
+
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    window = _real_runner_window(qtbot, settings, released_path)
+    # The progress dialog of the reading of the cohort goes (deleteLater): the one left is ours.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    out = tmp_path / "reports"
+    task = window.print_reports(out, preview=False)
+    [dialog] = window.findChildren(QProgressDialog, "taskProgress")
+    dialog.findChild(QPushButton).click()  # the dialog's Cancel, before any report is done
+    qtbot.waitUntil(lambda: task.done, timeout=60000)
+    # What the workers had begun is finished and listed; no file with them all, nothing else.
+    written = task.value
+    assert len(written) < CANDIDATES + 1
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    assert f"Printing cancelled after {len(written)} files" in window.statusBar().currentMessage()
+    assert multiprocessing.active_children() == []
 
 
 def test_reports_refused_before_release_make_no_folder(qtbot, window, tmp_path):

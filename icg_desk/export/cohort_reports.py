@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from icg_desk.export.pdf_report import ProgressCallback, ReportRun, write_reports
+from icg_desk.export.pdf_report import ProgressCallback, ReportRun
 from icg_desk.export.report_data import CandidateReport, provisional_text
+from icg_desk.export.report_pool import Combined, print_reports
 from icg_desk.formats.naming import safe_stem
 from icg_desk.models.cohort_results import CohortResults
 from icg_desk.models.errors import UserError
@@ -63,13 +64,16 @@ def write_cohort_reports(
     preview: bool = False,
     progress: ProgressCallback | None = None,
     issued: date | None = None,
+    workers: int | None = None,
 ) -> ReportRun:
     """Every candidate's report in `folder`, one file each, and all of them in one file.
 
     Before release this refuses (`ResultsNotReleased`) unless `preview` is asked for; previews
     are marked on every page and named "... (preview).pdf", so that neither a page nor a file
-    passes for a candidate's copy. Progress counts each report twice (its own file, then the
-    combined one); a run cancelled through it returns with `cancelled` set.
+    passes for a candidate's copy. The reports print on every core (`report_pool`; `workers`
+    chooses how many processes, 0 for this one). Progress counts reports, one step each; at
+    (total, total) only the combined file is left to finish. A run cancelled through it returns
+    with `cancelled` set and no combined file.
     """
     if results.released_at is None and not preview:
         raise ResultsNotReleased(
@@ -84,13 +88,19 @@ def write_cohort_reports(
         unique_pdf_name(f"{c.candidate_id} {c.name}", suffix, used) for c in results.candidates
     ]
     folder = Path(folder)
-    return write_reports(
+    return print_reports(
         reports,
-        outdir=folder,
-        combined=folder / combined,
+        [folder / name for name in names],
+        combined=Combined(
+            folder / combined,
+            title=f"Score reports: {len(reports)} candidates",
+            author=results.rubric.program,
+            # A bookmark per candidate, as their file is named: "1001 Maya Alvarez".
+            bookmarks=[name.removesuffix(".pdf") for name in names],
+        ),
         progress=progress,
-        file_names=names,
         preview_label=COORDINATORS_PREVIEW,
+        workers=workers,
     )
 
 

@@ -30,7 +30,7 @@ from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
-from icg_desk.ui.tasks import Outcome, Task, is_user_error
+from icg_desk.ui.tasks import Label, Outcome, Task, is_user_error
 from icg_desk.ui.window_shell import WindowShell
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class CoordinatorSteps(WindowShell):
     def _step(
         self,
         title: str,
-        label: str,
+        label: Label,
         work: StepWork,
         on_done: Callable[[_Done], Any],
         *,
@@ -499,7 +499,16 @@ class CoordinatorSteps(WindowShell):
                 self.statusBar().showMessage(message, 10000)
             return run.written
 
-        return self._step(title, f"Printing {kind}…", work, printed, failed=[])
+        def label(done: int, total: int) -> str:
+            # Progress counts reports; once the last is written only the file with them all
+            # is left, and the dialog says so rather than sitting at "1,000 of 1,000".
+            if not total:
+                return f"Printing {kind}…"
+            if done >= total:
+                return f"Putting the {total:,} {kind} in one file…"
+            return f"Printing {kind}…  {done:,} of {total:,}"
+
+        return self._step(title, label, work, printed, failed=[])
 
     def export_summary(self, target: Path | None = None) -> Task[Any]:
         """Results > Export summary: the cohort's results workbook."""
