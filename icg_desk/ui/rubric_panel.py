@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from icg_desk.operations.batch_work import EvidenceItem, ReadState
 from icg_desk.scoring.rubric import Factor, Rubric
 from icg_desk.scoring.scale import format_score
+from icg_desk.ui.plain_text import plain_tip
 
 
 def is_history_key(event: QEvent) -> bool:
@@ -113,7 +114,9 @@ class ScoreSelector(QWidget):
             button.setObjectName("scoreButton")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys 1-4, + and - do this faster
             level = rubric.level(value.level)
-            button.setToolTip(f"{value.label} = {format_score(value.value)}: {level.short}")
+            button.setToolTip(
+                plain_tip(f"{value.label} = {format_score(value.value)}: {level.short}")
+            )
             button.setAccessibleName(f"Score {value.label}")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumWidth(30)
