@@ -498,6 +498,7 @@ class WindowShell(QMainWindow):
         self.recent_list.clear()
         for p in recent:
             action = self.recent_menu.addAction(p.replace("&", "&&"))  # "&" is not a mnemonic
+            action.setToolTip(plain_tip(p))  # else the tooltip is the text, guessed as markup
             action.triggered.connect(lambda _=False, p=p: self.open_recent(Path(p)))
             item = QListWidgetItem(f"{Path(p).name}    {Path(p).parent}")
             item.setData(Qt.ItemDataRole.UserRole, p)
