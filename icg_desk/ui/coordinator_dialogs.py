@@ -45,7 +45,7 @@ from icg_desk.paths import builtin_editions
 from icg_desk.scoring import Rubric
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
-from icg_desk.ui.plain_text import plain_tip
+from icg_desk.ui.plain_text import plain_tip as plain_tip  # also imported from here
 from icg_desk.ui.rubric_panel import plain_label
 
 OUTCOME_TEXT = {

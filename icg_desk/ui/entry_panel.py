@@ -1,8 +1,10 @@
 """The centre of the scorer's window: a portfolio's entries, one tab each, to read for hours.
 
 Everything an entry holds was written by a candidate and is untrusted: the text only ever goes
-through `setPlainText`, labels and links are plain-text widgets, and a video link opens only when
-the rubric's link policy allowed it (`VideoView.allowed`), checked again at the moment of opening.
+through `setPlainText`, labels and links are plain-text widgets, tooltips go through `plain_tip`,
+and a video link opens only when the rubric's link policy allowed it (`VideoView.allowed`) and the
+policy, asked again on the parts of the strictly parsed `QUrl` that is opened (`checked_link`),
+still does.
 
 The text lives in a read-only `QTextEdit` rather than a `QPlainTextEdit`: the plain-text layout
 ignores `QTextBlockFormat.setLineHeight`, and comfortable line spacing matters more here than the
