@@ -238,7 +238,12 @@ def _hostile_rubric(text: str) -> str:
     def spoil(match: re.Match[str]) -> str:
         return f'{match[1]} = "{hostile(next(counter))}{match[2]}"'
 
-    return re.sub(r'^(name|title|short|standard|program) = "(.*)"$', spoil, text, flags=re.M)
+    text = re.sub(r'^(name|title|short|standard|program) = "(.*)"$', spoil, text, flags=re.M)
+
+    def spoil_item(match: re.Match[str]) -> str:  # the look-fors, one a line
+        return f'{match[1]}"{hostile(next(counter))}{match[2]}",'
+
+    return re.sub(r'^(  )"(.*)",$', spoil_item, text, flags=re.M)
 
 
 def _spoil_batch(path: Path) -> None:
@@ -375,3 +380,18 @@ def test_the_coordinator_dialogs_show_hostile_text_as_typed(qtbot, tmp_path):
     assert walk.failures == [], "\n".join(sorted(set(walk.failures)))
     for where in ("QStandardItemModel DisplayRole", "QStandardItemModel ToolTipRole"):
         assert where in walk.seen, (where, sorted(walk.seen))
+
+
+def test_the_score_calculator_shows_a_batchs_rubric_as_typed(qtbot, revised):
+    from icg_desk.models.rubric_file import parse_rubric
+    from icg_desk.ui.calculator import ScoreCalculatorDialog
+
+    rubric = parse_rubric(_hostile_rubric(revised.source_text), "spoiled.toml")
+    dialog = ScoreCalculatorDialog(rubric)
+    qtbot.addWidget(dialog)
+    walk = Walk()
+    walk.widgets(dialog)
+
+    assert walk.failures == [], "\n".join(sorted(set(walk.failures)))
+    assert "QLabel text" in walk.seen
+    assert "QLabel tooltip" in walk.seen

@@ -60,7 +60,7 @@ from icg_desk.scoring.links import LinkParts
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette
-from icg_desk.ui.plain_text import plain_tip
+from icg_desk.ui.plain_text import mnemonic_free, plain_tip
 from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.style import appearance
 from icg_desk.ui.style import muted as _muted
@@ -631,7 +631,7 @@ class EntryPanel(QWidget):
     @staticmethod
     def _tab_title(entry: EntryView) -> str:
         # A bare & in a tab title would become a keyboard mnemonic and vanish.
-        return f"Entry {entry.number}: {entry.title}".replace("&", "&&")
+        return mnemonic_free(f"Entry {entry.number}: {entry.title}")
 
     def _page(self) -> _EntryPage | None:
         index = self._tabs.currentIndex()

@@ -13,6 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 
 
+def mnemonic_free(text: str) -> str:
+    """`text` for a widget that takes "&" as a mnemonic (a tab, a button, a label with a buddy),
+    so that it shows as typed: "Q&A" would otherwise show "QA" with an underlined A."""
+    return text.replace("&", "&&")
+
+
 def plain_tip(text: str) -> str:
     """A tooltip (or What's This text) that shows `text` literally; "" stays "" (no tooltip)."""
     if not text:
