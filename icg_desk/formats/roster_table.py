@@ -139,9 +139,11 @@ def read_table(path: Path, sheet: str, required: Sequence[str]) -> RosterTable:
 
 
 def _example_link(rubric: Rubric, n: int) -> str:
-    host = "youtu.be" if "youtu.be" in rubric.links.hosts else min(rubric.links.hosts, default="")
-    scheme = "https" if "https" in rubric.links.schemes else min(rubric.links.schemes)
-    return f"{scheme}://{host}/EXAMPLE{n}"
+    # A link the rubric's policy allows, so the example shows the shape the import accepts.
+    if "youtu.be" in rubric.links.hosts:
+        return f"https://youtu.be/EXAMPLE{n}"
+    host = min(rubric.links.hosts, default="www.youtube.com")
+    return f"https://{host}/watch?v=EXAMPLE{n}"
 
 
 def write_roster_template(path: Path, rubric: Rubric) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from icg_desk.models.errors import UserError
 from icg_desk.paths import builtin_editions, rubrics_dir
+from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
 from icg_desk.scoring.rubric import (
     Entry,
     Factor,
@@ -237,9 +238,29 @@ def _reads(root: _Reader) -> ReadPolicy:
 
 
 def _links(root: _Reader) -> LinkPolicy:
+    """The rubric's link policy: ICG Desk's own (`BUILTIN_LINKS`) or narrower.
+
+    A scheme or host beyond the built-in policy refuses the whole rubric rather than being
+    dropped quietly: a coordinator who listed another site must learn now that its links will
+    never open, not from every roster row refused later; and a batch whose rubric lists
+    `file`, `javascript` or another site was not made by ICG Desk, so it is not opened at all.
+    """
     r = root.table("links")
     schemes = r.texts("schemes", least=1, most=10)
     hosts = r.texts("hosts", least=0, most=100)
+    for key, values, limit, what in (
+        ("schemes", schemes, BUILTIN_SCHEMES, "ICG Desk opens only https links"),
+        (
+            "hosts",
+            hosts,
+            BUILTIN_HOSTS,
+            "ICG Desk opens links to " + ", ".join(sorted(BUILTIN_HOSTS)),
+        ),
+    ):
+        for value in values:
+            if value.lower() not in limit:
+                shown = value if len(value) <= 60 else value[:57] + "..."
+                raise r.fail(key, f"{shown!r} is not allowed: {what}; a rubric may only list fewer")
     return LinkPolicy(
         schemes=frozenset(s.lower() for s in schemes), hosts=frozenset(h.lower() for h in hosts)
     )

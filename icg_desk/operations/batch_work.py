@@ -27,6 +27,7 @@ from icg_desk.models.schema import (
     utcnow,
 )
 from icg_desk.scoring import Decision, decide, threshold_crossings
+from icg_desk.scoring.links import BUILTIN_LINKS, LinkPolicy
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
 
@@ -77,6 +78,9 @@ class VideoView:
     label: str
     url: str
     allowed: bool  # passes the rubric's link policy: the only links ever opened
+    # The policy `allowed` was decided by; the window checks the address it opens against it
+    # again. A rubric's policy is never wider than the built-in one (`icg_desk.scoring.links`).
+    policy: LinkPolicy = BUILTIN_LINKS
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,10 @@ class BatchWork:
                     words=len(e.text.split()),
                     max_words=self.rubric.entry(e.number).max_words,
                     videos=tuple(
-                        VideoView(v.label, v.url, self.rubric.links.allows(v.url)) for v in e.videos
+                        VideoView(
+                            v.label, v.url, self.rubric.links.allows(v.url), self.rubric.links
+                        )
+                        for v in e.videos
                     ),
                 )
                 for e in p.entries

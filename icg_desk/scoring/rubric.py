@@ -8,9 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from urllib.parse import urlsplit
 
+from icg_desk.scoring.links import LinkPolicy
 from icg_desk.scoring.scale import Scale
+
+__all__ = [
+    "Entry",
+    "Factor",
+    "Level",
+    "LinkPolicy",
+    "ReadPolicy",
+    "RetakePolicy",
+    "Rubric",
+    "Thresholds",
+]
 
 
 @dataclass(frozen=True)
@@ -41,30 +52,6 @@ class ReadPolicy:
 @dataclass(frozen=True)
 class RetakePolicy:
     rule: str  # "higher" or "latest"
-
-
-@dataclass(frozen=True)
-class LinkPolicy:
-    """Which video links a scorer may open; the links themselves are untrusted text."""
-
-    schemes: frozenset[str]
-    hosts: frozenset[str]
-
-    def allows(self, url: str) -> bool:
-        if any(ch.isspace() or ord(ch) < 32 for ch in url):
-            return False
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
-            return False
-        # user:pass@ in front of an allowed-looking host is a classic way to disguise a link.
-        if parts.username is not None or parts.password is not None:
-            return False
-        if port is not None and not (parts.scheme == "https" and port == 443):
-            return False
-        host = (parts.hostname or "").rstrip(".")
-        return parts.scheme.lower() in self.schemes and host.lower() in self.hosts
 
 
 @dataclass(frozen=True)

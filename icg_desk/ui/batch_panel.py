@@ -29,6 +29,7 @@ from icg_desk.operations.batch_work import Changed, PortfolioSummary
 from icg_desk.scoring import Status, format_score
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.style import appearance
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel
@@ -136,7 +137,7 @@ class PortfolioListModel(RowsTableModel):
             if column == self.OVERALL:
                 return "" if p.decision.overall is None else format_score(p.decision.overall)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{p.candidate_code}: {p.decision.headline}"
+            return plain_tip(f"{p.candidate_code}: {p.decision.headline}")
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
             return status_colour(p.status, palettes.current())
         if role == Qt.ItemDataRole.ForegroundRole and column == self.OVERALL:

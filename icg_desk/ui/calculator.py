@@ -30,6 +30,7 @@ from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import Scale
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.plain_text import mnemonic_free, plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.style import appearance, pt
 
@@ -137,9 +138,9 @@ class ScoreCalculatorDialog(QDialog):
             grid.addWidget(header, 0, column, align | Qt.AlignmentFlag.AlignBottom)
         for row, factor in enumerate(rubric.factors, start=1):
             selector = self._selector(factor.name)
-            name = plain_label(factor.name, wrap=False, object_name="calcFactor")
+            name = plain_label(mnemonic_free(factor.name), wrap=False, object_name="calcFactor")
             name.setBuddy(selector)
-            name.setToolTip(factor.standard)
+            name.setToolTip(plain_tip(factor.standard))
             score = plain_label(NOT_SCORED, wrap=False, object_name="calcScore")
             score.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             score.setMinimumWidth(score.fontMetrics().horizontalAdvance("0.00"))

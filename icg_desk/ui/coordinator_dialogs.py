@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QStandardItem, QStandardItemModel
-from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +45,7 @@ from icg_desk.paths import builtin_editions
 from icg_desk.scoring import Rubric
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.plain_text import plain_tip as plain_tip  # also imported from here
 from icg_desk.ui.rubric_panel import plain_label
 
 OUTCOME_TEXT = {
@@ -82,11 +82,6 @@ QTreeView QHeaderView::section {{
 #dialogNote[problem="true"] {{ color: {p.error}; }}
 #dialogTotals {{ color: {p.text}; font-weight: 600; }}
 """
-
-
-def plain_tip(text: str) -> str:
-    """A tooltip that shows `text` as typed: Qt guesses rich text in tooltips, so escape it."""
-    return GuiQt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
 
 
 def _row(*cells: str) -> list[QStandardItem]:

@@ -1,8 +1,10 @@
 """The centre of the scorer's window: a portfolio's entries, one tab each, to read for hours.
 
 Everything an entry holds was written by a candidate and is untrusted: the text only ever goes
-through `setPlainText`, labels and links are plain-text widgets, and a video link opens only when
-the rubric's link policy allowed it (`VideoView.allowed`), checked again at the moment of opening.
+through `setPlainText`, labels and links are plain-text widgets, tooltips go through `plain_tip`,
+and a video link opens only when the rubric's link policy allowed it (`VideoView.allowed`) and the
+policy, asked again on the parts of the strictly parsed `QUrl` that is opened (`checked_link`),
+still does.
 
 The text lives in a read-only `QTextEdit` rather than a `QPlainTextEdit`: the plain-text layout
 ignores `QTextBlockFormat.setLineHeight`, and comfortable line spacing matters more here than the
@@ -15,7 +17,6 @@ presses that its children leave unhandled.
 
 from __future__ import annotations
 
-import html
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from itertools import accumulate
@@ -55,9 +56,11 @@ from PySide6.QtWidgets import (
 )
 
 from icg_desk.operations.batch_work import EntryView, VideoView
+from icg_desk.scoring.links import LinkParts
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.find_bar import FindBar
 from icg_desk.ui.palette import Palette
+from icg_desk.ui.plain_text import mnemonic_free, plain_tip
 from icg_desk.ui.rubric_panel import HistoryKeysToWindow
 from icg_desk.ui.style import appearance
 from icg_desk.ui.style import muted as _muted
@@ -148,11 +151,6 @@ def _reading_font(point_size: float) -> QFont:
     return font
 
 
-def _plain_tooltip(text: str) -> str:
-    # Qt guesses whether a tooltip is HTML; wrapping escaped text in <p> takes the guess away.
-    return f"<p>{html.escape(text)}</p>"
-
-
 class _ReadingView(QTextEdit):
     """Read-only entry text in a centred column of comfortable width."""
 
@@ -226,6 +224,31 @@ class _ReadingView(QTextEdit):
         super().wheelEvent(event)
 
 
+def checked_link(video: VideoView) -> tuple[QUrl | None, str]:
+    """The address to open for `video`, parsed strictly, and None with the reason when it is not
+    to be opened. The policy judges the parts of this very `QUrl`, the one that is opened."""
+    if not video.allowed:
+        return None, "it is not on the rubric's list of video links ICG Desk opens"
+    url = QUrl(video.url, QUrl.ParsingMode.StrictMode)
+    if not url.isValid():
+        return None, "it is not a valid address"
+    encoded = QUrl.ComponentFormattingOption.FullyEncoded
+    port = url.port()
+    parts = LinkParts(
+        scheme=url.scheme(),
+        userinfo=url.userInfo(encoded),
+        host=url.host(encoded),
+        port=None if port < 0 else port,
+        path=url.path(encoded),
+        query=url.query(encoded),
+        fragment=url.fragment(encoded),
+    )
+    refusal = video.policy.refusal(video.url, parts)
+    if refusal is not None:
+        return None, refusal
+    return url, ""
+
+
 class _VideoRow(QWidget):
     """One video link: its label, the URL as plain text, and Open only when allowed."""
 
@@ -272,7 +295,10 @@ class _VideoRow(QWidget):
         self.open_button: QPushButton | None = None
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        if video.allowed:
+        # Decided on the parsed address, as open() decides: no button for a link that the
+        # strict parse or the policy would refuse at the moment of opening.
+        url, why_not = checked_link(video)
+        if url is not None:
             self.open_button = QPushButton("Open")
             self.open_button.setAutoDefault(True)  # Enter on the focused button opens, too
             self.open_button.setToolTip("Open this video in the browser")
@@ -286,22 +312,18 @@ class _VideoRow(QWidget):
             font = self.status.font()
             font.setItalic(True)
             self.status.setFont(font)
-            self.setToolTip(
-                "This link is not on the rubric's list of allowed video sites, "
-                "so ICG Desk will not open it."
-            )
+            self.setToolTip(plain_tip(f"ICG Desk will not open this link: {why_not}."))
             _muted(self.label, 0.45)
             _muted(self.url, 0.45)
             _muted(self.status, 0.62)
             side.addWidget(self.status)
 
     def open(self) -> bool:
-        # The one door to the browser: the policy is checked here, not only by hiding a button.
-        if not self.video.allowed:
-            return False
-        url = QUrl(self.video.url, QUrl.ParsingMode.StrictMode)
-        if not url.isValid():
-            self._say("not a valid address — not opened")
+        # The one door to the browser: the policy is checked here, on the parsed address that
+        # is handed over, not only by hiding a button.
+        url, _why_not = checked_link(self.video)
+        if url is None:
+            self._say("not allowed — not opened")
             return False
         if not self._open_url(url):
             self._say("could not open — copy the address instead")
@@ -576,7 +598,7 @@ class EntryPanel(QWidget):
                     page.view.zoomRequested.connect(self._zoom_by)
                     self._pages.append(page)
                     self._tabs.addTab(page, self._tab_title(entry))
-                self._tabs.setTabToolTip(index, _plain_tooltip(entry.title))
+                self._tabs.setTabToolTip(index, plain_tip(entry.title))
             self._tabs.setCurrentIndex(keep_index if keep_index < len(entries) else 0)
         finally:
             self._tabs.blockSignals(False)
@@ -609,7 +631,7 @@ class EntryPanel(QWidget):
     @staticmethod
     def _tab_title(entry: EntryView) -> str:
         # A bare & in a tab title would become a keyboard mnemonic and vanish.
-        return f"Entry {entry.number}: {entry.title}".replace("&", "&&")
+        return mnemonic_free(f"Entry {entry.number}: {entry.title}")
 
     def _page(self) -> _EntryPage | None:
         index = self._tabs.currentIndex()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from icg_desk.operations.batch_work import EvidenceItem, ReadState
 from icg_desk.scoring.rubric import Factor, Rubric
 from icg_desk.scoring.scale import format_score
+from icg_desk.ui.plain_text import mnemonic_free, plain_tip
 
 
 def is_history_key(event: QEvent) -> bool:
@@ -80,7 +81,8 @@ class _LookForLabel(QLabel):
 
     def __init__(self, text: str, box: QCheckBox) -> None:
         super().__init__()
-        _plain(self, text, wrap=True, object_name="lookFor")
+        # The buddy makes "&" a mnemonic, even in plain text.
+        _plain(self, mnemonic_free(text), wrap=True, object_name="lookFor")
         self.setBuddy(box)
         self._box = box
 
@@ -113,7 +115,9 @@ class ScoreSelector(QWidget):
             button.setObjectName("scoreButton")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys 1-4, + and - do this faster
             level = rubric.level(value.level)
-            button.setToolTip(f"{value.label} = {format_score(value.value)}: {level.short}")
+            button.setToolTip(
+                plain_tip(f"{value.label} = {format_score(value.value)}: {level.short}")
+            )
             button.setAccessibleName(f"Score {value.label}")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setMinimumWidth(30)

@@ -23,6 +23,7 @@ from icg_desk.scoring import Decision, Status
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
 from icg_desk.ui.batch_panel import STATUS_TEXT
+from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 
 
@@ -69,7 +70,7 @@ class CrossingWarning(QFrame):
             return
         text = "  ".join(crossings)
         self.label.setText(text)
-        self.label.setToolTip(text)
+        self.label.setToolTip(plain_tip(text))
         self.setAccessibleDescription(text)
         self.show()
 
@@ -145,7 +146,7 @@ class DecisionBadge(QLabel):
     def set_headline(self, forms: tuple[str, ...], reasons: str = "") -> None:
         self._forms = forms or ("",)
         tip = "\n".join(t for t in (self._forms[0], reasons) if t)
-        self.setToolTip(tip)
+        self.setToolTip(plain_tip(tip))
         self._fit()
 
     def _padding(self) -> QSize:
@@ -231,7 +232,7 @@ class SummaryBar(QFrame):
             # for a small laptop; below that a long name is cut, and its tooltip says it all.
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             name.setMinimumWidth(40)
-            name.setToolTip(factor.name)
+            name.setToolTip(plain_tip(factor.name))
             score = _ScoreLabel("summaryScore")
             score.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             grid.addWidget(name, 0, column)

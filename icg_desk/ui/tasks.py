@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
 from icg_desk.operations.errors import user_message
 from icg_desk.ui.garbage import collect_young
@@ -240,6 +240,9 @@ class TaskRunner(QObject):
         text = label if isinstance(label, str) else label(0, 0)
         dialog = QProgressDialog(text, "Cancel" if cancellable else "", 0, 0, self.window)
         dialog.setObjectName("taskProgress")
+        # Its label may name a file or a candidate: shown as typed, never as markup.
+        for text_label in dialog.findChildren(QLabel):
+            text_label.setTextFormat(Qt.TextFormat.PlainText)
         dialog.setWindowTitle(title)
         # Not modal: a modal progress dialog runs the event loop inside setValue(), and the job's
         # outcome would then arrive in the middle of a progress update. The commands that would

@@ -38,6 +38,7 @@ from icg_desk.models.sqlite_file import (
 from icg_desk.operations.errors import FileBusy, UserError, user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
+from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.settings import (
     TEXT_SCALE,
@@ -226,7 +227,7 @@ class WindowShell(QMainWindow):
     def set_tip(action: QAction, tip: str) -> None:
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         text = tip or action.text().replace("&", "")
-        action.setToolTip(f"{text} ({keys})" if keys else text)
+        action.setToolTip(plain_tip(f"{text} ({keys})" if keys else text))
         action.setStatusTip(text)
 
     def fill_menu(self, menu: QMenu, actions: Sequence[QAction | QMenu | None]) -> None:
@@ -497,6 +498,7 @@ class WindowShell(QMainWindow):
         self.recent_list.clear()
         for p in recent:
             action = self.recent_menu.addAction(p.replace("&", "&&"))  # "&" is not a mnemonic
+            action.setToolTip(plain_tip(p))  # else the tooltip is the text, guessed as markup
             action.triggered.connect(lambda _=False, p=p: self.open_recent(Path(p)))
             item = QListWidgetItem(f"{Path(p).name}    {Path(p).parent}")
             item.setData(Qt.ItemDataRole.UserRole, p)
