@@ -1,17 +1,33 @@
 """Entry documents as a file format: one document per entry, .docx, .txt or .md.
 
 Named `<candidate id>_entry<N>` (or `-entry<N>`) in the documents folder given to the roster
-import; docs/roster-format.md describes them. Only ever read.
+import; docs/roster-format.md describes them. Only ever read, and only when each is a regular
+file in the folder itself: a symbolic link (to a system file, to /proc/self/environ, to another
+folder), a pipe or a device named like a document is refused by name, never followed or opened
+for reading, and so is a documents folder that is itself a link. Sizes are bounded
+(`models.input_limits`): a .txt or .md by its bytes, a .docx by its central directory (size,
+parts, compression ratio) before python-docx parses it, from the very bytes checked.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from icg_desk.models.input_limits import (
+    DOCUMENT_DOCX,
+    DOCUMENT_TEXT_MAX_BYTES,
+    InputRefused,
+    check_zip,
+    open_regular,
+    read_limited,
+)
 from icg_desk.models.roster import EntryDocuments
 
 DOCUMENT_SUFFIXES = (".docx", ".txt", ".md")
@@ -22,15 +38,23 @@ _DOCUMENT_NAME = re.compile(r"^(?P<id>.+?)[_-]entry(?P<number>[0-9]{1,3})$", re.
 
 
 def find_entry_documents(folder: Path) -> EntryDocuments:
-    """The documents in `folder` by candidate and entry; OSError when it cannot be listed."""
+    """The documents in `folder` by candidate and entry; OSError when it cannot be listed,
+    InputRefused when the folder is a symbolic link (give the folder itself)."""
+    if os.path.islink(folder):
+        raise InputRefused("is a symbolic link; give the documents folder itself")
     return EntryDocuments(folder, _index_documents(folder), DOCUMENT_SUFFIXES, read_document)
 
 
 def _index_documents(folder: Path) -> dict[tuple[str, int], list[Path]]:
-    """(casefolded candidate id, entry number) -> the document files named for it."""
+    """(casefolded candidate id, entry number) -> the files named for it.
+
+    Everything named like a document but a real folder is listed, links and special files
+    included, so that reading it refuses it by name (`read_document`) rather than the row
+    saying its document is missing.
+    """
     index: dict[tuple[str, int], list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in DOCUMENT_SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in DOCUMENT_SUFFIXES or stat.S_ISDIR(path.lstat().st_mode):
             continue
         match = _DOCUMENT_NAME.match(path.stem)
         if match:
@@ -45,13 +69,13 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _NOT_A_NOTE = {"separator", "continuationSeparator", "continuationNotice"}
 
 
-def _docx_text(path: Path) -> str:
+def _docx_text(data: bytes) -> str:
     """The text of a .docx in body order, then its footnotes and endnotes.
 
     A note's reference becomes "[1]" (an endnote's "[i]", as Word numbers them) where it stands
     in the text, and the notes follow the body under "Footnotes" and "Endnotes", in the order of
     their references. A file that is not a Word document says what it is, never the library's
-    exception (`PackageNotFoundError`); one that cannot be read raises OSError.
+    exception (`PackageNotFoundError`). `data` is the whole file, already within its limits.
     """
     try:
         import docx
@@ -59,10 +83,8 @@ def _docx_text(path: Path) -> str:
         from docx.text.paragraph import Paragraph
     except ImportError:
         raise ValueError("cannot read Word documents: python-docx is not installed") from None
-    with path.open("rb") as file:  # unreadable (permissions, a folder): the OSError's own words
-        file.read(1)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
         body = document.element.body
         footnotes, endnotes = _notes(document, "footnote"), _notes(document, "endnote")
         marks = _marks(body, "footnote", footnotes, str)
@@ -97,7 +119,7 @@ def _docx_text(path: Path) -> str:
             if listed:
                 blocks.append("\n".join([title, *listed]))
     except Exception:  # noqa: BLE001 - bad zips and bad XML fail in many library ways
-        raise ValueError(_NOT_WORD + _what_it_is(path)) from None
+        raise ValueError(_NOT_WORD + _what_it_is(data)) from None
     return "\n\n".join(b.strip() for b in blocks if b.strip())
 
 
@@ -171,14 +193,14 @@ def _roman(n: int) -> str:
     return "".join(out)
 
 
-def _what_it_is(path: Path) -> str:
+def _what_it_is(data: bytes) -> str:
     """What a file that python-docx refused is, when that can be told: the fix differs."""
     try:
-        if path.stat().st_size == 0:
+        if not data:
             return " (the file is empty)"
-        if not zipfile.is_zipfile(path):
+        if not zipfile.is_zipfile(io.BytesIO(data)):
             return ""
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             types = ""
             if "[Content_Types].xml" in names:
@@ -198,11 +220,22 @@ def _what_it_is(path: Path) -> str:
 
 
 def read_document(path: Path) -> str:
-    """A document's plain text; ValueError or OSError says why it cannot be read."""
-    if path.suffix.lower() == ".docx":
-        return _docx_text(path)
+    """A document's plain text; ValueError or OSError says why it cannot be read.
+
+    Only a regular file is read (InputRefused, a ValueError, for a link, pipe or device), and
+    only within the limits of `models.input_limits`.
+    """
+    is_docx = path.suffix.lower() == ".docx"
+    with open_regular(path, follow_symlinks=False) as stream:
+        if is_docx:
+            data = read_limited(stream, DOCUMENT_DOCX.max_bytes, DOCUMENT_DOCX.kind)
+        else:
+            data = read_limited(stream, DOCUMENT_TEXT_MAX_BYTES, "a text document")
+    if is_docx:
+        check_zip(io.BytesIO(data), DOCUMENT_DOCX)
+        return _docx_text(data)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("is not UTF-8 text") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,6 +8,8 @@ cohort and applies.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 import zipfile
 from datetime import datetime
@@ -17,12 +19,33 @@ from pathlib import Path
 
 from icg_desk.formats.summary import SummaryError, read_batch_summary
 from icg_desk.models.batch_file import BatchFileError, inspect_batch
+from icg_desk.models.input_limits import RETURNED_MAX_BYTES, InputRefused, open_regular, too_big
 from icg_desk.models.merge import NOT_RETURNED_FILE, ReadKey, Rejected, Returned
 from icg_desk.models.schema import LAST_CHANGE_SQL
 from icg_desk.scoring import Rubric, format_score
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
+
+
+def hash_returned(path: Path) -> tuple[bytes, str]:
+    """A returned file's first bytes (its kind is told by them) and its SHA-256, read in
+    chunks; Rejected when it is not a regular file or is larger than RETURNED_MAX_BYTES (said
+    before reading it), OSError when it cannot be read."""
+    try:
+        stream = open_regular(path)
+    except InputRefused as exc:
+        raise Rejected(str(exc)) from None
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        digest, head, total = hashlib.sha256(), b"", 0
+        while size <= RETURNED_MAX_BYTES and (chunk := stream.read(1 << 20)):
+            head, total = head or chunk[:16], total + len(chunk)
+            size = max(size, total)  # grown since it was looked at
+            digest.update(chunk)
+        if size > RETURNED_MAX_BYTES:
+            raise Rejected(str(too_big(size, RETURNED_MAX_BYTES, "a returned file")))
+    return head, digest.hexdigest()
 
 
 def read_returned(path: Path, head: bytes, cohort_name: str, rubric: Rubric) -> Returned:

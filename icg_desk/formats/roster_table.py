@@ -9,13 +9,27 @@ checks of what a row must hold are the model's (models/roster.py).
 from __future__ import annotations
 
 import csv
+import io
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from icg_desk.formats.atomic import atomic_write
+from icg_desk.models.input_limits import (
+    ROSTER_MAX_BYTES,
+    ROSTER_MAX_CELLS,
+    ROSTER_MAX_LINE_CHARS,
+    ROSTER_MAX_ROWS,
+    ROSTER_ZIP,
+    InputRefused,
+    check_zip,
+    open_regular,
+    too_big,
+    too_many_rows,
+)
 from icg_desk.models.roster import (
     CANDIDATE_COLUMNS,
     SCORER_COLUMNS,
@@ -59,30 +73,83 @@ def _header_name(text: str) -> str:
 
 
 def _raw_rows(path: Path, sheet: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) for every row; raises OSError/ValueError when it cannot be read."""
+    """(row number, cells) for every row; raises OSError/ValueError when it cannot be read.
+
+    Bounded (`models.input_limits`): the file's size is checked before reading, a workbook's
+    zip directory before openpyxl parses it, and rows are read one at a time up to the row cap,
+    so a huge or hostile file is refused in moments, not after minutes and gigabytes.
+    """
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # utf-8-sig: Excel writes "CSV UTF-8" with a byte-order mark, other tools without.
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ValueError("is not a .xlsx workbook or a .csv file")
+    kind = "a roster"
+    with open_regular(path) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > ROSTER_MAX_BYTES:
+            raise too_big(size, ROSTER_MAX_BYTES, kind)
+        if suffix == ".csv":
+            # utf-8-sig: Excel writes "CSV UTF-8" with a byte-order mark, other tools without.
             # Numbered by record, not by line, which is what a spreadsheet shows for the file.
-            return [
-                (number, [c.strip() for c in record])
-                for number, record in enumerate(csv.reader(handle), start=1)
-            ]
-    if suffix in (".xlsx", ".xlsm"):
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            return _capped(_csv_records(text), kind)
+        check_zip(stream, ROSTER_ZIP)
+        stream.seek(0)
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # From the file object checked above: openpyxl would otherwise open the name again.
+        workbook = load_workbook(stream, read_only=True, data_only=True)
         try:
             ws = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
             # Read-only sheets yield blank rows in between too, so enumerate gives row numbers.
-            return [
-                (number, [_cell_text(v) for v in values])
-                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-            ]
+            # One column past the cap is read, to tell a row that has more from one that has not.
+            rows = ws.iter_rows(values_only=True, max_col=ROSTER_MAX_CELLS + 1)
+            return _capped(([_cell_text(v) for v in values] for values in rows), kind)
         finally:
             workbook.close()
-    raise ValueError("is not a .xlsx workbook or a .csv file")
+
+
+def _csv_records(text: io.TextIOWrapper) -> Iterator[list[str]]:
+    """The CSV's records, trimmed, read line by line: a line is read to at most
+    ROSTER_MAX_LINE_CHARS, and a record of more than ROSTER_MAX_CELLS cells is refused before
+    the csv module builds it (a file of nothing but commas would otherwise be one vast row)."""
+    cells_so_far = [0]  # separators seen since the last whole record (over-counts quoted ones)
+
+    def lines() -> Iterator[str]:
+        while line := text.readline(ROSTER_MAX_LINE_CHARS + 1):
+            if len(line) > ROSTER_MAX_LINE_CHARS:
+                raise InputRefused(
+                    f"has a line longer than {ROSTER_MAX_LINE_CHARS:,} characters; "
+                    "a roster's rows are far shorter"
+                )
+            cells_so_far[0] += line.count(",")
+            if cells_so_far[0] >= ROSTER_MAX_CELLS:
+                raise _too_many_cells()
+            yield line
+
+    for record in csv.reader(lines()):
+        cells_so_far[0] = 0
+        yield [c.strip() for c in record]
+
+
+def _too_many_cells() -> InputRefused:
+    return InputRefused(
+        f"has a row of more than {ROSTER_MAX_CELLS:,} cells; a roster has a few columns"
+    )
+
+
+def _capped(rows: Iterator[list[str]], kind: str) -> list[tuple[int, list[str]]]:
+    """The rows numbered from 1, read one at a time, without their trailing empty cells;
+    InputRefused past ROSTER_MAX_ROWS rows or ROSTER_MAX_CELLS cells in a row."""
+    numbered: list[tuple[int, list[str]]] = []
+    for number, cells in enumerate(rows, start=1):
+        if number > ROSTER_MAX_ROWS:
+            raise too_many_rows(ROSTER_MAX_ROWS, kind)
+        while cells and not cells[-1]:
+            cells.pop()  # a workbook's formatted blank cells: nothing to keep
+        if len(cells) > ROSTER_MAX_CELLS:
+            raise _too_many_cells()
+        numbered.append((number, cells))
+    return numbered
 
 
 def read_table(path: Path, sheet: str, required: Sequence[str]) -> RosterTable:
@@ -96,6 +163,9 @@ def read_table(path: Path, sheet: str, required: Sequence[str]) -> RosterTable:
         raw = _raw_rows(path, sheet)
     except UnicodeDecodeError:
         table.problems.append(ImportProblem(path, None, None, "is not UTF-8 text"))
+        return table
+    except InputRefused as exc:  # too big, too many rows, a zip bomb, a pipe: said as it is
+        table.problems.append(ImportProblem(path, None, None, str(exc)))
         return table
     except FileNotFoundError:
         table.problems.append(ImportProblem(path, None, None, "no such file"))

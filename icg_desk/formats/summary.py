@@ -10,21 +10,32 @@ describes the workbook for anyone reading it without ICG Desk.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from icg_desk.models.errors import UserError
+from icg_desk.models.input_limits import (
+    SUMMARY_MAX_ROWS,
+    SUMMARY_ZIP,
+    InputRefused,
+    check_zip,
+    open_regular,
+    too_big,
+    too_many_rows,
+)
 from icg_desk.scoring import format_score
 
 SUMMARY_FORMAT = 1  # raised with every change a reader of older summaries would misread
@@ -125,10 +136,23 @@ def read_batch_summary(path: Path) -> SummaryScores:
     path = Path(path)
     if not path.is_file():
         raise SummaryError(path, "no such file")
-    if not zipfile.is_zipfile(path):
-        raise SummaryError(path, "is not an Excel workbook (.xlsx): it is not a zip archive")
+    try:
+        stream = open_regular(path)
+    except InputRefused as exc:
+        raise SummaryError(path, str(exc)) from None
     # Opened from a file object: openpyxl refuses a workbook by its name's suffix otherwise.
-    with path.open("rb") as stream:
+    with stream:
+        # Bounded before openpyxl parses anything: size, parts, compression (a zip bomb).
+        size = os.fstat(stream.fileno()).st_size
+        if size > SUMMARY_ZIP.max_bytes:
+            raise SummaryError(path, str(too_big(size, SUMMARY_ZIP.max_bytes, SUMMARY_ZIP.kind)))
+        if not zipfile.is_zipfile(stream):
+            raise SummaryError(path, "is not an Excel workbook (.xlsx): it is not a zip archive")
+        try:
+            check_zip(stream, SUMMARY_ZIP)
+        except InputRefused as exc:
+            raise SummaryError(path, str(exc)) from None
+        stream.seek(0)
         try:
             workbook = load_workbook(stream, read_only=True)
         except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere in openpyxl
@@ -181,7 +205,7 @@ class _About:
     @classmethod
     def read(cls, path: Path, sheet: ReadOnlyWorksheet) -> _About:
         fields: dict[str, tuple[object, str]] = {}
-        for row_number, row in enumerate(sheet.values, start=1):
+        for row_number, row in _capped(path, ABOUT, sheet.values, start=1):
             if row_number > 1 and row and isinstance(row[0], str):
                 value = row[1] if len(row) > 1 else None
                 fields[row[0].strip().lower()] = (value, f"{ABOUT}!B{row_number}")
@@ -281,7 +305,7 @@ def _read_scores(
     scores: dict[str, dict[str, Fraction | None]] = {}
     places: dict[tuple[str, str], str] = {}  # (code, key) -> cell, for messages
     exported: dict[str, str] = {}
-    for row_number, row in enumerate(rows, start=SCORES_FIRST_ROW):
+    for row_number, row in _capped(path, SCORES, rows, start=SCORES_FIRST_ROW):
         if all(v is None or v == "" for v in row):
             continue  # Excel keeps rows that once held something
         code = row[code_col] if code_col < len(row) else None
@@ -321,6 +345,17 @@ def _read_scores(
     if checksum != about.checksum:
         raise _checksum_error(path, about, scores, places, names, exported)
     return scores
+
+
+def _capped(
+    path: Path, sheet: str, rows: Iterable[tuple[Any, ...]], *, start: int
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The sheet's rows with their numbers, one at a time; SummaryError past SUMMARY_MAX_ROWS."""
+    for number, row in enumerate(rows, start=start):
+        if number > SUMMARY_MAX_ROWS:
+            refused = too_many_rows(SUMMARY_MAX_ROWS, SUMMARY_ZIP.kind)
+            raise SummaryError(path, str(refused), f"sheet {sheet!r}")
+        yield number, row
 
 
 def _score_value(path: Path, cell: str, value: object, about: _About) -> Fraction | None:

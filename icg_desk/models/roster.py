@@ -282,8 +282,17 @@ def _check_entry(
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         problem(None, f"entry {entry.number} document {found[0].name}: {reason}")
     else:
+        words = len(text.split())  # counted as the scorer's entry panel counts them
         if not text:
             problem(None, f"entry {entry.number} document {found[0].name} is empty")
+        elif words > entry.max_words:
+            # A problem of the row, not a warning: the rubric's limit is the program's rule, and
+            # an entry past it would reach every scorer's batch. The count says by how much.
+            problem(
+                None,
+                f"entry {entry.number} document {found[0].name} has {words:,} words; "
+                f"the rubric allows at most {entry.max_words:,}",
+            )
     videos, link_problems = _parse_links(links_text, rubric)
     for message in link_problems:
         problem(column, message)

@@ -14,6 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from icg_desk.models.errors import UserError
+from icg_desk.models.input_limits import (
+    RUBRIC_MAX_BYTES,
+    RUBRIC_MAX_DEPTH,
+    InputRefused,
+    open_regular,
+    read_limited,
+    size_text,
+)
 from icg_desk.paths import builtin_editions, rubrics_dir
 from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
 from icg_desk.scoring.rubric import (
@@ -130,12 +138,98 @@ class _Reader:
         return value
 
 
+# The nesting pre-scan's pieces: a run of nothing it counts, and each kind of TOML string, read
+# possessively from its opening quote (linear time, even on an unterminated one).
+_PLAIN_RUN = re.compile(r"[^\"'#\[\]{}.,=\n]+")
+_STRINGS = {
+    '"""': re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*+"""', re.DOTALL),
+    "'''": re.compile(r"'''(?:[^']|'(?!''))*+'''"),
+    '"': re.compile(r'"(?:[^"\\\n]|\\.)*+"'),
+    "'": re.compile(r"'[^'\n]*+'"),
+}
+
+
+def _nests_too_deep(text: str) -> bool:
+    """Whether the TOML text nests brackets, or chains dotted keys, past RUBRIC_MAX_DEPTH.
+
+    Run before tomllib, which parses brackets recursively and builds a dotted key's prefixes
+    in quadratic time and memory (a key of 100,000 parts never finishes). A dot chain counts
+    the dots since the last bracket, comma, `=` or line end, outside strings and comments: a
+    key `a.b.c` is 2, a number or time (`2.75`) at most 1. One pass, linear in the text.
+    """
+    depth = chain = 0
+    i, n = 0, len(text)
+    while i < n:
+        plain = _PLAIN_RUN.match(text, i)
+        if plain is not None:
+            i = plain.end()
+            continue
+        c = text[i]
+        if c == "#":
+            i = n if (j := text.find("\n", i)) < 0 else j
+            continue
+        if c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            string = _STRINGS[quote].match(text, i)
+            if string is None:
+                return False  # unterminated: not TOML at all, as tomllib will say
+            i = string.end()
+            continue
+        if c in "[{":
+            depth, chain = depth + 1, 0
+            if depth > RUBRIC_MAX_DEPTH:
+                return True
+        elif c in "]}":
+            depth, chain = max(depth - 1, 0), 0
+        elif c == ".":
+            chain += 1
+            if chain >= RUBRIC_MAX_DEPTH:
+                return True
+        else:  # , = or a line end
+            chain = 0
+        i += 1
+    return False
+
+
+def _too_deep(data: object) -> bool:
+    """Whether `data` nests deeper than RUBRIC_MAX_DEPTH; walked without recursion."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > RUBRIC_MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+    return False
+
+
 def parse_rubric(text: str, source: str) -> Rubric:
-    """A `Rubric` from the text of a rubric file; `source` names the file in error messages."""
+    """A `Rubric` from the text of a rubric file; `source` names the file in error messages.
+
+    Bounded (`models.input_limits`): at most RUBRIC_MAX_BYTES of text and RUBRIC_MAX_DEPTH
+    levels of nesting, so a hostile rubric (in a file, a batch or a cohort) is a RubricError
+    like any other, never a RecursionError. A leading byte-order mark is allowed.
+    """
+    text = text.removeprefix("\ufeff")  # Notepad saves UTF-8 with one
+    if len(text) > RUBRIC_MAX_BYTES:
+        raise RubricError(
+            f"{source}: is {len(text):,} characters long; a rubric may be at most "
+            f"{size_text(RUBRIC_MAX_BYTES)}"
+        )
+    too_deep = RubricError(
+        f"{source}: nests tables or arrays more than {RUBRIC_MAX_DEPTH} levels deep; "
+        "a rubric needs three"
+    )
+    if _nests_too_deep(text):
+        raise too_deep
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{source}: not valid TOML: {exc}") from None
+    if _too_deep(data):  # brackets within dotted keys within table headers: nesting adds up
+        raise too_deep
     root = _Reader(source, data)
     fmt = root.integer("format", least=1)
     if fmt > RUBRIC_FORMAT:
@@ -318,12 +412,18 @@ def _factors(root: _Reader, entries: tuple[Entry, ...]) -> tuple[Factor, ...]:
 
 
 def load_rubric(path: Path) -> Rubric:
+    """The rubric in a file: a regular file of UTF-8 TOML (a byte-order mark allowed), at most
+    RUBRIC_MAX_BYTES; RubricError naming the file otherwise."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as stream:
+            data = read_limited(stream, RUBRIC_MAX_BYTES, "a rubric file")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise RubricError(f"{path}: no such rubric file") from None
     except UnicodeDecodeError:
         raise RubricError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    except InputRefused as exc:
+        raise RubricError(f"{path}: {exc}") from None
     except OSError as exc:
         raise RubricError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     return parse_rubric(text, str(path))

@@ -7,11 +7,10 @@ checked against the cohort and applied in one transaction, or logged as rejected
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from icg_desk.formats.returned import read_returned
+from icg_desk.formats.returned import hash_returned, read_returned
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.merge import MergeOutcome, Rejected, merge_returned
 from icg_desk.scoring import Rubric
@@ -42,13 +41,15 @@ def merge_files(
 
 def merge_file(cohort: CohortFile, rubric: Rubric, path: Path) -> MergeOutcome:
     try:
-        data = path.read_bytes()
+        # The hash of the bytes read now: the audit log names exactly the file that was judged.
+        # Read in chunks, and refused past its size limit before any is read.
+        head, sha256 = hash_returned(path)
     except OSError as exc:
         return merge_returned(cohort, path, "", Rejected(f"cannot be read: {exc.strerror}"))
-    # The hash of the bytes read now: the audit log names exactly the file that was judged.
-    sha256 = hashlib.sha256(data).hexdigest()
+    except Rejected as exc:
+        return merge_returned(cohort, path, "", exc)
     try:
-        returned = read_returned(path, data[:16], cohort.name, rubric)
+        returned = read_returned(path, head, cohort.name, rubric)
     except Rejected as exc:
         return merge_returned(cohort, path, sha256, exc)
     return merge_returned(cohort, path, sha256, returned)

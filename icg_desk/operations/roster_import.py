@@ -13,6 +13,7 @@ from pathlib import Path
 from icg_desk.formats.documents import find_entry_documents
 from icg_desk.formats.roster_table import CANDIDATES_SHEET, SCORERS_SHEET, read_table
 from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.input_limits import InputRefused
 from icg_desk.models.roster import (
     SCORER_COLUMNS,
     ImportProblem,
@@ -43,6 +44,8 @@ def import_roster(
         raise ImportRejected(table.problems)
     try:
         found = find_entry_documents(documents)
+    except InputRefused as exc:  # a link to a folder: never followed
+        raise ImportRejected([ImportProblem(documents, None, None, str(exc))]) from None
     except OSError as exc:
         message = f"cannot be read: {exc.strerror or exc}"
         raise ImportRejected([ImportProblem(documents, None, None, message)]) from None
