@@ -8,6 +8,8 @@ schema.MIGRATIONS), and only then opened for writing.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -106,10 +108,19 @@ class BatchFile(SqliteFile):
         rubric: Rubric,
         overwrite: bool = False,
     ) -> BatchFile:
-        """A new, empty batch at `path`; fills in its identity and rubric in one transaction."""
+        """A new, empty batch at `path`; fills in its identity and rubric in one transaction.
+
+        Anything at `path` is "already exists" unless `overwrite`, a symbolic link included (a
+        dangling one would otherwise be followed and the batch written where it points), except
+        an empty regular file: the one `formats.atomic.atomic_create` makes to be written.
+        """
         if not rubric.source_text:
             raise ValueError("a batch needs the rubric's file text to embed")
-        if path.exists():
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            found = None
+        if found is not None and not (stat.S_ISREG(found.st_mode) and found.st_size == 0):
             if not overwrite:
                 raise BatchFileError(path, "already exists")
             for suffix in ("", "-wal", "-shm"):

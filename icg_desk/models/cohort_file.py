@@ -9,6 +9,7 @@ only then opened for writing.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -68,7 +69,7 @@ class CohortFile(SqliteFile):
 
     @classmethod
     def create(cls, path: Path, *, name: str, rubric: Rubric) -> CohortFile:
-        if path.exists():
+        if os.path.lexists(path):  # a dangling link too: never followed to create the file
             raise CohortFileError(path, "already exists")
         if not rubric.source_text:
             raise ValueError("a cohort needs the rubric's file text to embed")

@@ -7,6 +7,7 @@ file of this send is removed, so a send happens wholly or not at all.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from uuid import uuid4
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import selectinload
 
+from icg_desk.formats.atomic import atomic_create
 from icg_desk.formats.naming import batch_file_name
 from icg_desk.models.assignment import AssignmentError, AssignmentLocked
 from icg_desk.models.batch_file import BatchFile
@@ -126,7 +128,7 @@ def _batches_to_write(
         for scorer_id in sorted(work):
             number = sent.get(scorers[scorer_id].id, 0) + 1
             path = outdir / batch_file_name(cohort.name, scorer_id, number)
-            if path.exists():
+            if os.path.lexists(path):  # a link there, even a dangling one, is a name taken
                 raise AssignmentError(_taken(scorer_id, path))
             if path in paths:
                 raise AssignmentError(
@@ -157,25 +159,30 @@ def _batches_to_write(
 def _write_batch(
     cohort: CohortFile, job: _BatchJob, written: list[tuple[ExportedBatch, list[int]]]
 ) -> None:
-    if job.path.exists():  # written by someone else since the check: never ours to remove
-        raise AssignmentError(_taken(job.scorer_id, job.path))
+    """One batch, written under a temporary name and linked into place only if its name is
+    free (`atomic_create`): a file, or a link (even a dangling one), put there since the check
+    is never replaced nor written through, and is never ours to remove."""
     batch_id = str(uuid4())
-    # Recorded before the file exists: a file that fails half-way is removed with the rest.
+    try:
+        with atomic_create(job.path) as staged:
+            batch = BatchFile.create(
+                staged.path,
+                batch_id=batch_id,
+                cohort=cohort.name,
+                scorer_id=job.scorer_id,
+                scorer_name=job.scorer_name,
+                rubric=cohort.rubric,
+            )
+            try:
+                add_portfolios(batch, job.portfolios)
+            finally:
+                batch.close()
+    except FileExistsError:
+        raise AssignmentError(_taken(job.scorer_id, job.path)) from None
+    # Recorded once it is there: if a later one fails, this one is removed with the rest.
     written.append(
         (ExportedBatch(job.scorer_id, job.path, batch_id, len(job.portfolios)), job.assignment_ids)
     )
-    batch = BatchFile.create(
-        job.path,
-        batch_id=batch_id,
-        cohort=cohort.name,
-        scorer_id=job.scorer_id,
-        scorer_name=job.scorer_name,
-        rubric=cohort.rubric,
-    )
-    try:
-        add_portfolios(batch, job.portfolios)
-    finally:
-        batch.close()
 
 
 def _mark_sent(cohort: CohortFile, written: list[tuple[ExportedBatch, list[int]]]) -> None:
