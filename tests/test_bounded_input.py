@@ -400,3 +400,23 @@ def test_zip_limits_are_judged_from_the_directory_alone() -> None:
     with zipfile.ZipFile(small, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", "<w/>" * 1000)  # high ratio, but tiny: allowed
     limits.check_zip(small, limits.DOCUMENT_DOCX)
+
+
+def test_a_batch_carrying_a_deeply_nested_rubric_is_refused_untouched(tmp_path: Path) -> None:
+    import hashlib
+    import sqlite3
+
+    from icg_desk.models.batch_file import BatchFile, BatchFileError
+
+    path = tmp_path / "deep.icgbatch"
+    BatchFile.create(
+        path, batch_id="B", cohort="2026-27", scorer_id="S", scorer_name="S",
+        rubric=builtin_rubric(),
+    ).close()  # fmt: skip
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE batch SET rubric_text = ?", ("x = " + "[" * 100_000,))
+    con.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(BatchFileError, match="embedded rubric is broken: .* levels deep"):
+        BatchFile.open(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

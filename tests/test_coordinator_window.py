@@ -657,6 +657,21 @@ def test_a_rejected_roster_closed_imports_nothing(
     assert figure(window, "candidates") == "0"
 
 
+def test_a_roster_past_its_size_limit_is_a_dialog_naming_the_limit(
+    qtbot, make_window, empty_cohort, tmp_path, monkeypatch
+):
+    roster = tmp_path / "roster.csv"
+    with roster.open("wb") as f:
+        f.truncate(200_000_000)  # sparse: judged by its size before a byte is read
+    window = make_window(empty_cohort)
+    choose_files(monkeypatch, open_file=roster, folder=tmp_path)
+    seen = answering(qtbot, window.import_roster_action.trigger, "Close")
+    assert seen[0].kind == "ImportProblemsDialog"
+    assert "roster.csv: is 200 MB; a roster may be at most 50 MB" in seen[0].text
+    assert seen[0].dialog.valid_only_button is None
+    assert figure(window, "candidates") == "0"
+
+
 def test_import_scorers_assign_and_send_batches(
     qtbot, make_window, empty_cohort, tmp_path, monkeypatch
 ):
