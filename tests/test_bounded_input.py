@@ -420,3 +420,18 @@ def test_a_batch_carrying_a_deeply_nested_rubric_is_refused_untouched(tmp_path: 
     with pytest.raises(BatchFileError, match="embedded rubric is broken: .* levels deep"):
         BatchFile.open(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_the_command_line_refuses_a_deeply_nested_rubric_with_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    db = tmp_path / "c.icgcohort"
+    try:
+        code = main(["cohort", "init", str(db), "--name", "2026-27", "--rubric", str(deep)])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert code == 2
+    assert "deep.toml: nests tables or arrays more than 32 levels deep" in capsys.readouterr().err
+    assert not db.exists()
