@@ -285,8 +285,10 @@ def test_opening_shows_the_figures_of_the_cohort(window, cohort_path):
             c.name,
             f"{c.reads_in} of {c.reads_needed}",
             "" if c.decision.overall is None else format_score(c.decision.overall),
-            ", ".join(rubric.factor(k).name for k in c.discrepant),
-            c.decision.headline,
+            ", ".join(rubric.factor(f.factor).name for f in c.open_flags),
+            c.decision.headline
+            if c.state.final
+            else f"{c.state.label} (so far: {c.decision.headline})",
         )
         for c in results.candidates
     ]
@@ -937,7 +939,15 @@ def test_the_results_model_without_a_window(cohort_path):
     assert model.rowCount() == CANDIDATES
     first = results.candidates[0]
     assert model.index(0, ResultsModel.NAME).data() == first.name
-    assert model.index(0, ResultsModel.DECISION).data() == first.decision.headline
+    # A candidate with a read still out is waiting: its decision is only so far.
+    decisions = [model.index(n, ResultsModel.DECISION).data() for n in range(CANDIDATES)]
+    assert decisions == [
+        c.decision.headline
+        if c.state.final
+        else f"Waiting: 1 read missing (so far: {c.decision.headline})"
+        for c in results.candidates
+    ]
+    assert sum(d.startswith("Waiting: ") for d in decisions) == 2
     assert model.index(0, ResultsModel.ID).data(ResultsModel.CandidateIdRole) == first.candidate_id
 
 
