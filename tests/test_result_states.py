@@ -325,3 +325,30 @@ def test_accepting_from_needs_attention_asks_a_reason_and_keeps_who(
     # A closed flag cannot be accepted again.
     assert attention.select(CODE["1006"], "")
     assert not attention.accept_button.isEnabled()
+
+
+def test_accept_on_the_command_line_refuses_what_it_cannot_do_with_exit_2(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "copy.icgcohort"
+    copy.write_bytes(db.read_bytes())
+
+    def refused(*argv: str) -> str:
+        with pytest.raises(SystemExit) as exited:
+            main(["cohort", "accept", str(copy), *argv])
+        code = exited.value.code
+        out, err = capsys.readouterr()
+        assert code == 2, out
+        return err
+
+    assert "give a reason" in refused(CODE["1005"], "--factor", "data", "--reason", " ")
+    err = refused(CODE["1005"], "--reason", "fine")  # the split, which 1005 does not have
+    assert "its flags: data (open). Accept with --factor data" in err
+    assert "already accepted by Ana" in refused("1007", "--factor", "data", "--reason", "x")
+    assert "not a factor of the rubric" in refused("1005", "--factor", "dta", "--reason", "x")
+    out = cli(capsys, "cohort", "accept", copy, "1005", "--factor", "data", "--reason", "ok",
+              "--by", "Ana Ruiz")  # fmt: skip
+    assert out.startswith(f"Accepted the discrepancy on data of candidate 1005 ({CODE['1005']})")
+    assert "as Ana Ruiz" in out
+    with CohortFile.open(copy) as cohort:
+        assert cohort_results(cohort).candidates[4].flags[0].closed_by == "Ana Ruiz"
