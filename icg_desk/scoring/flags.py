@@ -20,7 +20,7 @@ from enum import StrEnum
 from fractions import Fraction
 from itertools import combinations
 
-from icg_desk.scoring.decision import Decision, Status, decide
+from icg_desk.scoring.decision import Decision, Status, decide, weighted_mean
 from icg_desk.scoring.reads import decision_disagreement
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
@@ -107,13 +107,15 @@ def flag_conditions(rubric: Rubric, reads: Sequence[CompleteRead]) -> tuple[Flag
                 fingerprint=";".join(f"{sid}={format_score(s[factor.key])}" for sid, s in reads),
             )
         )
-    if rubric.reads.flag_decision_disagreement:
+    if rubric.reads.flag_decision_disagreement and _may_split(rubric, reads):
+        decisions = [(sid, decide(rubric, s)) for sid, s in reads]  # once per read
         reasons: list[str] = []
-        for (id_a, a), (id_b, b) in combinations(reads, 2):
-            for why in decision_disagreement(rubric, a, b):
+        for i, j in combinations(range(len(reads)), 2):
+            (id_a, a), (id_b, b) = reads[i], reads[j]
+            pair = (decisions[i][1], decisions[j][1])
+            for why in decision_disagreement(rubric, a, b, pair):
                 reasons.append(f"{why} [{id_a}, {id_b}]" if len(reads) > 2 else why)
         if reasons:
-            decisions = [(sid, decide(rubric, s)) for sid, s in reads]
             sides = tuple(ReadSide(sid, None, d.overall, _read_headline(d)) for sid, d in decisions)
             found.append(
                 FlagCondition(
@@ -128,6 +130,20 @@ def flag_conditions(rubric: Rubric, reads: Sequence[CompleteRead]) -> tuple[Flag
                 )
             )
     return tuple(found)
+
+
+def _may_split(rubric: Rubric, reads: Sequence[CompleteRead]) -> bool:
+    """Whether the reads might disagree on the decision: the same certification and the same
+    factors below the floor in every read cannot (a quick test before deciding each read)."""
+    floor, needed = rubric.thresholds.factor_floor, rubric.thresholds.certification
+    seen = {
+        (
+            frozenset(k for k, v in scores.items() if v < floor),
+            weighted_mean(rubric, scores) >= needed,
+        )
+        for _, scores in reads
+    }
+    return len(seen) > 1
 
 
 def _read_headline(decision: Decision) -> str:
