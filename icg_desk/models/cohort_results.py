@@ -302,6 +302,7 @@ def _results(
         conditions = flag_conditions(
             rubric,
             [(r.scorer_id, r.scores) for r in complete],  # type: ignore[misc]
+            {f.key: f.spread for f in factors},
         )
         results.append(
             CandidateResult(

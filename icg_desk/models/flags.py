@@ -16,6 +16,13 @@ runs for the candidates the merge touched, inside the merge's own transaction:
 - an **adjudicated** flag is never changed here: the adjudicator's score stands (adjudication, a
   later step, closes a flag with `close_flag(..., FlagState.ADJUDICATED, ...)`).
 
+**Where adjudication fits** (a later step): an adjudicator's read is kept apart from the
+scorers' (it must not be one of the complete reads compared here), its score goes to
+`scoring.combine_reads(..., adjudicated=score)` in the results, and the merge that brings it
+closes the flags of the factors adjudicated with `close_flag(..., FlagState.ADJUDICATED,
+adjudicator, note)`; a decision split closes when the factors that split it are adjudicated, or
+when the coordinator accepts it.
+
 Reading results applies the same rule to the reads as they are (`current_flags`), so a cohort
 whose flags were never written (one made before format 3) shows the same flags, open, and the
 release, which syncs every candidate in its transaction first, refuses the same way.

@@ -77,9 +77,15 @@ class FlagCondition:
 CompleteRead = tuple[str, Mapping[str, Fraction]]  # (scorer id, a score for every factor)
 
 
-def flag_conditions(rubric: Rubric, reads: Sequence[CompleteRead]) -> tuple[FlagCondition, ...]:
+def flag_conditions(
+    rubric: Rubric, reads: Sequence[CompleteRead], spreads: Mapping[str, Fraction] | None = None
+) -> tuple[FlagCondition, ...]:
     """Every flag the complete reads of one candidate raise: discrepancies in rubric order, then
-    the decision split. With fewer than two complete reads there is nothing to compare."""
+    the decision split. With fewer than two complete reads there is nothing to compare.
+
+    `spreads`: each factor's highest read minus its lowest, when the caller has them (the
+    results do, from combine_reads).
+    """
     if len(reads) < 2:
         return ()
     reads = sorted(reads, key=lambda r: r[0])
@@ -87,7 +93,7 @@ def flag_conditions(rubric: Rubric, reads: Sequence[CompleteRead]) -> tuple[Flag
     threshold = rubric.reads.discrepancy
     for factor in rubric.factors:
         scores = [scores[factor.key] for _, scores in reads]
-        spread = max(scores) - min(scores)
+        spread = spreads[factor.key] if spreads is not None else max(scores) - min(scores)
         if spread <= threshold:
             continue
         sides = tuple(
@@ -136,14 +142,18 @@ def _may_split(rubric: Rubric, reads: Sequence[CompleteRead]) -> bool:
     """Whether the reads might disagree on the decision: the same certification and the same
     factors below the floor in every read cannot (a quick test before deciding each read)."""
     floor, needed = rubric.thresholds.factor_floor, rubric.thresholds.certification
-    seen = {
-        (
-            frozenset(k for k, v in scores.items() if v < floor),
-            weighted_mean(rubric, scores) >= needed,
-        )
-        for _, scores in reads
-    }
-    return len(seen) > 1
+    first: tuple[frozenset[str], bool] | None = None
+    for _, scores in reads:
+        below = frozenset(k for k, v in scores.items() if v < floor)
+        if rubric.equal_weights:  # the sum against the threshold times the count: no division
+            certifies = sum(scores.values(), Fraction(0)) >= needed * len(scores)
+        else:
+            certifies = weighted_mean(rubric, scores) >= needed
+        if first is None:
+            first = (below, certifies)
+        elif (below, certifies) != first:
+            return True
+    return False
 
 
 def _read_headline(decision: Decision) -> str:

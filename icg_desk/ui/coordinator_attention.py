@@ -180,8 +180,7 @@ class AcceptFlagDialog(QDialog):
         self.ok.setText("Accept")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        for edit in (self.by_edit,):
-            edit.textChanged.connect(self._check)
+        self.by_edit.textChanged.connect(self._check)
         self.reason_edit.textChanged.connect(self._check)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
