@@ -260,6 +260,12 @@ class AttentionPanel(QWidget):
             note = ""
         elif self._released:
             note = "The results are released: flags can no longer be accepted."
+        elif self.model.open_count:
+            # What release waits for is said above the dashboard; here, what to do.
+            note = (
+                "Each open flag holds its candidate's result back. Choose one to see why it was "
+                "raised; Accept with a reason lets its result stand as the reads give it."
+            )
         elif waits:
             note = waits + "."
         else:
