@@ -192,6 +192,9 @@ class FlagEvent(CohortBase):
     reads: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
 
+    # Set through the flag, so a merge raising many flags writes them all in one flush.
+    flag: Mapped[Flag] = relationship()
+
 
 # Every table of the current format. The flag tables came with format 3: an older file, which
 # lacks them, is migrated before it is used, so they are not required when it is validated.

@@ -253,7 +253,7 @@ def _event(
 ) -> None:
     session.add(
         FlagEvent(
-            flag_ref=flag.id,
+            flag=flag,
             at=at or utcnow(),
             action=action,
             state=flag.state,
@@ -315,8 +315,7 @@ def _raise(
             reason="",
         )
         session.add(flag)
-        session.flush()  # its id, for the event
-        _event(session, flag, "raised", actor, detail)
+        _event(session, flag, "raised", actor, detail)  # flushed with the flag, in one go
         return 1
     if flag.state == FlagState.ADJUDICATED or (
         flag.reads == condition.fingerprint and flag.state != FlagState.CLEARED
