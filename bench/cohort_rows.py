@@ -14,6 +14,12 @@ one commit per file: no checks, no diff, no audit log.
 Results: `cohort_results` on the merged cohort. The baseline is bare sqlite3 selecting the
 read_score rows joined to their assignments and a plain-Python Fraction mean per candidate per
 factor: no completeness rule, no discrepancies, no decisions.
+
+Results with flags: the same cohort with its reads made to agree except for one candidate in
+ten, whose Data reads are 1.00 and 3.25 (a discrepancy, and a decision split on the floor), and
+its flags kept as a merge leaves them (`sync_flags`); `cohort_results` then finds each flag in
+the reads and its state in the flag table. The baseline is the same bare sqlite3 and Fraction
+means: the issue asks for at most 3x.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from bench.harness import Row, median_seconds
 from icg_desk.demo.cohort import score_batch
@@ -34,13 +41,15 @@ from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results
 from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
+from icg_desk.models.flags import sync_flags
 from icg_desk.models.merge import ACCEPTED
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, VideoContent, add_portfolios
 from icg_desk.models.rubric_file import builtin_rubric
-from icg_desk.models.schema import utcnow
+from icg_desk.models.schema import ScoreText, utcnow
 from icg_desk.operations.merge import merge_files
 
 COHORT = "2026-27"
+FLAGGED_EVERY = 10  # one candidate in ten flagged
 CANDIDATES = 5_000
 SCORERS = 50
 READS = 2  # per candidate: 10,000 reads, 200 per scorer
@@ -183,6 +192,38 @@ def _bare_results(path: Path) -> dict[int, dict[str, Fraction]]:
     }
 
 
+def _flag_one_in_ten(cohort: CohortFile) -> int:
+    """Make each candidate's second read the same as its first, except one candidate in ten
+    whose Data reads become 1.00 and 3.25; keep the flags as a merge would. Returns how many
+    candidates are flagged."""
+    stored = ScoreText()
+    low, high = (stored.process_bind_param(Fraction(v), sqlite_dialect()) for v in (1, 13 / 4))
+    with cohort.transaction() as session:
+        pairs: dict[int, list[int]] = defaultdict(list)
+        for aid, cref in session.execute(
+            select(Assignment.id, Assignment.candidate_ref).order_by(Assignment.id)
+        ):
+            pairs[cref].append(aid)
+        con = session.connection()
+        con.execute(
+            text(
+                "UPDATE read_score SET score = (SELECT s.score FROM read_score s WHERE "
+                "s.assignment_ref = :first AND s.factor_key = read_score.factor_key) "
+                "WHERE assignment_ref = :second"
+            ),
+            [{"first": a, "second": b} for a, b in pairs.values()],
+        )
+        flagged = [ids for cref, ids in pairs.items() if cref % FLAGGED_EVERY == 0]
+        set_data = text(
+            "UPDATE read_score SET score = :score WHERE assignment_ref = :ref "
+            "AND factor_key = 'data'"
+        )
+        con.execute(set_data, [{"score": low, "ref": a} for a, _ in flagged])
+        con.execute(set_data, [{"score": high, "ref": b} for _, b in flagged])
+        sync_flags(session, cohort.rubric)
+    return len(flagged)
+
+
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -239,6 +280,15 @@ def rows() -> list[Row]:
             for _ in range(REPEAT):
                 results_times.append(median_seconds(lambda: cohort_results(cohort), repeat=1))
                 bare_results_times.append(median_seconds(lambda: _bare_results(work), repeat=1))
+
+            flagged = _flag_one_in_ten(cohort)
+            found = cohort_results(cohort)
+            assert sum(1 for c in found.candidates if c.flags) == flagged == CANDIDATES // 10
+            assert len(found.waiting) == flagged  # every flag open, holding its candidate
+            flag_times, bare_flag_times = [], []
+            for _ in range(REPEAT):
+                flag_times.append(median_seconds(lambda: cohort_results(cohort), repeat=1))
+                bare_flag_times.append(median_seconds(lambda: _bare_results(work), repeat=1))
         finally:
             cohort.close()
     finally:
@@ -256,6 +306,14 @@ def rows() -> list[Row]:
             f"cohort results for {CANDIDATES:,} candidates ({CANDIDATES * READS:,} reads)",
             statistics.median(results_times),
             statistics.median(bare_results_times),
+            "s",
+            "bare sqlite3 SELECT of read_score joined to assignment + Fraction means",
+        ),
+        Row(
+            f"cohort results with flags for {CANDIDATES:,} candidates ({CANDIDATES * READS:,} "
+            f"reads, 1 in {FLAGGED_EVERY} flagged; the issue asks at most 3x)",
+            statistics.median(flag_times),
+            statistics.median(bare_flag_times),
             "s",
             "bare sqlite3 SELECT of read_score joined to assignment + Fraction means",
         ),

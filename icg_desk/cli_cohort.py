@@ -199,7 +199,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"  reads: {status.reads_needed} needed, {status.reads_assigned} assigned, "
         f"{status.reads_sent} sent, {status.reads_returned} returned"
     )
+    if status.reads_in_progress:
+        print(f"  {status.reads_in_progress} more in progress (scored in part: not returned yet)")
     print(f"  files merged: {status.files_merged}, rejected: {status.files_rejected}")
+    print(
+        f"  results: {status.certified} certified, {status.not_certified} not certified, "
+        f"{status.waiting} waiting ({status.flags_open} flags open)"
+    )
     for p in status.per_scorer:
         print(f"  {p.scorer_id:<10} {p.name:<28} {p.returned}/{p.assigned} returned")
     return 0
@@ -220,24 +226,99 @@ def cmd_results(args: argparse.Namespace) -> int:
         else "not released: provisional"
     )
     print(f"Cohort {results.cohort} ({results.rubric.edition}), {released}")
-    cert = results.rubric.thresholds.certification
+    rubric = results.rubric
+    cert = rubric.thresholds.certification
     for c in results.candidates:
         overall = c.decision.overall
         shown = "–" if overall is None else format_against(overall, cert)
-        # Factors by name, as everywhere a person reads them; --json keeps the keys.
-        discrepant = ", ".join(results.rubric.factor(k).name for k in c.discrepant)
-        flags = f"  discrepant: {discrepant}" if discrepant else ""
+        state = c.state
+        # A waiting candidate's decision is only so far: said so, never as the result.
+        result = (
+            c.decision.headline if state.final else f"{state.label} (so far: {c.decision.headline})"
+        )
         print(
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
-            f"overall {shown:>5}  {c.decision.headline}{flags}"
+            f"overall {shown:>5}  {result}"
         )
+        for flag in c.flags:
+            closed = flag.closed_text()
+            print(f"      flag: {flag.title(rubric)}, {closed or flag.state.value}")
     print(
         f"{results.count(Status.CERTIFIED)} certified, "
         f"{results.count(Status.NOT_CERTIFIED)} not certified, "
-        f"{results.count(Status.INCOMPLETE)} incomplete; "
-        f"{sum(c.reads_missing for c in results.candidates)} reads still missing"
+        f"{len(results.waiting)} waiting; "
+        f"{sum(c.reads_missing for c in results.candidates)} reads still missing, "
+        f"{len(results.open_flags)} flags open"
     )
     return 0
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import results as cohort_results
+
+    results = cohort_results(_ref(args))
+    rubric = results.rubric
+    flagged = [(c, f) for c in results.candidates for f in c.flags]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "cohort": results.cohort,
+                    "flags": len(flagged),
+                    "open": len(results.open_flags),
+                    "candidates": [
+                        {
+                            "candidate_id": c.candidate_id,
+                            "code": c.code,
+                            "name": c.name,
+                            "result": c.state.standing.value,
+                            "flags": [f.as_json() for f in c.flags],
+                        }
+                        for c in results.candidates
+                        if c.flags
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    opened = len(results.open_flags)
+    print(f"Cohort {results.cohort}: {len(flagged)} flags, {opened} open")
+    for c, f in flagged:
+        print(f"  {c.candidate_id:<10} {c.code:<12} {c.name[:28]:<28} {f.title(rubric)}: {f.state}")
+        print("      reads: " + "  |  ".join(r.text for r in f.reads))
+        for reason in f.reasons:
+            print(f"      {reason}")
+        if f.closed_text():
+            print(f"      {f.closed_text()}")
+    if opened:
+        print(
+            "Release waits for every open flag: adjudicate it, or accept it with "
+            "`icg-desk cohort accept DB CODE [--factor KEY] --reason TEXT`"
+        )
+    return 0
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import accept
+
+    by = args.by or _user_name()
+    done = accept(_ref(args), args.candidate, args.factor, args.reason, by).value
+    what = f"the discrepancy on {done.factor}" if done.factor else "the decision split"
+    print(
+        f"Accepted {what} of candidate {done.candidate_id} ({done.code}) as {done.by} at "
+        f"{done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
+    )
+    return 0
+
+
+def _user_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return ""
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -457,6 +538,28 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--json", action="store_true", help="print one JSON object (scores as 2-decimal strings)"
     )
 
+    flags = command("flags", "every flag: discrepant factors and decision splits", cmd_flags)
+    flags.add_argument("db", type=Path, metavar="DB")
+    flags.add_argument("--json", action="store_true", help="print one JSON object")
+
+    accept = command(
+        "accept", "accept a candidate's flagged result with a written reason", cmd_accept
+    )
+    accept.description = (
+        "Accept one open flag of one candidate with a written reason, kept in the cohort's "
+        "audit log with who and when: the decision split, or with --factor the discrepancy of "
+        "that factor. A flag accepted on some reads opens again when a later merge changes them."
+    )
+    accept.add_argument("db", type=Path, metavar="DB")
+    accept.add_argument("candidate", metavar="CODE", help="the candidate code (or roster id)")
+    accept.add_argument(
+        "--factor", metavar="KEY", default=None, help="the discrepant factor's key, e.g. data"
+    )
+    accept.add_argument("--reason", required=True, metavar="TEXT", help="why the result stands")
+    accept.add_argument(
+        "--by", default=None, metavar="NAME", help="who accepts (default: your user name)"
+    )
+
     release = command("release", "release the results, which locks them", cmd_release)
     release.add_argument("db", type=Path, metavar="DB")
 
@@ -482,7 +585,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     summary.add_argument("db", type=Path, metavar="DB")
     summary.add_argument("out", type=Path, metavar="OUT.xlsx")
 
-    for writing in (import_, scorers, assign, batches, merge, release):
+    for writing in (import_, scorers, assign, batches, merge, accept, release):
         writing.add_argument(
             "--wait",
             type=seconds,

@@ -93,7 +93,30 @@ def test_a_cohort_from_roster_to_printed_reports(
     data = json.loads(ok(capsys, "cohort", "results", db, "--json"))
     assert data["reads_missing"] == 0
     assert data["incomplete"] == 0
+    # Every read is in; the made-up reads disagree now and then (candidate codes are random, so
+    # which and how many differs from run to run), and each flag holds its candidate back until
+    # it is accepted (or adjudicated).
+    flagged = json.loads(ok(capsys, "cohort", "flags", db, "--json"))
+    open_flags = [
+        (c["code"], f["factor"]) for c in flagged["candidates"] for f in c["flags"]
+        if f["state"] == "open"
+    ]  # fmt: skip
+    assert flagged["open"] == len(open_flags) == data["flags_open"]
+    held = {c["code"] for c in flagged["candidates"]}
+    assert data["waiting"] == len(held)
+    assert data["certified"] + data["not_certified"] == 12 - len(held)
+    if open_flags:
+        code, _, err = run(capsys, "cohort", "release", db)
+        assert code == 2
+        assert f"{len(open_flags)} flags are open" in err or "1 flag is open" in err
+        assert all(code_ in err for code_, _ in open_flags)
+    for code_, factor in open_flags:
+        extra = ["--factor", factor] if factor else []
+        said = ok(capsys, "cohort", "accept", db, code_, *extra, "--reason", "Read again: fair")
+        assert said.startswith("Accepted"), said
+    data = json.loads(ok(capsys, "cohort", "results", db, "--json"))
     assert data["certified"] + data["not_certified"] == 12
+    assert data["flags_open"] == 0 == data["waiting"]
     for result in data["results"]:
         assert result["reads_in"] == 2
         assert all(len(v) == 4 and v[1] == "." for v in result["factors"].values())

@@ -250,7 +250,7 @@ def workbook_path(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_workbook_has_its_four_sheets_and_an_overview(demo: Demo, workbook_path: Path) -> None:
     results = demo.after
     book = load_workbook(workbook_path)
-    assert book.sheetnames == ["Overview", "Results", "Factor statistics", "Reads"]
+    assert book.sheetnames == ["Overview", "Results", "Factor statistics", "Reads", "Flags"]
     fields = {row[0]: row[1] for row in rows(book["Overview"])[1:]}
     assert results.released_at is not None
     assert fields["Cohort"] == results.cohort
@@ -260,7 +260,17 @@ def test_the_workbook_has_its_four_sheets_and_an_overview(demo: Demo, workbook_p
     assert fields["Certified"] == results.count(Status.CERTIFIED)
     assert fields["Not certified"] == results.count(Status.NOT_CERTIFIED)
     assert fields["Certified"] + fields["Not certified"] == len(results.candidates)
-    assert fields["Incomplete"] == 0
+    assert fields["Waiting"] == 0
+    assert fields["Flags open"] == 0
+    # The demo's made-up reads disagree now and then: each flag was accepted, with its reason.
+    accepted = [(c, f) for c in results.candidates for f in c.flags]
+    assert fields["Flags accepted"] == len(accepted) > 0
+    flags = rows(book["Flags"])
+    assert flags[0][:7] == ["Candidate id", "Code", "Name", "Flag", "State", "Read 1", "Read 2"]
+    assert [(r[1], r[3], r[4]) for r in flags[1:]] == [
+        (c.code, f.title(results.rubric), "accepted") for c, f in accepted
+    ]
+    assert all(r[5] and r[6] and r[-1] for r in flags[1:])  # both reads, and the reason
     assert fields["Reads needed"] == fields["Reads in"] == len(results.reads)
     assert fields["Reads missing"] == 0
     assert fields["Candidates with discrepant factors"] == sum(
@@ -291,9 +301,11 @@ def test_results_has_a_row_per_candidate_with_scores_as_the_app_shows_them(
         "Retake factors",
         "Discrepant factors",
         "Retaking this cycle",
+        "Result",
+        "Flags",
     ]
     assert sheet.freeze_panes == "D2"
-    assert sheet.auto_filter.ref == f"A1:T{1 + len(results.candidates)}"
+    assert sheet.auto_filter.ref == f"A1:V{1 + len(results.candidates)}"
     assert len(body) == len(results.candidates)
     for row, c in zip(body, results.candidates, strict=True):
         assert row[:7] == [c.candidate_id, c.code, c.name, c.email, c.organisation, 2, 0]
@@ -387,14 +399,18 @@ def test_a_provisional_workbook_shows_incomplete_candidates(tmp_path: Path) -> N
     assert fields["Released at"] == "Not released — provisional"
     assert fields["Reads missing"] == sum(c.reads_missing for c in results.candidates) > 0
     assert fields["Reads in"] + fields["Reads missing"] == fields["Reads needed"]
-    assert fields["Incomplete"] == results.count(Status.INCOMPLETE)
+    assert fields["Waiting"] == len(results.waiting) >= len(waiting)
+    assert fields["Certified"] == results.count(Status.CERTIFIED)
     by_id = {row[0]: row for row in rows(book["Results"])[1:]}
     for c in waiting:
         row = by_id[c.candidate_id]
         assert row[6] == c.reads_missing
+        # Never counted under a decision while waiting, whatever its reads so far say.
+        assert row[15] == "Waiting"
+        assert row[20] == c.state.label
+        assert row[20].startswith("Waiting: ")
         if c.decision.status is Status.INCOMPLETE:
             assert row[14] is None
-            assert row[15] == "Incomplete"
     reads = rows(book["Reads"])[1:]
     assert sum(1 for row in reads if row[4] == "No") == sum(
         1 for r in results.reads if not r.complete
@@ -503,7 +519,7 @@ def test_text_that_looks_like_a_formula_stays_text(revised: Rubric, tmp_path: Pa
     assert all(c.data_type == "s" for c in reads[12:])
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert len(sheets) == 4
+        assert len(sheets) == 5
         assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
     # The report prints the name as typed, too.
     run = write_cohort_reports(results, tmp_path / "reports")

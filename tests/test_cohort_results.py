@@ -124,9 +124,12 @@ def test_a_decision_is_settled_only_once_every_read_is_in(cohort: CohortFile) ->
         {("1001", "S-1"): every(F(3)), ("1001", "S-2"): every(F(3)), ("1002", "S-1"): every(F(3))},
     )
     results = cohort_results(cohort)
-    assert results.count(Status.CERTIFIED) == 2  # 1002 certifies on the one read in so far
-    assert results.settled(Status.CERTIFIED) == 1
+    # 1002 certifies on the one read in so far, but is waiting: never counted as certified.
+    assert results.candidates[1].decision.status is Status.CERTIFIED
+    assert results.candidates[1].state.label == "Waiting: 1 read missing"
+    assert results.count(Status.CERTIFIED) == results.settled(Status.CERTIFIED) == 1
     assert [c.candidate_id for c in results.missing] == ["1002", "1003"]
+    assert [c.candidate_id for c in results.waiting] == ["1002", "1003"]
 
 
 def test_progress_can_cancel_the_results(cohort: CohortFile) -> None:

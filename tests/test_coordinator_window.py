@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icg_desk.demo.cohort import build_demo_cohort, score_batch, write_demo_inputs
+from icg_desk.demo.cohort import (
+    accept_every_flag,
+    build_demo_cohort,
+    score_batch,
+    write_demo_inputs,
+)
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results, release_results
 from icg_desk.models.cohort_status import cohort_status
@@ -86,6 +91,7 @@ def finished_batch(folder: Path, tmp_path: Path) -> Path:
 def released_path(cohort_path: Path, finished_batch: Path) -> Path:
     with CohortFile.open(cohort_path) as cohort:
         merge_files(cohort, [finished_batch])
+        accept_every_flag(cohort)  # the sample's reads disagree now and then
         release_results(cohort)
     return cohort_path
 
@@ -285,8 +291,10 @@ def test_opening_shows_the_figures_of_the_cohort(window, cohort_path):
             c.name,
             f"{c.reads_in} of {c.reads_needed}",
             "" if c.decision.overall is None else format_score(c.decision.overall),
-            ", ".join(rubric.factor(k).name for k in c.discrepant),
-            c.decision.headline,
+            ", ".join(rubric.factor(f.factor).name for f in c.open_flags),
+            c.decision.headline
+            if c.state.final
+            else f"{c.state.label} (so far: {c.decision.headline})",
         )
         for c in results.candidates
     ]
@@ -410,8 +418,16 @@ def test_release_cancelled_changes_nothing(qtbot, window, cohort_path):
     assert window.release_action.isEnabled()
 
 
+def accept_open_flags(window: CoordinatorWindow) -> None:
+    """Accept every flag the reads raised (the sample's reads disagree now and then)."""
+    for candidate, flag in window.snapshot.results.open_flags:
+        assert window.accept_flag(candidate.code, flag.factor, "checked", "Ana").value
+
+
 def test_release_through_the_confirm_dialog_locks_the_steps(qtbot, window, finished_batch):
     answering(qtbot, lambda: window.merge_returned([finished_batch]), "Close")
+    accept_open_flags(window)
+    assert not window.dashboard.release_note.isVisible()
     seen = answering(
         qtbot, lambda: press(qtbot, window, Qt.Key.Key_R, CTRL | SHIFT), "Release and lock"
     )
@@ -539,6 +555,8 @@ def test_reports_refused_before_release_make_no_folder(qtbot, window, tmp_path):
 def _released_behind_its_back(window: CoordinatorWindow, finished_batch: Path) -> None:
     """Released behind the window's back: it has not read the cohort since."""
     cohort_ops.merge(window.cohort.ref, [finished_batch])
+    for candidate, flag in cohort_ops.results(window.cohort.ref).open_flags:
+        cohort_ops.accept(window.cohort.ref, candidate.code, flag.factor or None, "ok", "Ana")
     cohort_ops.release(window.cohort.ref)
     assert window.import_roster_action.isEnabled()
     assert window.send_action.isEnabled()
@@ -1006,7 +1024,15 @@ def test_the_results_model_without_a_window(cohort_path):
     assert model.rowCount() == CANDIDATES
     first = results.candidates[0]
     assert model.index(0, ResultsModel.NAME).data() == first.name
-    assert model.index(0, ResultsModel.DECISION).data() == first.decision.headline
+    # A candidate with a read still out is waiting: its decision is only so far.
+    decisions = [model.index(n, ResultsModel.DECISION).data() for n in range(CANDIDATES)]
+    assert decisions == [
+        c.decision.headline
+        if c.state.final
+        else f"Waiting: 1 read missing (so far: {c.decision.headline})"
+        for c in results.candidates
+    ]
+    assert sum(d.startswith("Waiting: ") for d in decisions) == 2
     assert model.index(0, ResultsModel.ID).data(ResultsModel.CandidateIdRole) == first.candidate_id
 
 

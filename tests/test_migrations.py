@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from icg_desk.models.batch_file import BATCH_FORMAT, BatchFile
 from icg_desk.models.cohort_file import COHORT_FORMAT, CohortFile
-from icg_desk.models.cohort_schema import Candidate, MergeLog, Scorer
+from icg_desk.models.cohort_schema import Candidate, Flag, FlagEvent, MergeLog, Scorer
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import FactorRead, Portfolio
 from icg_desk.models.sqlite_file import (
@@ -101,6 +101,9 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "ALTER TABLE merge_log DROP COLUMN scores_as_of",
         "PRAGMA user_version = 1",
     ),
+    2: lambda path: execute(
+        path, "DROP TABLE flag_event", "DROP TABLE flag", "PRAGMA user_version = 2"
+    ),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {}
 
@@ -132,8 +135,12 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     # The migrated file is the current format in every column, not only in its version number.
     con = sqlite3.connect(path)
     columns = {row[1] for row in con.execute("PRAGMA table_info(merge_log)")}
+    flag_columns = {row[1] for row in con.execute("PRAGMA table_info(flag)")}
+    event_columns = {row[1] for row in con.execute("PRAGMA table_info(flag_event)")}
     con.close()
     assert set(MergeLog.__table__.columns.keys()) <= columns
+    assert set(Flag.__table__.columns.keys()) == flag_columns
+    assert set(FlagEvent.__table__.columns.keys()) == event_columns
 
 
 @pytest.mark.parametrize("version", range(BATCH_FORMAT.oldest, BATCH_FORMAT.version + 1))

@@ -6,6 +6,7 @@ import ast
 import os
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -101,6 +102,17 @@ def test_the_whole_path_on_worker_threads_closes_every_connection(tmp_path: Path
     snap = step(lambda: ops.snapshot(ref))
     assert snap.released_at is None
     assert len(snap.results.candidates) == 4
+    # The sample reads disagree now and then: each flag is accepted, on a thread of its own.
+    for candidate, flag in snap.results.open_flags:
+        accepted = step(
+            partial(ops.accept, ref, candidate.code, flag.factor or None, "checked", "Ana"),
+            Changes(flags=True),
+        )
+        assert accepted.value.by == "Ana"
+    if snap.results.open_flags:
+        snap = step(lambda: ops.snapshot(ref, previous=snap, changes=Changes(flags=True)))
+        assert not snap.results.open_flags
+        assert snap.status.flags_open == 0
     stamp = step(lambda: ops.release(ref), Changes(release=True)).value
     # Only the results are read again after a release; the rest is the previous snapshot's.
     after = step(lambda: ops.snapshot(ref, previous=snap, changes=Changes(release=True)))
@@ -176,10 +188,13 @@ def test_results_locked_is_refused_the_same_way_by_every_step(
     for batch in sent:
         score_batch(batch.path)
     ops.merge(ref, [b.path for b in sent])
+    for candidate, flag in ops.results(ref).open_flags:  # the sample reads disagree now and then
+        ops.accept(ref, candidate.code, flag.factor or None, "checked", "Ana")
     ops.release(ref)
     reasons = set()
     steps = writing_steps(tmp_path)
     steps["move"] = lambda ref: ops.move_read(ref, "x", "y", "z")
+    steps["accept"] = lambda ref: ops.accept(ref, "x", None, "a reason", "Ana")
     for name, call in steps.items():
         if name == "merge":
             (outcome,) = ops.merge(ref, [sent[0].path]).value

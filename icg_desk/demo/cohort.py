@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from icg_desk.demo.batch import _video_id
 from icg_desk.demo.text import compose_entry
 from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.models.schema import Change, FactorRead, Portfolio, PortfolioStatus, utcnow
 from icg_desk.scoring.rubric import Rubric
@@ -255,14 +256,17 @@ def build_demo_cohort(
     seed: int = 2027,
     words_per_entry: int | None = 200,
     unscored: int = 0,
+    accept_flags: bool = True,
 ) -> Path:
     """Inputs, cohort, import, assignment, batches, reads and merge: a cohort ready to release.
 
-    Returns the cohort file (`folder/demo.icgcohort`); batches are in `folder/batches`.
+    The made-up reads disagree now and then, as real ones do; with `accept_flags` every flag
+    they raise is accepted (by "ICG Desk demo", saying why), else the flags stay open for the
+    coordinator to try. Returns the cohort file (`folder/demo.icgcohort`); batches are in
+    `folder/batches`.
     """
     # Imported here: these modules import this one's neighbours, not the other way round.
     from icg_desk.models.assignment import assign
-    from icg_desk.models.cohort_file import CohortFile
     from icg_desk.operations.merge import merge_files
     from icg_desk.operations.roster_import import import_roster, import_scorers
     from icg_desk.operations.sending import export_batches
@@ -281,4 +285,21 @@ def build_demo_cohort(
         for i, batch in enumerate(exported):
             score_batch(batch.path, seed=seed, unscored=unscored if i == 0 else 0)
         merge_files(cohort, [b.path for b in exported])
+        if accept_flags:
+            accept_every_flag(cohort)
     return path
+
+
+DEMO_ACCEPTOR = "ICG Desk demo"
+DEMO_REASON = "A demo cohort: its reads are made up, so their disagreements are accepted"
+
+
+def accept_every_flag(cohort: CohortFile) -> int:
+    """Accept every open flag of the cohort as the demo's; returns how many."""
+    from icg_desk.models.cohort_results import cohort_results
+    from icg_desk.models.flag_accept import accept_flag
+
+    flagged = cohort_results(cohort).open_flags
+    for candidate, flag in flagged:
+        accept_flag(cohort, candidate.code, flag.factor or None, DEMO_REASON, DEMO_ACCEPTOR)
+    return len(flagged)

@@ -41,10 +41,14 @@ from icg_desk.export.xlsx_cells import (
 )
 from icg_desk.formats.atomic import atomic_write
 from icg_desk.models.cohort_results import CandidateResult, CohortResults, ReadRow
+from icg_desk.models.flags import CandidateFlag
 from icg_desk.scoring import Decision, Rubric, Status, format_score, to_decimal
+from icg_desk.scoring.flags import FlagState
 from icg_desk.scoring.scale import format_against
 
 OVERVIEW, RESULTS, FACTOR_STATISTICS, READS = "Overview", "Results", "Factor statistics", "Reads"
+FLAGS = "Flags"
+WAITING = "Waiting"  # the Decision of a candidate whose result is not final
 NOT_RELEASED = "Not released — provisional"
 STATUS_TEXT = {
     Status.CERTIFIED: "Certified",
@@ -164,6 +168,7 @@ def _write_workbook(
     results_sheet = _ResultsSheet(workbook.create_sheet(RESULTS), cells, results)
     _write_factor_statistics(workbook.create_sheet(FACTOR_STATISTICS), cells, results)
     reads_sheet = _ReadsSheet(workbook.create_sheet(READS), cells, results)
+    _write_flags(workbook.create_sheet(FLAGS), cells, results)
 
     total = len(results.candidates) + len(results.reads)
     step = max(1, total // 200)  # a callback per row would cost more than it shows
@@ -208,13 +213,19 @@ def _write_overview(
         ("Rubric edition", rubric.edition),
         ("Released at", _released_text(results.released_at)),
         ("Candidates", len(candidates)),
+        # Final results only: a waiting candidate is never counted under a decision.
         ("Certified", results.count(Status.CERTIFIED)),
         ("Not certified", results.count(Status.NOT_CERTIFIED)),
-        ("Incomplete", results.count(Status.INCOMPLETE)),
+        ("Waiting", len(results.waiting)),
         ("Reads needed", sum(c.reads_needed for c in candidates)),
         ("Reads in", sum(c.reads_in for c in candidates)),
         ("Reads missing", sum(c.reads_missing for c in candidates)),
         ("Candidates with discrepant factors", sum(1 for c in candidates if c.discrepant)),
+        ("Flags open", len(results.open_flags)),
+        (
+            "Flags accepted",
+            sum(1 for c in candidates for f in c.flags if f.state is FlagState.ACCEPTED),
+        ),
         ("Written at (UTC)", written_at.isoformat()),
         ("ICG Desk version", __version__),
         (
@@ -227,7 +238,9 @@ def _write_overview(
             "About this workbook",
             "A view of the cohort's results when it was written. A factor score is the mean of "
             "the complete reads; scores show two decimals, rounded half up, as in ICG Desk and "
-            "on the score reports. Changing a cell here changes nothing in the cohort file.",
+            "on the score reports. A candidate with reads missing or in progress, or a flag "
+            "open, is Waiting: never counted as certified. Changing a cell here changes nothing "
+            "in the cohort file.",
         ),
     ]
     sheet.append(cells.header(sheet, ["Field", "Value"]))
@@ -257,11 +270,13 @@ class _ResultsSheet:
             "Retake factors",
             "Discrepant factors",
             "Retaking this cycle",
+            "Result",
+            "Flags",
         ]
         _widths(
             sheet,
             [12, 12, 24, 30, 26, 8, 9, *(_factor_width(f.name) for f in factors)]
-            + [9, 14, 48, 28, 28, 24],
+            + [9, 14, 48, 28, 28, 24, 36, 40],
         )
         # A write-only sheet writes its frozen panes with its first row and its filter when
         # closed: both are set before any row.
@@ -271,6 +286,7 @@ class _ResultsSheet:
 
     def add(self, c: CandidateResult) -> None:
         sheet, cells, rubric = self.sheet, self.cells, self.rubric
+        state = c.state
         self.sheet.append(
             [
                 cells.text(sheet, c.candidate_id),
@@ -282,11 +298,13 @@ class _ResultsSheet:
                 c.reads_missing,
                 *(cells.score(sheet, f.score) for f in c.factors),
                 cells.overall(sheet, c.decision),
-                STATUS_TEXT[c.decision.status],
+                STATUS_TEXT[c.decision.status] if state.final else WAITING,
                 cells.text(sheet, c.decision.headline),
                 cells.text(sheet, _names(rubric, c.decision.retake)),
                 cells.text(sheet, _names(rubric, c.discrepant)),
                 cells.text(sheet, _names(rubric, c.retake_factors)),
+                cells.text(sheet, state.label),
+                cells.text(sheet, "; ".join(f"{f.title(rubric)} ({f.state})" for f in c.flags)),
             ]
         )
 
@@ -372,5 +390,48 @@ class _ReadsSheet:
                 "Yes" if r.complete else "No",
                 *(cells.score(sheet, r.scores.get(k)) for k in keys),
                 *(cells.long_text(sheet, r.rationales.get(k, ""), RATIONALE_WIDTH) for k in keys),
+            ]
+        )
+
+
+def _write_flags(sheet: Any, cells: _Cells, results: CohortResults) -> None:
+    """One row per flag, open or closed, with every complete read side by side."""
+    rubric = results.rubric
+    flagged: list[tuple[CandidateResult, CandidateFlag]] = [
+        (c, f) for c in results.candidates for f in c.flags
+    ]
+    most = max((len(f.reads) for _, f in flagged), default=2)
+    heads = [
+        "Candidate id",
+        "Code",
+        "Name",
+        "Flag",
+        "State",
+        *(f"Read {n}" for n in range(1, max(2, most) + 1)),
+        "Why",
+        "Closed by",
+        "Closed at (UTC)",
+        "Reason",
+    ]
+    _widths(sheet, [12, 12, 24, 26, 11, *(30 for _ in range(max(2, most))), 60, 20, 18, 50])
+    sheet.freeze_panes = "D2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{1 + len(flagged)}"
+    sheet.append(cells.header(sheet, heads))
+    for c, f in flagged:
+        sides = [cells.text(sheet, r.text) for r in f.reads]
+        sides += [None] * (max(2, most) - len(sides))
+        closed = "" if f.closed_at is None else f"{f.closed_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        sheet.append(
+            [
+                cells.text(sheet, c.candidate_id),
+                cells.text(sheet, c.code),
+                cells.text(sheet, c.name),
+                cells.text(sheet, f.title(rubric)),
+                f.state.value,
+                *sides,
+                cells.long_text(sheet, "; ".join(f.reasons), 60),
+                cells.text(sheet, f.closed_by),
+                cells.text(sheet, closed),
+                cells.long_text(sheet, f.reason, 50),
             ]
         )

@@ -3,7 +3,12 @@
 A read counts once every factor of it is scored (a complete read): a scorer's half-scored
 portfolio is work in progress, not a judgement, so it neither moves a mean nor counts as in.
 A factor's score is then the mean of the complete reads (scoring/reads.py; adjudication of
-discrepant reads is a later issue), and the decision follows from those means.
+discrepant reads is a later step), and the decision follows from those means. The complete reads
+also raise flags (scoring/flags.py, kept by models/flags.py), and whether a candidate's result is
+final or waiting, and why, is `CandidateResult.state` (scoring.flags.result_state): every
+surface counts and words it from there.
+
+Release needs every candidate final: every read in and no flag open.
 
 Release stamps the cohort with the time; from then on the results are locked: nothing is
 merged, assigned, imported or sent out (each of those calls `refuse_when_released` in its own
@@ -25,8 +30,10 @@ from sqlalchemy.orm import Session
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import Assignment, Candidate, CohortInfo, ReadScore, Scorer
 from icg_desk.models.errors import UserError
+from icg_desk.models.flags import CandidateFlag, current_flags, stored_flags, sync_flags
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Decision, FactorResult, Rubric, Status, combine_reads, decide
+from icg_desk.scoring.flags import ResultState, flag_conditions, result_state
 from icg_desk.scoring.scale import format_against, format_score
 
 
@@ -110,11 +117,28 @@ class CandidateResult:
     reads_in: int  # complete reads
     reads_partial: int  # reads with some factors scored, not all
     factors: tuple[FactorResult, ...]  # in rubric order, from the complete reads
-    decision: Decision
+    decision: Decision  # as the complete reads stand: final only when `state` says so
+    flags: tuple[CandidateFlag, ...] = ()  # open, accepted and adjudicated, as they are now
 
     @property
     def reads_missing(self) -> int:
+        """Reads needed that are not complete yet (those in progress included)."""
         return max(0, self.reads_needed - self.reads_in)
+
+    @property
+    def open_flags(self) -> tuple[CandidateFlag, ...]:
+        return tuple(f for f in self.flags if f.open)
+
+    @property
+    def state(self) -> ResultState:
+        """Final or waiting, and why: the one answer every surface gives."""
+        return result_state(
+            reads_needed=self.reads_needed,
+            reads_in=self.reads_in,
+            reads_in_progress=self.reads_partial,
+            flags_open=[f.factor or f.kind.value for f in self.flags if f.open],
+            decision=self.decision,
+        )
 
     @property
     def scores(self) -> dict[str, Fraction | None]:
@@ -126,6 +150,7 @@ class CandidateResult:
 
     def as_json(self, rubric: Rubric) -> dict[str, object]:
         overall = self.decision.overall
+        state = self.state
         return {
             "candidate_id": self.candidate_id,
             "code": self.code,
@@ -141,10 +166,16 @@ class CandidateResult:
             "overall": None
             if overall is None
             else format_against(overall, rubric.thresholds.certification),
-            "status": self.decision.status.value,
+            # "final" or "waiting"; a waiting candidate's status is "waiting", never its
+            # decision so far (which is "decision_so_far").
+            "result": state.standing.value,
+            "waiting_for": list(state.waiting_for),
+            "status": state.status.value if state.final else "waiting",
+            "decision_so_far": self.decision.status.value,
             "decision": self.decision.headline,
             "retake": list(self.decision.retake),
             "discrepant": list(self.discrepant),
+            "flags": [f.as_json() for f in self.flags],
         }
 
 
@@ -157,19 +188,25 @@ class CohortResults:
     reads: tuple[ReadRow, ...]  # every assignment, by candidate then scorer
 
     def count(self, status: Status) -> int:
-        """Candidates whose decision, as the reads in stand, is `status` (provisional or not)."""
-        return sum(1 for c in self.candidates if c.decision.status is status)
+        """Candidates whose result is final with decision `status`: a waiting candidate is never
+        counted under a decision (see `waiting`)."""
+        return sum(1 for c in self.candidates if c.state.counts_as is status)
 
-    def settled(self, status: Status) -> int:
-        """Like count, but only candidates with every read in: decisions no read can change."""
-        return sum(
-            1 for c in self.candidates if not c.reads_missing and c.decision.status is status
-        )
+    settled = count  # the earlier name: the two are one since results know final from waiting
+
+    @property
+    def waiting(self) -> tuple[CandidateResult, ...]:
+        """Candidates whose result is not final: reads missing or in progress, or flags open."""
+        return tuple(c for c in self.candidates if not c.state.final)
 
     @property
     def missing(self) -> tuple[CandidateResult, ...]:
-        """Candidates still waiting for a read."""
+        """Candidates still waiting for a read (missing or in progress)."""
         return tuple(c for c in self.candidates if c.reads_missing)
+
+    @property
+    def open_flags(self) -> tuple[tuple[CandidateResult, CandidateFlag], ...]:
+        return tuple((c, f) for c in self.candidates for f in c.flags if f.open)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -179,8 +216,10 @@ class CohortResults:
             "candidates": len(self.candidates),
             "certified": self.count(Status.CERTIFIED),
             "not_certified": self.count(Status.NOT_CERTIFIED),
-            "incomplete": self.count(Status.INCOMPLETE),
+            "waiting": len(self.waiting),
+            "incomplete": sum(1 for c in self.candidates if c.decision.status is Status.INCOMPLETE),
             "waiting_for_reads": len(self.missing),
+            "flags_open": len(self.open_flags),
             "reads_missing": sum(c.reads_missing for c in self.candidates),
             "results": [c.as_json(self.rubric) for c in self.candidates],
         }
@@ -249,6 +288,7 @@ def _results(
         )
 
     needed = rubric.reads.per_portfolio
+    kept = stored_flags(session)
     results: list[CandidateResult] = []
     for done, (pk, cid, code, name, email, organisation, retakes) in enumerate(people):
         if progress is not None and done % 250 == 0 and not progress(done, len(people)):
@@ -258,6 +298,11 @@ def _results(
         factors = tuple(
             combine_reads(rubric, key, [r.scores[key] for r in complete])  # type: ignore[misc]
             for key in keys
+        )
+        conditions = flag_conditions(
+            rubric,
+            [(r.scorer_id, r.scores) for r in complete],  # type: ignore[misc]
+            {f.key: f.spread for f in factors},
         )
         results.append(
             CandidateResult(
@@ -272,6 +317,9 @@ def _results(
                 reads_partial=sum(1 for r in reads if r.started and not r.complete),
                 factors=factors,
                 decision=decide(rubric, {f.key: f.score for f in factors}),
+                flags=current_flags(conditions, kept.get(pk, {}))
+                if conditions or pk in kept
+                else (),
             )
         )
     if progress is not None:
@@ -280,30 +328,62 @@ def _results(
     return CohortResults(cohort_name, rubric, when, tuple(results), all_reads)
 
 
-def release_results(cohort: CohortFile) -> datetime:
-    """Lock the results: every candidate must have all reads in and a decision.
+results_in_session = _results  # for a caller that reads other things in the same transaction
 
-    Checked and stamped in one write transaction, so no merge can slip in between.
+
+def release_refusal(results: CohortResults) -> str:
+    """Why these results cannot be released, in words; "" when they can.
+
+    The window shows it before Release is pressed; release_results raises it.
+    """
+    if not results.candidates:
+        return "the cohort has no candidates; there is nothing to release"
+    rubric = results.rubric
+    parts: list[str] = []
+    reading = [c for c in results.candidates if c.reads_missing]
+    if reading:
+        names = ", ".join(
+            f"{c.candidate_id} ({c.reads_in} of {c.reads_needed} reads in)" for c in reading[:5]
+        )
+        more = f" and {len(reading) - 5} more" if len(reading) > 5 else ""
+        parts.append(
+            f"{len(reading)} candidates are still waiting for reads: {names}{more}; "
+            "merge their scorers' returned files first"
+        )
+    flagged = results.open_flags
+    if flagged:
+        lines = "\n".join(
+            f"  {c.candidate_id} ({c.code}) {f.title(rubric)}: {'; '.join(f.reasons)}"
+            for c, f in flagged
+        )
+        noun = "flag is" if len(flagged) == 1 else "flags are"
+        parts.append(
+            f"{len(flagged)} {noun} open; adjudicate them, or accept each with a written reason "
+            f"(icg-desk cohort accept DB CODE [--factor KEY] --reason TEXT):\n{lines}"
+        )
+    other = [
+        c for c in results.waiting if not c.reads_missing and not c.open_flags
+    ]  # not expected: a complete set of reads always gives a decision
+    if other:
+        parts.append(
+            "not final: " + ", ".join(f"{c.candidate_id} ({c.state.label})" for c in other[:5])
+        )
+    return "; and ".join(parts)
+
+
+def release_results(cohort: CohortFile) -> datetime:
+    """Lock the results: every candidate final (all reads in, no flag open).
+
+    The flags are brought in line with the reads first, then checked and the cohort stamped,
+    all in one write transaction, so no merge or acceptance can slip in between.
     """
     with cohort.transaction() as session:
         refuse_when_released(session, "there is nothing more to release", error=ReleaseLocked)
+        sync_flags(session, cohort.rubric)
         results = _results(session, cohort.name, cohort.rubric)
-        if not results.candidates:
-            raise ReleaseError("the cohort has no candidates; there is nothing to release")
-        waiting = [
-            c
-            for c in results.candidates
-            if c.reads_missing or c.decision.status is Status.INCOMPLETE
-        ]
-        if waiting:
-            names = ", ".join(
-                f"{c.candidate_id} ({c.reads_in} of {c.reads_needed} reads in)" for c in waiting[:5]
-            )
-            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
-            raise ReleaseError(
-                f"{len(waiting)} candidates are still waiting for reads: {names}{more}; "
-                "merge their scorers' returned files first"
-            )
+        refusal = release_refusal(results)
+        if refusal:
+            raise ReleaseError(refusal)
         stamp = utcnow()
         session.execute(update(CohortInfo).values(released_at=stamp))
     return stamp

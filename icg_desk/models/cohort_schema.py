@@ -18,8 +18,8 @@ from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 
 # PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
 COHORT_APPLICATION_ID = 0x49434743
-# 2: merge_log.scores_as_of (cohort files of format 1 are upgraded when opened).
-COHORT_SCHEMA_VERSION = 2
+# 2: merge_log.scores_as_of; 3: flag and flag_event (older files are upgraded when opened).
+COHORT_SCHEMA_VERSION = 3
 
 
 class CohortBase(DeclarativeBase):
@@ -148,7 +148,58 @@ class MergeLog(CohortBase):
     scores_as_of: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
 
 
-COHORT_TABLES = frozenset(CohortBase.metadata.tables)
+class Flag(CohortBase):
+    """A disagreement between the complete reads of one candidate, and what became of it.
+
+    Written whenever the reads change (a merge) by models/flags.sync_flags; one row per
+    candidate, kind and factor ("" for a decision split), kept for the audit even when the reads
+    stop disagreeing (state "cleared"). `reads` is the fingerprint of the reads the flag was last
+    raised on: a flag accepted on some reads is open again when they change.
+    """
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("candidate_ref", "kind", "factor_key"),
+        CheckConstraint(
+            "state IN ('open', 'accepted', 'adjudicated', 'cleared')", name="flag_state"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_ref: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # discrepancy, decision_split
+    factor_key: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    reads: Mapped[str] = mapped_column(Text)  # e.g. "S-01=1.25;S-02=3.00"
+    detail: Mapped[str] = mapped_column(Text, default="")  # the reasons, in words
+    raised_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    # Who closed it (accepted or adjudicated), when and why; empty while open.
+    closed_by: Mapped[str] = mapped_column(String(200), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FlagEvent(CohortBase):
+    """The audit log of flags: every flag raised, changed, cleared, reopened or closed."""
+
+    __tablename__ = "flag_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_ref: Mapped[int] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(16))  # raised, changed, cleared, reopened, accepted
+    state: Mapped[str] = mapped_column(String(16))  # the flag's state after it
+    actor: Mapped[str] = mapped_column(String(200), default="")  # a person, or "merge"
+    reads: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    # Set through the flag, so a merge raising many flags writes them all in one flush.
+    flag: Mapped[Flag] = relationship()
+
+
+# Every table of the current format. The flag tables came with format 3: an older file, which
+# lacks them, is migrated before it is used, so they are not required when it is validated.
+COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {"flag", "flag_event"}
 
 
 def _add_scores_as_of(con: sqlite3.Connection) -> None:
@@ -158,6 +209,43 @@ def _add_scores_as_of(con: sqlite3.Connection) -> None:
         con.execute("ALTER TABLE merge_log ADD COLUMN scores_as_of VARCHAR(40)")
 
 
+def _add_flags(con: sqlite3.Connection) -> None:
+    """2 -> 3: the flag tables, empty. Flags of reads merged before are found when results are
+    read (models/flags.py) and written by the next merge or the release."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS flag (
+            id INTEGER NOT NULL PRIMARY KEY,
+            candidate_ref INTEGER NOT NULL REFERENCES candidate (id) ON DELETE CASCADE,
+            kind VARCHAR(32) NOT NULL,
+            factor_key VARCHAR(64) NOT NULL,
+            state VARCHAR(16) NOT NULL,
+            reads TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            raised_at VARCHAR(40) NOT NULL,
+            closed_by VARCHAR(200) NOT NULL,
+            closed_at VARCHAR(40),
+            reason TEXT NOT NULL,
+            UNIQUE (candidate_ref, kind, factor_key),
+            CONSTRAINT flag_state CHECK (state IN ('open', 'accepted', 'adjudicated', 'cleared'))
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS flag_event (
+            id INTEGER NOT NULL PRIMARY KEY,
+            flag_ref INTEGER NOT NULL REFERENCES flag (id) ON DELETE CASCADE,
+            at VARCHAR(40) NOT NULL,
+            action VARCHAR(16) NOT NULL,
+            state VARCHAR(16) NOT NULL,
+            actor VARCHAR(200) NOT NULL,
+            reads TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
-COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_scores_as_of}
+COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_scores_as_of,
+    2: _add_flags,
+}

@@ -1,13 +1,20 @@
-"""Where a cohort's scoring stands: reads needed, assigned, sent out and merged back."""
+"""Where a cohort's scoring stands: reads needed, assigned, sent out and merged back.
+
+A read counts as returned only when it is complete (every factor scored), as it counts in the
+results; and the candidates final and waiting are the results' own (`CandidateResult.state`).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_results import CohortResults, results_in_session
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.scoring import Status
 
 
 @dataclass(frozen=True)
@@ -16,7 +23,7 @@ class ScorerProgress:
     name: str
     assigned: int  # portfolios assigned to this scorer
     sent: int  # of those, sent out in a batch
-    returned: int  # of those, with scores merged back
+    returned: int  # of those, merged back complete (every factor scored)
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,16 @@ class CohortStatus:
     reads_needed: int  # candidates x the rubric's reads per portfolio
     reads_assigned: int
     reads_sent: int
-    reads_returned: int
+    reads_returned: int  # complete reads merged
+    reads_in_progress: int  # reads merged with some factors scored, not all
     files_merged: int  # returned files accepted or replacing earlier ones
     files_rejected: int
     per_scorer: tuple[ScorerProgress, ...]
+    # From the results' one answer (CandidateResult.state): final decisions and who waits.
+    certified: int = 0
+    not_certified: int = 0
+    waiting: int = 0
+    flags_open: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -43,8 +56,13 @@ class CohortStatus:
             "reads_assigned": self.reads_assigned,
             "reads_sent": self.reads_sent,
             "reads_returned": self.reads_returned,
+            "reads_in_progress": self.reads_in_progress,
             "files_merged": self.files_merged,
             "files_rejected": self.files_rejected,
+            "certified": self.certified,
+            "not_certified": self.not_certified,
+            "waiting": self.waiting,
+            "flags_open": self.flags_open,
             "per_scorer": [
                 {
                     "scorer_id": p.scorer_id,
@@ -58,11 +76,23 @@ class CohortStatus:
         }
 
 
-def cohort_status(cohort: CohortFile) -> CohortStatus:
-    reads = cohort.rubric.reads.per_portfolio
+def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> CohortStatus:
+    """The figures; `results` read at the same moment saves reading them again (the window)."""
+    rubric = cohort.rubric
+    reads = rubric.reads.per_portfolio
     with cohort.reading() as session:
+        if results is None:
+            results = results_in_session(session, cohort.name, rubric)
         candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
-        returned_ids = set(session.scalars(select(ReadScore.assignment_ref).distinct()))
+        scored = Counter(
+            session.scalars(
+                select(ReadScore.assignment_ref).where(
+                    ReadScore.score.is_not(None), ReadScore.factor_key.in_(rubric.factor_keys)
+                )
+            )
+        )
+        returned_ids = {ref for ref, n in scored.items() if n == len(rubric.factor_keys)}
+        in_progress = len(scored) - len(returned_ids)
         rows = session.execute(
             select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id)
             .join(Assignment, Assignment.scorer_ref == Scorer.id, isouter=True)
@@ -96,7 +126,12 @@ def cohort_status(cohort: CohortFile) -> CohortStatus:
         reads_assigned=sum(p.assigned for p in progress),
         reads_sent=sum(p.sent for p in progress),
         reads_returned=sum(p.returned for p in progress),
+        reads_in_progress=in_progress,
         files_merged=outcomes.get("accepted", 0) + outcomes.get("replaced", 0),
         files_rejected=outcomes.get("rejected", 0),
         per_scorer=progress,
+        certified=results.count(Status.CERTIFIED),
+        not_certified=results.count(Status.NOT_CERTIFIED),
+        waiting=len(results.waiting),
+        flags_open=len(results.open_flags),
     )

@@ -14,7 +14,8 @@ The later file from a scorer wins entirely for that scorer's reads in that batch
 accepted or rejected, gets a `MergeLog` row with its SHA-256, so the audit log shows what came in,
 from whom, and which scores it changed (old and new values).
 
-Returned files are never written.
+Returned files are never written. The flags of the candidates a file changed are brought in line
+with their reads in the same transaction (models/flags.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.models.flags import sync_flags
 from icg_desk.models.schema import ScoreText
 from icg_desk.scoring import Rubric, format_score
 
@@ -263,6 +265,14 @@ def _apply(
     ]
     if rows:
         session.connection().exec_driver_sql(_INSERT_READS, rows)
+    # The flags of the candidates whose reads this file changed, in the same transaction: a
+    # flag is never behind the reads it is about (models/flags.py says what becomes of each).
+    touched = {assignments[code] for code, _key in differing}
+    sync_flags(
+        session,
+        rubric,
+        session.scalars(select(Assignment.candidate_ref).where(Assignment.id.in_(touched))),
+    )
     _add_log(
         session, path, sha256, outcome, reason, *who, changes=changes, scores_as_of=returned.as_of
     )

@@ -17,6 +17,7 @@ class Changes:
     assignments: bool = False  # who reads what, and which batch a read went out in
     reads: bool = False  # merged scores, hence the results
     merges: bool = False  # the audit log of returned files
+    flags: bool = False  # a flag accepted (or adjudicated), hence the results
     release: bool = False  # the results were released (and locked)
 
     @property

@@ -32,6 +32,7 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
+from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
 from icg_desk.operations import roster_import, sending
@@ -44,7 +45,13 @@ from icg_desk.scoring import Rubric
 Progress = Callable[[int, int], bool]  # (done, total) -> keep going
 
 EVERYTHING = Changes(
-    candidates=True, scorers=True, assignments=True, reads=True, merges=True, release=True
+    candidates=True,
+    scorers=True,
+    assignments=True,
+    reads=True,
+    merges=True,
+    release=True,
+    flags=True,
 )
 
 
@@ -210,9 +217,10 @@ def snapshot(
     """The dashboard's data; with `previous` and `changes`, only the parts they touch re-read."""
     if previous is None or changes is None:
         with _reading(ref) as cohort:
+            found_results = cohort_results(cohort, progress=progress)
             return CohortSnapshot(
-                status=cohort_status(cohort),
-                results=cohort_results(cohort, progress=progress),
+                status=cohort_status(cohort, found_results),
+                results=found_results,
                 merges=recent_merges(cohort),
             )
     if not changes.any:
@@ -220,18 +228,30 @@ def snapshot(
     c = changes
     found = previous
     with _reading(ref) as cohort:
-        # Status counts candidates, scorers, reads assigned, sent and returned, and merged files.
-        if c.candidates or c.scorers or c.assignments or c.reads or c.merges:
-            found = replace(found, status=cohort_status(cohort))
-        if c.candidates or c.scorers or c.assignments or c.reads or c.release:
+        if c.candidates or c.scorers or c.assignments or c.reads or c.release or c.flags:
             found = replace(found, results=cohort_results(cohort, progress=progress))
+        # Status counts candidates, scorers, reads assigned, sent and returned, merged files,
+        # and (from the results) the candidates final and waiting.
+        if c.candidates or c.scorers or c.assignments or c.reads or c.merges or c.flags:
+            found = replace(found, status=cohort_status(cohort, found.results))
         if c.merges:
             found = replace(found, merges=recent_merges(cohort))
     return found
 
 
+def accept(
+    ref: CohortRef, candidate: str, factor: str | None, reason: str, by: str
+) -> Done[Accepted]:
+    """Accept a candidate's open flag (the decision split, or `factor`'s discrepancy) with a
+    written reason, kept in the flags' audit log; AcceptRefused says why not."""
+    with _writing(ref) as cohort:
+        done = accept_flag(cohort, candidate, factor, reason, by)
+    return Done(done, Changes(flags=True))
+
+
 def release(ref: CohortRef) -> Done[datetime]:
-    """Lock the results (every read in, a decision for everyone); ReleaseError says why not."""
+    """Lock the results (every candidate final: reads in, no flag open); ReleaseError says why
+    not, listing each open flag."""
     with _writing(ref) as cohort:
         stamp = release_results(cohort)
     return Done(stamp, Changes(release=True))
@@ -276,6 +296,7 @@ __all__ = [
     "CohortRef",
     "CohortSnapshot",
     "NoPreviewsAfterRelease",
+    "accept",
     "check_cohort",
     "lock_for_window",
     "Progress",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from icg_desk.scoring.decision import decide
+from icg_desk.scoring.decision import Decision, decide
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
 
@@ -60,16 +60,20 @@ def combine_reads(
 
 
 def decision_disagreement(
-    rubric: Rubric, read_a: Mapping[str, Fraction], read_b: Mapping[str, Fraction]
+    rubric: Rubric,
+    read_a: Mapping[str, Fraction],
+    read_b: Mapping[str, Fraction],
+    decided: tuple[Decision, Decision] | None = None,
 ) -> tuple[str, ...]:
     """Why two complete reads of one portfolio disagree on the decision (empty when they agree).
 
     Flagged for the coordinator even when no factor differs by more than the discrepancy
     threshold: two reads of 3.00 and 2.50 overall are both "close", yet one certifies.
+    `decided`: the two reads' decisions when the caller has them already.
     """
     if not rubric.reads.flag_decision_disagreement:
         return ()
-    a, b = decide(rubric, read_a), decide(rubric, read_b)
+    a, b = decided if decided is not None else (decide(rubric, read_a), decide(rubric, read_b))
     if a.certified is None or b.certified is None:
         raise ValueError("a decision disagreement needs two complete reads")
     reasons: list[str] = []

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
 _DECIMAL_TEXT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?$")
 _HUNDREDTH = Decimal("0.01")
@@ -74,8 +75,13 @@ class Scale:
             raise ScoreError(f"{cleaned!r} is not on the scale; a score is {self.allowed()}")
         raise ScoreError(f"{text!r} is not a score; a score is {self.allowed()}")
 
+    @cached_property
+    def _value_set(self) -> frozenset[Fraction]:
+        return frozenset(v.value for v in self.values)
+
     def contains(self, value: Fraction) -> bool:
-        return any(v.value == value for v in self.values)
+        # A set: results check every read of a cohort (tens of thousands) against the scale.
+        return value in self._value_set
 
     def label(self, value: Fraction) -> str:
         for v in self.values:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against
 from icg_desk.ui import palette as palettes
+from icg_desk.ui.coordinator_attention import AttentionPanel, release_waits_for
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
@@ -70,10 +72,12 @@ SortRole = Qt.ItemDataRole.UserRole + 1
 
 
 class ResultsModel(RowsTableModel):
-    """Every candidate's results: reads in, overall, decision and the discrepant factors."""
+    """Every candidate's results: reads in, overall, open flags and the decision (final, or
+    waiting and why: `CandidateResult.state`)."""
 
     ID, CODE, NAME, READS, OVERALL, DISCREPANT, DECISION = range(7)
-    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Discrepant", "Decision")
+    FLAGS = DISCREPANT
+    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Open flags", "Decision")
     StatusRole = Qt.ItemDataRole.UserRole + 2
     CandidateIdRole = Qt.ItemDataRole.UserRole + 3
 
@@ -104,13 +108,13 @@ class ResultsModel(RowsTableModel):
         if column == self.READS and c.reads_missing:
             return QColor(colours.waiting)
         if column in (self.DECISION, self.OVERALL):
-            # With reads still to come the decision is only so far: muted, not green or red.
-            if c.reads_missing:
+            # While waiting (reads, flags) the decision is only so far: muted, not green or red.
+            if not c.state.final:
                 return _decision_colour(Status.INCOMPLETE, colours)
             if column == self.OVERALL:
                 return self._overall_colour(c, colours)
             return _decision_colour(c.decision.status, colours)
-        if column == self.DISCREPANT:
+        if column == self.FLAGS:
             return QColor(colours.waiting)
         return None
 
@@ -140,9 +144,20 @@ class ResultsModel(RowsTableModel):
             return f"{c.reads_in} of {c.reads_needed}"
         if column == self.OVERALL:
             return self._overall(c)
-        if column == self.DISCREPANT:
-            return self._factor_names(c.discrepant)
-        return c.decision.headline
+        if column == self.FLAGS:
+            return self._flag_names(c)
+        state = c.state
+        if state.final:
+            return c.decision.headline
+        return f"{state.label} (so far: {c.decision.headline})"
+
+    def _flag_names(self, c: CandidateResult) -> str:
+        if self._rubric is None:
+            return ", ".join(f.factor or f.kind.value for f in c.open_flags)
+        return ", ".join(
+            self._rubric.factor(f.factor).name if f.factor else "Decision split"
+            for f in c.open_flags
+        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -174,16 +189,18 @@ class ResultsModel(RowsTableModel):
             if c.reads_partial:
                 parts.append(f"{c.reads_partial} read(s) scored in part (not counted)")
             return "; ".join(parts)
-        if column == self.DISCREPANT and c.discrepant:
-            return (
-                f"The reads of {self._factor_names(c.discrepant)} differ by more than the "
-                "rubric's discrepancy threshold: adjudicate them."
+        if column == self.FLAGS and c.flags:
+            rubric = self._rubric
+            return "\n".join(
+                (f.title(rubric) if rubric is not None else f.kind.value)
+                + f" ({f.state.value}): "
+                + "; ".join(f.reasons)
+                for f in c.flags
             )
+        state = c.state
         lines = [c.decision.headline, *c.decision.reasons]
-        if c.reads_missing:
-            lines.append(
-                f"So far: {c.reads_missing} read(s) still to come, so this can still change."
-            )
+        if not state.final:
+            lines.append(f"{state.label}: so far only, this can still change.")
         return "\n".join(dict.fromkeys(lines))
 
 
@@ -195,8 +212,9 @@ class ResultsFilter(QSortFilterProxyModel):
         ("Certified", Status.CERTIFIED.value),
         ("Not certified", Status.NOT_CERTIFIED.value),
         ("Incomplete", Status.INCOMPLETE.value),
+        ("Waiting", "waiting"),
         ("Reads missing", "missing"),
-        ("Discrepant", "discrepant"),
+        ("Flags open", "flagged"),
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -223,11 +241,16 @@ class ResultsFilter(QSortFilterProxyModel):
             self._text in s.casefold() for s in (c.candidate_id, c.code, c.name)
         ):
             return False
+        if self._kind == "waiting":
+            return not c.state.final
         if self._kind == "missing":
             return c.reads_missing > 0
-        if self._kind == "discrepant":
-            return bool(c.discrepant)
-        return not self._kind or c.decision.status.value == self._kind
+        if self._kind == "flagged":
+            return bool(c.open_flags)
+        # By decision: final results only, as counted everywhere.
+        if not self._kind:
+            return True
+        return c.state.counts_as is not None and c.state.status.value == self._kind
 
 
 class ScorerProgressModel(RowsTableModel):
@@ -365,6 +388,7 @@ def dashboard_stylesheet(p: Palette, scale: float = 1.0) -> str:
 #releaseState {{ padding: 5px 12px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
                 font-weight: 600; }}
 #releaseState[released="true"] {{ background: {p.certified_surface}; color: {p.certified}; }}
+#releaseNote {{ background: {p.band}; color: {p.text}; padding: 6px 12px; border-radius: 6px; }}
 #releasedBanner {{ background: {p.certified_surface}; color: {p.certified}; padding: 6px 12px; border-radius: 6px; }}
 #figureGroup {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 8px; }}
 #figureGroupTitle {{ color: {p.muted_text}; font-size: {pt(8, scale)}; font-weight: 600; }}
@@ -500,7 +524,7 @@ class Dashboard(QWidget):
             "files_rejected": f("rejected"),
             "certified": f("certified"),
             "not_certified": f("not certified"),
-            "waiting": f("waiting for reads"),
+            "waiting": f("waiting"),
         }
         self.reads_bar = QProgressBar()
         self.reads_bar.setObjectName("readsBar")
@@ -565,6 +589,16 @@ class Dashboard(QWidget):
         tools_row.addWidget(self.search)
         tools_row.addWidget(self.kind_filter)
         results_panel = _panel("Results", self.results_count, self.results_view, tools=tools)
+        # What needs the coordinator: every flag with its reads side by side, and Accept.
+        self.attention = AttentionPanel(self)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("resultsTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(results_panel, "Results")
+        self.tabs.addTab(self.attention, "Needs attention")
+        # Before Release is pressed, the window says what it waits for.
+        self.release_note = plain_label("", object_name="releaseNote")
+        self.release_note.hide()
 
         # The scorers and the returned files.
         self.scorer_model = ScorerProgressModel(self)
@@ -598,7 +632,7 @@ class Dashboard(QWidget):
         self.side_splitter.setChildrenCollapsible(False)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("dashboardSplitter")
-        self.main_splitter.addWidget(results_panel)
+        self.main_splitter.addWidget(self.tabs)
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 2)
         self.main_splitter.setStretchFactor(1, 1)
@@ -608,6 +642,7 @@ class Dashboard(QWidget):
         body.setContentsMargins(14, 12, 14, 12)
         body.setSpacing(12)
         body.addWidget(self.released_banner)
+        body.addWidget(self.release_note)
         body.addLayout(figure_row)
         body.addWidget(self.main_splitter, 1)
         layout = QVBoxLayout(self)
@@ -659,11 +694,11 @@ class Dashboard(QWidget):
         figures["files_rejected"].show_value(
             status.files_rejected, "bad" if status.files_rejected else ""
         )
-        # Only decisions no read can change: a candidate with a read still out is counted as
-        # waiting, not by the decision its reads so far would give.
-        waiting = len(results.missing)
-        figures["certified"].show_value(results.settled(Status.CERTIFIED), "good")
-        figures["not_certified"].show_value(results.settled(Status.NOT_CERTIFIED), "bad")
+        # Only final decisions: a candidate with a read still out or a flag open is counted as
+        # waiting, not by the decision its reads so far would give (CandidateResult.state).
+        waiting = len(results.waiting)
+        figures["certified"].show_value(results.count(Status.CERTIFIED), "good")
+        figures["not_certified"].show_value(results.count(Status.NOT_CERTIFIED), "bad")
         figures["waiting"].show_value(waiting, "waiting" if waiting else "")
         self.reads_bar.setRange(0, max(1, status.reads_needed))
         self.reads_bar.setValue(min(status.reads_returned, status.reads_needed))
@@ -672,6 +707,14 @@ class Dashboard(QWidget):
         )
 
         self.results_model.set_results(results)
+        self.attention.show_results(results)
+        open_flags = self.attention.model.open_count
+        self.tabs.setTabText(
+            1, f"Needs attention ({open_flags})" if open_flags else "Needs attention"
+        )
+        waits = release_waits_for(results)
+        self.release_note.setText(waits + ".")
+        self.release_note.setVisible(bool(waits))
         self.scorer_model.set_progress(status.per_scorer)
         self.merge_model.set_rows(merges)
         self.merge_note.setText(
@@ -726,6 +769,8 @@ class Dashboard(QWidget):
 
     def clear(self) -> None:
         self.results_model.set_results(None)
+        self.attention.show_results(None)
+        self.release_note.hide()
         self.scorer_model.set_progress([])
         self.merge_model.set_rows([])
         self.search.clear()

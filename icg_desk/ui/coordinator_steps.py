@@ -29,6 +29,7 @@ from icg_desk.operations.changes import Changes, Done
 from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.operations.sending import ExportedBatch
+from icg_desk.ui.coordinator_attention import AcceptFlagDialog, release_waits_for
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
 from icg_desk.ui.tasks import Label, Outcome, Task, is_user_error
 from icg_desk.ui.window_shell import WindowShell
@@ -410,6 +411,60 @@ class CoordinatorSteps(WindowShell):
             failed=[],
         )
 
+    def accept_flag(
+        self,
+        code: str | None = None,
+        factor: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> Task[Any]:
+        """Results > Accept flag: the selected flag of Needs attention (or the one given) is
+        accepted with a written reason, asked for in a dialog unless given."""
+        title = "Accept flag"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        attention = self.dashboard.attention
+        if code is not None and not attention.select(code, factor or ""):
+            self.error("Flag not accepted", f"Candidate {code} has no such flag.")
+            return Task.finished(title, False)
+        row = attention.selected()
+        if row is None or not row.flag.open:
+            self.error(
+                "Flag not accepted",
+                "Choose an open flag in Needs attention first: the flag's reads are shown "
+                "side by side there.",
+            )
+            return Task.finished(title, False)
+        if reason is None or by is None:
+            dialog = AcceptFlagDialog(row, self.cohort.rubric, self)
+            if by is not None:
+                dialog.by_edit.setText(by)
+            if dialog.exec() != AcceptFlagDialog.DialogCode.Accepted:
+                return Task.finished(title, False)
+            by, reason = dialog.values()
+        chosen_code, chosen_factor = row.code, row.flag.factor or None
+        given_reason, given_by = reason, by
+
+        def accepted(done: _Done) -> bool:
+            if done.problem is not None:
+                return self._not_done("Flag not accepted", "Nothing was accepted.", done.problem)
+            what = f"the discrepancy on {chosen_factor}" if chosen_factor else "the decision split"
+            self.statusBar().showMessage(
+                f"Accepted {what} of {done.value.candidate_id} ({done.value.code}).", 15000
+            )
+            return True
+
+        return self._step(
+            title,
+            "Accepting…",
+            lambda ref, _p: cohort_ops.accept(
+                ref, chosen_code, chosen_factor, given_reason, given_by
+            ),
+            accepted,
+            cancellable=False,
+            failed=False,
+        )
+
     def release(self) -> Task[Any]:
         """Results > Release: confirm that it locks the results, then release."""
         if self.cohort is None:
@@ -548,6 +603,10 @@ class CoordinatorSteps(WindowShell):
             f"The results were released on {local_time(problem.released_at)} and are locked: "
             f"nothing was imported from {file.name}."
         )
+
+    def _release_waits(self) -> str:
+        """What release waits for, said before Release is pressed; "" when nothing."""
+        return release_waits_for(self.snapshot.results if self.snapshot is not None else None)
 
     def _locked_reason(self) -> str:
         when = self.snapshot.released_at if self.snapshot is not None else None

@@ -56,6 +56,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.stack = QStackedWidget()
         self.start_page = self._build_start_page()
         self.dashboard = Dashboard()
+        self.dashboard.attention.accept_requested.connect(lambda: self.accept_flag())
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.dashboard)
         self.setCentralWidget(self.stack)
@@ -150,6 +151,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Merge scorers' returned batches (.icgbatch) or summaries (.xlsx); "
             "or drop them on the window",
         )
+        self.accept_action = a(
+            "&Accept flag…",
+            self.accept_flag,
+            ["Ctrl+Shift+K"],
+            "Results",
+            "Accept the flag chosen in Needs attention, with a written reason",
+        )
         self.release_action = a(
             "Re&lease results…",
             self.release,
@@ -186,6 +194,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.assign_action,
             self.send_action,
             self.merge_action,
+            self.accept_action,
             self.release_action,
         )
 
@@ -203,7 +212,13 @@ class CoordinatorWindow(CoordinatorSteps):
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Results"),
-            [self.release_action, None, self.reports_action, self.summary_action],
+            [
+                self.accept_action,
+                self.release_action,
+                None,
+                self.reports_action,
+                self.summary_action,
+            ],
         )
         self.fill_menu(bar.addMenu("&View"), [self.refresh_action, self.find_action])
         self.fill_menu(bar.addMenu("&Help"), [self.shortcuts_action])
@@ -409,6 +424,11 @@ class CoordinatorWindow(CoordinatorSteps):
             action.setEnabled(has_cohort and not locked)
             base = str(action.property("baseTip") or "")
             self.set_tip(action, f"{base}. Off: {locked}" if locked else base)
+        # Release stays on (pressing it lists each thing it waits for), and says it first.
+        waits = "" if locked else self._release_waits()
+        if waits:
+            base = str(self.release_action.property("baseTip") or "")
+            self.set_tip(self.release_action, f"{base}. Not yet: {waits}")
         super().update_actions()
 
     def refresh_recent(self) -> None:

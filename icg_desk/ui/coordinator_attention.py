@@ -1,0 +1,309 @@
+"""The Coordinator window's "Needs attention" view: every flag with its reads side by side, and
+accepting one with a written reason.
+
+The model (`FlagsModel`) is plain data a test drives without a window; names, reads and reasons
+are plain strings (views never interpret them), tooltips go through `plain_tip`.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icg_desk.models.cohort_results import CandidateResult, CohortResults
+from icg_desk.models.flags import CandidateFlag
+from icg_desk.scoring import Rubric
+from icg_desk.scoring.flags import FlagState
+from icg_desk.ui import palette as palettes
+from icg_desk.ui.coordinator_dialogs import dialog_stylesheet, plain_tip
+from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.table_model import ModelIndex, RowsTableModel
+
+STATE_TEXT = {
+    FlagState.OPEN: "Open",
+    FlagState.ACCEPTED: "Accepted",
+    FlagState.ADJUDICATED: "Adjudicated",
+    FlagState.CLEARED: "Cleared",
+}
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """One flag of one candidate, as the view lists it."""
+
+    candidate: CandidateResult
+    flag: CandidateFlag
+
+    @property
+    def code(self) -> str:
+        return self.candidate.code
+
+
+def flag_rows(results: CohortResults | None) -> list[FlagRow]:
+    """Every flag, the open ones first, each group in candidate id order."""
+    if results is None:
+        return []
+    rows = [FlagRow(c, f) for c in results.candidates for f in c.flags]
+    return sorted(rows, key=lambda r: (not r.flag.open, r.candidate.candidate_id))
+
+
+def release_waits_for(results: CohortResults | None) -> str:
+    """What release waits for, in one line for the window; "" when it can go (or went)."""
+    if results is None or results.released_at is not None or not results.candidates:
+        return ""
+    parts: list[str] = []
+    reading = len(results.missing)
+    if reading:
+        parts.append(f"{reading} candidate{'s' if reading != 1 else ''} waiting for reads")
+    flagged = len(results.open_flags)
+    if flagged:
+        parts.append(f"{flagged} open flag{'s' if flagged != 1 else ''} (Needs attention)")
+    return "Release waits for " + " and ".join(parts) if parts else ""
+
+
+class FlagsModel(RowsTableModel):
+    """Every flag: who, which, each complete read side by side, its state and who closed it."""
+
+    ID, CODE, NAME, FLAG, STATE = range(5)
+    FIXED = ("ID", "Code", "Name", "Flag", "State")
+    CLOSED_HEADER = "Accepted or adjudicated"
+    HEADERS: tuple[str, ...] = (*FIXED, "Read 1", "Read 2", CLOSED_HEADER)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[FlagRow] = []
+        self._rubric: Rubric | None = None
+        self.reads = 2
+
+    def set_results(self, results: CohortResults | None) -> None:
+        rows = flag_rows(results)
+        self.beginResetModel()
+        self._rubric = None if results is None else results.rubric
+        self.reads = max([2, *(len(r.flag.reads) for r in rows)])
+        reads = tuple(f"Read {n}" for n in range(1, self.reads + 1))
+        self.HEADERS = (*self.FIXED, *reads, self.CLOSED_HEADER)
+        self._rows = rows
+        self.endResetModel()
+
+    def row(self, row: int) -> FlagRow:
+        return self._rows[row]
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for r in self._rows if r.flag.open)
+
+    def text(self, row: int, column: int) -> str:
+        r = self._rows[row]
+        c, f = r.candidate, r.flag
+        if column == self.ID:
+            return c.candidate_id
+        if column == self.CODE:
+            return c.code
+        if column == self.NAME:
+            return c.name
+        if column == self.FLAG:
+            return f.title(self._rubric) if self._rubric is not None else f.kind.value
+        if column == self.STATE:
+            return STATE_TEXT[f.state]
+        read = column - len(self.FIXED)
+        if 0 <= read < self.reads:
+            return f.reads[read].text if read < len(f.reads) else ""
+        return f.closed_text()
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        f = self._rows[index.row()].flag
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == self.STATE:
+            colours = palettes.current()
+            return QColor(colours.waiting if f.open else colours.muted_text)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [*f.reasons]
+            if f.closed_text():
+                lines.append(f.closed_text())
+            return plain_tip("\n".join(lines))
+        return None
+
+
+class AcceptFlagDialog(QDialog):
+    """Accept a flagged result: the flag, both reads, and who accepts it and why (required)."""
+
+    def __init__(self, row: FlagRow, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("acceptFlagDialog")
+        self.setWindowTitle("Accept a flagged result")
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
+        c, f = row.candidate, row.flag
+        intro = plain_label(
+            f"Candidate {c.candidate_id} ({c.code}), {c.name}: {f.title(rubric)}.\n"
+            + "\n".join(f.reasons)
+            + "\n\nThe reads:\n"
+            + "\n".join(f"  {r.text}" for r in f.reads)
+            + "\n\nAccepting lets the result stand as the reads give it. Your name, the time "
+            "and your reason are kept in the cohort's audit log. Should a later file change "
+            "these reads, the flag opens again.",
+            object_name="dialogIntro",
+        )
+        self.by_edit = QLineEdit(_user_name())
+        self.by_edit.setObjectName("acceptBy")
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setObjectName("acceptReason")
+        self.reason_edit.setPlaceholderText("Why the result stands (required)")
+        self.reason_edit.setTabChangesFocus(True)
+        form = QFormLayout()
+        form.addRow("Accepted &by", self.by_edit)
+        form.addRow("&Reason", self.reason_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Accept")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.by_edit.textChanged.connect(self._check)
+        self.reason_edit.textChanged.connect(self._check)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+        self._check()
+        self.reason_edit.setFocus()
+
+    def _check(self, *_args: object) -> None:
+        by, reason = self.values()
+        self.ok.setEnabled(bool(by and reason))
+
+    def values(self) -> tuple[str, str]:
+        """(who accepts, the reason), each trimmed."""
+        return self.by_edit.text().strip(), self.reason_edit.toPlainText().strip()
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+class AttentionPanel(QWidget):
+    """The Needs attention tab: what release waits for, every flag, and Accept."""
+
+    accept_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attentionPanel")
+        self.model = FlagsModel(self)
+        self.release_note = plain_label("", object_name="panelNote")
+        self.release_note.setObjectName("attentionReleaseNote")
+        self.view = QTableView()
+        self.view.setObjectName("flagsView")
+        self.view.setModel(self.model)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.view.doubleClicked.connect(lambda _i: self._ask_accept())
+        self.detail = plain_label("", object_name="panelNote")
+        self.detail.setObjectName("flagDetail")
+        self.accept_button = QPushButton("Accept with a reason…")
+        self.accept_button.setObjectName("acceptFlagButton")
+        self.accept_button.setToolTip(
+            "Let the selected flag's result stand, with your reason (kept in the audit log)"
+        )
+        self.accept_button.clicked.connect(self._ask_accept)
+        self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.model.modelReset.connect(self._selected)
+        self._released = False
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.detail, 1)
+        bottom.addWidget(self.accept_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.release_note)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+
+    def show_results(self, results: CohortResults | None) -> None:
+        self._released = results is not None and results.released_at is not None
+        self.model.set_results(results)
+        waits = release_waits_for(results)
+        if results is None:
+            note = ""
+        elif self._released:
+            note = "The results are released: flags can no longer be accepted."
+        elif self.model.open_count:
+            # What release waits for is said above the dashboard; here, what to do.
+            note = (
+                "Each open flag holds its candidate's result back. Choose one to see why it was "
+                "raised; Accept with a reason lets its result stand as the reads give it."
+            )
+        elif waits:
+            note = waits + "."
+        else:
+            note = "Nothing holds the release back: every read is in and no flag is open."
+        self.release_note.setText(note)
+        for column in range(self.model.columnCount() - 1):
+            self.view.resizeColumnToContents(column)
+            self.view.setColumnWidth(column, min(self.view.columnWidth(column), 260))
+        if self.model.rowCount():
+            self.view.selectRow(0)
+        self._selected()
+
+    def selected(self) -> FlagRow | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def select(self, code: str, factor: str = "") -> bool:
+        for n in range(self.model.rowCount()):
+            r = self.model.row(n)
+            if r.code == code and r.flag.factor == factor:
+                self.view.selectRow(n)
+                return True
+        return False
+
+    def _selected(self, *_args: object) -> None:
+        row = self.selected()
+        can = row is not None and row.flag.open and not self._released
+        self.accept_button.setEnabled(can)
+        if row is None:
+            self.detail.setText("No flags: no two reads disagree." if not self.model.rowCount()
+                                else "")  # fmt: skip
+            return
+        lines = [*row.flag.reasons]
+        if row.flag.closed_text():
+            lines.append(row.flag.closed_text().capitalize())
+        self.detail.setText("\n".join(lines))
+
+    def _ask_accept(self) -> None:
+        row = self.selected()
+        if row is not None and row.flag.open and not self._released:
+            self.accept_requested.emit()
