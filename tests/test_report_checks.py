@@ -278,7 +278,9 @@ def result(reads_in: int, reads_needed: int = 2, partial: int = 0) -> CandidateR
 
 def test_provisional_text_says_why_from_the_result() -> None:
     assert provisional_text(result(1)) == "Provisional: 1 of 2 reads in"
-    assert provisional_text(result(0, partial=1)) == "Provisional: 0 of 2 reads in, 1 in progress"
+    assert provisional_text(result(0, partial=1)) == (
+        "Provisional: 0 of 2 reads in, 1 read in progress"
+    )
     assert provisional_text(result(2)) == "Provisional: 2 of 2 reads in; not released yet"
     assert provisional_text(result(3, 3)) == "Provisional: 3 of 3 reads in; not released yet"
 

@@ -241,6 +241,34 @@ def test_the_dashboard_says_the_same_of_every_candidate(qtbot, db: Path) -> None
     )
 
 
+def test_every_page_of_the_preview_reports_says_the_same_of_every_candidate(
+    db: Path, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from icg_desk.export.cohort_reports import write_cohort_reports
+
+    with CohortFile.open(db) as file:
+        results = cohort_results(file)
+    run = write_cohort_reports(results, tmp_path, preview=True, workers=0)
+    assert not run.cancelled
+    why = {
+        "1001": "; not released yet",
+        "1002": "; not released yet",
+        "1003": "",  # "1 of 2 reads in" says it
+        "1004": ", 1 read in progress",
+        "1005": ", 1 flag open",
+        "1006": ", 1 flag open",
+        "1007": "; not released yet",  # its one flag accepted: final, not yet released
+    }
+    for c in results.candidates:
+        (pdf,) = tmp_path.glob(f"{c.candidate_id} *.pdf")
+        pages = [page.extract_text() for page in PdfReader(pdf).pages]
+        line = f"Provisional: {c.reads_in} of {c.reads_needed} reads in{why[c.candidate_id]}"
+        for text in pages:
+            assert line in text.replace("\n", " "), (c.candidate_id, text[:300])
+
+
 def test_release_is_refused_listing_each_open_flag(db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.icgcohort"
     copy.write_bytes(db.read_bytes())

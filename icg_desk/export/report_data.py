@@ -63,14 +63,14 @@ def provisional_text(result: CandidateResult) -> str:
     """The line a preview of this candidate's report carries on every page: why it may change.
 
     The one place the report words it; `cohort_reports` calls it for every report printed before
-    release.
+    release. What it waits for is `result.state`, the answer every other surface gives too.
     """
-    if result.reads_in < result.reads_needed:
-        text = f"Provisional: {result.reads_in} of {result.reads_needed} reads in"
-        if result.reads_partial:
-            text += f", {result.reads_partial} in progress"
-        return text
-    return f"Provisional: {result.reads_in} of {result.reads_needed} reads in; not released yet"
+    text = f"Provisional: {result.reads_in} of {result.reads_needed} reads in"
+    state = result.state
+    if state.final:
+        return text + "; not released yet"
+    why = [w for w in state.waiting_for if "missing" not in w]  # the count above says it
+    return text + (", " + "; ".join(why) if why else "")
 
 
 def reports_from_batch(
