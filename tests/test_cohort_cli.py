@@ -330,9 +330,9 @@ def test_results_text_names_factors_and_json_keeps_their_keys(capsys, cohort, tm
     assert run(capsys, "cohort", "merge", cohort, *batches)[0] == 0
     code, out, _ = run(capsys, "cohort", "results", cohort)
     assert code == 0
-    flagged = [line for line in out.splitlines() if "discrepant:" in line]
+    flagged = [line for line in out.splitlines() if "discrepancy" in line]
     assert flagged
-    assert all(line.endswith("discrepant: Impact Cycle") for line in flagged)
+    assert all(line.strip() == "flag: Impact Cycle: discrepancy, open" for line in flagged)
     assert "impact_cycle" not in out
     code, out, _ = run(capsys, "cohort", "results", cohort, "--json")
     data = json.loads(out)
