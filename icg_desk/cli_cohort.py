@@ -130,6 +130,31 @@ def cmd_batches(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import adjudicate
+
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise CohortUsageError(f"{args.outdir}: is a file; give a folder for the batches")
+    sent = adjudicate(_ref(args), args.outdir).value
+    for candidate_id in sent.still_out:
+        print(f"  {candidate_id}: its adjudication is out and not back yet; not sent again")
+    if not sent.batches:
+        print(
+            "Nothing to send for adjudication: no candidate has an open flag to adjudicate "
+            "(`icg-desk cohort flags` lists them); no file was written"
+        )
+        return 0
+    for item in sent.items:
+        print(f"  {item.code}: {', '.join(item.factors)} -> {item.adjudicator_id}")
+    for batch in sent.batches:
+        print(f"  {batch.scorer_id}: {batch.portfolios} portfolios -> {batch.path}")
+    print(
+        f"Wrote {len(sent.batches)} adjudication batches ({len(sent.items)} portfolios) to "
+        f"{args.outdir}; merge them back like any batch"
+    )
+    return 0
+
+
 def _returned_files(arguments: Sequence[Path]) -> list[Path]:
     """The files to merge: each argument a file, or a pattern (`returned/*.xlsx`).
 
@@ -517,6 +542,20 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     batches.add_argument("db", type=Path, metavar="DB")
     batches.add_argument("outdir", type=Path, metavar="OUTDIR")
 
+    adjudicate = command(
+        "adjudicate", "send the flagged portfolios to adjudicators", cmd_adjudicate
+    )
+    adjudicate.description = (
+        "Write one adjudication batch per adjudicator (a scorer whose role is adjudicator) "
+        "with the flagged portfolios only: each asks for the factors of its open flags (a "
+        "discrepant factor; for a decision split, the factors that split it). An adjudicator "
+        "never gets a portfolio they read or have a conflict with; the portfolios are shared "
+        "out evenly. Refused, with nothing written, when a flagged portfolio has no eligible "
+        "adjudicator. Merge the returned batches with `cohort merge`."
+    )
+    adjudicate.add_argument("db", type=Path, metavar="DB")
+    adjudicate.add_argument("outdir", type=Path, metavar="OUTDIR")
+
     merge = command("merge", "merge returned batch files and summaries", cmd_merge)
     merge.add_argument("db", type=Path, metavar="DB")
     merge.add_argument(
@@ -585,7 +624,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     summary.add_argument("db", type=Path, metavar="DB")
     summary.add_argument("out", type=Path, metavar="OUT.xlsx")
 
-    for writing in (import_, scorers, assign, batches, merge, accept, release):
+    for writing in (import_, scorers, assign, batches, adjudicate, merge, accept, release):
         writing.add_argument(
             "--wait",
             type=seconds,

@@ -18,7 +18,14 @@ from sqlalchemy import select, text
 
 from icg_desk.models.batch_file import BATCH_FORMAT, BatchFile
 from icg_desk.models.cohort_file import COHORT_FORMAT, CohortFile
-from icg_desk.models.cohort_schema import Candidate, Flag, FlagEvent, MergeLog, Scorer
+from icg_desk.models.cohort_schema import (
+    Assignment,
+    Candidate,
+    Flag,
+    FlagEvent,
+    MergeLog,
+    Scorer,
+)
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import FactorRead, Portfolio
 from icg_desk.models.sqlite_file import (
@@ -104,8 +111,22 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     2: lambda path: execute(
         path, "DROP TABLE flag_event", "DROP TABLE flag", "PRAGMA user_version = 2"
     ),
+    3: lambda path: execute(
+        path,
+        "ALTER TABLE scorer DROP COLUMN role",
+        "ALTER TABLE assignment DROP COLUMN kind",
+        "ALTER TABLE assignment DROP COLUMN factors",
+        "PRAGMA user_version = 3",
+    ),
 }
-BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {}
+BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
+    1: lambda path: execute(
+        path,
+        "ALTER TABLE portfolio DROP COLUMN adjudicate",
+        "ALTER TABLE portfolio DROP COLUMN earlier_reads",
+        "PRAGMA user_version = 1",
+    ),
+}
 
 
 def downgrade(path: Path, fmt: FileFormat, downgrades: dict, to: int) -> None:
@@ -141,16 +162,27 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     assert set(MergeLog.__table__.columns.keys()) <= columns
     assert set(Flag.__table__.columns.keys()) == flag_columns
     assert set(FlagEvent.__table__.columns.keys()) == event_columns
+    con = sqlite3.connect(path)
+    scorer_columns = {row[1] for row in con.execute("PRAGMA table_info(scorer)")}
+    assignment_columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}
+    con.close()
+    assert set(Scorer.__table__.columns.keys()) == scorer_columns
+    assert set(Assignment.__table__.columns.keys()) == assignment_columns
+    with CohortFile.open(path) as cohort, cohort.reading() as session:
+        # Every scorer of an older cohort is a scorer (format 4 added the adjudicator role).
+        assert session.scalars(select(Scorer.role)).one() == "scorer"
 
 
 @pytest.mark.parametrize("version", range(BATCH_FORMAT.oldest, BATCH_FORMAT.version + 1))
 def test_a_batch_of_every_format_opens_with_its_data(tmp_path, revised, version):
-    # Format 1 is the batch's first: the ladder is empty and opening runs no step.
     path = make_batch(tmp_path / "b.icgbatch", revised)
     downgrade(path, BATCH_FORMAT, BATCH_DOWNGRADES, version)
     with BatchFile.open(path) as batch, batch.reading() as session:
         assert batch.pragma("user_version") == BATCH_FORMAT.version
         assert session.scalars(select(FactorRead.factor_key)).one() == "data"
+        # A portfolio of a format-1 batch asks for every factor (format 2 added adjudication).
+        portfolio = session.scalars(select(Portfolio)).one()
+        assert (portfolio.adjudicate, portfolio.earlier_reads) == ([], [])
     assert migrate_file(path, BATCH_FORMAT) == []
 
 

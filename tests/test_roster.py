@@ -267,6 +267,7 @@ def test_template_is_written_readable_and_its_example_skipped(
         "email",
         "organisation",
         "conflicts",
+        "role",
     ]
     # The example row's links are allowed, so a coordinator can copy its form.
     links = re.findall(r"https://[^\s;]+", ws["G2"].value)

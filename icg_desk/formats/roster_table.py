@@ -33,6 +33,7 @@ from icg_desk.models.input_limits import (
 from icg_desk.models.roster import (
     CANDIDATE_COLUMNS,
     SCORER_COLUMNS,
+    SCORER_ROLE_COLUMN,
     ImportProblem,
     RosterTable,
     required_columns,
@@ -246,10 +247,17 @@ def write_roster_template(path: Path, rubric: Rubric) -> None:
             for e in video_entries
         ),
     ]
-    scorer_example = [EXAMPLE_ID, "Sam Scorer", "sam.scorer@example.org", "ICG", "1042; 1077"]
+    scorer_example = [
+        EXAMPLE_ID,
+        "Sam Scorer",
+        "sam.scorer@example.org",
+        "ICG",
+        "1042; 1077",
+        "scorer",
+    ]
     sheets: list[tuple[Any, list[str], list[str]]] = [
         (candidates, required_columns(rubric), candidate_example),
-        (scorers, list(SCORER_COLUMNS), scorer_example),
+        (scorers, [*SCORER_COLUMNS, SCORER_ROLE_COLUMN], scorer_example),
     ]
     for ws, header, example in sheets:
         ws.append(header)
@@ -281,7 +289,8 @@ def write_roster_template(path: Path, rubric: Rubric) -> None:
         "Documents: one file per entry in the documents folder, named "
         "<candidate_id>_entry<N>.docx (or .txt, .md), e.g. 1042_entry1.docx.",
         "",
-        "Scorers: one row per scorer; conflicts: candidate ids separated by ;.",
+        "Scorers: one row per scorer; conflicts: candidate ids separated by ;; "
+        "role: scorer or adjudicator (empty: scorer).",
     ]
     for line in lines:
         notes.append([line])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
+from icg_desk.models.cohort_schema import ADJUDICATOR, READ, Assignment, Candidate, Scorer
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 
@@ -212,11 +212,18 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     with cohort.transaction() as session:
         _refuse_when_released(session)
         candidates = session.scalars(select(Candidate)).all()
-        scorers = session.scalars(select(Scorer)).all()
+        everyone = session.scalars(select(Scorer)).all()
+        # Adjudicators are given no new reads (one given a read by hand keeps it), and an
+        # adjudication is not a read.
+        reading = {
+            a.scorer_ref
+            for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all()
+        }
+        scorers = [s for s in everyone if s.role != ADJUDICATOR or s.id in reading]
         candidate_ids = {c.id: c.candidate_id for c in candidates}
-        scorer_ids = {s.id: s.scorer_id for s in scorers}
+        scorer_ids = {s.id: s.scorer_id for s in everyone}
         existing: dict[str, list[str]] = defaultdict(list)
-        for a in session.scalars(select(Assignment)).all():
+        for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all():
             existing[candidate_ids[a.candidate_ref]].append(scorer_ids[a.scorer_ref])
         plan = plan_assignments(
             [(c.candidate_id, c.organisation) for c in candidates],

@@ -2,8 +2,9 @@
 
 A read counts once every factor of it is scored (a complete read): a scorer's half-scored
 portfolio is work in progress, not a judgement, so it neither moves a mean nor counts as in.
-A factor's score is then the mean of the complete reads (scoring/reads.py; adjudication of
-discrepant reads is a later step), and the decision follows from those means. The complete reads
+A factor's score is then the mean of the complete reads, or the adjudicator's score where a
+flagged factor was adjudicated (scoring/reads.py, models/adjudication.py), and the decision
+follows from those scores. The complete reads
 also raise flags (scoring/flags.py, kept by models/flags.py), and whether a candidate's result is
 final or waiting, and why, is `CandidateResult.state` (scoring.flags.result_state): every
 surface counts and words it from there.
@@ -27,8 +28,16 @@ from fractions import Fraction
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from icg_desk.models.adjudicated import adjudications_of
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_schema import Assignment, Candidate, CohortInfo, ReadScore, Scorer
+from icg_desk.models.cohort_schema import (
+    READ,
+    Assignment,
+    Candidate,
+    CohortInfo,
+    ReadScore,
+    Scorer,
+)
 from icg_desk.models.errors import UserError
 from icg_desk.models.flags import CandidateFlag, current_flags, stored_flags, sync_flags
 from icg_desk.models.schema import utcnow
@@ -119,6 +128,12 @@ class CandidateResult:
     factors: tuple[FactorResult, ...]  # in rubric order, from the complete reads
     decision: Decision  # as the complete reads stand: final only when `state` says so
     flags: tuple[CandidateFlag, ...] = ()  # open, accepted and adjudicated, as they are now
+    # (factor key, adjudicator id) of each factor whose score an adjudicator gave, in rubric order
+    adjudicated_by: tuple[tuple[str, str], ...] = ()
+
+    def adjudicator_of(self, key: str) -> str | None:
+        """Who adjudicated this factor, or None when its score is the reads' mean."""
+        return dict(self.adjudicated_by).get(key)
 
     @property
     def reads_missing(self) -> int:
@@ -175,6 +190,7 @@ class CandidateResult:
             "decision": self.decision.headline,
             "retake": list(self.decision.retake),
             "discrepant": list(self.discrepant),
+            "adjudicated": {key: by for key, by in self.adjudicated_by},
             "flags": [f.as_json() for f in self.flags],
         }
 
@@ -259,8 +275,10 @@ def _results(
     assignments = session.execute(
         select(Assignment.id, Assignment.candidate_ref, Scorer.scorer_id, Assignment.batch_id)
         .join(Scorer, Assignment.scorer_ref == Scorer.id)
+        .where(Assignment.kind == READ)  # an adjudication is not a read: it replaces a score
         .order_by(Assignment.candidate_ref, Scorer.scorer_id)
     ).all()
+    adjudicated = adjudications_of(session, rubric)
     scores: dict[int, dict[str, Fraction | None]] = defaultdict(dict)
     rationales: dict[int, dict[str, str]] = defaultdict(dict)
     for ref, key, score, rationale in session.execute(
@@ -295,8 +313,14 @@ def _results(
             raise ResultsCancelled
         reads = reads_of.get(pk, [])
         complete = [r for r in reads if r.complete]
+        settled = adjudicated.get(pk, {})
         factors = tuple(
-            combine_reads(rubric, key, [r.scores[key] for r in complete])  # type: ignore[misc]
+            combine_reads(
+                rubric,
+                key,
+                [r.scores[key] for r in complete],  # type: ignore[misc]
+                settled[key][0] if key in settled else None,
+            )
             for key in keys
         )
         conditions = flag_conditions(
@@ -320,6 +344,7 @@ def _results(
                 flags=current_flags(conditions, kept.get(pk, {}))
                 if conditions or pk in kept
                 else (),
+                adjudicated_by=tuple((k, settled[k][1]) for k in keys if k in settled),
             )
         )
     if progress is not None:

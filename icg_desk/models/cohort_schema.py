@@ -18,8 +18,16 @@ from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 
 # PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
 COHORT_APPLICATION_ID = 0x49434743
-# 2: merge_log.scores_as_of; 3: flag and flag_event (older files are upgraded when opened).
-COHORT_SCHEMA_VERSION = 3
+# 2: merge_log.scores_as_of; 3: flag and flag_event; 4: scorer.role, assignment.kind and
+# assignment.factors (adjudication). Older files are upgraded when opened.
+COHORT_SCHEMA_VERSION = 4
+
+# A scorer's role (the scorers sheet's `role` column): a scorer reads portfolios; an
+# adjudicator settles flagged factors (`icg-desk cohort adjudicate`) and is given no first reads.
+SCORER, ADJUDICATOR = "scorer", "adjudicator"
+ROLES = (SCORER, ADJUDICATOR)
+# An assignment's kind: a scorer's read of every factor, or an adjudication of some factors.
+READ, ADJUDICATION = "read", "adjudication"
 
 
 class CohortBase(DeclarativeBase):
@@ -88,6 +96,7 @@ class Scorer(CohortBase):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # Candidate ids (the roster's) the scorer declared a conflict of interest with.
     conflicts: Mapped[list[str]] = mapped_column(JsonList(), default=list)
+    role: Mapped[str] = mapped_column(String(16), default=SCORER)  # scorer or adjudicator
 
     assignments: Mapped[list[Assignment]] = relationship(back_populates="scorer")
 
@@ -104,6 +113,11 @@ class Assignment(CohortBase):
     # The batch the read was sent out in (set when batches are exported).
     batch_id: Mapped[str | None] = mapped_column(String(64), default=None)
     assigned_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    # "read" (a scorer's read of every factor) or "adjudication" (an adjudicator's score of
+    # `factors` only, kept apart from the reads: it is never one of the reads compared or
+    # averaged, and replaces the factor score; models/adjudication.py).
+    kind: Mapped[str] = mapped_column(String(16), default=READ)
+    factors: Mapped[list[str]] = mapped_column(JsonList(sort=False), default=list)
 
     candidate: Mapped[Candidate] = relationship(back_populates="assignments")
     scorer: Mapped[Scorer] = relationship(back_populates="assignments")
@@ -243,9 +257,26 @@ def _add_flags(con: sqlite3.Connection) -> None:
     )
 
 
+def _add_adjudication(con: sqlite3.Connection) -> None:
+    """3 -> 4: scorer.role (every scorer of an older file is a scorer), assignment.kind (every
+    assignment of an older file is a read) and assignment.factors (empty for a read).
+
+    A self-contained step: should another step land before it, it is renumbered, not rewritten.
+    """
+    columns = {row[1] for row in con.execute("PRAGMA table_info(scorer)")}
+    if "role" not in columns:
+        con.execute("ALTER TABLE scorer ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'scorer'")
+    columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}
+    if "kind" not in columns:
+        con.execute("ALTER TABLE assignment ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'read'")
+    if "factors" not in columns:
+        con.execute("ALTER TABLE assignment ADD COLUMN factors TEXT NOT NULL DEFAULT '[]'")
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_scores_as_of,
     2: _add_flags,
+    3: _add_adjudication,
 }

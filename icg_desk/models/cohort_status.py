@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import CohortResults, results_in_session
-from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.models.cohort_schema import (
+    READ,
+    Assignment,
+    Candidate,
+    MergeLog,
+    ReadScore,
+    Scorer,
+)
 from icg_desk.scoring import Status
 
 
@@ -86,8 +93,12 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
         scored = Counter(
             session.scalars(
-                select(ReadScore.assignment_ref).where(
-                    ReadScore.score.is_not(None), ReadScore.factor_key.in_(rubric.factor_keys)
+                select(ReadScore.assignment_ref)
+                .join(Assignment, ReadScore.assignment_ref == Assignment.id)
+                .where(
+                    ReadScore.score.is_not(None),
+                    ReadScore.factor_key.in_(rubric.factor_keys),
+                    Assignment.kind == READ,  # an adjudication is not a read
                 )
             )
         )
@@ -95,7 +106,11 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         in_progress = len(scored) - len(returned_ids)
         rows = session.execute(
             select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id)
-            .join(Assignment, Assignment.scorer_ref == Scorer.id, isouter=True)
+            .join(
+                Assignment,
+                (Assignment.scorer_ref == Scorer.id) & (Assignment.kind == READ),
+                isouter=True,
+            )
             .order_by(Scorer.scorer_id)
         ).all()
         outcomes: dict[str, int] = {

@@ -39,7 +39,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from icg_desk.models.cohort_schema import Assignment, Flag, FlagEvent, ReadScore, Scorer
+from icg_desk.models.cohort_schema import READ, Assignment, Flag, FlagEvent, ReadScore, Scorer
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Rubric, format_score
 from icg_desk.scoring.flags import (
@@ -218,6 +218,7 @@ def complete_reads(
     query = (
         select(Assignment.id, Assignment.candidate_ref, Scorer.scorer_id)
         .join(Scorer, Assignment.scorer_ref == Scorer.id)
+        .where(Assignment.kind == READ)  # an adjudication is never one of the reads compared
     )  # fmt: skip
     refs = None if candidate_refs is None else list(candidate_refs)
     if refs is not None:

@@ -31,9 +31,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
+from icg_desk.models.adjudication import settle_flags
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.models.cohort_schema import (
+    ADJUDICATION,
+    Assignment,
+    Candidate,
+    MergeLog,
+    ReadScore,
+    Scorer,
+)
 from icg_desk.models.flags import sync_flags
 from icg_desk.models.schema import ScoreText
 from icg_desk.scoring import Rubric, format_score
@@ -192,12 +200,8 @@ def _apply(
     ):
         old[(code_of[assignment_ref], key)] = (score, rationale or "")
 
-    new: dict[ReadKey, tuple[Fraction | None, str]] = {}
-    for (code, key), (score, given) in returned.reads.items():
-        kept = old.get((code, key), (None, ""))[1] if given is None else given
-        # A read with nothing in it is stored as no row: "unscored" either way.
-        if score is not None or kept:
-            new[(code, key)] = (score, kept)
+    asked = _adjudications(session, ids)
+    new = _new_reads(returned, old, asked, assignments)
 
     order = {key: i for i, key in enumerate(rubric.factor_keys)}
     differing = sorted(
@@ -268,15 +272,50 @@ def _apply(
     # The flags of the candidates whose reads this file changed, in the same transaction: a
     # flag is never behind the reads it is about (models/flags.py says what becomes of each).
     touched = {assignments[code] for code, _key in differing}
-    sync_flags(
-        session,
-        rubric,
-        session.scalars(select(Assignment.candidate_ref).where(Assignment.id.in_(touched))),
+    candidates = list(
+        session.scalars(select(Assignment.candidate_ref).where(Assignment.id.in_(touched)))
     )
+    sync_flags(session, rubric, candidates)
+    if asked:  # an adjudication closes the flags it settles, as adjudicated
+        settled = settle_flags(session, rubric, candidates)
+        if settled:
+            reason += f"; {_count(settled, 'flag')} adjudicated"
     _add_log(
         session, path, sha256, outcome, reason, *who, changes=changes, scores_as_of=returned.as_of
     )
     return _outcome(path, outcome, reason, *who, changed=len(changes))
+
+
+def _adjudications(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    """Assignment id -> the factors asked, for the adjudications among these assignments."""
+    return {
+        aid: set(factors)
+        for aid, factors in session.execute(
+            select(Assignment.id, Assignment.factors).where(
+                Assignment.id.in_(ids), Assignment.kind == ADJUDICATION
+            )
+        )
+    }
+
+
+def _new_reads(
+    returned: Returned,
+    old: dict[ReadKey, tuple[Fraction | None, str]],
+    asked: dict[int, set[str]],
+    assignments: dict[str, int],
+) -> dict[ReadKey, tuple[Fraction | None, str]]:
+    """The reads the file brings, as stored. An adjudication is merged for the factors it asks
+    only: the others are not the adjudicator's to score (the cohort says which, not the file)."""
+    new: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    for (code, key), (score, given) in returned.reads.items():
+        factors = asked.get(assignments[code])
+        if factors is not None and key not in factors:
+            continue
+        kept = old.get((code, key), (None, ""))[1] if given is None else given
+        # A read with nothing in it is stored as no row: "unscored" either way.
+        if score is not None or kept:
+            new[(code, key)] = (score, kept)
+    return new
 
 
 def _count(n: int, noun: str) -> str:

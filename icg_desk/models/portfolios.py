@@ -32,6 +32,10 @@ class EntryContent:
 class PortfolioContent:
     candidate_code: str  # never a name: scoring is blind
     entries: tuple[EntryContent, ...]
+    # An adjudication: the factor keys asked for (empty: a read of every factor), and the
+    # earlier reads of those factors when the rubric shows them: ((factor key, score), ...).
+    adjudicate: tuple[str, ...] = ()
+    earlier_reads: tuple[tuple[str, str], ...] = ()
 
 
 def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> None:
@@ -58,6 +62,8 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
                     "position": next_position + i,
                     "candidate_code": p.candidate_code,
                     "status": PortfolioStatus.NOT_STARTED.value,
+                    "adjudicate": list(p.adjudicate),
+                    "earlier_reads": [list(r) for r in p.earlier_reads],
                 }
             )
             for e in p.entries:

@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import Candidate, CandidateEntry, Scorer
+from icg_desk.models.cohort_schema import ROLES, SCORER, Candidate, CandidateEntry, Scorer
 from icg_desk.models.errors import UserError
 from icg_desk.scoring.rubric import Entry, Rubric
 
 CANDIDATE_COLUMNS = ("candidate_id", "name", "email", "organisation", "cohort", "retake_factors")
 SCORER_COLUMNS = ("scorer_id", "name", "email", "organisation", "conflicts")
+# Optional: a sheet without it (one made before adjudication) makes everyone a scorer.
+SCORER_ROLE_COLUMN = "role"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _LIST_SEPARATOR = re.compile(r"[;,]")
@@ -472,6 +474,17 @@ def add_scorers(cohort: CohortFile, table: RosterTable) -> ImportResult:
     scorers: list[Scorer] = []
     for number, cells in table.rows:
         row_problems = duplicates.get(number, []) + _check_person(table, number, cells, "scorer_id")
+        role = table.get(cells, SCORER_ROLE_COLUMN).casefold() or SCORER
+        if role not in ROLES:
+            row_problems.append(
+                ImportProblem(
+                    sheet,
+                    number,
+                    SCORER_ROLE_COLUMN,
+                    f"{table.get(cells, SCORER_ROLE_COLUMN)!r} is not a role: "
+                    f"{' or '.join(ROLES)} (empty: {SCORER})",
+                )
+            )
         problems.extend(row_problems)
         scorers.append(
             Scorer(
@@ -481,6 +494,7 @@ def add_scorers(cohort: CohortFile, table: RosterTable) -> ImportResult:
                 organisation=table.get(cells, "organisation"),
                 # Not checked against the candidates: scorers are often imported first.
                 conflicts=_split_list(table.get(cells, "conflicts")),
+                role=role,
             )
         )
     if problems:

@@ -328,6 +328,11 @@ def _reads(root: _Reader) -> ReadPolicy:
         combine=r.choice("combine", COMBINE_RULES),
         adjudication=r.choice("adjudication", ADJUDICATION_RULES),
         flag_decision_disagreement=r.boolean("flag_decision_disagreement"),
+        adjudicator_sees_reads=(
+            r.boolean("adjudicator_sees_reads")
+            if isinstance(r.data, dict) and "adjudicator_sees_reads" in r.data
+            else False
+        ),
     )
 
 

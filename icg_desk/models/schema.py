@@ -30,11 +30,23 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # PRAGMA application_id: "ICGD" in ASCII, so `file` and sqlite3 tell a batch from other databases.
 APPLICATION_ID = 0x49434744
-SCHEMA_VERSION = 1
+# 2: portfolio.adjudicate and portfolio.earlier_reads (adjudication batches).
+SCHEMA_VERSION = 2
+
+
+def _add_adjudication(con: sqlite3.Connection) -> None:
+    """1 -> 2: portfolio.adjudicate and portfolio.earlier_reads, empty: every portfolio of an
+    older batch is a read of every factor."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(portfolio)")}
+    if "adjudicate" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN adjudicate TEXT NOT NULL DEFAULT '[]'")
+    if "earlier_reads" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN earlier_reads TEXT NOT NULL DEFAULT '[]'")
+
+
 # The batch's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
-# Format 1 is the first: nothing to climb yet.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_adjudication}
 
 
 def utcnow() -> datetime:
@@ -138,6 +150,12 @@ class Portfolio(Base):
     candidate_code: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=PortfolioStatus.NOT_STARTED.value)
     completed_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    # An adjudication: the factor keys the adjudicator is asked for (the others are shown, not
+    # scored); empty for a read of every factor.
+    adjudicate: Mapped[list[str]] = mapped_column(JsonList(sort=False), default=list)
+    # The earlier reads of the factors asked, when the rubric shows them to the adjudicator
+    # ([[factor key, score], ...], scorers unnamed); empty otherwise.
+    earlier_reads: Mapped[list[list[str]]] = mapped_column(JsonList(sort=False), default=list)
 
     entries: Mapped[list[EntryDocument]] = relationship(
         back_populates="portfolio", order_by="EntryDocument.number", cascade="all, delete-orphan"

@@ -47,6 +47,10 @@ class PortfolioLocked(WorkError):
     pass
 
 
+class FactorNotAsked(PortfolioLocked):
+    """A factor an adjudication portfolio does not ask for: shown, not scored."""
+
+
 class NotReady(WorkError):
     def __init__(self, candidate_code: str, reasons: tuple[str, ...]) -> None:
         super().__init__(f"{candidate_code} cannot be marked complete: " + "; ".join(reasons))
@@ -112,6 +116,27 @@ class PortfolioView:
     entries: tuple[EntryView, ...]
     reads: dict[str, ReadState]
     decision: Decision
+    # An adjudication: the factors asked (the others are shown, not scored); empty for a read
+    # of every factor. The earlier reads of those factors when the rubric shows them.
+    adjudicate: tuple[str, ...] = ()
+    earlier_reads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        """The factor keys this portfolio asks the scorer for, in rubric order."""
+        return self.adjudicate or tuple(self.reads)
+
+    def is_asked(self, factor_key: str) -> bool:
+        return not self.adjudicate or factor_key in self.adjudicate
+
+
+def not_asked_message(code: str, rubric: Rubric, factor_key: str, asked: Iterable[str]) -> str:
+    """Why a factor of an adjudication portfolio cannot be changed, in words."""
+    names = ", ".join(rubric.factor(k).name for k in asked)
+    return (
+        f"{code} is an adjudication of {names} only; {rubric.factor(factor_key).name} is shown, "
+        "not scored"
+    )
 
 
 @dataclass(frozen=True)
@@ -218,6 +243,8 @@ class BatchWork:
                 entries=entries,
                 reads=reads,
                 decision=decide(self.rubric, {k: r.score for k, r in reads.items()}),
+                adjudicate=self._asked(p),
+                earlier_reads=tuple((str(k), str(v)) for k, v in p.earlier_reads),
             )
 
     def progress(self) -> tuple[int, int]:
@@ -310,7 +337,12 @@ class BatchWork:
 
     def completion_problems(self, portfolio_id: int) -> tuple[str, ...]:
         view = self.portfolio(portfolio_id)
-        return self._problems(view.reads.values())
+        return self._problems(view.reads[k] for k in view.asked)
+
+    def _asked(self, p: Portfolio) -> tuple[str, ...]:
+        """The factors an adjudication portfolio asks for, in rubric order (empty: every one)."""
+        wanted = set(p.adjudicate)
+        return tuple(k for k in self.rubric.factor_keys if k in wanted)
 
     def _problems(self, reads: Iterable[ReadState]) -> tuple[str, ...]:
         problems = []
@@ -329,7 +361,9 @@ class BatchWork:
                 # Marking it again would log a change that is none and move completed_at.
                 raise WorkError(f"{p.candidate_code} is already complete")
             by_key = {r.factor_key: r for r in p.reads}
-            reads = [_read_state(by_key.get(k), k) for k in self.rubric.factor_keys]
+            # An adjudication needs only the factors it asks for.
+            keys = self._asked(p) or self.rubric.factor_keys
+            reads = [_read_state(by_key.get(k), k) for k in keys]
             problems = self._problems(reads)
             if problems:
                 raise NotReady(p.candidate_code, problems)
@@ -383,6 +417,11 @@ class BatchWork:
             if p.status == PortfolioStatus.COMPLETE:
                 raise PortfolioLocked(
                     f"{p.candidate_code} is marked complete; reopen it to change it"
+                )
+            asked = self._asked(p)
+            if asked and factor.key not in asked:
+                raise FactorNotAsked(
+                    not_asked_message(p.candidate_code, self.rubric, factor.key, asked)
                 )
             if p.status == PortfolioStatus.NOT_STARTED:
                 # Logged before the change itself, so that the change stays the history's last

@@ -35,7 +35,8 @@ from icg_desk.models.cohort_status import CohortStatus, cohort_status
 from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
-from icg_desk.operations import roster_import, sending
+from icg_desk.operations import adjudicating, roster_import, sending
+from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.changes import NOTHING, Changes, Done
 from icg_desk.operations.file_lock import COORDINATOR_WINDOW, FileLock, lock_file
 from icg_desk.operations.merge import merge_files
@@ -170,6 +171,15 @@ def send_batches(
     return Done(exported, Changes(assignments=bool(exported)))
 
 
+def adjudicate(ref: CohortRef, outdir: Path) -> Done[AdjudicationSent]:
+    """Write the adjudication batches of the flagged portfolios (operations.adjudicating);
+    AdjudicationRefused when one has no eligible adjudicator, nothing written then."""
+    with _writing(ref) as cohort:
+        sent = adjudicating.send_for_adjudication(cohort, outdir)
+    # Sending brings the flags in line with the reads first (a cohort from before flags).
+    return Done(sent, Changes(assignments=bool(sent.batches), flags=True))
+
+
 def merge(
     ref: CohortRef, files: Sequence[Path], *, progress: Progress | None = None
 ) -> Done[list[MergeOutcome]]:
@@ -297,6 +307,7 @@ __all__ = [
     "CohortSnapshot",
     "NoPreviewsAfterRelease",
     "accept",
+    "adjudicate",
     "check_cohort",
     "lock_for_window",
     "Progress",

@@ -236,3 +236,48 @@ def result_state(
         flags_open=tuple(flags_open),
         waiting_for=tuple(why),
     )
+
+
+# --- what adjudication asks for ------------------------------------------------------------------
+
+
+def split_factors(rubric: Rubric, reads: Sequence[CompleteRead]) -> tuple[str, ...]:
+    """The factors that split a decision, in rubric order: the ones an adjudicator is asked for
+    to resolve a decision split.
+
+    Under the rubric's floor rule, a factor on either side of the factor floor splits it; under
+    its certification rule, when the reads disagree on certifying, every factor whose reads
+    differ does (any of them may move the overall across the threshold). Empty when the reads
+    do not split the decision.
+    """
+    if len(reads) < 2:
+        return ()
+    floor, needed = rubric.thresholds.factor_floor, rubric.thresholds.certification
+    certifies = {weighted_mean(rubric, scores) >= needed for _, scores in reads}
+    found: list[str] = []
+    for key in rubric.factor_keys:
+        values = [scores[key] for _, scores in reads]
+        straddles = len({v < floor for v in values}) > 1
+        differs = len(set(values)) > 1
+        if straddles or (len(certifies) > 1 and differs):
+            found.append(key)
+    return tuple(found)
+
+
+def adjudication_factors(
+    rubric: Rubric,
+    reads: Sequence[CompleteRead],
+    open_flags: Sequence[tuple[FlagKind, str]],
+    adjudicated: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """The factors to adjudicate for a candidate's open flags, in rubric order: each open
+    discrepancy's factor, and the factors that split an open decision split; less those an
+    adjudicator scored already."""
+    wanted: set[str] = set()
+    for kind, factor in open_flags:
+        if kind is FlagKind.DISCREPANCY:
+            wanted.add(factor)
+        elif kind is FlagKind.DECISION_SPLIT:
+            wanted.update(split_factors(rubric, reads))
+    done = set(adjudicated)
+    return tuple(k for k in rubric.factor_keys if k in wanted and k not in done)

@@ -47,6 +47,9 @@ class ReadPolicy:
     combine: str  # "mean"
     adjudication: str  # "adjudicator-replaces"
     flag_decision_disagreement: bool
+    # Whether an adjudicator sees the earlier reads of the factors asked (optional in the file;
+    # default: hidden, so the adjudication is a read of its own).
+    adjudicator_sees_reads: bool = False
 
 
 @dataclass(frozen=True)
