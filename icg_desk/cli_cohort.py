@@ -239,7 +239,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from icg_desk.operations.cohort import results as cohort_results
     from icg_desk.scoring import Status
-    from icg_desk.scoring.scale import format_against
+    from icg_desk.scoring.scale import format_against, format_score
 
     results = cohort_results(_ref(args))
     if args.json:
@@ -265,6 +265,10 @@ def cmd_results(args: argparse.Namespace) -> int:
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
             f"overall {shown:>5}  {result}"
         )
+        for key, by in c.adjudicated_by:
+            score = c.scores[key]
+            shown_score = "–" if score is None else format_score(score)
+            print(f"      {rubric.factor(key).name}: {shown_score}, adjudicated by {by}")
         for flag in c.flags:
             closed = flag.closed_text()
             print(f"      flag: {flag.title(rubric)}, {closed or flag.state.value}")
@@ -318,7 +322,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
             print(f"      {f.closed_text()}")
     if opened:
         print(
-            "Release waits for every open flag: adjudicate it, or accept it with "
+            "Release waits for every open flag: adjudicate it (`icg-desk cohort adjudicate DB "
+            "OUTDIR`, then merge the adjudicators' batches), or accept it with "
             "`icg-desk cohort accept DB CODE [--factor KEY] --reason TEXT`"
         )
     return 0
