@@ -294,12 +294,17 @@ class MainWindow(ScoringActions, BatchExports):
             object_name="lockedBanner",
         )
         self.locked_banner.hide()
+        # An adjudication portfolio says which factors it asks for (and the earlier reads of
+        # them when the rubric shows them); set by show_portfolio.
+        self.adjudication_banner = plain_label("", object_name="adjudicationBanner")
+        self.adjudication_banner.hide()
 
         rubric_column = QWidget()
         rubric_layout = QVBoxLayout(rubric_column)
         rubric_layout.setContentsMargins(0, 0, 0, 0)
         rubric_layout.setSpacing(0)
         rubric_layout.addWidget(self.locked_banner)
+        rubric_layout.addWidget(self.adjudication_banner)
         rubric_layout.addWidget(self.rubric_panel, 1)
 
         self.reading_splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -405,6 +405,9 @@ class RubricPanel(QScrollArea):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.cards: dict[str, FactorCard] = {}
         self._current: str | None = None
+        # An adjudication portfolio's factors not asked for: shown, locked.
+        self._not_asked: frozenset[str] = frozenset()
+        self._locked_all = False
 
         body = QWidget()
         body.setObjectName("rubricBody")
@@ -455,10 +458,11 @@ class RubricPanel(QScrollArea):
         """Show the cards of an entry's factors, with `current` (else the current factor if it is
         one of them, else the first) highlighted and scrolled into view."""
         keys = [f.key for f in self.rubric.factors_for_entry(entry_number)]
+        self._locked_all = locked
         for key, card in self.cards.items():
             card.setVisible(key in keys)
             card.set_read(reads.get(key, ReadState(key)))
-            card.set_locked(locked)
+            card.set_locked(locked or key in self._not_asked)
         if current not in keys:
             current = self._current if self._current in keys else (keys[0] if keys else None)
         self.verticalScrollBar().setValue(0)
@@ -474,8 +478,18 @@ class RubricPanel(QScrollArea):
             self._reveal_later.start()
 
     def set_locked(self, locked: bool) -> None:
-        for card in self.cards.values():
-            card.set_locked(locked)
+        self._locked_all = locked
+        for key, card in self.cards.items():
+            card.set_locked(locked or key in self._not_asked)
+
+    def set_asked(self, asked: tuple[str, ...]) -> None:
+        """An adjudication portfolio: only the factors `asked` may be changed, the others are
+        shown locked; empty (a read of every factor) unlocks them all as the portfolio allows."""
+        self._not_asked = frozenset(self.cards) - set(asked) if asked else frozenset()
+        self.set_locked(self._locked_all)
+
+    def is_asked(self, key: str) -> bool:
+        return key not in self._not_asked
 
     def current_factor(self) -> str | None:
         return self._current

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from icg_desk.models.schema import PortfolioStatus
+from icg_desk.operations.batch_work import not_asked_message
 from icg_desk.ui import settings
 from icg_desk.ui.batch_panel import all_complete_note
 from icg_desk.ui.window_shell import APP_NAME, WindowShell
@@ -53,6 +54,7 @@ class ScoringActions(WindowShell):
     rubric_panel: RubricPanel | None
     summary: SummaryBar | None
     locked_banner: QLabel
+    adjudication_banner: QLabel
     saved_label: QLabel
 
     #: Set while the window itself moves focus, and while an undo or redo runs (with the
@@ -132,9 +134,11 @@ class ScoringActions(WindowShell):
         # A portfolio opens at its first unscored factor, never at the factor (perhaps on
         # another entry, off-screen) the previous portfolio was left on.
         rubric = self.session.rubric
-        start = next(
-            (k for k in rubric.factor_keys if self._reads[k].score is None), rubric.factor_keys[0]
-        )
+        # An adjudication opens at its first factor asked not yet scored.
+        asked = view.asked
+        start = next((k for k in asked if self._reads[k].score is None), asked[0])
+        self.rubric_panel.set_asked(view.adjudicate)
+        self._show_adjudication(view)
         entry = rubric.factor(start).entry
         # Out of this portfolio's text fields before they show another candidate's text.
         was_browsing = self._focus_in_batch_panel()
@@ -160,6 +164,29 @@ class ScoringActions(WindowShell):
         self.update_actions()
         if not was_browsing:  # the list keeps focus while the scorer goes through it
             self.focus_scoring_surface()
+
+    def _show_adjudication(self, view: PortfolioView) -> None:
+        """The banner of an adjudication portfolio: what it asks, and the earlier reads of it
+        when the rubric shows them; hidden for a read of every factor."""
+        assert self.session is not None
+        if not view.adjudicate:
+            self.adjudication_banner.hide()
+            return
+        rubric = self.session.rubric
+        names = ", ".join(rubric.factor(k).name for k in view.adjudicate)
+        text = (
+            f"Adjudication: score {names} only. The other factors are shown, not scored; "
+            "completing needs only these."
+        )
+        if view.earlier_reads:
+            earlier: dict[str, list[str]] = {}
+            for key, score in view.earlier_reads:
+                earlier.setdefault(key, []).append(score)
+            text += " Earlier reads: " + "; ".join(
+                f"{rubric.factor(k).name} {' and '.join(v)}" for k, v in earlier.items()
+            )
+        self.adjudication_banner.setText(text)
+        self.adjudication_banner.show()
 
     def _entry_changed(self, number: int) -> None:
         if self.rubric_panel is None or self._view is None or self._showing_portfolio:
@@ -201,13 +228,27 @@ class ScoringActions(WindowShell):
 
     # --- scoring ------------------------------------------------------------------------------
 
-    def _can_edit(self) -> bool:
+    def _can_edit(self, key: str | None = None) -> bool:
         if self.session is None or self._view is None:
             return False
         if self._status is PortfolioStatus.COMPLETE:
             self.say_locked()
             return False
+        if key is not None and not self._view.is_asked(key):
+            self.say_not_asked(key)
+            return False
         return True
+
+    def say_not_asked(self, key: str) -> None:
+        """The word for a key on a factor an adjudication portfolio does not ask for."""
+        assert self.session is not None
+        assert self._view is not None
+        self.statusBar().showMessage(
+            not_asked_message(
+                self._view.candidate_code, self.session.rubric, key, self._view.adjudicate
+            ),
+            5000,
+        )
 
     def say_locked(self) -> None:
         """The word for a key that would change a complete portfolio."""
@@ -223,7 +264,7 @@ class ScoringActions(WindowShell):
         return self._current_factor()
 
     def _set_score(self, key: str, score: Fraction | None) -> None:
-        if not self._can_edit():
+        if not self._can_edit(key):
             return
         assert self.session is not None
         assert self._view is not None
@@ -242,7 +283,7 @@ class ScoringActions(WindowShell):
 
     def score_modifier(self, sign: str) -> None:
         key = self._key_target()
-        if key is None or self.session is None or not self._can_edit():
+        if key is None or self.session is None or not self._can_edit(key):
             return
         current = self._reads[key].score
         if current is None:
@@ -256,7 +297,7 @@ class ScoringActions(WindowShell):
             self._set_score(key, None)
 
     def _look_for_toggled(self, key: str, index: int, seen: bool) -> None:
-        if not self._can_edit():
+        if not self._can_edit(key):
             assert self.rubric_panel is not None
             self.rubric_panel.apply(self._reads[key])  # put the box back as saved
             return
@@ -267,7 +308,7 @@ class ScoringActions(WindowShell):
     def toggle_look_for(self, number: int) -> None:
         """Alt+1..6: tick or untick look-for `number` (from 1) of the current factor."""
         key = self._key_target()
-        if key is None or self.session is None or not self._can_edit():
+        if key is None or self.session is None or not self._can_edit(key):
             return
         assert self._view is not None
         factor = self.session.rubric.factor(key)
@@ -289,6 +330,10 @@ class ScoringActions(WindowShell):
         if self.rubric_panel is not None and self._view is not None:
             if self._status is PortfolioStatus.COMPLETE:
                 self.say_locked()  # shown to read, not to change
+            else:
+                key = self.rubric_panel.current_factor()
+                if key is not None and not self._view.is_asked(key):
+                    self.say_not_asked(key)
             self.rubric_panel.edit_rationale()
 
     def attach_selection(self) -> None:
@@ -297,7 +342,7 @@ class ScoringActions(WindowShell):
             self._attach_to(key)
 
     def _attach_to(self, key: str) -> None:
-        if not self._can_edit():
+        if not self._can_edit(key):
             return
         assert self.session is not None
         assert self._view is not None
@@ -314,7 +359,7 @@ class ScoringActions(WindowShell):
         self.session.add_evidence(self._view.id, key, entry_number, start, end, quote)
 
     def _remove_evidence(self, key: str, evidence_id: int) -> None:
-        if self._can_edit():
+        if self._can_edit(key):
             assert self.session is not None
             assert self._view is not None
             self.session.remove_evidence(self._view.id, key, evidence_id)
@@ -456,11 +501,22 @@ class _LockedTyping(QObject):
             and isinstance(event, QKeyEvent)
             and isinstance(watched, QPlainTextEdit)
             and watched.isReadOnly()
-            and self._window._status is PortfolioStatus.COMPLETE
             and _would_edit(event)
         ):
-            self._window.say_locked()
+            if self._window._status is PortfolioStatus.COMPLETE:
+                self._window.say_locked()
+            elif (key := self._card_key(watched)) is not None:
+                self._window.say_not_asked(key)  # an adjudication's factor not asked
         return super().eventFilter(watched, event)
+
+    def _card_key(self, rationale: QPlainTextEdit) -> str | None:
+        panel = self._window.rubric_panel
+        if panel is None or self._window._view is None:
+            return None
+        for key, card in panel.cards.items():
+            if card.rationale is rationale and not self._window._view.is_asked(key):
+                return key
+        return None
 
 
 def _would_edit(event: QKeyEvent) -> bool:
