@@ -1106,3 +1106,62 @@ def test_a_merge_from_the_command_line_into_the_open_cohort_is_refused(
     merged = merge()
     assert merged.returncode == 0, merged.stderr
     assert cohort_path.read_bytes() != before
+
+
+# --- adjudication, from the window alone -----------------------------------------------------
+
+
+def test_flagged_candidates_are_sent_for_adjudication_merged_and_released(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    from fractions import Fraction
+
+    from icg_desk.models.batch_file import BatchFile
+    from icg_desk.operations.batch_work import BatchWork
+
+    path = build_demo_cohort(
+        tmp_path / "flagged", candidates=30, words_per_entry=20, accept_flags=False
+    )
+    window = make_window(path)
+    attention = window.dashboard.attention
+    flagged = {c.code for c, _ in window.snapshot.results.open_flags}
+    assert flagged
+    assert attention.model.open_count == len(window.snapshot.results.open_flags)
+    assert attention.adjudicate_button.isEnabled()
+
+    # No adjudicator yet: refused, saying why, and nothing written.
+    outdir = tmp_path / "adjudication"
+    choose_files(monkeypatch, folder=outdir)
+    seen = answering(qtbot, attention.adjudicate_button.click, None)
+    assert seen[0].title == "Not sent for adjudication"
+    assert "names no adjudicator" in seen[0].text + seen[0].details
+    assert not outdir.exists()
+
+    sheet = tmp_path / "adjudicators.csv"
+    sheet.write_text(
+        "scorer_id,name,email,organisation,conflicts,role\n"
+        "A-1,Ada Adj,ada@example.org,Far Away District,,adjudicator\n"
+        "A-2,Bo Adj,bo@example.org,Other Far District,,adjudicator\n",
+        encoding="utf-8",
+    )
+    assert window.import_scorers(sheet).value
+    seen = answering(qtbot, lambda: press(qtbot, window, Qt.Key.Key_J, CTRL | SHIFT), None)
+    assert seen[0].title == "Sent for adjudication"
+    batches = sorted(outdir.glob("*.icgbatch"))
+    assert len(batches) == 2
+    assert all(b.name in seen[0].text for b in batches)
+    assert all(code in seen[0].text for code in flagged)
+
+    for batch_path in batches:  # the adjudicators score the factors asked
+        with BatchFile.open(batch_path) as batch:
+            work = BatchWork(batch)
+            for p in work.portfolios():
+                for key in work.portfolio(p.id).adjudicate:
+                    work.set_score(p.id, key, Fraction(3))
+                work.mark_complete(p.id)
+    seen = answering(qtbot, lambda: window.merge_returned(batches), "Close")
+    assert "adjudicated" in seen[0].text
+    assert attention.model.open_count == 0
+    assert not attention.adjudicate_button.isEnabled()
+    seen = answering(qtbot, window.release_action.trigger, "Release and lock")
+    assert window.snapshot.released_at is not None

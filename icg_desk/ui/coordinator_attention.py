@@ -210,6 +210,7 @@ class AttentionPanel(QWidget):
     """The Needs attention tab: what release waits for, every flag, and Accept."""
 
     accept_requested = Signal()
+    adjudicate_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,11 +240,19 @@ class AttentionPanel(QWidget):
             "Let the selected flag's result stand, with your reason (kept in the audit log)"
         )
         self.accept_button.clicked.connect(self._ask_accept)
+        self.adjudicate_button = QPushButton("Send for adjudication…")
+        self.adjudicate_button.setObjectName("adjudicateButton")
+        self.adjudicate_button.setToolTip(
+            "Write one batch per adjudicator with the flagged portfolios: each asks only for "
+            "the factors of its open flags (Ctrl+Shift+J)"
+        )
+        self.adjudicate_button.clicked.connect(self.adjudicate_requested)
         self.view.selectionModel().selectionChanged.connect(self._selected)
         self.model.modelReset.connect(self._selected)
         self._released = False
         bottom = QHBoxLayout()
         bottom.addWidget(self.detail, 1)
+        bottom.addWidget(self.adjudicate_button, 0, Qt.AlignmentFlag.AlignTop)
         bottom.addWidget(self.accept_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -263,8 +272,10 @@ class AttentionPanel(QWidget):
         elif self.model.open_count:
             # What release waits for is said above the dashboard; here, what to do.
             note = (
-                "Each open flag holds its candidate's result back. Choose one to see why it was "
-                "raised; Accept with a reason lets its result stand as the reads give it."
+                "Each open flag holds its candidate's result back. Send for adjudication writes "
+                "the flagged portfolios to adjudicators; merge their batches back and the flags "
+                "they settle close. Or choose one to see why it was raised; Accept with a reason "
+                "lets its result stand as the reads give it."
             )
         elif waits:
             note = waits + "."
@@ -294,6 +305,7 @@ class AttentionPanel(QWidget):
         row = self.selected()
         can = row is not None and row.flag.open and not self._released
         self.accept_button.setEnabled(can)
+        self.adjudicate_button.setEnabled(bool(self.model.open_count) and not self._released)
         if row is None:
             self.detail.setText("No flags: no two reads disagree." if not self.model.rowCount()
                                 else "")  # fmt: skip

@@ -25,6 +25,7 @@ from icg_desk.models.cohort_results import ResultsCancelled
 from icg_desk.models.merge import MergeOutcome
 from icg_desk.models.roster import ImportLocked, ImportRejected, ImportResult
 from icg_desk.operations import cohort as cohort_ops
+from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.changes import Changes, Done
 from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
 from icg_desk.operations.file_lock import FileLock
@@ -365,6 +366,60 @@ class CoordinatorSteps(WindowShell):
             "Send batches",
             "Writing batches…",
             lambda ref, _p: cohort_ops.send_batches(ref, outdir),
+            sent,
+            failed=[],
+        )
+
+    def send_for_adjudication(self, folder: Path | None = None) -> Task[Any]:
+        """Results > Send for adjudication (or the button in Needs attention): one batch per
+        adjudicator with the flagged portfolios, each asking for its flags' factors."""
+        title = "Send for adjudication"
+        if self.cohort is None:
+            return Task.finished(title, [])
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Write the adjudicators' batches into", self._last_folder()
+            )
+            if not chosen:
+                return Task.finished(title, [])
+            folder = Path(chosen)
+        outdir, rubric = folder, self.cohort.rubric
+
+        def sent(done: _Done) -> list[Path]:
+            if done.problem is not None:
+                self._not_done("Not sent for adjudication", f"Nothing was written to {outdir}.",
+                               done.problem)  # fmt: skip
+                return []
+            result: AdjudicationSent = done.value
+            out = "".join(
+                f"\n{cid}: its adjudication is out and not back yet." for cid in result.still_out
+            )
+            if not result.batches:
+                self.inform(
+                    "Nothing to adjudicate",
+                    "No candidate has an open flag to send for adjudication." + out,
+                )
+                return []
+            asked = "\n".join(
+                f"{i.code}: {', '.join(rubric.factor(k).name for k in i.factors)} "
+                f"→ {i.adjudicator_id}"
+                for i in result.items
+            )
+            files = "\n".join(
+                f"{b.scorer_id}: {b.path.name} ({b.portfolios} portfolios)" for b in result.batches
+            )
+            self.inform(
+                "Sent for adjudication",
+                f"Wrote {len(result.batches)} adjudication batches to {outdir}. Send each "
+                f"adjudicator their own file, then merge it back like any batch:\n\n{files}"
+                f"\n\n{asked}{out}",
+            )
+            return [b.path for b in result.batches]
+
+        return self._step(
+            title,
+            "Writing adjudication batches…",
+            lambda ref, _p: cohort_ops.adjudicate(ref, outdir),
             sent,
             failed=[],
         )

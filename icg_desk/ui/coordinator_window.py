@@ -57,6 +57,9 @@ class CoordinatorWindow(CoordinatorSteps):
         self.start_page = self._build_start_page()
         self.dashboard = Dashboard()
         self.dashboard.attention.accept_requested.connect(lambda: self.accept_flag())
+        self.dashboard.attention.adjudicate_requested.connect(
+            lambda: self.send_for_adjudication()
+        )
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.dashboard)
         self.setCentralWidget(self.stack)
@@ -158,6 +161,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Results",
             "Accept the flag chosen in Needs attention, with a written reason",
         )
+        self.adjudicate_action = a(
+            "Send for a&djudication…",
+            self.send_for_adjudication,
+            ["Ctrl+Shift+J"],
+            "Results",
+            "Write one batch per adjudicator with the flagged portfolios (Needs attention)",
+        )
         self.release_action = a(
             "Re&lease results…",
             self.release,
@@ -194,6 +204,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.assign_action,
             self.send_action,
             self.merge_action,
+            self.adjudicate_action,
             self.accept_action,
             self.release_action,
         )
@@ -213,6 +224,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.fill_menu(
             bar.addMenu("&Results"),
             [
+                self.adjudicate_action,
                 self.accept_action,
                 self.release_action,
                 None,
