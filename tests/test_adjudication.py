@@ -261,28 +261,34 @@ def test_a_bad_role_in_the_scorers_sheet_names_its_row(flagged: Path, tmp_path: 
 # --- the batch: only the asked factors, earlier reads as the rubric says -----------------------
 
 
-def test_an_adjudication_portfolio_asks_only_for_its_factors(flagged: Path, tmp_path: Path) -> None:
-    add_adjudicators(flagged, tmp_path, TWO)
-    sent = adjudicate(CohortRef(flagged), tmp_path / "adj").value
-    item = sent.items[0]
-    path = next(b.path for b in sent.batches if b.scorer_id == item.adjudicator_id)
-    other = next(k for k in KEYS if k not in item.factors)
-    with BatchFile.open(path) as batch:
+def test_an_adjudication_portfolio_asks_only_for_its_factors(tmp_path: Path) -> None:
+    from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
+
+    entries = tuple(EntryContent(e.number, "Entry text.") for e in RUBRIC.entries)
+    path = tmp_path / "adj.icgbatch"
+    with BatchFile.create(
+        path, batch_id="b", cohort="2026-27", scorer_id="A-1", scorer_name="Ada", rubric=RUBRIC
+    ) as batch:
+        add_portfolios(batch, [PortfolioContent("C27-00001", entries, ("data", "playbook"))])
         work = BatchWork(batch)
-        pid = next(p.id for p in work.portfolios() if p.candidate_code == item.code)
-        with pytest.raises(FactorNotAsked, match="shown, not scored"):
-            work.set_score(pid, other, F(3))
+        (p,) = work.portfolios()
+        view = work.portfolio(p.id)
+        assert view.adjudicate == ("playbook", "data")  # in rubric order
+        with pytest.raises(FactorNotAsked, match="Impact Cycle is shown, not scored"):
+            work.set_score(p.id, "impact_cycle", F(3))
+        with pytest.raises(FactorNotAsked):
+            work.set_rationale(p.id, "leadership", "not mine to score")
         with pytest.raises(NotReady) as not_ready:
-            work.mark_complete(pid)
+            work.mark_complete(p.id)
         # Completion needs the asked factors only: the others are never listed.
-        asked_names = {RUBRIC.factor(k).name for k in item.factors}
-        assert {r.split(" is ")[0].split(" needs ")[0] for r in not_ready.value.reasons} == (
-            asked_names
+        assert len(not_ready.value.reasons) == 2
+        assert all(
+            RUBRIC.factor(k).name in " ".join(not_ready.value.reasons) for k in ("data", "playbook")
         )
-        for key in item.factors:
-            work.set_score(pid, key, F(3))
-            work.set_rationale(pid, key, "Settled.")
-        work.mark_complete(pid)
+        work.set_score(p.id, "data", F(3))
+        work.set_score(p.id, "playbook", F(2))
+        work.mark_complete(p.id)
+        assert work.progress() == (1, 1)
 
 
 def test_the_rubric_may_show_the_adjudicator_the_earlier_reads(
@@ -309,3 +315,41 @@ def test_the_rubric_option_is_read_and_defaults_to_hidden() -> None:
         "flag_decision_disagreement = true\nadjudicator_sees_reads = true",
     )
     assert parse_rubric(text, "shown.toml").reads.adjudicator_sees_reads is True
+
+
+def test_the_workbook_and_reports_name_the_adjudicated_factors(
+    flagged: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from icg_desk.export.cohort_reports import reports_from_results
+    from icg_desk.export.report_data import factor_lines
+    from icg_desk.operations.cohort import export_summary
+
+    ref = CohortRef(flagged)
+    add_adjudicators(flagged, tmp_path, TWO)
+    sent = adjudicate(ref, tmp_path / "adj").value
+    score_batches([b.path for b in sent.batches], F(3))
+    merge(ref, [b.path for b in sent.batches])
+    found = results(ref)
+    adjudicated = {c.candidate_id: c for c in found.candidates if c.adjudicated_by}
+    assert adjudicated
+
+    _found, book = export_summary(ref, tmp_path / "summary.xlsx")
+    sheet = load_workbook(book, read_only=True)["Results"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Adjudicated")
+    # A row's empty cells at its end are not read back: no adjudication there.
+    shown = {row[0]: row[column] if len(row) > column else None for row in rows[1:]}
+    for cid, c in adjudicated.items():
+        assert shown[cid] == "; ".join(
+            f"{RUBRIC.factor(k).name} by {by}" for k, by in c.adjudicated_by
+        )
+    assert all(not shown[c.candidate_id] for c in found.candidates if not c.adjudicated_by)
+
+    reports = {r.candidate_code: r for r in reports_from_results(found)}
+    for c in adjudicated.values():
+        marks = {line.factor.key: line.mark for line in factor_lines(reports[c.code])}
+        for key, by in c.adjudicated_by:
+            assert marks[key] == f"adjudicated by {by}"
+        assert all(marks[k] == "" for k in KEYS if c.adjudicator_of(k) is None)

@@ -1163,5 +1163,10 @@ def test_flagged_candidates_are_sent_for_adjudication_merged_and_released(
     assert "adjudicated" in seen[0].text
     assert attention.model.open_count == 0
     assert not attention.adjudicate_button.isEnabled()
+    # The results table says which factors were adjudicated, and by whom.
+    flags_column = [row[ResultsModel.FLAGS] for row in results_table(window)]
+    adjudicated = [t for t in flags_column if t.startswith("Adjudicated: ")]
+    assert len(adjudicated) == len({c for c in flagged})
+    assert all(" by A-" in t for t in adjudicated)
     seen = answering(qtbot, window.release_action.trigger, "Release and lock")
     assert window.snapshot.released_at is not None

@@ -52,6 +52,7 @@ def reports_from_results(
             issued=issued,
             preview=preview,
             provisional=provisional_text(c) if preview else None,
+            adjudicated=dict(c.adjudicated_by),
         )
         for c in results.candidates
     ]

@@ -226,6 +226,10 @@ def _write_overview(
             "Flags accepted",
             sum(1 for c in candidates for f in c.flags if f.state is FlagState.ACCEPTED),
         ),
+        (
+            "Flags adjudicated",
+            sum(1 for c in candidates for f in c.flags if f.state is FlagState.ADJUDICATED),
+        ),
         ("Written at (UTC)", written_at.isoformat()),
         ("ICG Desk version", __version__),
         (
@@ -237,10 +241,10 @@ def _write_overview(
         (
             "About this workbook",
             "A view of the cohort's results when it was written. A factor score is the mean of "
-            "the complete reads; scores show two decimals, rounded half up, as in ICG Desk and "
-            "on the score reports. A candidate with reads missing or in progress, or a flag "
-            "open, is Waiting: never counted as certified. Changing a cell here changes nothing "
-            "in the cohort file.",
+            "the complete reads, or the adjudicator's score where it was adjudicated; scores "
+            "show two decimals, rounded half up, as in ICG Desk and on the score reports. A "
+            "candidate with reads missing or in progress, or a flag open, is Waiting: never "
+            "counted as certified. Changing a cell here changes nothing in the cohort file.",
         ),
     ]
     sheet.append(cells.header(sheet, ["Field", "Value"]))
@@ -272,11 +276,12 @@ class _ResultsSheet:
             "Retaking this cycle",
             "Result",
             "Flags",
+            "Adjudicated",
         ]
         _widths(
             sheet,
             [12, 12, 24, 30, 26, 8, 9, *(_factor_width(f.name) for f in factors)]
-            + [9, 14, 48, 28, 28, 24, 36, 40],
+            + [9, 14, 48, 28, 28, 24, 36, 40, 32],
         )
         # A write-only sheet writes its frozen panes with its first row and its filter when
         # closed: both are set before any row.
@@ -305,6 +310,11 @@ class _ResultsSheet:
                 cells.text(sheet, _names(rubric, c.retake_factors)),
                 cells.text(sheet, state.label),
                 cells.text(sheet, "; ".join(f"{f.title(rubric)} ({f.state})" for f in c.flags)),
+                # Which factor scores an adjudicator gave, and who: "Data by A-1".
+                cells.text(
+                    sheet,
+                    "; ".join(f"{rubric.factor(k).name} by {by}" for k, by in c.adjudicated_by),
+                ),
             ]
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -57,6 +57,9 @@ class CandidateReport:
     # Why the result is not final yet ("Provisional: 1 of 2 reads in"), printed on every page;
     # None for a final result. See `provisional_text`.
     provisional: str | None = None
+    # Factor key -> the adjudicator whose score it is (it replaced the mean of the reads);
+    # marked on the factor's row. Empty: no factor was adjudicated.
+    adjudicated: Mapping[str, str] = field(default_factory=dict)
 
 
 def provisional_text(result: CandidateResult) -> str:
@@ -169,6 +172,10 @@ def factor_lines(report: CandidateReport) -> list[FactorLine]:
         score = report.scores.get(factor.key)
         cycle = None if report.banked is None else report.banked.get(factor.key)
         mark = "" if report.banked is None else mark_text(cycle)
+        adjudicator = report.adjudicated.get(factor.key)
+        if adjudicator is not None:
+            mark = f"{mark}; " if mark else ""
+            mark += f"adjudicated by {adjudicator}"
         if score is None:
             lines.append(FactorLine(factor, None, NOT_SCORED, "", None, False, None, cycle, mark))
             continue

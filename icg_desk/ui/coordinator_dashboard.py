@@ -77,7 +77,7 @@ class ResultsModel(RowsTableModel):
 
     ID, CODE, NAME, READS, OVERALL, DISCREPANT, DECISION = range(7)
     FLAGS = DISCREPANT
-    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Open flags", "Decision")
+    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Flags", "Decision")
     StatusRole = Qt.ItemDataRole.UserRole + 2
     CandidateIdRole = Qt.ItemDataRole.UserRole + 3
 
@@ -114,7 +114,7 @@ class ResultsModel(RowsTableModel):
             if column == self.OVERALL:
                 return self._overall_colour(c, colours)
             return _decision_colour(c.decision.status, colours)
-        if column == self.FLAGS:
+        if column == self.FLAGS and c.open_flags:
             return QColor(colours.waiting)
         return None
 
@@ -152,12 +152,21 @@ class ResultsModel(RowsTableModel):
         return f"{state.label} (so far: {c.decision.headline})"
 
     def _flag_names(self, c: CandidateResult) -> str:
-        if self._rubric is None:
-            return ", ".join(f.factor or f.kind.value for f in c.open_flags)
-        return ", ".join(
-            self._rubric.factor(f.factor).name if f.factor else "Decision split"
-            for f in c.open_flags
-        )
+        """The open flags; with none open, the factors adjudicated and by whom."""
+        rubric = self._rubric
+        if c.open_flags:
+            if rubric is None:
+                return ", ".join(f.factor or f.kind.value for f in c.open_flags)
+            return ", ".join(
+                rubric.factor(f.factor).name if f.factor else "Decision split"
+                for f in c.open_flags
+            )
+        if c.adjudicated_by:
+            return "Adjudicated: " + ", ".join(
+                f"{rubric.factor(k).name if rubric is not None else k} by {by}"
+                for k, by in c.adjudicated_by
+            )
+        return ""
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
