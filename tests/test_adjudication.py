@@ -336,8 +336,11 @@ def test_the_workbook_and_reports_name_the_adjudicated_factors(
     assert adjudicated
 
     _found, book = export_summary(ref, tmp_path / "summary.xlsx")
-    sheet = load_workbook(book, read_only=True)["Results"]
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(book, read_only=True)
+    try:
+        rows = list(workbook["Results"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
     column = rows[0].index("Adjudicated")
     # A row's empty cells at its end are not read back: no adjudication there.
     shown = {row[0]: row[column] if len(row) > column else None for row in rows[1:]}
