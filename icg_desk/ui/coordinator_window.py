@@ -57,9 +57,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.start_page = self._build_start_page()
         self.dashboard = Dashboard()
         self.dashboard.attention.accept_requested.connect(lambda: self.accept_flag())
-        self.dashboard.attention.adjudicate_requested.connect(
-            lambda: self.send_for_adjudication()
-        )
+        self.dashboard.attention.adjudicate_requested.connect(lambda: self.send_for_adjudication())
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.dashboard)
         self.setCentralWidget(self.stack)
