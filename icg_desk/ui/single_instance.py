@@ -37,6 +37,9 @@ log = logging.getLogger("icg_desk")
 
 #: How long a second start waits for the running ICG Desk before starting a window of its own.
 HAND_OVER_TIMEOUT_S = 2.0
+# Once connected, an ICG Desk is running: its answer is worth waiting for, even from a busy
+# machine (starting a second window instead would only meet the first one's lock).
+ANSWER_TIMEOUT_S = 15.0
 _MAX_LINE = 64 * 1024
 # A Unix socket's path must fit in sockaddr_un (108 bytes on Linux, 104 on macOS).
 _MAX_SOCKET_PATH = 100
@@ -181,7 +184,7 @@ def hand_over(
         return None  # none running, or a socket left by one that died
     _allow_foreground()
     socket.write(json.dumps(request).encode() + b"\n")
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + max(timeout, ANSWER_TIMEOUT_S)
     # Short waits: PySide6 holds Python's lock inside waitFor..., and the running ICG Desk may be
     # in this very process (the tests) and need that lock to answer.
     while not socket.canReadLine() and time.monotonic() < deadline:
