@@ -145,7 +145,7 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
         )
         return 0
     for item in sent.items:
-        print(f"  {item.code}: {', '.join(item.factors)} -> {item.adjudicator_id}")
+        print(f"  {item.code}: {', '.join(item.factor_names)} -> {item.adjudicator_id}")
     for batch in sent.batches:
         print(f"  {batch.scorer_id}: {batch.portfolios} portfolios -> {batch.path}")
     print(

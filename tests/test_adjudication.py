@@ -165,6 +165,9 @@ def test_results_text_and_json_name_the_adjudicated_factors_and_who(
     assert main(["cohort", "adjudicate", str(flagged), str(tmp_path / "adj")]) == 0
     out = capsys.readouterr().out
     assert "Wrote 2 adjudication batches" in out
+    sent = [line for line in out.splitlines() if " -> A-" in line]
+    assert sent  # each portfolio with the factors asked, as the rubric names them
+    assert not any("_" in line.split(":", 1)[1] for line in sent), sent
     score_batches(sorted((tmp_path / "adj").glob("*.icgbatch")), F(13, 4))
     assert main(["cohort", "merge", str(flagged), str(tmp_path / "adj" / "*.icgbatch")]) == 0
     capsys.readouterr()

@@ -56,6 +56,7 @@ class AdjudicationItem:
     factors: tuple[str, ...]  # in rubric order
     adjudicator_id: str
     earlier_reads: tuple[tuple[str, str], ...]  # (factor key, score) when the rubric shows them
+    factor_names: tuple[str, ...] = ()  # the factors as the rubric names them, for people
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,15 @@ def plan_adjudication(session: Session, rubric: Rubric) -> AdjudicationPlan:
                 for key in factors
             )
         items.append(
-            AdjudicationItem(person.id, person.candidate_id, person.code, factors, chosen, earlier)
+            AdjudicationItem(
+                person.id,
+                person.candidate_id,
+                person.code,
+                factors,
+                chosen,
+                earlier,
+                tuple(rubric.factor(k).name for k in factors),
+            )
         )
     items.sort(key=lambda i: (i.adjudicator_id, i.code))
     return AdjudicationPlan(tuple(items), tuple(still_out))
