@@ -57,6 +57,9 @@ class CandidateReport:
     # Why the result is not final yet ("Provisional: 1 of 2 reads in"), printed on every page;
     # None for a final result. See `provisional_text`.
     provisional: str | None = None
+    # The day released results were amended (reopened, then released again); printed beside
+    # the issue date as "Amended". None for a report never amended.
+    amended: date | None = None
 
 
 def provisional_text(result: CandidateResult) -> str:

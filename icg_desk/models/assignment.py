@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer
+from icg_desk.models.cohort_schema import Assignment, Candidate, Scorer, Withdrawal
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 
@@ -211,9 +211,13 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:
         _refuse_when_released(session)
-        candidates = session.scalars(select(Candidate)).all()
+        everyone = session.scalars(select(Candidate)).all()
+        # A withdrawn candidate needs no more reads (models/ways_out.py); theirs still count
+        # towards the scorers' loads.
+        gone = set(session.scalars(select(Withdrawal.candidate_ref)))
+        candidates = [c for c in everyone if c.id not in gone]
         scorers = session.scalars(select(Scorer)).all()
-        candidate_ids = {c.id: c.candidate_id for c in candidates}
+        candidate_ids = {c.id: c.candidate_id for c in everyone}
         scorer_ids = {s.id: s.scorer_id for s in scorers}
         existing: dict[str, list[str]] = defaultdict(list)
         for a in session.scalars(select(Assignment)).all():
