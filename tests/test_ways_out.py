@@ -228,8 +228,11 @@ def demo(demo_master: Path, tmp_path: Path) -> Path:
 
 
 def test_a_complete_read_is_not_taken_back(capsys, demo):
-    code, old, new, _ = movable(demo)
-    assert by_code(capsys, demo)[code]["reads_in"] == 2
+    code = next(c for c, r in by_code(capsys, demo).items() if r["reads_in"] == 2)
+    with CohortFile.open(demo) as cohort, cohort.reading() as s:
+        c = s.scalars(select(Candidate).where(Candidate.code == code)).one()
+        old = sorted(a.scorer.scorer_id for a in c.assignments)[0]
+        new = next(x for x in s.scalars(select(Scorer.scorer_id)) if x != old)
     rc, _, err = run(capsys, "cohort", "reassign", demo, code, "--from", old, "--to", new,
                      "--reason", "x")  # fmt: skip
     assert rc == 2

@@ -162,16 +162,6 @@ def reassign_read(
         read = readers.get(source.id)
         if read is None:
             raise WayOutRefused(f"{label} is not assigned to scorer {from_scorer}")
-        if target.id in readers:
-            raise WayOutRefused(f"{label}: scorer {to_scorer} already reads this portfolio")
-        why = _ineligibility(
-            person.candidate_id,
-            person.organisation,
-            target.organisation,
-            frozenset(target.conflicts),
-        )
-        if why is not None:
-            raise WayOutRefused(f"{label} cannot go to scorer {to_scorer}: the scorer {why}")
         scored = (
             session.scalar(
                 select(func.count())
@@ -189,6 +179,16 @@ def reassign_read(
                 f"{label}: the read by scorer {from_scorer} came back complete; a returned read "
                 "is not taken back (adjudicate or accept its flags instead)"
             )
+        if target.id in readers:
+            raise WayOutRefused(f"{label}: scorer {to_scorer} already reads this portfolio")
+        why = _ineligibility(
+            person.candidate_id,
+            person.organisation,
+            target.organisation,
+            frozenset(target.conflicts),
+        )
+        if why is not None:
+            raise WayOutRefused(f"{label} cannot go to scorer {to_scorer}: the scorer {why}")
         batch = read.batch_id
         parts = [] if batch is not None else ["not sent yet: moved"]
         if scored:

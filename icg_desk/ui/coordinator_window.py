@@ -158,6 +158,34 @@ class CoordinatorWindow(CoordinatorSteps):
             "Results",
             "Accept the flag chosen in Needs attention, with a written reason",
         )
+        self.reassign_action = a(
+            "&Take a read back…",
+            self.reassign_read,
+            [],
+            "Cohort",
+            "Take a read back from a scorer and give it to another, with a reason",
+        )
+        self.withdraw_action = a(
+            "&Withdraw candidate…",
+            self.withdraw_candidate,
+            [],
+            "Cohort",
+            "Withdraw a candidate, with a reason: their reads are no longer needed",
+        )
+        self.reinstate_action = a(
+            "R&einstate candidate…",
+            lambda: self.withdraw_candidate(undo=True),
+            [],
+            "Cohort",
+            "Reinstate a withdrawn candidate, with a reason",
+        )
+        self.reopen_action = a(
+            "Re&open results…",
+            self.reopen_results,
+            [],
+            "Results",
+            "Unlock released results, with a reason; reports after the next release say Amended",
+        )
         self.release_action = a(
             "Re&lease results…",
             self.release,
@@ -196,6 +224,9 @@ class CoordinatorWindow(CoordinatorSteps):
             self.merge_action,
             self.accept_action,
             self.release_action,
+            self.reassign_action,
+            self.withdraw_action,
+            self.reinstate_action,
         )
 
     def _build_menus(self) -> None:
@@ -208,13 +239,15 @@ class CoordinatorWindow(CoordinatorSteps):
         self.fill_menu(
             bar.addMenu("&Cohort"),
             [self.import_roster_action, self.import_scorers_action, None, self.assign_action,
-             self.send_action, self.merge_action],
+             self.send_action, self.merge_action, None, self.reassign_action,
+             self.withdraw_action, self.reinstate_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Results"),
             [
                 self.accept_action,
                 self.release_action,
+                self.reopen_action,
                 None,
                 self.reports_action,
                 self.summary_action,
@@ -424,6 +457,8 @@ class CoordinatorWindow(CoordinatorSteps):
             action.setEnabled(has_cohort and not locked)
             base = str(action.property("baseTip") or "")
             self.set_tip(action, f"{base}. Off: {locked}" if locked else base)
+        # Reopening is for released results only.
+        self.reopen_action.setEnabled(has_cohort and bool(locked))
         # Release stays on (pressing it lists each thing it waits for), and says it first.
         waits = "" if locked else self._release_waits()
         if waits:
