@@ -218,7 +218,7 @@ def _write_overview(
         ("Not certified", results.count(Status.NOT_CERTIFIED)),
         ("Waiting", len(results.waiting)),
         ("Withdrawn", len(results.withdrawn)),
-        ("Reads needed", sum(c.reads_needed for c in candidates)),
+        ("Reads needed", sum(c.reads_needed for c in candidates if c.withdrawn is None)),
         ("Reads in", sum(c.reads_in for c in candidates)),
         ("Reads missing", sum(c.reads_missing for c in candidates)),
         ("Candidates with discrepant factors", sum(1 for c in candidates if c.discrepant)),
