@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -268,6 +269,19 @@ def test_a_withdrawn_candidate_waits_for_nothing_counts_nowhere_and_gets_no_repo
     rc, said, _ = run(capsys, "cohort", "status", demo, "--json")
     status = json.loads(said)
     assert (status["withdrawn"], status["reads_needed"], status["waiting"]) == (1, 6, 0)
+
+    # The summary workbook says the same.
+    book = tmp_path / "summary.xlsx"
+    assert run(capsys, "cohort", "summary", demo, book)[0] == 0
+    workbook = load_workbook(book, read_only=True)
+    overview = {r[0]: r[1] for r in workbook["Overview"].iter_rows(values_only=True)}
+    assert (overview["Withdrawn"], overview["Waiting"], overview["Reads needed"]) == (1, 0, 6)
+    rows = list(workbook["Results"].iter_rows(values_only=True))
+    head = rows[0]
+    (row,) = [r for r in rows if r[head.index("Code")] == code]
+    assert row[head.index("Decision")] == "Withdrawn"
+    assert row[head.index("Result")] == "Withdrawn"
+    workbook.close()
 
     # Withdrawing again, and reassigning a withdrawn candidate's read, are refused.
     rc, _, err = run(capsys, "cohort", "withdraw", demo, code, "--reason", "again")

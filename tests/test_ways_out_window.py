@@ -114,6 +114,13 @@ def test_withdraw_from_the_menu_asks_why_and_release_then_goes(qtbot, window, co
     results = window.snapshot.results
     assert results.waiting == ()
     assert [c.code for c in results.withdrawn] == [code]
+    model = window.dashboard.results_view.model()
+    rows = [
+        [model.index(r, col).data() for col in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
+    (mine,) = [row for row in rows if code in row]
+    assert "Withdrawn" in mine
     assert "Withdrew candidate" in window.statusBar().currentMessage()
     with CohortFile.open(cohort_path) as cohort:
         (event,) = coordinator_log(cohort)
