@@ -230,6 +230,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(
         f"  results: {status.certified} certified, {status.not_certified} not certified, "
         f"{status.waiting} waiting ({status.flags_open} flags open)"
+        + (f", {status.withdrawn} withdrawn" if status.withdrawn else "")
     )
     for p in status.per_scorer:
         print(f"  {p.scorer_id:<10} {p.name:<28} {p.returned}/{p.assigned} returned")
@@ -250,6 +251,8 @@ def cmd_results(args: argparse.Namespace) -> int:
         if results.released_at
         else "not released: provisional"
     )
+    if results.amended_at is not None:
+        released += " (amended: reopened and released again)"
     print(f"Cohort {results.cohort} ({results.rubric.edition}), {released}")
     rubric = results.rubric
     cert = rubric.thresholds.certification
@@ -259,7 +262,11 @@ def cmd_results(args: argparse.Namespace) -> int:
         state = c.state
         # A waiting candidate's decision is only so far: said so, never as the result.
         result = (
-            c.decision.headline if state.final else f"{state.label} (so far: {c.decision.headline})"
+            c.decision.headline
+            if state.final
+            else f"{state.label} (so far: {c.decision.headline})"
+            if state.waiting
+            else f"Withdrawn ({c.withdrawn.text() if c.withdrawn else ''})"
         )
         print(
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
@@ -275,7 +282,9 @@ def cmd_results(args: argparse.Namespace) -> int:
     print(
         f"{results.count(Status.CERTIFIED)} certified, "
         f"{results.count(Status.NOT_CERTIFIED)} not certified, "
-        f"{len(results.waiting)} waiting; "
+        f"{len(results.waiting)} waiting"
+        + (f", {len(results.withdrawn)} withdrawn" if results.withdrawn else "")
+        + "; "
         f"{sum(c.reads_missing for c in results.candidates)} reads still missing, "
         f"{len(results.open_flags)} flags open"
     )
@@ -339,6 +348,84 @@ def cmd_accept(args: argparse.Namespace) -> int:
         f"Accepted {what} of candidate {done.candidate_id} ({done.code}) as {done.by} at "
         f"{done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
     )
+    return 0
+
+
+def cmd_reassign(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import reassign
+
+    by = args.by or _user_name()
+    done = reassign(
+        _ref(args), args.candidate, args.from_scorer, args.to_scorer, args.reason, by
+    ).value
+    how = "taken back" if done.batch_id is not None else "moved (it was not sent yet)"
+    print(
+        f"Candidate {done.candidate_id} ({done.code}): the read of {done.from_scorer} was {how} "
+        f"and given to {done.to_scorer} by {done.by} at {done.at:%Y-%m-%d %H:%M} UTC: "
+        f"{done.reason}"
+    )
+    if done.detail and done.batch_id is not None:
+        print(f"  {done.detail}")
+    if done.batch_id is not None:
+        print(
+            f"  A later return of it in {done.from_scorer}'s batch is refused for that "
+            "portfolio; the rest of that file still merges"
+        )
+    print(f"  {done.to_scorer} gets it in their next batch (`icg-desk cohort batches`)")
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import withdraw
+
+    by = args.by or _user_name()
+    done = withdraw(_ref(args), args.candidate, args.reason, by, undo=args.undo).value
+    if args.undo:
+        print(
+            f"Reinstated candidate {done.candidate_id} ({done.code}) as {done.by} at "
+            f"{done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
+        )
+        print("  Their reads are needed again; those merged before count as they did")
+        return 0
+    print(
+        f"Withdrew candidate {done.candidate_id} ({done.code}) as {done.by} at "
+        f"{done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
+    )
+    print(
+        "  Their reads are no longer needed, release does not wait for them, no report is "
+        "printed for them, and their returned reads are refused (--undo reinstates them)"
+    )
+    return 0
+
+
+def cmd_reopen(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import reopen
+
+    by = args.by or _user_name()
+    done = reopen(_ref(args), args.reason, by).value
+    print(
+        f"Reopened the results of {args.db} as {done.by} at {done.at:%Y-%m-%d %H:%M} UTC "
+        f"({done.detail}): {done.reason}"
+    )
+    print(
+        "  The steps are unlocked; release again to lock them (reports printed then say "
+        '"Amended" with that day)'
+    )
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import ways_out_log
+
+    events = ways_out_log(_ref(args))
+    if args.json:
+        print(json.dumps({"events": [e.as_json() for e in events]}, ensure_ascii=False))
+        return 0
+    if not events:
+        print("No read taken back, no candidate withdrawn, no release reopened")
+        return 0
+    for event in events:
+        print(event.text())
     return 0
 
 
@@ -607,6 +694,54 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     release = command("release", "release the results, which locks them", cmd_release)
     release.add_argument("db", type=Path, metavar="DB")
 
+    def by_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--by", default=None, metavar="NAME", help="who does it (default: your user name)"
+        )
+
+    reassign = command(
+        "reassign", "take a read back from a scorer and give it to another", cmd_reassign
+    )
+    reassign.description = (
+        "Take a candidate's read back from a scorer, sent or not, and give it to another "
+        "scorer, who gets it in their next batch. A later return of the taken-back read in the "
+        "first scorer's batch is refused for that portfolio (the rest of that file merges). "
+        "Refused for a read that came back complete, a scorer who already reads it or has a "
+        "conflict, and once the results are released. Kept in the cohort's log (cohort log)."
+    )
+    reassign.add_argument("db", type=Path, metavar="DB")
+    reassign.add_argument("candidate", metavar="CODE", help="the candidate code (or roster id)")
+    reassign.add_argument("--from", dest="from_scorer", required=True, metavar="SCORER")
+    reassign.add_argument("--to", dest="to_scorer", required=True, metavar="SCORER")
+    reassign.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    by_option(reassign)
+
+    withdraw = command("withdraw", "withdraw a candidate (or reinstate with --undo)", cmd_withdraw)
+    withdraw.description = (
+        "Withdraw a candidate: their reads are no longer needed, results show them as "
+        "withdrawn (not waiting, not counted), release does not wait for them, no report is "
+        "printed for them and their returned reads are refused. --undo reinstates them. Kept "
+        "in the cohort's log (cohort log)."
+    )
+    withdraw.add_argument("db", type=Path, metavar="DB")
+    withdraw.add_argument("candidate", metavar="CODE", help="the candidate code (or roster id)")
+    withdraw.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    withdraw.add_argument("--undo", action="store_true", help="reinstate a withdrawn candidate")
+    by_option(withdraw)
+
+    reopen = command("reopen", "reopen released results, with a reason", cmd_reopen)
+    reopen.description = (
+        "Reopen released results: every step unlocks; release again to lock them. Reports "
+        'printed after that release say "Amended" with its date. Kept in the cohort\'s log.'
+    )
+    reopen.add_argument("db", type=Path, metavar="DB")
+    reopen.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    by_option(reopen)
+
+    log = command("log", "the ways out taken: reads taken back, withdrawals, reopenings", cmd_log)
+    log.add_argument("db", type=Path, metavar="DB")
+    log.add_argument("--json", action="store_true", help="print one JSON object")
+
     reports = command("reports", "print every candidate's score report, with names", cmd_reports)
     reports.description = (
         "Print every candidate's score report, with names: one PDF per candidate and all of "
@@ -629,7 +764,19 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     summary.add_argument("db", type=Path, metavar="DB")
     summary.add_argument("out", type=Path, metavar="OUT.xlsx")
 
-    for writing in (import_, scorers, assign, batches, adjudicate, merge, accept, release):
+    for writing in (
+        import_,
+        scorers,
+        assign,
+        batches,
+        adjudicate,
+        merge,
+        accept,
+        release,
+        reassign,
+        withdraw,
+        reopen,
+    ):
         writing.add_argument(
             "--wait",
             type=seconds,

@@ -431,7 +431,7 @@ def test_release_through_the_confirm_dialog_locks_the_steps(qtbot, window, finis
     seen = answering(
         qtbot, lambda: press(qtbot, window, Qt.Key.Key_R, CTRL | SHIFT), "Release and lock"
     )
-    assert "It cannot be undone" in seen[0].text
+    assert "Reopen results (with a reason) unlocks them" in seen[0].text
     board = window.dashboard
     assert board.state_label.text().startswith("Released ")
     assert board.released_banner.isVisible()

@@ -21,10 +21,12 @@ from icg_desk.models.cohort_file import COHORT_FORMAT, CohortFile
 from icg_desk.models.cohort_schema import (
     Assignment,
     Candidate,
+    CoordinatorEvent,
     Flag,
     FlagEvent,
     MergeLog,
     Scorer,
+    Withdrawal,
 )
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import FactorRead, Portfolio
@@ -118,6 +120,12 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "ALTER TABLE assignment DROP COLUMN factors",
         "PRAGMA user_version = 3",
     ),
+    4: lambda path: execute(
+        path,
+        "DROP TABLE coordinator_event",
+        "DROP TABLE withdrawal",
+        "PRAGMA user_version = 4",
+    ),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     1: lambda path: execute(
@@ -158,10 +166,14 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     columns = {row[1] for row in con.execute("PRAGMA table_info(merge_log)")}
     flag_columns = {row[1] for row in con.execute("PRAGMA table_info(flag)")}
     event_columns = {row[1] for row in con.execute("PRAGMA table_info(flag_event)")}
+    ways_columns = {row[1] for row in con.execute("PRAGMA table_info(coordinator_event)")}
+    withdrawal_columns = {row[1] for row in con.execute("PRAGMA table_info(withdrawal)")}
     con.close()
     assert set(MergeLog.__table__.columns.keys()) <= columns
     assert set(Flag.__table__.columns.keys()) == flag_columns
     assert set(FlagEvent.__table__.columns.keys()) == event_columns
+    assert set(CoordinatorEvent.__table__.columns.keys()) == ways_columns
+    assert set(Withdrawal.__table__.columns.keys()) == withdrawal_columns
     con = sqlite3.connect(path)
     scorer_columns = {row[1] for row in con.execute("PRAGMA table_info(scorer)")}
     assignment_columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}

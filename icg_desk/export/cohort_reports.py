@@ -15,7 +15,7 @@ from icg_desk.export.pdf_report import ProgressCallback, ReportRun
 from icg_desk.export.report_data import CandidateReport, provisional_text
 from icg_desk.export.report_pool import Combined, print_reports
 from icg_desk.formats.naming import safe_stem
-from icg_desk.models.cohort_results import CohortResults
+from icg_desk.models.cohort_results import CandidateResult, CohortResults
 from icg_desk.models.errors import UserError
 
 COORDINATORS_PREVIEW = "COORDINATOR'S PREVIEW"
@@ -35,12 +35,14 @@ def reports_from_results(
     Marked as previews until the results are released, each saying on every page why it is
     provisional (`provisional_text`). Issued on `issued`, else on the day the
     results were released (so that a report printed again later still agrees with the others),
-    else today.
+    else today. Released results that were reopened and released again say "Amended" with the
+    day of that release. A withdrawn candidate gets no report (`reported`).
     """
     if issued is None:
         when = results.released_at
         issued = when.date() if when is not None else date.today()
     preview = results.released_at is None
+    amended = None if results.amended_at is None else results.amended_at.date()
     return [
         CandidateReport(
             candidate_code=c.code,
@@ -53,9 +55,17 @@ def reports_from_results(
             preview=preview,
             provisional=provisional_text(c) if preview else None,
             adjudicated=dict(c.adjudicated_by),
+            amended=amended,
         )
-        for c in results.candidates
+        for c in reported(results)
     ]
+
+
+def reported(results: CohortResults) -> list[CandidateResult]:
+    """The candidates who get a report: all but the withdrawn. A withdrawn candidate has no
+    result, and a page saying so would pass for one; the results, the summary workbook and
+    `cohort log` say who was withdrawn, when and why."""
+    return [c for c in results.candidates if c.withdrawn is None]
 
 
 def write_cohort_reports(
@@ -85,9 +95,7 @@ def write_cohort_reports(
     suffix = PREVIEW_SUFFIX if results.released_at is None else ""
     combined = combined_file_name(results)
     used = {combined.casefold()}
-    names = [
-        unique_pdf_name(f"{c.candidate_id} {c.name}", suffix, used) for c in results.candidates
-    ]
+    names = [unique_pdf_name(f"{c.candidate_id} {c.name}", suffix, used) for c in reported(results)]
     folder = Path(folder)
     return print_reports(
         reports,

@@ -217,7 +217,8 @@ def _write_overview(
         ("Certified", results.count(Status.CERTIFIED)),
         ("Not certified", results.count(Status.NOT_CERTIFIED)),
         ("Waiting", len(results.waiting)),
-        ("Reads needed", sum(c.reads_needed for c in candidates)),
+        ("Withdrawn", len(results.withdrawn)),
+        ("Reads needed", sum(c.reads_needed for c in candidates if c.withdrawn is None)),
         ("Reads in", sum(c.reads_in for c in candidates)),
         ("Reads missing", sum(c.reads_missing for c in candidates)),
         ("Candidates with discrepant factors", sum(1 for c in candidates if c.discrepant)),
@@ -303,7 +304,9 @@ class _ResultsSheet:
                 c.reads_missing,
                 *(cells.score(sheet, f.score) for f in c.factors),
                 cells.overall(sheet, c.decision),
-                STATUS_TEXT[c.decision.status] if state.final else WAITING,
+                STATUS_TEXT[c.decision.status]
+                if state.final
+                else (state.label if c.withdrawn is not None else WAITING),
                 cells.text(sheet, c.decision.headline),
                 cells.text(sheet, _names(rubric, c.decision.retake)),
                 cells.text(sheet, _names(rubric, c.discrepant)),

@@ -498,7 +498,10 @@ def _identity(report: CandidateReport) -> Table:
     labels = ["CANDIDATE CODE", "COHORT", "RUBRIC EDITION", "ISSUED"]
     values = [report.candidate_code, report.cohort, report.rubric.edition]
     cells = [Paragraph(esc(v), VALUE) for v in values]
-    cells.append(Paragraph(rd.issued_text(report.issued), VALUE))
+    issued = rd.issued_text(report.issued)
+    if report.amended is not None:  # reopened and released again: said beside the issue date
+        issued += f"<br/>Amended {rd.issued_text(report.amended)}"
+    cells.append(Paragraph(issued, VALUE))
     table = Table(
         [[Paragraph(label, LABEL) for label in labels], cells],
         colWidths=[WIDTH * 0.28, WIDTH * 0.2, WIDTH * 0.26, WIDTH * 0.26],

@@ -60,6 +60,9 @@ class CandidateReport:
     # Factor key -> the adjudicator whose score it is (it replaced the mean of the reads);
     # marked on the factor's row. Empty: no factor was adjudicated.
     adjudicated: Mapping[str, str] = field(default_factory=dict)
+    # The day released results were amended (reopened, then released again); printed beside
+    # the issue date as "Amended". None for a report never amended.
+    amended: date | None = None
 
 
 def provisional_text(result: CandidateResult) -> str:

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import ADJUDICATOR, READ, Assignment, Candidate, Scorer
+from icg_desk.models.cohort_schema import (
+    ADJUDICATOR,
+    READ,
+    Assignment,
+    Candidate,
+    Scorer,
+    Withdrawal,
+)
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 
@@ -211,7 +218,11 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:
         _refuse_when_released(session)
-        candidates = session.scalars(select(Candidate)).all()
+        everyone_in = session.scalars(select(Candidate)).all()
+        # A withdrawn candidate needs no more reads (models/ways_out.py); theirs still count
+        # towards the scorers' loads.
+        gone = set(session.scalars(select(Withdrawal.candidate_ref)))
+        candidates = [c for c in everyone_in if c.id not in gone]
         everyone = session.scalars(select(Scorer)).all()
         # Adjudicators are given no new reads (one given a read by hand keeps it), and an
         # adjudication is not a read.
@@ -220,7 +231,7 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
             for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all()
         }
         scorers = [s for s in everyone if s.role != ADJUDICATOR or s.id in reading]
-        candidate_ids = {c.id: c.candidate_id for c in candidates}
+        candidate_ids = {c.id: c.candidate_id for c in everyone_in}
         scorer_ids = {s.id: s.scorer_id for s in everyone}
         existing: dict[str, list[str]] = defaultdict(list)
         for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all():

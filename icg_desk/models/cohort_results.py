@@ -35,15 +35,20 @@ from icg_desk.models.cohort_schema import (
     Assignment,
     Candidate,
     CohortInfo,
+    CoordinatorEvent,
     ReadScore,
     Scorer,
+    Withdrawal,
 )
 from icg_desk.models.errors import UserError
 from icg_desk.models.flags import CandidateFlag, current_flags, stored_flags, sync_flags
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Decision, FactorResult, Rubric, Status, combine_reads, decide
-from icg_desk.scoring.flags import ResultState, flag_conditions, result_state
+from icg_desk.scoring.flags import ResultState, Standing, flag_conditions, result_state
 from icg_desk.scoring.scale import format_against, format_score
+
+# The coordinator_event actions (models/ways_out.py writes them; results read "reopened").
+REASSIGNED, WITHDRAWN, REINSTATED, REOPENED = "reassigned", "withdrawn", "reinstated", "reopened"
 
 
 class ReleaseError(UserError):
@@ -115,6 +120,18 @@ class ReadRow:
 
 
 @dataclass(frozen=True)
+class WithdrawnInfo:
+    """Who withdrew a candidate, when and why (models/ways_out.py)."""
+
+    at: datetime
+    by: str
+    reason: str
+
+    def text(self) -> str:
+        return f"withdrawn by {self.by} on {self.at:%Y-%m-%d %H:%M} UTC: {self.reason}"
+
+
+@dataclass(frozen=True)
 class CandidateResult:
     candidate_id: str
     code: str
@@ -134,19 +151,36 @@ class CandidateResult:
     def adjudicator_of(self, key: str) -> str | None:
         """Who adjudicated this factor, or None when its score is the reads' mean."""
         return dict(self.adjudicated_by).get(key)
+    # Set while the candidate is withdrawn: no result, no read needed, nothing waited for.
+    withdrawn: WithdrawnInfo | None = None
 
     @property
     def reads_missing(self) -> int:
-        """Reads needed that are not complete yet (those in progress included)."""
+        """Reads needed that are not complete yet (those in progress included); none are
+        needed of a withdrawn candidate."""
+        if self.withdrawn is not None:
+            return 0
         return max(0, self.reads_needed - self.reads_in)
 
     @property
     def open_flags(self) -> tuple[CandidateFlag, ...]:
+        """Open flags that hold the result up: none for a withdrawn candidate."""
+        if self.withdrawn is not None:
+            return ()
         return tuple(f for f in self.flags if f.open)
 
     @property
     def state(self) -> ResultState:
-        """Final or waiting, and why: the one answer every surface gives."""
+        """Final, waiting (and why) or withdrawn: the one answer every surface gives."""
+        if self.withdrawn is not None:
+            return ResultState(
+                standing=Standing.WITHDRAWN,
+                status=self.decision.status,
+                reads_missing=0,
+                reads_in_progress=0,
+                flags_open=(),
+                waiting_for=(),
+            )
         return result_state(
             reads_needed=self.reads_needed,
             reads_in=self.reads_in,
@@ -181,11 +215,18 @@ class CandidateResult:
             "overall": None
             if overall is None
             else format_against(overall, rubric.thresholds.certification),
-            # "final" or "waiting"; a waiting candidate's status is "waiting", never its
-            # decision so far (which is "decision_so_far").
+            # "final", "waiting" or "withdrawn"; a waiting candidate's status is "waiting", never
+            # its decision so far (which is "decision_so_far"); a withdrawn one's "withdrawn".
             "result": state.standing.value,
             "waiting_for": list(state.waiting_for),
-            "status": state.status.value if state.final else "waiting",
+            "status": state.status.value if state.final else state.standing.value,
+            "withdrawn": None
+            if self.withdrawn is None
+            else {
+                "at": self.withdrawn.at.isoformat(),
+                "by": self.withdrawn.by,
+                "reason": self.withdrawn.reason,
+            },
             "decision_so_far": self.decision.status.value,
             "decision": self.decision.headline,
             "retake": list(self.decision.retake),
@@ -202,6 +243,9 @@ class CohortResults:
     released_at: datetime | None
     candidates: tuple[CandidateResult, ...]  # in roster id order
     reads: tuple[ReadRow, ...]  # every assignment, by candidate then scorer
+    # When released results were reopened and released again: the release that amended them
+    # (reports say "Amended" with its date). None otherwise.
+    amended_at: datetime | None = None
 
     def count(self, status: Status) -> int:
         """Candidates whose result is final with decision `status`: a waiting candidate is never
@@ -212,8 +256,13 @@ class CohortResults:
 
     @property
     def waiting(self) -> tuple[CandidateResult, ...]:
-        """Candidates whose result is not final: reads missing or in progress, or flags open."""
-        return tuple(c for c in self.candidates if not c.state.final)
+        """Candidates whose result is not final: reads missing or in progress, or flags open.
+        A withdrawn candidate waits for nothing."""
+        return tuple(c for c in self.candidates if c.state.waiting)
+
+    @property
+    def withdrawn(self) -> tuple[CandidateResult, ...]:
+        return tuple(c for c in self.candidates if c.withdrawn is not None)
 
     @property
     def missing(self) -> tuple[CandidateResult, ...]:
@@ -222,17 +271,19 @@ class CohortResults:
 
     @property
     def open_flags(self) -> tuple[tuple[CandidateResult, CandidateFlag], ...]:
-        return tuple((c, f) for c in self.candidates for f in c.flags if f.open)
+        return tuple((c, f) for c in self.candidates for f in c.open_flags)
 
     def as_json(self) -> dict[str, object]:
         return {
             "cohort": self.cohort,
             "rubric_edition": self.rubric.edition,
             "released_at": None if self.released_at is None else self.released_at.isoformat(),
+            "amended_at": None if self.amended_at is None else self.amended_at.isoformat(),
             "candidates": len(self.candidates),
             "certified": self.count(Status.CERTIFIED),
             "not_certified": self.count(Status.NOT_CERTIFIED),
             "waiting": len(self.waiting),
+            "withdrawn": len(self.withdrawn),
             "incomplete": sum(1 for c in self.candidates if c.decision.status is Status.INCOMPLETE),
             "waiting_for_reads": len(self.missing),
             "flags_open": len(self.open_flags),
@@ -305,6 +356,15 @@ def _results(
             )
         )
 
+    withdrawn = {
+        ref: WithdrawnInfo(at, by, reason)
+        for ref, at, by, reason in session.execute(
+            select(Withdrawal.candidate_ref, Withdrawal.at, Withdrawal.actor, Withdrawal.reason)
+        )
+    }
+    reopened = session.scalar(
+        select(CoordinatorEvent.id).where(CoordinatorEvent.action == REOPENED).limit(1)
+    )
     needed = rubric.reads.per_portfolio
     kept = stored_flags(session)
     results: list[CandidateResult] = []
@@ -345,12 +405,14 @@ def _results(
                 if conditions or pk in kept
                 else (),
                 adjudicated_by=tuple((k, settled[k][1]) for k in keys if k in settled),
+                withdrawn=withdrawn.get(pk),
             )
         )
     if progress is not None:
         progress(len(people), len(people))
     all_reads = tuple(r for pk, *_ in people for r in reads_of.get(pk, []))
-    return CohortResults(cohort_name, rubric, when, tuple(results), all_reads)
+    amended = when if when is not None and reopened is not None else None
+    return CohortResults(cohort_name, rubric, when, tuple(results), all_reads, amended)
 
 
 results_in_session = _results  # for a caller that reads other things in the same transaction
@@ -363,6 +425,8 @@ def release_refusal(results: CohortResults) -> str:
     """
     if not results.candidates:
         return "the cohort has no candidates; there is nothing to release"
+    if len(results.withdrawn) == len(results.candidates):
+        return "every candidate is withdrawn; there is nothing to release"
     rubric = results.rubric
     parts: list[str] = []
     reading = [c for c in results.candidates if c.reads_missing]
@@ -412,3 +476,12 @@ def release_results(cohort: CohortFile) -> datetime:
         stamp = utcnow()
         session.execute(update(CohortInfo).values(released_at=stamp))
     return stamp
+
+
+def unlock_results(session: Session) -> datetime | None:
+    """Unlock released results in the caller's transaction (reopening, models/ways_out.py);
+    returns when they had been released, or None (nothing changed) when they were not."""
+    when = released_at(session)
+    if when is not None:
+        session.execute(update(CohortInfo).values(released_at=None))
+    return when

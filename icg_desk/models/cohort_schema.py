@@ -19,8 +19,9 @@ from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 # PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
 COHORT_APPLICATION_ID = 0x49434743
 # 2: merge_log.scores_as_of; 3: flag and flag_event; 4: scorer.role, assignment.kind and
-# assignment.factors (adjudication). Older files are upgraded when opened.
-COHORT_SCHEMA_VERSION = 4
+# assignment.factors (adjudication); 5: coordinator_event and withdrawal (the ways out). Older
+# files are upgraded when opened.
+COHORT_SCHEMA_VERSION = 5
 
 # A scorer's role (the scorers sheet's `role` column): a scorer reads portfolios; an
 # adjudicator settles flagged factors (`icg-desk cohort adjudicate`) and is given no first reads.
@@ -211,9 +212,54 @@ class FlagEvent(CohortBase):
     flag: Mapped[Flag] = relationship()
 
 
-# Every table of the current format. The flag tables came with format 3: an older file, which
-# lacks them, is migrated before it is used, so they are not required when it is validated.
-COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {"flag", "flag_event"}
+class CoordinatorEvent(CohortBase):
+    """The audit log of the coordinator's ways out: a read taken back and given to another
+    scorer, a candidate withdrawn or reinstated, released results reopened.
+
+    Who (a person), when and why, always. A read taken back keeps the scorer and the batch it
+    was taken from (`from_scorer`, `batch_id`): a later return of that batch is refused for that
+    portfolio, with this row's words (models/ways_out.py).
+    """
+
+    __tablename__ = "coordinator_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(16))  # reassigned, withdrawn, reinstated, reopened
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    candidate_ref: Mapped[int | None] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), default=None
+    )
+    from_scorer: Mapped[str] = mapped_column(String(64), default="")
+    to_scorer: Mapped[str] = mapped_column(String(64), default="")
+    batch_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the batch taken from
+    detail: Mapped[str] = mapped_column(Text, default="")  # what else changed, in words
+
+
+class Withdrawal(CohortBase):
+    """A candidate withdrawn: a row while withdrawn, removed when reinstated (the events keep
+    the history). The candidate's reads are no longer needed, nor counted, nor printed."""
+
+    __tablename__ = "withdrawal"
+
+    candidate_ref: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+# Every table of the current format. The flag tables came with format 3, the ways out with 4: an
+# older file, which lacks them, is migrated before it is used, so they are not required when it
+# is validated.
+COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {
+    "flag",
+    "flag_event",
+    "coordinator_event",
+    "withdrawal",
+}
 
 
 def _add_scores_as_of(con: sqlite3.Connection) -> None:
@@ -273,10 +319,39 @@ def _add_adjudication(con: sqlite3.Connection) -> None:
         con.execute("ALTER TABLE assignment ADD COLUMN factors TEXT NOT NULL DEFAULT '[]'")
 
 
+def _add_ways_out(con: sqlite3.Connection) -> None:
+    """4 -> 5: the coordinator_event and withdrawal tables, empty (nothing was taken back,
+    withdrawn or reopened before). A step of its own: it touches no other table."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS coordinator_event (
+            id INTEGER NOT NULL PRIMARY KEY,
+            at VARCHAR(40) NOT NULL,
+            action VARCHAR(16) NOT NULL,
+            actor VARCHAR(200) NOT NULL,
+            reason TEXT NOT NULL,
+            candidate_ref INTEGER REFERENCES candidate (id) ON DELETE CASCADE,
+            from_scorer VARCHAR(64) NOT NULL,
+            to_scorer VARCHAR(64) NOT NULL,
+            batch_id VARCHAR(64),
+            detail TEXT NOT NULL
+        )"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS withdrawal (
+            candidate_ref INTEGER NOT NULL PRIMARY KEY
+                REFERENCES candidate (id) ON DELETE CASCADE,
+            at VARCHAR(40) NOT NULL,
+            actor VARCHAR(200) NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_scores_as_of,
     2: _add_flags,
     3: _add_adjudication,
+    4: _add_ways_out,
 }

@@ -52,6 +52,7 @@ class CohortStatus:
     not_certified: int = 0
     waiting: int = 0
     flags_open: int = 0
+    withdrawn: int = 0  # candidates withdrawn: no read of theirs is needed
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -70,6 +71,7 @@ class CohortStatus:
             "not_certified": self.not_certified,
             "waiting": self.waiting,
             "flags_open": self.flags_open,
+            "withdrawn": self.withdrawn,
             "per_scorer": [
                 {
                     "scorer_id": p.scorer_id,
@@ -137,7 +139,7 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         rubric_edition=cohort.rubric.edition,
         candidates=candidates,
         scorers=len(per),
-        reads_needed=candidates * reads,
+        reads_needed=(candidates - len(results.withdrawn)) * reads,
         reads_assigned=sum(p.assigned for p in progress),
         reads_sent=sum(p.sent for p in progress),
         reads_returned=sum(p.returned for p in progress),
@@ -149,4 +151,5 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         not_certified=results.count(Status.NOT_CERTIFIED),
         waiting=len(results.waiting),
         flags_open=len(results.open_flags),
+        withdrawn=len(results.withdrawn),
     )

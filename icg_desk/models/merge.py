@@ -21,7 +21,7 @@ with their reads in the same transaction (models/flags.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from functools import lru_cache
@@ -44,6 +44,7 @@ from icg_desk.models.cohort_schema import (
 )
 from icg_desk.models.flags import sync_flags
 from icg_desk.models.schema import ScoreText
+from icg_desk.models.ways_out import refused_codes
 from icg_desk.scoring import Rubric, format_score
 
 ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
@@ -131,11 +132,32 @@ def merge_returned(
                 raise Rejected(
                     str(exc), scorer_id=returned.scorer_id, batch_id=returned.batch_id
                 ) from None
+            returned, refusals = _without_refused(session, returned)
             assignments = _assignments_for(session, returned)
         except Rejected as exc:
             _add_log(session, path, sha256, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
             return _outcome(path, REJECTED, exc.reason, exc.scorer_id, exc.batch_id)
-        return _apply(session, rubric, path, sha256, returned, assignments)
+        for code in refusals:  # the refused portfolios' merged reads are left as they are
+            assignments.pop(code, None)
+        note = "".join(f"; refused for that portfolio: {why}" for why in refusals.values())
+        return _apply(session, rubric, path, sha256, returned, assignments, note)
+
+
+def _without_refused(session: Session, returned: Returned) -> tuple[Returned, dict[str, str]]:
+    """The file less its portfolios that are refused (a read taken back from its scorer, a
+    candidate withdrawn: models/ways_out.py), and why each is. A file of refused portfolios
+    only is rejected, saying why."""
+    refusals = refused_codes(session, returned.scorer_id, returned.batch_id, returned.codes)
+    if not refusals:
+        return returned, {}
+    kept = {k: v for k, v in returned.reads.items() if k[0] not in refusals}
+    if not kept:
+        raise Rejected(
+            "; ".join(refusals[c] for c in sorted(refusals)),
+            scorer_id=returned.scorer_id,
+            batch_id=returned.batch_id,
+        )
+    return replace(returned, reads=kept), dict(sorted(refusals.items()))
 
 
 def _log_rejection(cohort: CohortFile, path: Path, sha256: str, exc: Rejected) -> MergeOutcome:
@@ -187,8 +209,11 @@ def _apply(
     sha256: str,
     returned: Returned,
     assignments: dict[str, int],
+    note: str = "",
 ) -> MergeOutcome:
-    """Diff the file against the merged reads of its assignments; write it when it differs."""
+    """Diff the file against the merged reads of its assignments; write it when it differs.
+
+    `note` (the portfolios refused, and why) ends the reason logged and reported."""
     ids = list(assignments.values())
     code_of = {assignment_id: code for code, assignment_id in assignments.items()}
     old: dict[ReadKey, tuple[Fraction | None, str]] = {}
@@ -222,9 +247,10 @@ def _apply(
                 f"no scores in it yet ({returned.kind}): nothing to merge; it is the batch as "
                 "it was sent, or the scorer has not begun"
             )
+            reason += note
             _add_log(session, path, sha256, NO_SCORES, reason, *who)
             return _outcome(path, NO_SCORES, reason, *who)
-        reason = f"the same scores as already merged ({returned.kind})"
+        reason = f"the same scores as already merged ({returned.kind}){note}"
         _add_log(session, path, sha256, UNCHANGED, reason, *who)
         return _outcome(path, UNCHANGED, reason, *who)
 
@@ -237,7 +263,7 @@ def _apply(
             f"older than the file already merged for this batch ({newer.file_name}, merged "
             f"{_when(newer.at)}): its scores were last changed {mine}, that file's {theirs}. "
             f"Merging it would change {len(changes)} scores back, so nothing changed: ask "
-            f"scorer {returned.scorer_id} for their latest file"
+            f"scorer {returned.scorer_id} for their latest file{note}"
         )
         _add_log(session, path, sha256, REJECTED, reason, *who)
         return _outcome(path, REJECTED, reason, *who)
@@ -259,6 +285,7 @@ def _apply(
         reason = f"replaces the earlier scores: {len(changes)} changed ({returned.kind})"
     if rationales:
         reason += f"; {rationales} rationales changed"
+    reason += note
     session.execute(delete(ReadScore).where(ReadScore.assignment_ref.in_(ids)))
     # One executemany at the driver, in the session's transaction: a cohort merges tens of
     # thousands of reads, and the ORM's bulk insert spent 6x the bare insert converting each

@@ -35,6 +35,13 @@ from icg_desk.models.cohort_status import CohortStatus, cohort_status
 from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
+from icg_desk.models.ways_out import (
+    WayOut,
+    coordinator_log,
+    reassign_read,
+    reopen_results,
+    withdraw_candidate,
+)
 from icg_desk.operations import adjudicating, roster_import, sending
 from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.changes import NOTHING, Changes, Done
@@ -267,6 +274,41 @@ def release(ref: CohortRef) -> Done[datetime]:
     return Done(stamp, Changes(release=True))
 
 
+# --- the ways out (each audited: who, when, why) -------------------------------------------
+
+
+def reassign(
+    ref: CohortRef, candidate: str, from_scorer: str, to_scorer: str, reason: str, by: str
+) -> Done[WayOut]:
+    """Take a read back from a scorer (sent or not) and give it to another; WayOutRefused
+    says why not (models/ways_out.py)."""
+    with _writing(ref) as cohort:
+        done = reassign_read(cohort, candidate, from_scorer, to_scorer, reason, by)
+    return Done(done, Changes(assignments=True, reads=True, flags=True))
+
+
+def withdraw(
+    ref: CohortRef, candidate: str, reason: str, by: str, *, undo: bool = False
+) -> Done[WayOut]:
+    """Withdraw a candidate (or with `undo` reinstate them), with a written reason."""
+    with _writing(ref) as cohort:
+        done = withdraw_candidate(cohort, candidate, reason, by, undo=undo)
+    return Done(done, Changes(candidates=True, flags=True))
+
+
+def reopen(ref: CohortRef, reason: str, by: str) -> Done[WayOut]:
+    """Unlock released results, with a written reason; release again to lock them."""
+    with _writing(ref) as cohort:
+        done = reopen_results(cohort, reason, by)
+    return Done(done, Changes(release=True))
+
+
+def ways_out_log(ref: CohortRef) -> tuple[WayOut, ...]:
+    """Every reassignment, withdrawal, reinstatement and reopening, oldest first."""
+    with _reading(ref) as cohort:
+        return coordinator_log(cohort)
+
+
 # --- what the coordinator prints and sends on ----------------------------------------------
 
 
@@ -320,10 +362,14 @@ __all__ = [
     "merge",
     "move_read",
     "print_reports",
+    "reassign",
     "release",
+    "reopen",
     "results",
     "send_batches",
     "snapshot",
     "status",
+    "ways_out_log",
+    "withdraw",
     "write_roster_template",
 ]

@@ -23,7 +23,13 @@ from icg_desk.models.assignment import AssignmentError, AssignmentLocked
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import refuse_when_released
-from icg_desk.models.cohort_schema import Assignment, Candidate, CandidateEntry, Scorer
+from icg_desk.models.cohort_schema import (
+    Assignment,
+    Candidate,
+    CandidateEntry,
+    Scorer,
+    Withdrawal,
+)
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
@@ -100,9 +106,11 @@ def _batches_to_write(
             unknown = [sid for sid in scorer_ids if sid not in scorers]
             if unknown:
                 raise AssignmentError(f"there is no scorer {unknown[0]}")
+        # A withdrawn candidate's reads are not sent (models/ways_out.py).
+        gone = select(Withdrawal.candidate_ref)
         pending = session.scalars(
             select(Assignment)
-            .where(Assignment.batch_id.is_(None))
+            .where(Assignment.batch_id.is_(None), Assignment.candidate_ref.not_in(gone))
             .options(
                 selectinload(Assignment.candidate).selectinload(Candidate.entries),
             )

@@ -171,6 +171,7 @@ def _read_headline(decision: Decision) -> str:
 class Standing(StrEnum):
     FINAL = "final"
     WAITING = "waiting"
+    WITHDRAWN = "withdrawn"  # no result: the candidate was withdrawn (neither final nor waiting)
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,14 @@ class ResultState:
 
     @property
     def label(self) -> str:
-        """`Final` or `Waiting: 1 read missing; 1 flag open`."""
+        """`Final`, `Withdrawn` or `Waiting: 1 read missing; 1 flag open`."""
+        if self.standing is Standing.WITHDRAWN:
+            return "Withdrawn"
         return "Final" if self.final else "Waiting: " + "; ".join(self.waiting_for)
+
+    @property
+    def waiting(self) -> bool:
+        return self.standing is Standing.WAITING
 
 
 def _count(n: int, what: str) -> str:

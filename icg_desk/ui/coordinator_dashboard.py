@@ -149,6 +149,8 @@ class ResultsModel(RowsTableModel):
         state = c.state
         if state.final:
             return c.decision.headline
+        if not state.waiting:  # withdrawn: no result, and no "so far" either
+            return state.label
         return f"{state.label} (so far: {c.decision.headline})"
 
     def _flag_names(self, c: CandidateResult) -> str:
@@ -251,7 +253,7 @@ class ResultsFilter(QSortFilterProxyModel):
         ):
             return False
         if self._kind == "waiting":
-            return not c.state.final
+            return c.state.waiting
         if self._kind == "missing":
             return c.reads_missing > 0
         if self._kind == "flagged":

@@ -32,6 +32,7 @@ from icg_desk.operations.file_lock import FileLock
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.ui.coordinator_attention import AcceptFlagDialog, release_waits_for
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
+from icg_desk.ui.coordinator_ways_out import WayOutDialog
 from icg_desk.ui.tasks import Label, Outcome, Task, is_user_error
 from icg_desk.ui.window_shell import WindowShell
 
@@ -520,6 +521,178 @@ class CoordinatorSteps(WindowShell):
             failed=False,
         )
 
+    # --- the ways out (each with who and why, kept in the cohort's log) -------------------------
+
+    def _candidates(self, *, withdrawn: bool) -> list[tuple[str, str]]:
+        results = self.snapshot.results if self.snapshot is not None else None
+        if results is None:
+            return []
+        return [
+            (c.code, f"{c.code}  {c.candidate_id}  {c.name}")
+            for c in results.candidates
+            if (c.withdrawn is not None) == withdrawn
+        ]
+
+    def _way_out(
+        self,
+        title: str,
+        label: Label,
+        work: StepWork,
+        said: Callable[[Any], str],
+    ) -> Task[Any]:
+        def finished(done: _Done) -> bool:
+            if done.problem is not None:
+                return self._not_done(title, "Nothing changed.", done.problem)
+            self.statusBar().showMessage(said(done.value), 15000)
+            return True
+
+        return self._step(title, label, work, finished, cancellable=False, failed=False)
+
+    def reassign_read(
+        self,
+        code: str | None = None,
+        from_scorer: str | None = None,
+        to_scorer: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> Task[Any]:
+        """Cohort > Take a read back: a read (sent or not) goes from one scorer to another, with
+        a reason; the old scorer's later return of it is refused. Asked in a dialog unless all
+        is given."""
+        title = "Take a read back"
+        if self.cohort is None or self.snapshot is None:
+            return Task.finished(title, False)
+        if None in (code, from_scorer, to_scorer, reason, by):
+            scorers = [(p.scorer_id, f"{p.scorer_id}  {p.name}") for p in
+                       self.snapshot.status.per_scorer]  # fmt: skip
+            readers: dict[str, list[tuple[str, str]]] = {}
+            for r in self.snapshot.results.reads:
+                readers.setdefault(r.code, []).append((r.scorer_id, r.scorer_id))
+            dialog = WayOutDialog(
+                title,
+                "Take a candidate's read back from a scorer and give it to another, who gets it "
+                "in their next batch (Send batches). A read in progress is set aside; a read "
+                "that came back complete is not taken back. Should the first scorer return it "
+                "later, it is refused for that portfolio, and the rest of their file merges.",
+                "Take back and give",
+                [
+                    ("wayOutCandidate", "&Candidate", self._candidates(withdrawn=False)),
+                    ("wayOutFrom", "&From scorer", []),
+                    ("wayOutTo", "&To scorer", scorers),
+                ],
+                self,
+            )
+            combos = dialog.combos
+
+            def candidate_chosen(*_args: object) -> None:
+                chosen = dialog.choice("wayOutCandidate")
+                dialog.set_options(combos["wayOutFrom"], readers.get(chosen, []))
+                dialog._check()
+
+            combos["wayOutCandidate"].currentIndexChanged.connect(candidate_chosen)
+            if code is not None:
+                dialog.choose("wayOutCandidate", code)
+            candidate_chosen()
+            for name, value in (("wayOutFrom", from_scorer), ("wayOutTo", to_scorer)):
+                if value is not None:
+                    dialog.choose(name, value)
+            if by is not None:
+                dialog.by_edit.setText(by)
+            if reason is not None:
+                dialog.reason_edit.setPlainText(reason)
+            if dialog.exec() != WayOutDialog.DialogCode.Accepted:
+                return Task.finished(title, False)
+            code, from_scorer = dialog.choice("wayOutCandidate"), dialog.choice("wayOutFrom")
+            to_scorer = dialog.choice("wayOutTo")
+            by, reason = dialog.values()
+        args = (code or "", from_scorer or "", to_scorer or "", reason or "", by or "")
+        return self._way_out(
+            title,
+            "Taking the read back…",
+            lambda ref, _p: cohort_ops.reassign(ref, *args),
+            lambda v: f"{v.code}: the read of {v.from_scorer} is now {v.to_scorer}'s.",
+        )
+
+    def withdraw_candidate(
+        self,
+        code: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+        *,
+        undo: bool = False,
+    ) -> Task[Any]:
+        """Cohort > Withdraw candidate (or, with `undo`, Reinstate candidate), with a reason."""
+        title = "Reinstate candidate" if undo else "Withdraw candidate"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if code is None or reason is None or by is None:
+            intro = (
+                "Reinstate a withdrawn candidate: their reads are needed again, and those "
+                "merged before count as they did."
+                if undo
+                else "Withdraw a candidate: their reads are no longer needed, the results show "
+                "them as withdrawn (neither waiting nor counted), release does not wait for "
+                "them, no score report is printed for them, and their scorers' returned reads "
+                "are refused. Reinstate undoes it."
+            )
+            dialog = WayOutDialog(
+                title,
+                intro,
+                "Reinstate" if undo else "Withdraw",
+                [("wayOutCandidate", "&Candidate", self._candidates(withdrawn=undo))],
+                self,
+            )
+            if code is not None:
+                dialog.choose("wayOutCandidate", code)
+            if by is not None:
+                dialog.by_edit.setText(by)
+            if reason is not None:
+                dialog.reason_edit.setPlainText(reason)
+            if dialog.exec() != WayOutDialog.DialogCode.Accepted:
+                return Task.finished(title, False)
+            code = dialog.choice("wayOutCandidate")
+            by, reason = dialog.values()
+        args = (code, reason, by)
+        verb = "Reinstated" if undo else "Withdrew"
+        return self._way_out(
+            title,
+            "Reinstating…" if undo else "Withdrawing…",
+            lambda ref, _p: cohort_ops.withdraw(ref, *args, undo=undo),
+            lambda v: f"{verb} candidate {v.candidate_id} ({v.code}).",
+        )
+
+    def reopen_results(self, reason: str | None = None, by: str | None = None) -> Task[Any]:
+        """Results > Reopen results: unlock released results, with a reason; release again to
+        lock them, and the reports printed then say "Amended"."""
+        title = "Reopen results"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if reason is None or by is None:
+            dialog = WayOutDialog(
+                title,
+                f"Reopen the released results of cohort {self.cohort.name}: every step unlocks "
+                "(merge, assign, accept, withdraw…) until you release them again. Score "
+                'reports printed after that release say "Amended" with its date. Who and why '
+                "are kept in the cohort's log.",
+                "Reopen",
+                (),
+                self,
+            )
+            if by is not None:
+                dialog.by_edit.setText(by)
+            if reason is not None:
+                dialog.reason_edit.setPlainText(reason)
+            if dialog.exec() != WayOutDialog.DialogCode.Accepted:
+                return Task.finished(title, False)
+            by, reason = dialog.values()
+        args = (reason, by)
+        return self._way_out(
+            title,
+            "Reopening…",
+            lambda ref, _p: cohort_ops.reopen(ref, *args),
+            lambda v: "Reopened the results: the steps are unlocked until you release again.",
+        )
+
     def release(self) -> Task[Any]:
         """Results > Release: confirm that it locks the results, then release."""
         if self.cohort is None:
@@ -528,8 +701,8 @@ class CoordinatorSteps(WindowShell):
             "Release results",
             f"Release the results of cohort {self.cohort.name}?\n\n"
             "This locks the results: from then on nothing is imported, assigned, sent out or "
-            "merged, and the score reports print with the candidates' names. It cannot be "
-            "undone.",
+            "merged, and the score reports print with the candidates' names. Should an "
+            "error be found later, Reopen results (with a reason) unlocks them.",
             "Release and lock",
         ):
             return Task.finished("Release results", False)

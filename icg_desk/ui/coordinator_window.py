@@ -166,6 +166,34 @@ class CoordinatorWindow(CoordinatorSteps):
             "Results",
             "Write one batch per adjudicator with the flagged portfolios (Needs attention)",
         )
+        self.reassign_action = a(
+            "&Take a read back…",
+            self.reassign_read,
+            [],
+            "Cohort",
+            "Take a read back from a scorer and give it to another, with a reason",
+        )
+        self.withdraw_action = a(
+            "&Withdraw candidate…",
+            self.withdraw_candidate,
+            [],
+            "Cohort",
+            "Withdraw a candidate, with a reason: their reads are no longer needed",
+        )
+        self.reinstate_action = a(
+            "R&einstate candidate…",
+            lambda: self.withdraw_candidate(undo=True),
+            [],
+            "Cohort",
+            "Reinstate a withdrawn candidate, with a reason",
+        )
+        self.reopen_action = a(
+            "Re&open results…",
+            self.reopen_results,
+            [],
+            "Results",
+            "Unlock released results, with a reason; reports after the next release say Amended",
+        )
         self.release_action = a(
             "Re&lease results…",
             self.release,
@@ -205,6 +233,9 @@ class CoordinatorWindow(CoordinatorSteps):
             self.adjudicate_action,
             self.accept_action,
             self.release_action,
+            self.reassign_action,
+            self.withdraw_action,
+            self.reinstate_action,
         )
 
     def _build_menus(self) -> None:
@@ -217,7 +248,8 @@ class CoordinatorWindow(CoordinatorSteps):
         self.fill_menu(
             bar.addMenu("&Cohort"),
             [self.import_roster_action, self.import_scorers_action, None, self.assign_action,
-             self.send_action, self.merge_action],
+             self.send_action, self.merge_action, None, self.reassign_action,
+             self.withdraw_action, self.reinstate_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Results"),
@@ -225,6 +257,7 @@ class CoordinatorWindow(CoordinatorSteps):
                 self.adjudicate_action,
                 self.accept_action,
                 self.release_action,
+                self.reopen_action,
                 None,
                 self.reports_action,
                 self.summary_action,
@@ -434,6 +467,8 @@ class CoordinatorWindow(CoordinatorSteps):
             action.setEnabled(has_cohort and not locked)
             base = str(action.property("baseTip") or "")
             self.set_tip(action, f"{base}. Off: {locked}" if locked else base)
+        # Reopening is for released results only.
+        self.reopen_action.setEnabled(has_cohort and bool(locked))
         # Release stays on (pressing it lists each thing it waits for), and says it first.
         waits = "" if locked else self._release_waits()
         if waits:
