@@ -359,3 +359,19 @@ def test_the_workbook_and_reports_name_the_adjudicated_factors(
         for key, by in c.adjudicated_by:
             assert marks[key] == f"adjudicated by {by}"
         assert all(marks[k] == "" for k in KEYS if c.adjudicator_of(k) is None)
+
+
+def test_a_withdrawn_candidates_flags_are_not_sent_for_adjudication(
+    flagged: Path, tmp_path: Path
+) -> None:
+    from icg_desk.models.cohort_file import CohortFile
+    from icg_desk.models.ways_out import withdraw_candidate
+
+    ref = CohortRef(flagged)
+    flagged_ids = sorted({c.candidate_id for c, _ in results(ref).open_flags})
+    gone = flagged_ids[0]
+    with CohortFile.open(flagged) as cohort:
+        withdraw_candidate(cohort, gone, "moved abroad", "Ana")
+    add_adjudicators(flagged, tmp_path, TWO)
+    sent = adjudicate(ref, tmp_path / "adjudication").value
+    assert {i.candidate_id for i in sent.items} == set(flagged_ids[1:])

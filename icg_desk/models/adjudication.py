@@ -36,6 +36,7 @@ from icg_desk.models.cohort_schema import (
     Flag,
     ReadScore,
     Scorer,
+    Withdrawal,
 )
 from icg_desk.models.flags import close_flag, complete_reads
 from icg_desk.scoring import Rubric, format_score
@@ -69,10 +70,13 @@ def plan_adjudication(session: Session, rubric: Rubric) -> AdjudicationPlan:
     """Who adjudicates which flagged portfolio, checked whole; AdjudicationRefused when any
     flagged portfolio has no eligible adjudicator (nothing is then sent)."""
     open_flags: dict[int, list[tuple[FlagKind, str]]] = defaultdict(list)
+    # A withdrawn candidate's flags hold nothing up and are not worth an adjudicator's time.
+    withdrawn = set(session.scalars(select(Withdrawal.candidate_ref)))
     for cref, kind, factor in session.execute(
         select(Flag.candidate_ref, Flag.kind, Flag.factor_key).where(Flag.state == FlagState.OPEN)
     ):
-        open_flags[cref].append((FlagKind(kind), factor))
+        if cref not in withdrawn:
+            open_flags[cref].append((FlagKind(kind), factor))
     if not open_flags:
         return AdjudicationPlan((), ())
     people = {
