@@ -331,13 +331,9 @@ class CoordinatorSteps(WindowShell):
         """Cohort > Send batches: one batch file per scorer with reads not yet sent."""
         if self.cohort is None:
             return Task.finished("Send batches", [])
+        folder = folder or self._choose_out_folder("Write the scorers' batches into")
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(
-                self, "Write the scorers' batches into", self._last_folder()
-            )
-            if not chosen:
-                return Task.finished("Send batches", [])
-            folder = Path(chosen)
+            return Task.finished("Send batches", [])
         outdir = folder
 
         def sent(done: _Done) -> list[Path]:
@@ -377,13 +373,9 @@ class CoordinatorSteps(WindowShell):
         title = "Send for adjudication"
         if self.cohort is None:
             return Task.finished(title, [])
+        folder = folder or self._choose_out_folder("Write the adjudicators' batches into")
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(
-                self, "Write the adjudicators' batches into", self._last_folder()
-            )
-            if not chosen:
-                return Task.finished(title, [])
-            folder = Path(chosen)
+            return Task.finished(title, [])
         outdir, rubric = folder, self.cohort.rubric
 
         def sent(done: _Done) -> list[Path]:
@@ -744,13 +736,9 @@ class CoordinatorSteps(WindowShell):
                 "Print previews",
             ):
                 return Task.finished(title, [])
+        folder = folder or self._choose_out_folder("Print score reports into")
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(
-                self, "Print score reports into", self._last_folder()
-            )
-            if not chosen:
-                return Task.finished(title, [])
-            folder = Path(chosen)
+            return Task.finished(title, [])
         outdir, as_preview = folder, preview
         kind = "previews" if preview else "score reports"
 
@@ -841,6 +829,11 @@ class CoordinatorSteps(WindowShell):
         if when is None:
             return ""
         return f"The results were released on {local_time(when)} and are locked."
+
+    def _choose_out_folder(self, caption: str) -> Path | None:
+        """The folder a step writes into, chosen by the person (None: they cancelled)."""
+        chosen = QFileDialog.getExistingDirectory(self, caption, self._last_folder())
+        return Path(chosen) if chosen else None
 
     def _last_folder(self) -> str:
         return str(self.last_folder(self._path.parent if self._path is not None else None))
