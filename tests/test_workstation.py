@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QApplication, QFrame, QMessageBox, QTextEdit
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QTextEdit
 from sqlalchemy import select
 
 from icg_desk.models.batch_file import BatchFile
@@ -263,7 +263,7 @@ def test_attaching_a_selected_passage_as_evidence(qtbot, window, batch):
         assert (evidence.entry_number, evidence.start_offset, evidence.end_offset) == (1, 100, 180)
         assert evidence.quote == text[100:180]
     card = window.rubric_panel.cards["impact_cycle"]
-    assert any(text[100:150] in w.text() for w in card.findChildren(type(card.score_label)))
+    assert any(text[100:150] in w.text() for w in card.findChildren(QLabel))
     window.undo_action.trigger()
     with BatchFile.open(batch) as b, b.reading() as session:
         assert session.scalars(select(Evidence)).all() == []
