@@ -66,9 +66,7 @@ def test_a_backup_of_an_open_batch_holds_what_is_committed_even_in_the_log(tmp_p
 def test_at_most_keep_backups_are_kept_the_oldest_removed(tmp_path, revised):
     path = make_batch(tmp_path / "b.icgbatch", revised)
     base = tmp_path / "data"
-    made = [
-        make_backup(path, base=base, keep=3, now=T0 + timedelta(minutes=i)) for i in range(5)
-    ]
+    made = [make_backup(path, base=base, keep=3, now=T0 + timedelta(minutes=i)) for i in range(5)]
     left = sorted(p.name for p in backup_folder(path, base).iterdir())
     assert left == sorted(p.name for p in made[-3:])
 

@@ -139,7 +139,15 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
+    """A backup, which nothing writes: read without a lock file (`read_only_uri`)."""
     return sqlite3.connect(read_only_uri(path), uri=True)
+
+
+def _live(path: Path) -> sqlite3.Connection:
+    """The open batch or cohort, which a step may write meanwhile: a plain connection (never
+    `immutable`, which assumes nobody writes), used only to read; as the last to close it
+    leaves no log beside a file that had none."""
+    return sqlite3.connect(path, timeout=5.0)
 
 
 def make_backup(
@@ -160,7 +168,7 @@ def make_backup(
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         with (
             atomic_create(target) as staged,
-            closing(_read_only(path)) as source,
+            closing(_live(path)) as source,
             closing(sqlite3.connect(staged.path)) as copy,
         ):
             _copy(source, copy)
