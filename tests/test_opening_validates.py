@@ -65,6 +65,11 @@ BATCH_CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
         ),
     ),
     "another table": ("a table 'notes'", lambda p: execute(p, "CREATE TABLE notes (x)")),
+    "a trigger beside another index": (
+        "trigger 'all_top'",
+        lambda p: execute(p, "CREATE INDEX aaa ON portfolio (status)", TRIGGER),
+    ),
+    "statistics of ANALYZE": ("a table 'sqlite_stat1'", lambda p: execute(p, "ANALYZE")),
     "another index": (
         "an index 'by_score'",
         lambda p: execute(p, "CREATE INDEX by_score ON factor_read (score)"),
@@ -348,6 +353,22 @@ def test_batch_summary_on_a_batch_with_a_trigger_is_refused_with_exit_code_2(
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT score FROM factor_read").fetchall() == [("3.25",)]
     con.close()
+
+
+def test_a_cohort_command_on_a_cohort_with_a_trigger_is_refused_with_exit_code_2(
+    tmp_path, revised, capsys
+):
+    path = make_cohort(tmp_path / "c.icgcohort", revised)
+    execute(path, "CREATE TRIGGER t AFTER INSERT ON merge_log BEGIN DELETE FROM read_score; END")
+    before = sha256(path)
+    with pytest.raises(SystemExit) as exited:
+        main(["cohort", "status", str(path)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "trigger 't' on table 'merge_log'" in err
+    assert "Traceback" not in err
+    assert sha256(path) == before
+    assert beside(path) == []
 
 
 def test_a_good_batch_and_cohort_still_open(tmp_path, revised, demo_copies):

@@ -101,7 +101,9 @@ def check_objects(con: sqlite3.Connection, layout: Layout, version: int) -> None
         for t, n, tb in con.execute("SELECT type, name, tbl_name FROM sqlite_master")
     }
     expected = expected_objects(layout, version)
-    for kind, name, table in sorted(found - expected):
+    # Triggers and views first: the message names what makes the file dangerous.
+    first = {"trigger": 0, "view": 1}
+    for kind, name, table in sorted(found - expected, key=lambda o: (first.get(o[0], 2), o)):
         if kind == "trigger":
             raise Refusal(
                 f"it holds a trigger {name!r} on table {table!r}, which ICG Desk never makes "
