@@ -102,7 +102,7 @@ def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revise
     con.close()
 
     with CohortFile.open(path) as cohort:
-        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 5
+        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 6
         with cohort.reading() as session:
             log = session.scalars(select(MergeLog)).one()
             assert (log.file_name, log.scores_as_of) == ("old.icgbatch", None)

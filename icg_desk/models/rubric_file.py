@@ -24,6 +24,7 @@ from icg_desk.models.input_limits import (
 )
 from icg_desk.paths import builtin_editions, rubrics_dir
 from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
+from icg_desk.scoring.reads import DEFAULT_RETAKE_RULE, RETAKE_RULES
 from icg_desk.scoring.rubric import (
     Entry,
     Factor,
@@ -34,7 +35,6 @@ from icg_desk.scoring.rubric import (
     Rubric,
     Thresholds,
 )
-from icg_desk.scoring.reads import DEFAULT_RETAKE_RULE, RETAKE_RULES
 from icg_desk.scoring.scale import Scale, ScaleValue
 
 RUBRIC_FORMAT = 1

@@ -120,6 +120,13 @@ class PortfolioView:
     # of every factor. The earlier reads of those factors when the rubric shows them.
     adjudicate: tuple[str, ...] = ()
     earlier_reads: tuple[tuple[str, str], ...] = ()
+    # A retake (batch format 3): the banked factors, not asked, each with its cycle; `adjudicate`
+    # then holds the retaken factors.
+    banked: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retake(self) -> bool:
+        return bool(self.banked)
 
     @property
     def asked(self) -> tuple[str, ...]:
@@ -130,9 +137,23 @@ class PortfolioView:
         return not self.adjudicate or factor_key in self.adjudicate
 
 
-def not_asked_message(code: str, rubric: Rubric, factor_key: str, asked: Iterable[str]) -> str:
-    """Why a factor of an adjudication portfolio cannot be changed, in words."""
+def not_asked_message(
+    code: str,
+    rubric: Rubric,
+    factor_key: str,
+    asked: Iterable[str],
+    banked: Iterable[tuple[str, str]] = (),
+) -> str:
+    """Why a factor of an adjudication or retake portfolio cannot be changed, in words."""
     names = ", ".join(rubric.factor(k).name for k in asked)
+    cycles = dict(banked)
+    if cycles:
+        cycle = cycles.get(factor_key)
+        why = f"banked from {cycle}" if cycle else "not retaken"
+        return (
+            f"{code} is a retake of {names} only; {rubric.factor(factor_key).name} is {why}, "
+            "shown, not scored"
+        )
     return (
         f"{code} is an adjudication of {names} only; {rubric.factor(factor_key).name} is shown, "
         "not scored"
@@ -245,6 +266,7 @@ class BatchWork:
                 decision=decide(self.rubric, {k: r.score for k, r in reads.items()}),
                 adjudicate=self._asked(p),
                 earlier_reads=tuple((str(k), str(v)) for k, v in p.earlier_reads),
+                banked=tuple((str(k), str(c)) for k, c in p.banked),
             )
 
     def progress(self) -> tuple[int, int]:
