@@ -272,6 +272,19 @@ def cmd_results(args: argparse.Namespace) -> int:
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
             f"overall {shown:>5}  {result}"
         )
+        if c.retake:  # each factor banked (with its cycle) or new, and the banked scores
+            for key, score in c.scores.items():
+                shown_score = "–" if score is None else format_score(score)
+                print(f"      {rubric.factor(key).name}: {shown_score}, {c.source_text(key)}")
+            print(
+                "      retake of "
+                + ", ".join(rubric.factor(k).name for k in c.retake_factors)
+                + "; banked: "
+                + ", ".join(
+                    f"{rubric.factor(k).name} {format_score(s)} ({cycle})"
+                    for k, s, cycle in c.banked_scores
+                )
+            )
         for key, by in c.adjudicated_by:
             score = c.scores[key]
             shown_score = "–" if score is None else format_score(score)

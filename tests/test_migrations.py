@@ -213,7 +213,10 @@ def test_a_format_5_cohort_with_a_retake_opens_with_nothing_banked_and_can_bank(
             assert person.retake_factors == ["data"]
             session.add(
                 BankedScore(
-                    candidate_ref=person.id, factor_key="data", score=Fraction(7, 3), cycle="2025-26"
+                    candidate_ref=person.id,
+                    factor_key="data",
+                    score=Fraction(7, 3),
+                    cycle="2025-26",
                 )
             )
         with cohort.reading() as session:

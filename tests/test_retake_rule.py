@@ -54,7 +54,8 @@ def test_means_of_reads_are_compared_exactly():
 
 def test_a_tie_is_the_new_score():
     result = retake_score("higher", F("1.5"), F("1.5"))
-    assert result.score == F("1.5") and not result.banked
+    assert result.score == F("1.5")
+    assert not result.banked
 
 
 def test_an_unknown_rule_fails_loudly():
