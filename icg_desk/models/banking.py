@@ -9,8 +9,9 @@ each candidate's scores are checked here, whole, before anything is written:
   the scale (`1.875`, a mean of reads; a workbook's two decimals are taken as they are);
 - the cycle is named (`2025-26`) and is not this cohort's own;
 - a candidate with banked scores retakes at least one factor, and has a banked score for every
-  factor they do not retake (those scores stand); a retaken factor's banked score is optional
-  (the retake rule weighs it against the new one);
+  factor they do not retake (those scores stand), none below the factor floor (that one must be
+  retaken); a retaken factor's banked score is optional (the retake rule weighs it against the
+  new one);
 - banking is refused for a candidate whose reads were sent out already: the batch asked for
   every factor, and the scorer's work would be half thrown away. Bank before `cohort batches`.
 
@@ -30,7 +31,7 @@ from icg_desk.models.cohort_results import refuse_when_released
 from icg_desk.models.cohort_schema import Assignment, BankedScore, Candidate
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
-from icg_desk.scoring import Rubric, ScoreError
+from icg_desk.scoring import Rubric, ScoreError, format_score
 
 BANKED_CYCLE = "banked_cycle"
 BANKED_PREFIX = "banked_"
@@ -57,12 +58,12 @@ def parse_banked_score(rubric: Rubric, text: str) -> Fraction:
         raise ScoreError(
             f"{text!r} is not a score; a banked score is a label of the scale "
             f"({', '.join(rubric.scale.labels)}) or a number from "
-            f"{rubric.scale.lowest} to {rubric.scale.highest}"
+            f"{format_score(rubric.scale.lowest)} to {format_score(rubric.scale.highest)}"
         ) from None
     low, high = rubric.scale.lowest, rubric.scale.highest
     if not low <= value <= high:
         raise ScoreError(
-            f"{cleaned} is not within the scale ({float(low):.2f} to {float(high):.2f})"
+            f"{cleaned} is not within the scale ({format_score(low)} to {format_score(high)})"
         )
     return value
 
@@ -107,6 +108,17 @@ def check_banked(
         for k in rubric.factor_keys
         if k not in retake_factors and k not in given
     ]
+    floor = rubric.thresholds.factor_floor
+    for key, score in parsed.items():
+        if key not in retake_factors and score < floor:
+            problems.append(
+                (
+                    banked_column(key),
+                    f"{rubric.factor(key).name} was {format_score(score)}, below the factor "
+                    f"floor {format_score(floor)}: it must be retaken, not banked (name it in "
+                    "retake_factors)",
+                )
+            )
     if missing and retake_factors:
         problems.append(
             (

@@ -443,7 +443,13 @@ class BatchWork:
             asked = self._asked(p)
             if asked and factor.key not in asked:
                 raise FactorNotAsked(
-                    not_asked_message(p.candidate_code, self.rubric, factor.key, asked)
+                    not_asked_message(
+                        p.candidate_code,
+                        self.rubric,
+                        factor.key,
+                        asked,
+                        tuple((str(k), str(c)) for k, c in p.banked),
+                    )
                 )
             if p.status == PortfolioStatus.NOT_STARTED:
                 # Logged before the change itself, so that the change stays the history's last
