@@ -384,3 +384,40 @@ def test_cohort_bank_refuses_a_bad_workbook_naming_the_row(
     code, _, err = run(capsys, "cohort", "bank", db, tmp_path / "provisional.xlsx")
     assert code == 2
     assert "its results are not released" in err
+
+
+@pytest.mark.parametrize(
+    ("retakes", "cycle", "given", "problem"),
+    [
+        ([], "2025-26", {"data": "1.5"}, ("retake_factors", "no factor to retake is named")),
+        (["data"], "", {k: "3" for k in KEYS}, ("banked_cycle", "not the cycle they are from")),
+        (["data"], "2026-27", {k: "3" for k in KEYS}, ("banked_cycle", "is this cohort")),
+        (["data"], "2025-26", {"impact_cycle": "3"}, (None, "none for Instructional Playbook")),
+        (
+            ["data"],
+            "2025-26",
+            {k: "3" for k in KEYS} | {"leadership": "1-"},
+            ("banked_leadership", "Leadership was 0.75, below the factor floor 1.75"),
+        ),
+        (["data"], "2025-26", {k: "3" for k in KEYS} | {"playbook": "4.5"}, ("banked_playbook",
+         "4.5 is not within the scale (0.75 to 4.25)")),  # fmt: skip
+        ([], "2025-26", {}, ("banked_cycle", "a cycle is given but no banked score")),
+    ],
+)
+def test_banked_scores_are_checked_whole(retakes, cycle, given, problem) -> None:
+    from icg_desk.models.banking import check_banked
+
+    scores, problems = check_banked(RUBRIC, "2026-27", retakes, cycle, given)
+    column, words = problem
+    assert any(c == column and words in m for c, m in problems), problems
+
+
+def test_banked_scores_that_are_whole_are_taken_exactly() -> None:
+    from icg_desk.models.banking import check_banked
+
+    given = {k: "3" for k in KEYS} | {"data": "1.875", "impact_cycle": "3+"}
+    scores, problems = check_banked(RUBRIC, "2026-27", ["data"], "2025-26", given)
+    assert problems == []
+    assert scores["data"] == F("1.875")  # a mean of reads: not on the scale, kept exactly
+    assert scores["impact_cycle"] == F("3.25")
+    assert check_banked(RUBRIC, "2026-27", [], "", {}) == ({}, [])  # a first submission
