@@ -212,8 +212,31 @@ def test_a_retake_from_the_roster_to_the_printed_report(
     code, _, err = run(capsys, "cohort", "release", db)
     assert code == 2
     assert "1003" in err
-    ok(capsys, "cohort", "accept", db, "1003", "--factor", "data", "--reason", "Both read")
-    ok(capsys, "cohort", "accept", db, "1003", "--reason", "The panel agreed")
+    # Adjudication asks for the new factor only: the banked ones are never sent.
+    (tmp_path / "adjudicators.csv").write_text(
+        "scorer_id,name,email,organisation,conflicts,role\n"
+        "A-1,Ada Adj,ada@example.org,Far Away District,,adjudicator\n",
+        encoding="utf-8",
+    )
+    ok(capsys, "cohort", "scorers", db, tmp_path / "adjudicators.csv")
+    ok(capsys, "cohort", "adjudicate", db, tmp_path / "adjudication")
+    (adjudication,) = sorted((tmp_path / "adjudication").glob("*.icgbatch"))
+    with BatchFile.open(adjudication) as batch:
+        work = BatchWork(batch)
+        (only,) = work.portfolios()
+        assert codes[only.candidate_code] == "1003"
+        assert work.portfolio(only.id).asked == ("data",)
+        work.set_score(only.id, "data", F(11, 4))
+        work.mark_complete(only.id)
+    assert "2 flags adjudicated" in ok(capsys, "cohort", "merge", db, adjudication)
+    adjudicated = {
+        r["candidate_id"]: r
+        for r in json.loads(ok(capsys, "cohort", "results", db, "--json"))["results"]
+    }["1003"]
+    assert adjudicated["factors"]["data"] == "2.75"  # the adjudicator's, not the mean 2.00
+    assert adjudicated["adjudicated"] == {"data": "A-1"}
+    assert adjudicated["sources"]["data"] == "new"
+    assert adjudicated["result"] == "final"
     ok(capsys, "cohort", "release", db)
 
     with CohortFile.open(db) as cohort:
@@ -399,8 +422,12 @@ def test_cohort_bank_refuses_a_bad_workbook_naming_the_row(
             {k: "3" for k in KEYS} | {"leadership": "1-"},
             ("banked_leadership", "Leadership was 0.75, below the factor floor 1.75"),
         ),
-        (["data"], "2025-26", {k: "3" for k in KEYS} | {"playbook": "4.5"}, ("banked_playbook",
-         "4.5 is not within the scale (0.75 to 4.25)")),  # fmt: skip
+        (
+            ["data"],
+            "2025-26",
+            {k: "3" for k in KEYS} | {"playbook": "4.5"},
+            ("banked_playbook", "4.5 is not within the scale (0.75 to 4.25)"),
+        ),  # fmt: skip
         ([], "2025-26", {}, ("banked_cycle", "a cycle is given but no banked score")),
     ],
 )
