@@ -448,3 +448,36 @@ def test_banked_scores_that_are_whole_are_taken_exactly() -> None:
     assert scores["data"] == F("1.875")  # a mean of reads: not on the scale, kept exactly
     assert scores["impact_cycle"] == F("3.25")
     assert check_banked(RUBRIC, "2026-27", [], "", {}) == ({}, [])  # a first submission
+
+
+def test_the_coordinator_window_banks_retake_scores(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+    from icg_desk.ui.tasks import SyncTaskRunner
+
+    last, _book = _last_cycle(capsys, tmp_path)
+    inputs, db = tmp_path / "in", tmp_path / "2026-27.icgcohort"
+    ok(capsys, "cohort", "demo", inputs, "--candidates", 3, "--scorers", 3)
+    _roster_without_retakes(inputs / "roster.csv", "2026-27")
+    ok(capsys, "cohort", "init", db, "--name", "2026-27")
+    ok(capsys, "cohort", "import", db, inputs / "roster.csv", inputs / "documents")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = CoordinatorWindow(settings, runner=SyncTaskRunner)
+    qtbot.addWidget(window)
+    assert window.open_cohort(db)
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(window, "inform", lambda title, text: said.append((title, text)))
+    assert window.bank_action.shortcut().toString() == "Ctrl+Shift+B"
+    assert window.bank_retakes(last).value
+    assert said[0][0] == "Bank retake scores"
+    assert "Banked the scores of 1 retake candidates from 2025-26.icgcohort" in said[0][1]
+    model = window.dashboard.results_model
+    banked = {model.text(n, ResultsModel.ID): model.text(n, ResultsModel.BANKED) for n in range(3)}
+    assert banked["1001"] == (  # Data is retaken: to be read anew; the others banked
+        "New: Data; banked (2025-26): Impact Cycle, Instructional Playbook, Communication, "
+        "Working with Adults, Leadership, System Support"
+    )
+    assert banked["1002"] == ""
