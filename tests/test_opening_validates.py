@@ -166,6 +166,22 @@ COHORT_CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
             "VALUES (1, 'data', 'Infinity', '')",
         ),
     ),
+    "a banked score that is not a number": (
+        "banked_score.score holds 'abc': a banked score is a number within the scale",
+        lambda p: execute(
+            p,
+            "INSERT INTO banked_score (candidate_ref, factor_key, score, cycle, source, "
+            "banked_at) VALUES (1, 'data', 'abc', '2025-26', '', '2026-06-01T10:00:00+00:00')",
+        ),
+    ),
+    "a banked score off the scale": (
+        "banked_score.score holds '9/2': not within the scale",
+        lambda p: execute(
+            p,
+            "INSERT INTO banked_score (candidate_ref, factor_key, score, cycle, source, "
+            "banked_at) VALUES (1, 'data', '9/2', '2025-26', '', '2026-06-01T10:00:00+00:00')",
+        ),
+    ),
     "an unknown role": (
         "scorer.role holds 'boss'",
         lambda p: execute(p, "UPDATE scorer SET role = 'boss'"),

@@ -67,6 +67,7 @@ COHORT_FORMAT = FileFormat(
         tables_added={
             2: frozenset({"flag", "flag_event"}),
             4: frozenset({"coordinator_event", "withdrawal"}),
+            5: frozenset({"banked_score"}),
         },
         known_values={
             ("scorer", "role"): frozenset(ROLES),

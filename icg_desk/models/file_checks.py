@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Text, create_engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from icg_desk.models.cohort_schema import ExactText
 from icg_desk.models.schema import JsonList, ScoreText, UtcTime
 from icg_desk.scoring.scale import Scale
 
@@ -45,6 +46,8 @@ SchemaObject = tuple[str, str, str]
 
 # A score as ICG Desk stores it ("3.25", "4.00"); anything else is not read as a number at all.
 _STORED_SCORE = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,2})?$")
+# An exact score as ExactText stores it (a banked score): decimal text, or a fraction "7/3".
+_STORED_EXACT = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,12})?$|^[0-9]{1,6}/[1-9][0-9]{0,5}$")
 _MAX_TIME_CHARS = 40
 # earlier_reads, videos and merge changes are lists of lists; nothing of ours nests deeper.
 _MAX_JSON_DEPTH = 2
@@ -141,6 +144,8 @@ def check_columns(
             kind = column.type
             if isinstance(kind, ScoreText):
                 _check_values(con, name, column.name, partial(_score_problem, scale=scale))
+            elif isinstance(kind, ExactText):
+                _check_values(con, name, column.name, partial(_exact_problem, scale=scale))
             elif isinstance(kind, UtcTime):
                 _check_values(con, name, column.name, _time_problem)
             elif isinstance(kind, JsonList):
@@ -227,6 +232,15 @@ def _score_problem(value: str, scale: Scale) -> str:
         return f"a score is a number on the scale, {scale.allowed()}"
     if not scale.contains(Fraction(Decimal(value))):
         return f"not on the scale; a score is {scale.allowed()}"
+    return ""
+
+
+def _exact_problem(value: str, scale: Scale) -> str:
+    """A banked score: exact decimal or fraction text within the scale (it need not be on it)."""
+    if not _STORED_EXACT.match(value):
+        return "a banked score is a number within the scale, as decimal or fraction text"
+    if not scale.lowest <= Fraction(value) <= scale.highest:
+        return "not within the scale"
     return ""
 
 

@@ -7,7 +7,7 @@ the decision is now, so the list, the rubric panel and the summary each refresh 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -38,7 +38,10 @@ _READS = cast(Table, FactorRead.__table__)
 _EVIDENCE = cast(Table, Evidence.__table__)
 _CHANGES = cast(Table, Change.__table__)
 _PORTFOLIO_STATE = select(
-    _PORTFOLIOS.c.candidate_code, _PORTFOLIOS.c.status, _PORTFOLIOS.c.adjudicate
+    _PORTFOLIOS.c.candidate_code,
+    _PORTFOLIOS.c.status,
+    _PORTFOLIOS.c.adjudicate,
+    _PORTFOLIOS.c.banked,
 ).where(_PORTFOLIOS.c.id == bindparam("portfolio"))
 _PORTFOLIO_READS = select(
     _READS.c.id,
@@ -160,6 +163,13 @@ class PortfolioView:
     # of every factor. The earlier reads of those factors when the rubric shows them.
     adjudicate: tuple[str, ...] = ()
     earlier_reads: tuple[tuple[str, str], ...] = ()
+    # A retake (batch format 3): the banked factors, not asked, each with its cycle; `adjudicate`
+    # then holds the retaken factors.
+    banked: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retake(self) -> bool:
+        return bool(self.banked)
 
     @property
     def asked(self) -> tuple[str, ...]:
@@ -170,9 +180,23 @@ class PortfolioView:
         return not self.adjudicate or factor_key in self.adjudicate
 
 
-def not_asked_message(code: str, rubric: Rubric, factor_key: str, asked: Iterable[str]) -> str:
-    """Why a factor of an adjudication portfolio cannot be changed, in words."""
+def not_asked_message(
+    code: str,
+    rubric: Rubric,
+    factor_key: str,
+    asked: Iterable[str],
+    banked: Iterable[tuple[str, str]] = (),
+) -> str:
+    """Why a factor of an adjudication or retake portfolio cannot be changed, in words."""
     names = ", ".join(rubric.factor(k).name for k in asked)
+    cycles = dict(banked)
+    if cycles:
+        cycle = cycles.get(factor_key)
+        why = f"banked from {cycle}" if cycle else "not retaken"
+        return (
+            f"{code} is a retake of {names} only; {rubric.factor(factor_key).name} is {why}, "
+            "shown, not scored"
+        )
     return (
         f"{code} is an adjudication of {names} only; {rubric.factor(factor_key).name} is shown, "
         "not scored"
@@ -285,6 +309,7 @@ class BatchWork:
                 decision=decide(self.rubric, {k: r.score for k, r in reads.items()}),
                 adjudicate=self._asked(p),
                 earlier_reads=tuple((str(k), str(v)) for k, v in p.earlier_reads),
+                banked=tuple((str(k), str(c)) for k, c in p.banked),
             )
 
     def progress(self) -> tuple[int, int]:
@@ -308,8 +333,8 @@ class BatchWork:
             found = run(_PORTFOLIO_STATE, {"portfolio": portfolio_id}).one_or_none()
             if found is None:
                 raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
-            code, status, adjudicate = found
-            self._check_changeable(code, PortfolioStatus(status), adjudicate, factor.key)
+            code, status, adjudicate, banked = found
+            self._check_changeable(code, PortfolioStatus(status), adjudicate, factor.key, banked)
             rows = run(_PORTFOLIO_READS, {"portfolio": portfolio_id}).all()
             scores: dict[str, Fraction | None] = {row.factor_key: row.score for row in rows}
             mine = next((row for row in rows if row.factor_key == factor.key), None)
@@ -521,23 +546,29 @@ class BatchWork:
         return Changed(p.id, None, "status", status, None, decision, ())
 
     def _check_changeable(
-        self, code: str, status: PortfolioStatus, adjudicate: Iterable[str], factor_key: str
+        self,
+        code: str,
+        status: PortfolioStatus,
+        adjudicate: Iterable[str],
+        factor_key: str,
+        banked: Iterable[Sequence[str]] = (),
     ) -> None:
-        """Refuse a change to a complete portfolio, or to a factor an adjudication does not ask
-        for."""
+        """Refuse a change to a complete portfolio, or to a factor an adjudication or a retake
+        does not ask for (a retake's banked factors)."""
         if status is PortfolioStatus.COMPLETE:
             raise PortfolioLocked(f"{code} is marked complete; reopen it to change it")
         wanted = set(adjudicate)
         asked = tuple(k for k in self.rubric.factor_keys if k in wanted)
         if asked and factor_key not in asked:
-            raise FactorNotAsked(not_asked_message(code, self.rubric, factor_key, asked))
+            cycles = tuple((str(b[0]), str(b[1])) for b in banked)
+            raise FactorNotAsked(not_asked_message(code, self.rubric, factor_key, asked, cycles))
 
     def _change(self, portfolio_id: int, factor_key: str, field: str, apply: _Apply) -> Changed:
         factor = self.rubric.factor(factor_key)  # an unknown key is a bug: KeyError
         with self.batch.transaction() as session:
             p = self._portfolio(session, portfolio_id)
             self._check_changeable(
-                p.candidate_code, PortfolioStatus(p.status), p.adjudicate, factor.key
+                p.candidate_code, PortfolioStatus(p.status), p.adjudicate, factor.key, p.banked
             )
             if p.status == PortfolioStatus.NOT_STARTED:
                 # Logged before the change itself, so that the change stays the history's last

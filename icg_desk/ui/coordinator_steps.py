@@ -250,6 +250,54 @@ class CoordinatorSteps(WindowShell):
 
         return attempt(False)
 
+    def bank_retakes(self, source: Path | None = None) -> Task[Any]:
+        """Cohort > Bank retake scores: last cycle's cohort file or summary workbook, checked
+        whole; every retake banked or none (operations/banking.py)."""
+        title, refused = "Bank retake scores", "Scores not banked"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if source is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self,
+                title,
+                self._last_folder(),
+                "Last cycle's results (*.icgcohort *.xlsx);;All files (*)",
+            )
+            if not chosen:
+                return Task.finished(title, False)
+            source = Path(chosen)
+        self.remember_folder(source.parent)
+        chosen_file = source
+
+        def banked(done: _Done) -> bool:
+            if isinstance(done.problem, ImportRejected):
+                ImportProblemsDialog(
+                    refused,
+                    f"{chosen_file}: nothing was banked. Fix these problems and bank it again.",
+                    done.problem.problems,
+                    parent=self,
+                ).exec()
+                return False
+            if done.problem is not None:
+                return self._not_done(refused, f"{chosen_file}: nothing was banked.", done.problem)
+            result = done.value
+            left = f" Left out: {'; '.join(result.left_out)}." if result.left_out else ""
+            self.inform(
+                title,
+                f"Banked the scores of {len(result.banked)} retake candidates from "
+                f"{chosen_file.name} (cycle {result.cycle}). Their portfolios ask scorers for "
+                f"the retaken factors only, and each is read twice.{left}",
+            )
+            return True
+
+        return self._step(
+            title,
+            "Banking retake scores…",
+            lambda ref, _p: cohort_ops.bank(ref, chosen_file),
+            banked,
+            failed=False,
+        )
+
     def import_scorers(self, sheet: Path | None = None) -> Task[Any]:
         """Cohort > Import scorers: every row or none."""
         title, refused = "Import scorers", "Scorers not imported"

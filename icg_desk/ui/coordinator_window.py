@@ -137,6 +137,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Cohort",
             "Import scorers from a sheet (.xlsx or .csv)",
         )
+        self.bank_action = a(
+            "&Bank retake scores…",
+            self.bank_retakes,
+            ["Ctrl+Shift+B"],
+            "Cohort",
+            "Bank retake candidates' scores from last cycle's cohort file or summary workbook",
+        )
         self.assign_action = a(
             "&Assign…",
             self.assign_reads,
@@ -234,6 +241,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.locked_actions = (
             self.import_roster_action,
             self.import_scorers_action,
+            self.bank_action,
             self.assign_action,
             self.send_action,
             self.merge_action,
@@ -254,7 +262,8 @@ class CoordinatorWindow(CoordinatorSteps):
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Cohort"),
-            [self.import_roster_action, self.import_scorers_action, None, self.assign_action,
+            [self.import_roster_action, self.import_scorers_action, self.bank_action, None,
+             self.assign_action,
              self.send_action, self.merge_action, None, self.reassign_action,
              self.withdraw_action, self.reinstate_action],
         )  # fmt: skip

@@ -222,6 +222,7 @@ class FactorCard(QFrame):
         self._saved_rationale = ""
         self._locked = False
         self._evidence: tuple[EvidenceItem, ...] = ()
+        self.banked_cycle: str | None = None  # a retake's banked factor: the cycle it is from
 
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
         self.score_label = SteadyLabel(
@@ -310,9 +311,12 @@ class FactorCard(QFrame):
     def set_read(self, read: ReadState) -> bool:
         """Show the saved state; True when the evidence rows changed (the card's height may)."""
         self.selector.set_score(read.score)
-        self.score_label.setText(
-            "not scored" if read.score is None else f"{format_score(read.score)}"
-        )
+        if read.score is not None:
+            self.score_label.setText(format_score(read.score))
+        elif self.banked_cycle is not None:  # a retake's banked factor: not this read's to score
+            self.score_label.setText(f"banked ({self.banked_cycle})")
+        else:
+            self.score_label.setText("not scored")
         for i, box in enumerate(self.look_fors):
             box.blockSignals(True)
             box.setChecked(i in read.look_fors_seen)
@@ -537,10 +541,17 @@ class RubricPanel(QScrollArea):
         for key, card in self.cards.items():
             card.set_locked(locked or key in self._not_asked)
 
-    def set_asked(self, asked: tuple[str, ...]) -> None:
-        """An adjudication portfolio: only the factors `asked` may be changed, the others are
-        shown locked; empty (a read of every factor) unlocks them all as the portfolio allows."""
+    def set_asked(
+        self, asked: tuple[str, ...], banked: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """An adjudication or retake portfolio: only the factors `asked` may be changed, the
+        others are shown locked; empty (a read of every factor) unlocks them all as the
+        portfolio allows. `banked`: a retake's banked factors and their cycles, which their
+        cards say instead of "not scored"."""
         self._not_asked = frozenset(self.cards) - set(asked) if asked else frozenset()
+        cycles = dict(banked)
+        for key, card in self.cards.items():
+            card.banked_cycle = cycles.get(key)
         self.set_locked(self._locked_all)
 
     def is_asked(self, key: str) -> bool:
