@@ -57,23 +57,21 @@ def merge_files(
         try:
             outcomes.append(merge_file(cohort, rubric, Path(file)))
         except DatabaseFileError as exc:  # the cohort's own (merge_file lets only those out)
-            left = len(files) - done
-            before = (
-                f"the {done} files before it were merged whole"
-                if done != 1
-                else "the file before it was merged whole"
-            )
             raise MergeStopped(
-                f"{exc}. Merging stopped at {Path(file).name}: {before}; nothing of it or of "
-                f"the {left - 1} after it was merged"
-                if left > 1
-                else f"{exc}. Merging stopped at {Path(file).name}, the last file: {before}; "
-                "nothing of it was merged",
-                outcomes,
+                _stopped(str(exc), Path(file).name, done, len(files)), outcomes
             ) from exc
     if progress is not None:
         progress(len(outcomes), len(files))
     return outcomes
+
+
+def _stopped(problem: str, name: str, done: int, total: int) -> str:
+    before = {0: "nothing was merged", 1: "the file before it was merged whole"}.get(
+        done, f"the {done} files before it were merged whole"
+    )
+    after = total - done - 1
+    left = f"nothing of it or of the {after} after it" if after else "nothing of it"
+    return f"{problem}. Merging stopped at {name}: {before}; {left} was merged"
 
 
 def merge_file(cohort: CohortFile, rubric: Rubric, path: Path) -> MergeOutcome:
