@@ -315,6 +315,59 @@ def test_a_merge_into_a_read_only_cohort_is_a_message_and_changes_nothing(
     assert demo.read_bytes() == before
 
 
+def assigned_cohort(capsys: pytest.CaptureFixture[str], folder: Path) -> Path:
+    """A cohort of 4 candidates and 2 scorers, every read assigned, none sent."""
+    db = folder / "c.icgcohort"
+    assert run(capsys, "cohort", "init", db, "--name", "2026-27")[0] == 0
+    docs, roster, scorers = folder / "docs", folder / "roster.csv", folder / "s.csv"
+    docs.mkdir()
+    rows = ["candidate_id,name,email,organisation,cohort,retake_factors,entry1_videos"]
+    for i in range(1, 5):
+        videos = "A | https://youtu.be/a; B | https://youtu.be/b"
+        rows.append(f"K{i},C {i},k{i}@example.org,,2026-27,,{videos}")
+        for n in (1, 2):
+            (docs / f"K{i}_entry{n}.txt").write_text(f"Entry {n} of {i}.", encoding="utf-8")
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    scorers.write_text(
+        "scorer_id,name,email,organisation,conflicts\n"
+        "S-1,Ana,ana@example.org,,\nS-2,Ben,ben@example.org,,\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, "cohort", "import", db, roster, docs)[0] == 0
+    assert run(capsys, "cohort", "scorers", db, scorers)[0] == 0
+    assert run(capsys, "cohort", "assign", db, "--seed", "7")[0] == 0
+    return db
+
+
+def test_batches_sent_onto_a_full_disk_name_the_batch_and_nothing_is_sent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import json
+
+    from icg_desk.formats.naming import batch_file_name
+
+    db = assigned_cohort(capsys, tmp_path)
+
+    def connect(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        con = _real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+        if ".icgbatch" in str(database) and not kwargs.get("uri"):  # the batches, not the cohort
+            con.execute("PRAGMA max_page_count = 1")
+        return con
+
+    _simulate(monkeypatch, connect)
+    outdir = tmp_path / "out"
+    err = refused(capsys, "cohort", "batches", db, outdir)
+    first = outdir / batch_file_name("2026-27", "S-1")
+    # The batch asked for, not the hidden temporary name it was being written under.
+    assert f"{first}: cannot be saved: the disk is full" in err
+    assert ".tmp" not in err
+    assert list(outdir.iterdir()) == []
+    monkeypatch.undo()
+    code, out, _ = run(capsys, "cohort", "status", db, "--json")
+    assert code == 0
+    assert json.loads(out)["reads_sent"] == 0
+
+
 # --- the windows ---------------------------------------------------------------------------------
 
 
