@@ -63,17 +63,17 @@ def _simulate(monkeypatch: pytest.MonkeyPatch, change: Callable[..., sqlite3.Con
     monkeypatch.setattr(sqlite3.dbapi2, "connect", change)
 
 
+def _read_only_connect(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+    if not kwargs.get("uri"):
+        database, kwargs["uri"] = f"{Path(str(database)).resolve().as_uri()}?mode=ro", True
+    return _real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def read_only_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file SQLite opens by name is opened read-only: writing is SQLITE_READONLY, making
     a new file SQLITE_CANTOPEN, as on a read-only share. (Read-only URIs are left as they are.)"""
-
-    def connect(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
-        if not kwargs.get("uri"):
-            database, kwargs["uri"] = f"{Path(str(database)).resolve().as_uri()}?mode=ro", True
-        return _real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
-
-    _simulate(monkeypatch, connect)
+    _simulate(monkeypatch, _read_only_connect)
 
 
 @pytest.fixture
@@ -315,6 +315,27 @@ def test_a_merge_into_a_read_only_cohort_is_a_message_and_changes_nothing(
     assert demo.read_bytes() == before
 
 
+def rollback_journal(path: Path) -> Path:
+    """The file in SQLite's rollback-journal mode, as another tool may leave it: the first
+    connection ICG Desk opens then writes, to turn on write-ahead logging."""
+    con = _real_connect(path)
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.close()
+    return path
+
+
+def test_reading_a_cohort_on_a_read_only_disk_is_a_message(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, demo: Path
+) -> None:
+    rollback_journal(demo)
+    before = demo.read_bytes()
+    _simulate(monkeypatch, _read_only_connect)
+    for command in ("results", "status"):
+        err = refused(capsys, "cohort", command, demo)
+        assert f"{demo}: cannot be saved: the file or its folder is read-only" in err
+    assert demo.read_bytes() == before
+
+
 def assigned_cohort(capsys: pytest.CaptureFixture[str], folder: Path) -> Path:
     """A cohort of 4 candidates and 2 scorers, every read assigned, none sent."""
     db = folder / "c.icgcohort"
@@ -401,6 +422,23 @@ def test_a_new_cohort_on_a_read_only_disk_is_a_dialog_and_the_window_goes_on(
     assert coordinator.isVisible()
     assert coordinator.cohort is None
     assert list(tmp_path.glob("c.icgcohort*")) == []
+
+
+def test_a_cohort_on_a_read_only_disk_is_a_dialog_and_the_window_goes_on(
+    qtbot, coordinator, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_refusals import the_dialog
+
+    rollback_journal(demo)
+    before = demo.read_bytes()
+    _simulate(monkeypatch, _read_only_connect)
+    name, title, text, details = the_dialog(qtbot, lambda: coordinator.open_cohort(demo))
+    assert title == "Cannot open cohort"
+    assert f"{demo.name}" in text
+    assert f"{demo.resolve()}: cannot be saved: the file or its folder is read-only" in details
+    assert coordinator.isVisible()
+    assert coordinator.cohort is None
+    assert demo.read_bytes() == before
 
 
 def test_a_batch_in_a_folder_where_no_lock_file_can_be_made_is_a_dialog(
