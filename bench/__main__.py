@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     batch_rows,
     cohort_rows,
+    open_rows,
     report_rows,
     scoring_rows,
     summary_rows,
@@ -22,7 +23,15 @@ from bench import (
 )
 from bench.harness import Row, render
 
-MODULES = (scoring_rows, batch_rows, ui_rows, summary_rows, report_rows, cohort_rows)
+MODULES = (
+    scoring_rows,
+    batch_rows,
+    open_rows,
+    ui_rows,
+    summary_rows,
+    report_rows,
+    cohort_rows,
+)
 
 
 def main() -> int:

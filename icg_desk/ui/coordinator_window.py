@@ -115,6 +115,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Open a cohort database (.icgcohort)",
         )
         self.close_action = a("&Close cohort", self.close_cohort, ["Ctrl+W"], "File")
+        self.restore_action = a(
+            "Restore &backup…",
+            self.backups.restore,
+            [],
+            "File",
+            "Bring the cohort back to one of its last few states",
+        )
         self.quit_action = a("&Quit", self.close, ["Ctrl+Q"], "File", while_busy=True)
         self.import_roster_action = a(
             "Import &roster…",
@@ -242,8 +249,8 @@ class CoordinatorWindow(CoordinatorSteps):
         bar = self.menuBar()
         self.fill_menu(
             bar.addMenu("&File"),
-            [self.new_action, self.open_action, self.recent_menu, self.close_action, None,
-             self.quit_action],
+            [self.new_action, self.open_action, self.recent_menu, self.close_action,
+             self.restore_action, None, self.quit_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Cohort"),
@@ -365,6 +372,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.remember_folder(path.parent)
         self.refresh()
         self.update_actions()
+        self.backups.start(path)  # once the reading above is done
         return True
 
     open_file = open_cohort
@@ -375,6 +383,7 @@ class CoordinatorWindow(CoordinatorSteps):
     def close_cohort(self) -> None:
         if self.cohort is None:
             return
+        self.backups.stop()  # a last backup, if it changed, while the lock is still held
         self.save_splitters(self.dashboard.splitters())
         self.stack.setCurrentWidget(self.start_page)
         self.cohort = None
@@ -457,6 +466,7 @@ class CoordinatorWindow(CoordinatorSteps):
             action.setEnabled(True)
         for action in (
             self.close_action,
+            self.restore_action,
             self.reports_action,
             self.summary_action,
             self.refresh_action,

@@ -10,7 +10,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtGui import (
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QShowEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -73,6 +80,52 @@ def _plain(label: QLabel, text: str, *, wrap: bool, object_name: str) -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+class SteadyLabel(QLabel):
+    """Plain text in a box of one size: as wide as the widest of `samples` (and of any text it
+    has shown), at the label's font and style.
+
+    A label sized by its text asks its window for a new layout whenever the text changes, and a
+    score key changes several (the card's score, the summary's scores): each key then laid out
+    the splitters, the rubric and the summary again. With a fixed size, Qt has nothing to redo.
+    """
+
+    def __init__(self, text: str, samples: tuple[str, ...], *, object_name: str = "") -> None:
+        super().__init__()
+        self._samples = samples
+        self._chrome = 0
+        _plain(self, text, wrap=False, object_name=object_name)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        if self._advance(text) > self.width() - self._chrome:
+            self._samples = (*self._samples, text)  # never cut: the box grows, once
+            self._fit()
+
+    def _advance(self, text: str) -> int:
+        return QFontMetrics(self.font()).horizontalAdvance(text)
+
+    def _fit(self) -> None:
+        # From the font and the margins, not from QLabel's sizeHint: that grows to the label's
+        # minimum size, which is this box itself.
+        margins = self.contentsMargins()
+        self._chrome = margins.left() + margins.right() + 2 * self.margin()
+        widest = max(self._advance(t) for t in (*self._samples, self.text()))
+        height = QFontMetrics(self.font()).height() + margins.top() + margins.bottom()
+        self.setFixedSize(widest + self._chrome, height + 2 * self.margin())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()  # a new zoom or theme: a new box, the same for every text
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The style sheet's font and padding arrive when it is first shown (polished). Not an
+        # event() override: that would run Python for every event the label gets.
+        self._fit()
+        super().showEvent(event)
 
 
 class _LookForLabel(QLabel):
@@ -171,7 +224,9 @@ class FactorCard(QFrame):
         self._evidence: tuple[EvidenceItem, ...] = ()
 
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
-        self.score_label = plain_label("not scored", wrap=False, object_name="factorScore")
+        self.score_label = SteadyLabel(
+            "not scored", ("not scored", "4.25"), object_name="factorScore"
+        )
         self.score_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.rationale_mark = plain_label(
             "rationale started", wrap=False, object_name="rationaleMark"
