@@ -24,13 +24,10 @@ database is attached and no pragma is set on the file.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 from functools import cache, partial
 from typing import Any
 
@@ -38,13 +35,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Text, create_engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from icg_desk.models.schema import JsonList, ScoreText, UtcTime
-from icg_desk.scoring.scale import Scale
+from icg_desk.scoring.scale import Scale, ScoreError, decimal_score
 
 # A schema object as sqlite_master names it: (type, name, the table it belongs to).
 SchemaObject = tuple[str, str, str]
 
-# A score as ICG Desk stores it ("3.25", "4.00"); anything else is not read as a number at all.
-_STORED_SCORE = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,2})?$")
 _MAX_TIME_CHARS = 40
 # earlier_reads, videos and merge changes are lists of lists; nothing of ours nests deeper.
 _MAX_JSON_DEPTH = 2
@@ -223,9 +218,12 @@ def _check_values(
 
 
 def _score_problem(value: str, scale: Scale) -> str:
-    if not _STORED_SCORE.match(value):
+    # The one grammar of a score in a file (scoring/scale.py), judged as text first.
+    try:
+        score = decimal_score(value)
+    except ScoreError:
         return f"a score is a number on the scale, {scale.allowed()}"
-    if not scale.contains(Fraction(Decimal(value))):
+    if not scale.contains(score):
         return f"not on the scale; a score is {scale.allowed()}"
     return ""
 
