@@ -477,3 +477,32 @@ def test_user_errors_are_still_user_errors() -> None:
     problem = EnvironmentProblem("/d/x", "is busy")
     assert isinstance(problem, UserError)
     assert environment_error(problem) is problem
+
+
+def test_a_merge_stopped_by_a_full_disk_is_a_dialog_then_the_report_of_what_was_merged(
+    qtbot, coordinator, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_coordinator_window import answering
+
+    batches = sorted((demo.parent / "batches").glob("*.icgbatch"))
+    assert coordinator.open_cohort(demo)
+    real_apply = merge_model._apply
+    calls: list[Path] = []
+
+    def apply(session: object, rubric: object, path: Path, *args: object) -> object:
+        calls.append(path)
+        if len(calls) == 2:
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+            raise OperationalError("INSERT INTO read_score ...", {}, full)
+        return real_apply(session, rubric, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(merge_model, "_apply", apply)
+    message, report = answering(qtbot, lambda: coordinator.merge_returned(batches), None, None)
+    assert (message.kind, message.title) == ("QMessageBox", "Not merged")
+    assert "cannot be saved: the disk is full" in message.text
+    assert f"Merging stopped at {batches[1].name}" in message.text
+    assert report.kind == "MergeReportDialog"
+    assert report.text.splitlines()[1].startswith(f"{batches[0].name}  unchanged")
+    assert len(report.text.splitlines()) == 3  # the header, the one file merged, the totals
+    assert coordinator.isVisible()
