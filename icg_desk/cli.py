@@ -133,7 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         if isinstance(exc, FileExistsError) and exc.filename is not None:
             # mkdir met a file where a folder of the path should be.
-            exc = NotADirectoryError(errno.ENOTDIR, exc.strerror, exc.filename)
+            exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), exc.filename)
         raise UsageError(f"--out {environment_error(exc, out)}") from None
     print(f"Wrote a demo batch of {args.portfolios} portfolios to {out}")
     if args.no_gui:

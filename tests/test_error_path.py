@@ -150,6 +150,11 @@ def test_the_helper_names_the_file_and_the_cause(exc: OSError, expected: str) ->
     assert user_message(exc) == str(problem)
 
 
+def test_icg_desks_own_words_for_an_os_error_are_kept() -> None:
+    exc = FileNotFoundError(errno.ENOENT, "the folder /d does not exist", "/d/x.xlsx")
+    assert str(environment_error(exc)) == "/d/x.xlsx: the folder /d does not exist"
+
+
 def test_a_rename_is_named_by_the_file_it_was_to_make() -> None:
     exc = OSError(errno.ENOSPC, "No space left on device", "/d/.x.xlsx.0a1b.tmp", None, "/d/x.xlsx")
     assert str(environment_error(exc)).startswith("/d/x.xlsx: cannot be saved: the disk is full")

@@ -13,6 +13,7 @@ which the system and its language change. `sqlite_file.sqlite_user_error` is the
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class EnvironmentProblem(UserError):
 
 def _os_problem(exc: OSError, writing: bool) -> str:
     number = exc.errno
+    if number is not None and exc.strerror and exc.strerror != os.strerror(number):
+        return exc.strerror  # ICG Desk's own words for it ("the folder ... does not exist")
     if getattr(exc, "winerror", None) in _WINDOWS_BUSY or number in (errno.EBUSY, errno.ETXTBSY):
         return "is busy: another program has it open; close it there and try again"
     if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
