@@ -150,6 +150,15 @@ def test_the_helper_names_the_file_and_the_cause(exc: OSError, expected: str) ->
     assert user_message(exc) == str(problem)
 
 
+def test_a_file_open_in_another_program_on_windows_is_busy_not_permission_denied() -> None:
+    # Windows reports a sharing violation (a workbook open in Excel) as EACCES, winerror 32.
+    exc = PermissionError(errno.EACCES, "The process cannot access the file", "C:/d/x.xlsx")
+    exc.winerror = 32  # type: ignore[attr-defined]  # set by Windows itself there
+    assert str(environment_error(exc)) == (
+        "C:/d/x.xlsx: is busy: another program has it open; close it there and try again"
+    )
+
+
 def test_icg_desks_own_words_for_an_os_error_are_kept() -> None:
     exc = FileNotFoundError(errno.ENOENT, "the folder /d does not exist", "/d/x.xlsx")
     assert str(environment_error(exc)) == "/d/x.xlsx: the folder /d does not exist"

@@ -36,11 +36,13 @@ class EnvironmentProblem(UserError):
 
 
 def _os_problem(exc: OSError, writing: bool) -> str:
-    number = exc.errno
-    if number is not None and exc.strerror and exc.strerror != os.strerror(number):
-        return exc.strerror  # ICG Desk's own words for it ("the folder ... does not exist")
-    if getattr(exc, "winerror", None) in _WINDOWS_BUSY or number in (errno.EBUSY, errno.ETXTBSY):
+    number, windows = exc.errno, getattr(exc, "winerror", None)
+    if windows in _WINDOWS_BUSY or number in (errno.EBUSY, errno.ETXTBSY):
         return "is busy: another program has it open; close it there and try again"
+    # ICG Desk's own words for it ("the folder ... does not exist"): not the system's text for
+    # the number (Windows words its own errors, and says which by `winerror`).
+    if windows is None and number is not None and exc.strerror not in (None, os.strerror(number)):
+        return exc.strerror
     if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return "cannot be saved: the disk is full (or your share of it is used up)"
     if number == errno.EROFS:
