@@ -101,7 +101,8 @@ def test_qwk_matches_the_maple_examples() -> None:
     essays = [9, 7, 8, 7, 6, 8, 3, 5, 10]
     one = quadratic_weighted_kappa(_pairs(essays, [8, 8, 6, 6, 7, 6, 1, 4, 8]))
     two = quadratic_weighted_kappa(_pairs(essays, [3, 5, 6, 6, 7, 6, 1, 4, 8]))
-    assert one is not None and two is not None
+    assert one is not None
+    assert two is not None
     assert f"{float(one):.15f}" == "0.758620689655172"
     assert f"{float(two):.15f}" == "0.438095238095238"
     assert (one, two) == (Fraction(22, 29), Fraction(46, 105))
@@ -151,13 +152,15 @@ def test_t_cdf_by_hand() -> None:
 def test_mean_interval_by_hand() -> None:
     # 1, 2, 3: mean 2, s = 1, n = 3: 2 +- 4.303 / sqrt(3).
     found = mean_interval([1.0, 2.0, 3.0])
-    assert found is not None and found.value == 2.0
+    assert found is not None
+    assert found.value == 2.0
     half = t_quantile(0.975, 2) / math.sqrt(3)
     assert (found.low, found.high) == (pytest.approx(2 - half), pytest.approx(2 + half))
     assert f"{half:.3f}" == "2.484"
     assert not found.excludes_zero
     one = mean_interval([0.4])
-    assert one is not None and (one.value, one.low, one.high) == (0.4, None, None)
+    assert one is not None
+    assert (one.value, one.low, one.high) == (0.4, None, None)
     assert mean_interval([]) is None
 
 
@@ -172,7 +175,8 @@ def test_slope_interval_by_hand() -> None:
     # y = 0, 1, 0, 1 on x = 0..3: sxy = 1, sxx = 5, slope 0.2, intercept 0.2; residuals
     # -0.2, 0.6, -0.6, 0.2, SSE = 0.8: se = sqrt(0.8 / 2 / 5), with 2 df.
     noisy = slope_interval([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0])
-    assert noisy is not None and noisy.value == pytest.approx(0.2)
+    assert noisy is not None
+    assert noisy.value == pytest.approx(0.2)
     half = t_quantile(0.975, 2) * math.sqrt(0.8 / 2 / 5)
     assert noisy.high == pytest.approx(0.2 + half)
     assert slope_interval([1.0, 1.0], [0.0, 2.0]) is None  # one week: no slope

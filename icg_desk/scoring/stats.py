@@ -25,6 +25,8 @@ from functools import lru_cache
 from typing import Literal
 
 Metric = Literal["nominal", "ordinal", "interval", "ratio"]
+# Differences smaller than this are float rounding, not a finding (scores are in quarters).
+ROUNDING = 1e-9
 
 
 def quadratic_weighted_kappa(
@@ -243,7 +245,11 @@ class Estimate:
 
     @property
     def excludes_zero(self) -> bool:
-        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+        """The interval lies wholly above or below 0 (by more than rounding: an interval of
+        data with no spread at all is its value, give or take the last bits of a float)."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > ROUNDING or self.high < -ROUNDING
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate | None:
