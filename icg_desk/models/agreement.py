@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile, CohortFileError
@@ -33,7 +33,6 @@ from icg_desk.models.cohort_schema import (
     Assignment,
     Candidate,
     MergeLog,
-    ReadScore,
     Scorer,
     Withdrawal,
 )
@@ -80,12 +79,16 @@ def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> lis
     # thousands of scores and a dozen texts. Every read then shares the same Fraction objects.
     parsed: dict[str, Fraction] = {}
     scores: dict[int, dict[str, Fraction]] = defaultdict(dict)
-    for aid, key, text in session.execute(
-        select(
-            ReadScore.assignment_ref, ReadScore.factor_key, type_coerce(ReadScore.score, String)
-        ).where(ReadScore.score.is_not(None))
-    ):
-        if aid not in assignments or text is None:
+    # The driver's rows as they are: a cohort has tens of thousands of scores.
+    rows = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT assignment_ref, factor_key, score FROM read_score WHERE score IS NOT NULL"
+        )
+        .fetchall()
+    )
+    for aid, key, text in rows:
+        if aid not in assignments:
             continue
         score = parsed.get(text)
         if score is None:
@@ -98,9 +101,7 @@ def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> lis
         got = scores.get(aid)
         if got is None or any(k not in got for k in keys):
             continue  # not complete: work in progress, not a judgement
-        reads.append(
-            ScoredRead(scorer_id, code, {k: got[k] for k in keys}, when.get((scorer_id, code)))
-        )
+        reads.append(ScoredRead(scorer_id, code, got, when.get((scorer_id, code))))
     return reads
 
 

@@ -587,10 +587,13 @@ def _figures(
     same = sum(n for (a, b), n in ordered.items() if a == b)
     same_level = sum(n for (a, b), n in ordered.items() if level_of[a] == level_of[b])
     by_value = {(whole[a], whole[b]): n for (a, b), n in ordered.items()}
-    coincidence: dict[tuple[int, int], Fraction] = defaultdict(Fraction)
+    # Alpha's coincidences weigh a pair from a unit of m reads 1 / (m - 1): in whole numbers,
+    # times the common multiple of the (m - 1), which alpha is told.
+    common = math.lcm(*(size - 1 for size in by_size)) if symmetric else 1
+    coincidence: dict[tuple[int, int], int] = defaultdict(int)
     if symmetric:
         for size, counter in by_size.items():
-            weight = Fraction(1, size - 1)
+            weight = common // (size - 1)
             for (a, b), n in counter.items():
                 coincidence[(whole[a], whole[b])] += n * weight
     else:
@@ -603,7 +606,7 @@ def _figures(
         exact=Fraction(same, count),
         adjacent=Fraction(same_level, count),
         kappa=quadratic_weighted_kappa(by_value),
-        alpha=alpha_from_coincidences(coincidence, "ordinal"),
+        alpha=alpha_from_coincidences(coincidence, "ordinal", scale=common),
     )
 
 
@@ -628,9 +631,8 @@ class _Stepper:
         return found
 
     def row(self, scores: tuple[Fraction, ...]) -> tuple[int, ...]:
-        by_id = self._by_id
-        got = tuple(by_id.get(id(x), -1) for x in scores)
-        return got if -1 not in got else tuple(self(x) for x in scores)
+        got = tuple(map(self._by_id.get, map(id, scores)))
+        return got if None not in got else tuple(self(x) for x in scores)  # type: ignore[return-value]
 
 
 def _drift(

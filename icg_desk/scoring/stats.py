@@ -96,15 +96,19 @@ def alpha_from_coincidences(
     matrix: Mapping[tuple[Fraction, Fraction], Fraction | int]
     | Mapping[tuple[int, int], Fraction | int],
     metric: Metric = "ordinal",
+    *,
+    scale: int = 1,
 ) -> Fraction | None:
     """Krippendorff's alpha = 1 - (n - 1) * sum(o_ck d2_ck) / sum(n_c n_k d2_ck).
 
-    `matrix` is the coincidence matrix (c, k) -> o_ck over numeric values. Computed in whole
-    numbers: o is multiplied by the common denominator L of its entries (then n becomes nL and
-    n - 1 becomes nL - L; the ordinal differences are taken times 2, the factors cancel). None
-    when there is nothing pairable or no expected disagreement (every value the same)."""
-    scale = math.lcm(*(Fraction(o).denominator for o in matrix.values()))
-    counts = {pair: int(o * scale) for pair, o in matrix.items()}
+    `matrix` is the coincidence matrix (c, k) -> o_ck over numeric values, times `scale` if
+    the caller made its entries whole that way. Computed in whole numbers: o is multiplied by
+    the common denominator L of its entries (then n becomes nL and n - 1 becomes nL - L; the
+    ordinal differences are taken times 2, the factors cancel). None when there is nothing
+    pairable or no expected disagreement (every value the same)."""
+    common = math.lcm(*(o.denominator for o in matrix.values()))
+    counts = {pair: int(o * common) for pair, o in matrix.items()}
+    scale *= common
     totals: dict[Fraction | int, int] = {}
     for (c, _k), o in counts.items():
         totals[c] = totals.get(c, 0) + o
