@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    agreement,
     batch_rows,
     cohort_rows,
     report_rows,
@@ -22,7 +23,15 @@ from bench import (
 )
 from bench.harness import Row, render
 
-MODULES = (scoring_rows, batch_rows, ui_rows, summary_rows, report_rows, cohort_rows)
+MODULES = (
+    scoring_rows,
+    batch_rows,
+    ui_rows,
+    summary_rows,
+    report_rows,
+    cohort_rows,
+    agreement,
+)
 
 
 def main() -> int:
