@@ -314,6 +314,15 @@ def _points(value: float | None) -> str:
     return f"{shown if shown else 0.0:+.2f}"  # never "-0.00"
 
 
+def _estimate(estimate: object) -> str:
+    """+0.41 [+0.32, +0.50], or "-" when there is none."""
+    if estimate is None:
+        return "-"
+    value, low, high = (getattr(estimate, k) for k in ("value", "low", "high"))
+    interval = f" [{_points(low)}, {_points(high)}]" if low is not None else ""
+    return f"{_points(value)}{interval}"
+
+
 def agreement_lines(found: object) -> list[str]:
     """The agreement figures as the command prints them (docs/agreement.md)."""
     from icg_desk.models.agreement import CohortAgreement
@@ -338,26 +347,21 @@ def agreement_lines(found: object) -> list[str]:
             f"{_share(f.kappa):>6} {_share(f.alpha):>6}"
         )
     lines.append(
-        f"Scorers: severity is the mean difference from the other reads of the same portfolios "
-        f"(points; + scores higher), with its {level}% interval; drift is its change per week."
+        "Scorers: severity is the mean difference from the other reads of the same portfolios "
+        f"(points; + scores higher), with its {level}% interval (simultaneous); adjusted takes "
+        "each partner's own severity and drift out; drift is the adjusted change per week."
     )
     for s in figures.scorers:
-        sev = s.severity
-        interval = (
-            f"[{_points(sev.low)}, {_points(sev.high)}]"
-            if sev is not None and sev.low is not None
-            else "[-]"
-        )
         slope = s.drift.slope
         drift = "-" if slope is None else f"{_points(slope.value)}/week"
         marks = []
-        if s.severe_or_lenient and sev is not None:
-            marks.append("SCORES HIGH" if sev.value > 0 else "SCORES LOW")
+        if s.severe_or_lenient and s.adjusted is not None:
+            marks.append("SCORES HIGH" if s.adjusted.value > 0 else "SCORES LOW")
         if s.drift.drifting:
             marks.append("DRIFTS")
         lines.append(
             f"  {s.scorer_id:<10} {s.reads:>5} reads  exact {_share(s.figures.exact)}  "
-            f"severity {_points(None if sev is None else sev.value)} {interval}  "
+            f"severity {_estimate(s.severity)}  adjusted {_estimate(s.adjusted)}  "
             f"drift {drift}" + (f"  {', '.join(marks)}" if marks else "")
         )
     return lines
@@ -748,7 +752,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Agreement of the complete reads: exact, same level, quadratic weighted kappa and "
         "Krippendorff's alpha (ordinal), for the cohort and each factor; each scorer's "
         "agreement, severity (mean difference from the other reads of the same portfolios, "
-        "with a 95%% interval) and drift per week (docs/agreement.md)."
+        "with a 95% simultaneous interval) and drift per week (docs/agreement.md)."
     )
     agreement.add_argument("db", type=Path, metavar="DB")
     agreement.add_argument("--json", action="store_true", help="print one JSON object")
