@@ -180,3 +180,78 @@ def test_slope_interval_by_hand() -> None:
     half = t_quantile(0.975, 2) * math.sqrt(0.8 / 2 / 5)
     assert noisy.high == pytest.approx(0.2 + half)
     assert slope_interval([1.0, 1.0], [0.0, 2.0]) is None  # one week: no slope
+
+
+def _alpha_by_definition(units: list[list[int]], metric: str) -> Fraction | None:
+    """Krippendorff's alpha straight from its definition: disagreement over the pairs of
+    values within units (each weighted 1 / (m_u - 1)) against over all pairs of pairable
+    values, with no coincidence matrix."""
+    pairable = [u for u in units if len(u) > 1]
+    values = [v for u in pairable for v in u]
+    n = len(values)
+    freq = {v: values.count(v) for v in set(values)}
+    order = sorted(freq)
+
+    def delta(c: int, k: int) -> Fraction:
+        if metric == "nominal":
+            return Fraction(c != k)
+        if metric == "interval":
+            return Fraction((c - k) ** 2)
+        lo, hi = sorted((order.index(c), order.index(k)))
+        between = sum(freq[g] for g in order[lo : hi + 1])
+        return (between - Fraction(freq[c] + freq[k], 2)) ** 2
+
+    observed = (
+        sum(
+            (
+                Fraction(
+                    sum(delta(u[i], u[j]) for i in range(len(u)) for j in range(len(u)) if i != j)
+                )
+                / (len(u) - 1)
+                for u in pairable
+            ),
+            Fraction(0),
+        )
+        / n
+    )
+    expected = sum(
+        (delta(values[p], values[q]) for p in range(n) for q in range(n) if p != q), Fraction(0)
+    ) / (n * (n - 1))
+    return None if expected == 0 else 1 - observed / expected
+
+
+@pytest.mark.parametrize("metric", ["nominal", "ordinal", "interval"])
+def test_alpha_equals_its_definition_on_every_small_data_set(metric: str) -> None:
+    """Every way two coders can code three units with the values 1, 2, 3 (729), and every way
+    three coders can code two units (729): the coincidence-matrix computation equals the
+    definition exactly."""
+    from itertools import product
+
+    for codes in product((1, 2, 3), repeat=6):
+        for units in (
+            [list(codes[0:2]), list(codes[2:4]), list(codes[4:6])],
+            [list(codes[0:3]), list(codes[3:6])],
+        ):
+            assert krippendorff_alpha(units, metric) == _alpha_by_definition(units, metric)  # type: ignore[arg-type]
+
+
+def test_qwk_equals_the_textbook_table_form_on_every_small_data_set() -> None:
+    """Every pair of ratings of four items on 1..3 (6,561): the closed form equals
+    1 - sum(w O) / sum(w E) with the K x K table, E the product of the margins."""
+    from itertools import product
+
+    for codes in product((1, 2, 3), repeat=8):
+        first, second = codes[:4], codes[4:]
+        table = [
+            [
+                sum(1 for a, b in zip(first, second, strict=True) if (a, b) == (i, j))
+                for j in (1, 2, 3)
+            ]
+            for i in (1, 2, 3)
+        ]
+        rows = [sum(r) for r in table]
+        cols = [sum(table[i][j] for i in range(3)) for j in range(3)]
+        w_o = sum(table[i][j] * (i - j) ** 2 for i in range(3) for j in range(3))
+        w_e = sum(Fraction(rows[i] * cols[j], 4) * (i - j) ** 2 for i in range(3) for j in range(3))
+        expected = None if w_e == 0 else 1 - w_o / w_e
+        assert quadratic_weighted_kappa(_pairs(list(first), list(second))) == expected
