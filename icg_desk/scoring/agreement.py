@@ -43,7 +43,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from itertools import repeat
@@ -171,7 +171,6 @@ class Agreement:
     factors: Mapping[str, PairFigures]  # in rubric order
     scorers: tuple[ScorerAgreement, ...]  # by scorer id
     confidence: float = CONFIDENCE
-    notes: tuple[str, ...] = field(default=())
 
     def scorer(self, scorer_id: str) -> ScorerAgreement:
         return next(s for s in self.scorers if s.scorer_id == scorer_id)
