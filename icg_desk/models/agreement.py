@@ -18,24 +18,15 @@ with no file in the log that changed it (none expected) has no time and stays ou
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from icg_desk.models.cohort_file import CohortFile, CohortFileError
-from icg_desk.models.cohort_schema import (
-    READ,
-    Assignment,
-    Candidate,
-    MergeLog,
-    Scorer,
-    Withdrawal,
-)
+from icg_desk.models.cohort_schema import READ
 from icg_desk.models.merge import ACCEPTED, REPLACED
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement, ScoredRead, agreement
@@ -62,46 +53,45 @@ def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
 
 
 def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> list[ScoredRead]:
-    """Every complete read of a candidate not withdrawn, with the time it last changed."""
+    """Every complete read of a candidate not withdrawn, with the time it last changed.
+
+    One query gives each read with its scores side by side (a column per factor of the
+    rubric), so SQLite, not Python, goes through the tens of thousands of scores of a cohort.
+    """
     keys = rubric.factor_keys
-    withdrawn = set(session.scalars(select(Withdrawal.candidate_ref)))
-    assignments = {
-        aid: (code, scorer_id)
-        for aid, ref, code, scorer_id in session.execute(
-            select(Assignment.id, Assignment.candidate_ref, Candidate.code, Scorer.scorer_id)
-            .join(Candidate, Assignment.candidate_ref == Candidate.id)
-            .join(Scorer, Assignment.scorer_ref == Scorer.id)
-            .where(Assignment.kind == READ)
-        )
-        if ref not in withdrawn
-    }
-    # The stored text of each score, parsed once per distinct text: a cohort has tens of
-    # thousands of scores and a dozen texts. Every read then shares the same Fraction objects.
-    parsed: dict[str, Fraction] = {}
-    scores: dict[int, dict[str, Fraction]] = defaultdict(dict)
-    # The driver's rows as they are: a cohort has tens of thousands of scores.
+    columns = ", ".join("max(CASE WHEN r.factor_key = ? THEN r.score END)" for _ in keys)
     rows = (
         session.connection()
         .exec_driver_sql(
-            "SELECT assignment_ref, factor_key, score FROM read_score WHERE score IS NOT NULL"
+            f"SELECT c.code, s.scorer_id, {columns} FROM assignment a "
+            "JOIN candidate c ON c.id = a.candidate_ref "
+            "JOIN scorer s ON s.id = a.scorer_ref "
+            "JOIN read_score r ON r.assignment_ref = a.id "
+            "WHERE a.kind = ? AND a.candidate_ref NOT IN (SELECT candidate_ref FROM withdrawal) "
+            "GROUP BY a.id",
+            (*keys, READ),
         )
         .fetchall()
     )
-    for aid, key, text in rows:
-        if aid not in assignments:
-            continue
-        score = parsed.get(text)
-        if score is None:
-            score = parsed[text] = _score(cohort, rubric, assignments[aid], key, text)
-        scores[aid][key] = score
-
+    # The stored text of each score, parsed and checked once per distinct text (a cohort has
+    # a dozen): every read then shares the same Fraction objects.
+    parsed: dict[str, Fraction] = {}
     when = _read_times(session)
     reads = []
-    for aid, (code, scorer_id) in assignments.items():
-        got = scores.get(aid)
-        if got is None or any(k not in got for k in keys):
+    for code, scorer_id, *texts in rows:
+        if None in texts:
             continue  # not complete: work in progress, not a judgement
-        reads.append(ScoredRead(scorer_id, code, got, when.get((scorer_id, code))))
+        values = []
+        for key, text in zip(keys, texts, strict=True):
+            score = parsed.get(text)
+            if score is None:
+                score = parsed[text] = _score(cohort, rubric, (code, scorer_id), key, text)
+            values.append(score)
+        reads.append(
+            ScoredRead(
+                scorer_id, code, dict(zip(keys, values, strict=True)), when.get((scorer_id, code))
+            )
+        )
     return reads
 
 
@@ -123,19 +113,22 @@ def _score(
 
 
 def _read_times(session: Session) -> dict[tuple[str, str], datetime]:
-    """(scorer id, candidate code) -> the latest time a merged file changed a score of it."""
+    """(scorer id, candidate code) -> the latest time a merged file changed a score of it.
+
+    The changes are JSON in the log ([[code, factor, old, new], ...]); SQLite's json_each
+    goes through them. Times are stored as UTC ISO text of one form, so they sort as text."""
+    parsed: dict[str, datetime] = {}
     found: dict[tuple[str, str], datetime] = {}
-    for scorer_id, at, as_of, changes in session.execute(
-        select(MergeLog.scorer_id, MergeLog.at, MergeLog.scores_as_of, MergeLog.changes).where(
-            MergeLog.outcome.in_((ACCEPTED, REPLACED)), MergeLog.scorer_id.is_not(None)
-        )
+    for scorer_id, code, moment in session.connection().exec_driver_sql(
+        "SELECT m.scorer_id, json_extract(j.value, '$[0]'), "
+        "max(coalesce(m.scores_as_of, m.at)) FROM merge_log m, json_each(m.changes) j "
+        "WHERE m.outcome IN (?, ?) AND m.scorer_id IS NOT NULL GROUP BY 1, 2",
+        (ACCEPTED, REPLACED),
     ):
-        moment = as_of if as_of is not None else at
-        if scorer_id is None:
+        if code is None:
             continue
-        for code in {change[0] for change in changes if change and change[0]}:
-            key = (scorer_id, str(code))
-            before = found.get(key)
-            if before is None or moment > before:
-                found[key] = moment
+        stamp = parsed.get(moment)
+        if stamp is None:
+            stamp = parsed[moment] = datetime.fromisoformat(moment)
+        found[(scorer_id, str(code))] = stamp
     return found

@@ -46,8 +46,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain
+from operator import itemgetter, neg, sub
 
 from icg_desk.scoring.scale import Scale
 from icg_desk.scoring.stats import (
@@ -228,7 +228,6 @@ def agreement(
     unit = math.lcm(*(v.denominator for v in value_of))
     whole = [int(v * unit) for v in value_of]
     n_factors = len(factor_keys)
-    factor_range = range(n_factors)
     scores_of = itemgetter(*factor_keys)
 
     by_portfolio: dict[str, list[ScoredRead]] = defaultdict(list)
@@ -239,52 +238,28 @@ def agreement(
         reads_of[read.scorer_id] += 1
         total += 1
 
-    pair_counts: dict[str, Counter[tuple[int, int, int, int]]] = defaultdict(Counter)
-    # Per read: (difference from the others in points, when), by scorer; and who the others
-    # were, with the weight each has in "the mean of the others" (1 / (m - 1)).
-    differences: dict[str, list[tuple[float, datetime | None]]] = defaultdict(list)
-    partners: dict[str, list[tuple[tuple[str, ...], float]]] = defaultdict(list)
+    tally = _Tally(n_factors, whole, unit)
     compared = 0
     for group in by_portfolio.values():
-        m = len(group)
-        if m < 2:
+        if len(group) < 2:
             continue
         compared += 1
         steps = [step.row(_as_tuple(scores_of(r.scores), n_factors)) for r in group]
-        totals = [sum(whole[x] for x in row) for row in steps]
-        everyone = sum(totals)
-        scale_down = (m - 1) * unit * n_factors
-        for i, read in enumerate(group):
-            own = steps[i]
-            pairs = pair_counts[read.scorer_id]
-            for j, other in enumerate(steps):
-                if i != j:
-                    pairs.update(zip(repeat(m), factor_range, own, other))
-            # Own - mean of the others = (m * own - sum) / (m - 1), over the factors.
-            differences[read.scorer_id].append(((m * totals[i] - everyone) / scale_down, read.at))
-            partners[read.scorer_id].append(
-                (tuple(r.scorer_id for r in group if r is not read), 1 / (m - 1))
-            )
-
-    factor_sizes: list[dict[int, Counter[tuple[int, int]]]] = [{} for _ in factor_keys]
-    scorer_figures: dict[str, PairFigures] = {}
-    by_factor: dict[str, dict[str, float]] = {}
-    for scorer_id, counts in pair_counts.items():
-        mine: Counter[tuple[int, int]] = Counter()
-        shift = [0.0] * n_factors
-        for (m, f, a, b), n in counts.items():
-            sizes = factor_sizes[f]
-            counter = sizes.get(m)
-            if counter is None:
-                counter = sizes[m] = Counter()
-            counter[(a, b)] += n
-            mine[(a, b)] += n
-            shift[f] += n * (whole[a] - whole[b]) / (m - 1)
-        scorer_figures[scorer_id] = _figures({2: mine}, whole, level_of, symmetric=False)
-        reads_compared = len(differences[scorer_id])
-        by_factor[scorer_id] = {
-            key: shift[f] / (reads_compared * unit) for f, key in enumerate(factor_keys)
+        tally.add(group, steps, [sum(map(whole.__getitem__, row)) for row in steps])
+    tally.close()
+    differences, partners = tally.differences, tally.partners
+    scorer_figures = {
+        scorer_id: _figures({2: mine}, whole, level_of, symmetric=False)
+        for scorer_id, mine in tally.mine.items()
+    }
+    by_factor = {
+        scorer_id: {
+            key: shift[f] / (len(differences[scorer_id]) * unit)
+            for f, key in enumerate(factor_keys)
         }
+        for scorer_id, shift in tally.shift.items()
+    }
+    factor_sizes = tally.factor_pairs
 
     factors = {
         key: _figures(sizes, whole, level_of, symmetric=True)
@@ -545,22 +520,106 @@ def _gauss(a: list[list[float]], rhs: list[float]) -> list[float] | None:
     return x
 
 
+class _Tally:
+    """The counts every figure comes from, portfolio by portfolio: each factor's ordered pairs
+    of steps (both orders, by the number of reads of the portfolio), each scorer's pairs (own
+    step, other step) over every factor, each scorer's summed difference from the others per
+    factor (in steps), and each read's difference from the others (points, when) and who the
+    others were, with the weight each has in "the mean of the others" (1 / (m - 1)).
+    Portfolios read twice, nearly all, are counted column by column when closed."""
+
+    def __init__(self, n_factors: int, whole: Sequence[int], unit: int) -> None:
+        self.factors = range(n_factors)
+        self.whole = whole
+        self.scale = unit * n_factors  # whole steps summed over the factors -> mean points
+        self.factor_pairs: list[dict[int, Counter[tuple[int, int]]]] = [{} for _ in self.factors]
+        self.mine: dict[str, Counter[tuple[int, int]]] = defaultdict(Counter)
+        self.shift: dict[str, list[float]] = defaultdict(lambda: [0.0] * n_factors)
+        self.differences: dict[str, list[tuple[float, datetime | None]]] = defaultdict(list)
+        self.partners: dict[str, list[tuple[tuple[str, ...], float]]] = defaultdict(list)
+        self.twice: tuple[list[tuple[int, ...]], ...] = ([], [])
+        self.twice_by: tuple[list[str], ...] = ([], [])
+
+    def add(
+        self, group: Sequence[ScoredRead], steps: Sequence[tuple[int, ...]], totals: list[int]
+    ) -> None:
+        m = len(group)
+        if m == 2:
+            one, two = group
+            for side in (0, 1):
+                self.twice[side].append(steps[side])
+                self.twice_by[side].append(group[side].scorer_id)
+            gap = (totals[0] - totals[1]) / self.scale
+            self.differences[one.scorer_id].append((gap, one.at))
+            self.differences[two.scorer_id].append((-gap, two.at))
+            self.partners[one.scorer_id].append(((two.scorer_id,), 1.0))
+            self.partners[two.scorer_id].append(((one.scorer_id,), 1.0))
+            return
+        everyone = sum(totals)
+        whole = self.whole
+        for i, read in enumerate(group):
+            own = steps[i]
+            mine, shift = self.mine[read.scorer_id], self.shift[read.scorer_id]
+            for j, other in enumerate(steps):
+                if i != j:
+                    mine.update(zip(own, other, strict=True))
+                    for f in self.factors:
+                        pairs = self.factor_pairs[f].setdefault(m, Counter())
+                        pairs[(own[f], other[f])] += 1
+                        shift[f] += (whole[own[f]] - whole[other[f]]) / (m - 1)
+            # Own - mean of the others = (m * own - sum) / (m - 1), over the factors.
+            self.differences[read.scorer_id].append(
+                ((m * totals[i] - everyone) / ((m - 1) * self.scale), read.at)
+            )
+            self.partners[read.scorer_id].append(
+                (tuple(r.scorer_id for r in group if r is not read), 1 / (m - 1))
+            )
+
+    def close(self) -> None:
+        """Count the portfolios read twice, a column (a factor) at a time."""
+        first, second = self.twice
+        if not first:
+            return
+        by_first, by_second = self.twice_by
+        first_columns = list(zip(*first, strict=True))
+        second_columns = list(zip(*second, strict=True))
+        whole = self.whole.__getitem__
+        for f in self.factors:
+            ones, twos = first_columns[f], second_columns[f]
+            pairs = self.factor_pairs[f].setdefault(2, Counter())
+            pairs.update(zip(ones, twos, strict=True))
+            pairs.update(zip(twos, ones, strict=True))
+            gaps = list(map(sub, map(whole, ones), map(whole, twos)))
+            by_gap = Counter(zip(by_first, gaps, strict=True))
+            by_gap.update(zip(by_second, map(neg, gaps), strict=True))
+            for (scorer_id, gap), n in by_gap.items():
+                self.shift[scorer_id][f] += gap * n
+        everyone_first = list(chain.from_iterable(first_columns))
+        everyone_second = list(chain.from_iterable(second_columns))
+        owners_first = by_first * len(self.factors)
+        owners_second = by_second * len(self.factors)
+        pooled = Counter(zip(owners_first, everyone_first, everyone_second, strict=True))
+        pooled.update(zip(owners_second, everyone_second, everyone_first, strict=True))
+        for (scorer_id, a, b), n in pooled.items():
+            self.mine[scorer_id][(a, b)] += n
+
+
 def _as_tuple(got: object, n: int) -> tuple[Fraction, ...]:
     """itemgetter gives the value itself for one key, a tuple for more."""
     return (got,) if n == 1 else got  # type: ignore[return-value]
 
 
 class _Weeks:
-    """ISO week and Monday of a moment, computed once per day seen."""
+    """ISO week and Monday of a moment, computed once per moment seen (reads share a few:
+    the times of the files that brought them)."""
 
     def __init__(self) -> None:
-        self._by_day: dict[date, tuple[str, date]] = {}
+        self._by_moment: dict[datetime, tuple[str, date]] = {}
 
     def of(self, moment: datetime) -> tuple[str, date]:
-        day = moment.date()
-        found = self._by_day.get(day)
+        found = self._by_moment.get(moment)
         if found is None:
-            found = self._by_day[day] = iso_week(moment)
+            found = self._by_moment[moment] = iso_week(moment)
         return found
 
 
