@@ -16,6 +16,7 @@ from bench import (
     agreement,
     batch_rows,
     cohort_rows,
+    open_rows,
     report_rows,
     scoring_rows,
     summary_rows,
@@ -26,6 +27,7 @@ from bench.harness import Row, render
 MODULES = (
     scoring_rows,
     batch_rows,
+    open_rows,
     ui_rows,
     summary_rows,
     report_rows,

@@ -190,9 +190,15 @@ def _returned_files(arguments: Sequence[Path]) -> list[Path]:
 def cmd_merge(args: argparse.Namespace) -> int:
     from icg_desk.models.merge import REJECTED, merge_report
     from icg_desk.operations.cohort import merge
+    from icg_desk.operations.merge import MergeStopped
 
     files = _returned_files(args.files)
-    outcomes = merge(_ref(args), files).value
+    try:
+        outcomes = merge(_ref(args), files).value
+    except MergeStopped as exc:  # the cohort itself failed: what was merged before it, then why
+        if exc.outcomes:
+            print(merge_report(exc.outcomes))
+        raise
     print(merge_report(outcomes))
     rejected = sum(o.outcome == REJECTED for o in outcomes)
     if rejected:
@@ -272,6 +278,19 @@ def cmd_results(args: argparse.Namespace) -> int:
             f"  {c.candidate_id:<10} {c.name[:28]:<28} reads {c.reads_in}/{c.reads_needed}  "
             f"overall {shown:>5}  {result}"
         )
+        if c.retake:  # each factor banked (with its cycle) or new, and the banked scores
+            for key, score in c.scores.items():
+                shown_score = "–" if score is None else format_score(score)
+                print(f"      {rubric.factor(key).name}: {shown_score}, {c.source_text(key)}")
+            print(
+                "      retake of "
+                + ", ".join(rubric.factor(k).name for k in c.retake_factors)
+                + "; banked: "
+                + ", ".join(
+                    f"{rubric.factor(k).name} {format_score(s)} ({cycle})"
+                    for k, s, cycle in c.banked_scores
+                )
+            )
         for key, by in c.adjudicated_by:
             score = c.scores[key]
             shown_score = "–" if score is None else format_score(score)
@@ -449,6 +468,35 @@ def cmd_reassign(args: argparse.Namespace) -> int:
         )
     print(f"  {done.to_scorer} gets it in their next batch (`icg-desk cohort batches`)")
     return 0
+
+
+def cmd_bank(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import bank
+
+    done = bank(_ref(args), args.file, cycle=args.cycle).value
+    rubric_names = _rubric_names(args)
+    for entry in done.banked:
+        retaken = ", ".join(rubric_names.get(k, k) for k in entry.retake_factors)
+        print(f"  {entry.candidate_id}: retakes {retaken}; the other factors banked ({done.cycle})")
+    for why in done.left_out:
+        print(f"  left out {why}")
+    print(
+        f"Banked the scores of {len(done.banked)} retake candidates from {done.source.name} "
+        f"(cycle {done.cycle})"
+        + (
+            f"; {done.not_in_cohort} of its candidates are not in this cohort"
+            if done.not_in_cohort
+            else ""
+        )
+        + ". Their portfolios ask scorers for the retaken factors only, and each is read twice."
+    )
+    return 0
+
+
+def _rubric_names(args: argparse.Namespace) -> dict[str, str]:
+    from icg_desk.operations.cohort import describe
+
+    return {f.key: f.name for f in describe(_ref(args)).rubric.factors}
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -817,6 +865,24 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     withdraw.add_argument("--undo", action="store_true", help="reinstate a withdrawn candidate")
     by_option(withdraw)
 
+    bank = command(
+        "bank", "bank retake candidates' scores from last cycle's results", cmd_bank
+    )
+    bank.description = (
+        "Bank the factor scores of this cohort's retake candidates from last cycle's cohort "
+        "file (.icgcohort, exact scores) or its summary workbook (.xlsx, two decimals). Each "
+        "candidate of that file who is in this cohort (by roster id) and was not certified is "
+        "banked, with the cycle (the file's cohort name, or --cycle). The factors retaken are "
+        "those the roster names (retake_factors), else those below the floor last cycle. Their "
+        "portfolios then ask scorers for the retaken factors only, and each is read twice. "
+        "Checked whole: any problem names the file and row, and nothing is banked (exit 2)."
+    )
+    bank.add_argument("db", type=Path, metavar="DB")
+    bank.add_argument("file", type=Path, metavar="FILE", help="last cycle's .icgcohort or .xlsx")
+    bank.add_argument(
+        "--cycle", default=None, metavar="NAME", help="the cycle the scores are from (e.g. 2025-26)"
+    )
+
     reopen = command("reopen", "reopen released results, with a reason", cmd_reopen)
     reopen.description = (
         "Reopen released results: every step unlocks; release again to lock them. Reports "
@@ -864,6 +930,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         reassign,
         withdraw,
         reopen,
+        bank,
     ):
         writing.add_argument(
             "--wait",

@@ -97,3 +97,47 @@ def test_the_earlier_reads_are_shown_when_the_batch_carries_them(
     text = window.adjudication_banner.text()
     playbook, data = revised.factor("playbook").name, revised.factor("data").name
     assert f"Earlier reads: {playbook} 1.25 and 3.00; {data} 2.00 and 3.50" in text
+
+
+def retake_batch(path: Path, rubric) -> Path:
+    entries = tuple(
+        EntryContent(e.number, f"Entry {e.number}: the revised evidence. " * 20)
+        for e in rubric.entries
+    )
+    banked = tuple((k, "2025-26") for k in rubric.factor_keys if k != "data")
+    with BatchFile.create(
+        path, batch_id="r-1", cohort="2026-27", scorer_id="S-1", scorer_name="Sam", rubric=rubric
+    ) as batch:
+        add_portfolios(batch, [PortfolioContent("C27-00002", entries, ("data",), (), banked)])
+    return path
+
+
+def test_a_retake_asks_for_the_retaken_factor_and_shows_the_banked_ones_locked(
+    qtbot, scorer_window, tmp_path: Path, revised
+) -> None:
+    path = retake_batch(tmp_path / "retake.icgbatch", revised)
+    window = scorer_window(path)
+    panel = window.rubric_panel
+    data, impact = revised.factor("data").name, revised.factor("impact_cycle").name
+    assert panel.current_factor() == "data"  # it opens at the factor retaken
+    banner = window.adjudication_banner.text()
+    assert window.adjudication_banner.isVisible()
+    assert banner.startswith(f"Retake: score {data} only. {impact}, ")
+    assert "banked from 2025-26: shown, not scored" in banner
+    assert "Adjudication" not in banner
+    # A banked factor's card says so instead of "not scored", and is locked.
+    card = panel.cards["impact_cycle"]
+    assert card.score_label.text() == "banked (2025-26)"
+    assert not card.selector.isEnabled()
+    assert panel.cards["data"].score_label.text() == "not scored"
+
+    press(qtbot, "3")
+    assert saved(path) == {"data": "3.00"}
+    press(qtbot, Qt.Key.Key_Up, ALT)  # Instructional Playbook: banked
+    press(qtbot, "1")
+    assert saved(path) == {"data": "3.00"}  # nothing saved on a banked factor
+    message = window.statusBar().currentMessage()
+    assert f"is a retake of {data} only" in message
+    assert "is banked from 2025-26, shown, not scored" in message
+    press(qtbot, Qt.Key.Key_Return, CTRL)  # the banked six are never scored: complete
+    assert status_of(path) == PortfolioStatus.COMPLETE.value

@@ -286,6 +286,29 @@ def test_a_score_can_be_cleared(demo_path, work, first):
     assert s.field("score")[-1] == ("leadership", "score", "4", None)
 
 
+def test_a_score_keeps_the_rest_of_the_read_and_says_it_whole(demo_path, work, first, revised):
+    """A score key writes only the score (a few statements, not the ORM); what it says back is
+    the whole read as saved, so the card it refreshes keeps its rationale, look-fors and
+    evidence."""
+    text = work.portfolio(first).entries[0].text
+    work.set_rationale(first, "impact_cycle", "Clear cycle with data.")
+    work.set_look_for(first, "impact_cycle", 1, True)
+    work.add_evidence(first, "impact_cycle", 1, 5, 40, text[5:40])
+    changed = work.set_score(first, "impact_cycle", F(11, 4))
+
+    assert changed.read == work.portfolio(first).reads["impact_cycle"]
+    assert changed.read is not None
+    assert changed.read.rationale == "Clear cycle with data."
+    assert changed.read.look_fors_seen == frozenset({1})
+    assert [e.quote for e in changed.read.evidence] == [text[5:40]]
+    assert changed.status is IN_PROGRESS
+    s = saved(demo_path, first)
+    assert s.reads["impact_cycle"].score == F(11, 4)
+    assert s.field("score") == [("impact_cycle", "score", None, "3-")]
+    # One start of the portfolio, logged before the first change, not again for the score.
+    assert s.field("status") == [(None, "status", "not_started", "in_progress")]
+
+
 @pytest.mark.parametrize("score", [F(7, 2), F(1, 3), F(1, 2), F(0), F(5), F(-1), F(9, 2)])
 def test_a_score_off_the_scale_is_refused_and_nothing_is_written(demo_path, work, first, score):
     before = row_counts(demo_path)

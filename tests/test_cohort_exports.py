@@ -304,9 +304,11 @@ def test_results_has_a_row_per_candidate_with_scores_as_the_app_shows_them(
         "Result",
         "Flags",
         "Adjudicated",
+        "Factor sources",
+        "Banked scores",
     ]
     assert sheet.freeze_panes == "D2"
-    assert sheet.auto_filter.ref == f"A1:W{1 + len(results.candidates)}"
+    assert sheet.auto_filter.ref == f"A1:Y{1 + len(results.candidates)}"
     assert len(body) == len(results.candidates)
     for row, c in zip(body, results.candidates, strict=True):
         assert row[:7] == [c.candidate_id, c.code, c.name, c.email, c.organisation, 2, 0]

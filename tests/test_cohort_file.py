@@ -89,10 +89,13 @@ def test_a_damaged_cohort_is_refused(tmp_path, revised):
 
 
 def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revised):
-    # Format 1 had no merge_log.scores_as_of: the file as an earlier ICG Desk left it.
+    # Format 1 had no merge_log.scores_as_of, nor the tables later formats added: the file as
+    # an earlier ICG Desk left it (opening refuses a table its format did not have).
     path = make(tmp_path / "c.icgcohort", revised)
     con = sqlite3.connect(path)
     con.execute("ALTER TABLE merge_log DROP COLUMN scores_as_of")
+    for table in ("flag_event", "flag", "coordinator_event", "withdrawal", "banked_score"):
+        con.execute(f"DROP TABLE {table}")
     con.execute(
         "INSERT INTO merge_log (at, file_name, file_sha256, outcome, detail, changes) "
         "VALUES ('2026-07-01T09:00:00.000000+00:00', 'old.icgbatch', 'ab', 'accepted', '', '[]')"
@@ -102,7 +105,7 @@ def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revise
     con.close()
 
     with CohortFile.open(path) as cohort:
-        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 5
+        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 6
         with cohort.reading() as session:
             log = session.scalars(select(MergeLog)).one()
             assert (log.file_name, log.scores_as_of) == ("old.icgbatch", None)

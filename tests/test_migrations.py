@@ -20,6 +20,7 @@ from icg_desk.models.batch_file import BATCH_FORMAT, BatchFile
 from icg_desk.models.cohort_file import COHORT_FORMAT, CohortFile
 from icg_desk.models.cohort_schema import (
     Assignment,
+    BankedScore,
     Candidate,
     CoordinatorEvent,
     Flag,
@@ -126,6 +127,7 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "DROP TABLE withdrawal",
         "PRAGMA user_version = 4",
     ),
+    5: lambda path: execute(path, "DROP TABLE banked_score", "PRAGMA user_version = 5"),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     1: lambda path: execute(
@@ -133,6 +135,9 @@ BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "ALTER TABLE portfolio DROP COLUMN adjudicate",
         "ALTER TABLE portfolio DROP COLUMN earlier_reads",
         "PRAGMA user_version = 1",
+    ),
+    2: lambda path: execute(
+        path, "ALTER TABLE portfolio DROP COLUMN banked", "PRAGMA user_version = 2"
     ),
 }
 
@@ -168,7 +173,9 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     event_columns = {row[1] for row in con.execute("PRAGMA table_info(flag_event)")}
     ways_columns = {row[1] for row in con.execute("PRAGMA table_info(coordinator_event)")}
     withdrawal_columns = {row[1] for row in con.execute("PRAGMA table_info(withdrawal)")}
+    banked_columns = {row[1] for row in con.execute("PRAGMA table_info(banked_score)")}
     con.close()
+    assert set(BankedScore.__table__.columns.keys()) == banked_columns
     assert set(MergeLog.__table__.columns.keys()) <= columns
     assert set(Flag.__table__.columns.keys()) == flag_columns
     assert set(FlagEvent.__table__.columns.keys()) == event_columns
@@ -185,6 +192,41 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
         assert session.scalars(select(Scorer.role)).one() == "scorer"
 
 
+def test_a_format_5_cohort_with_a_retake_opens_with_nothing_banked_and_can_bank(
+    tmp_path, revised
+):
+    path = make_cohort(tmp_path / "c.icgcohort", revised)
+    with CohortFile.open(path) as cohort, cohort.transaction() as session:
+        session.scalars(select(Candidate)).one().retake_factors = ["data"]
+    downgrade(path, COHORT_FORMAT, COHORT_DOWNGRADES, 5)
+    con = sqlite3.connect(path)
+    assert "banked_score" not in {
+        r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    con.close()
+    with CohortFile.open(path) as cohort:
+        assert cohort.pragma("user_version") == 6
+        with cohort.transaction() as session:
+            # Nothing banked: the retake of a format-5 cohort is read in full, as it was.
+            assert session.scalars(select(BankedScore)).all() == []
+            person = session.scalars(select(Candidate)).one()
+            assert person.retake_factors == ["data"]
+            session.add(
+                BankedScore(
+                    candidate_ref=person.id,
+                    factor_key="data",
+                    score=Fraction(7, 3),
+                    cycle="2025-26",
+                )
+            )
+        with cohort.reading() as session:
+            banked = session.scalars(select(BankedScore)).one()
+            assert (banked.score, banked.cycle) == (Fraction(7, 3), "2025-26")  # exact, not 2.33
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT score FROM banked_score").fetchone() == ("7/3",)
+    con.close()
+
+
 @pytest.mark.parametrize("version", range(BATCH_FORMAT.oldest, BATCH_FORMAT.version + 1))
 def test_a_batch_of_every_format_opens_with_its_data(tmp_path, revised, version):
     path = make_batch(tmp_path / "b.icgbatch", revised)
@@ -195,6 +237,8 @@ def test_a_batch_of_every_format_opens_with_its_data(tmp_path, revised, version)
         # A portfolio of a format-1 batch asks for every factor (format 2 added adjudication).
         portfolio = session.scalars(select(Portfolio)).one()
         assert (portfolio.adjudicate, portfolio.earlier_reads) == ([], [])
+        # ... and no portfolio of an older batch is a retake (format 3 added banked factors).
+        assert portfolio.banked == []
     assert migrate_file(path, BATCH_FORMAT) == []
 
 

@@ -68,7 +68,54 @@ def gone(pid: int) -> bool:
     return False
 
 
-def test_the_workers_print_what_one_process_prints(tmp_path: Path, revised: Rubric) -> None:
+def _stale(path: Path) -> Path:
+    old = time.time() - report_pool.STALE_AFTER_SECONDS - 60
+    os.utime(path, (old, old), follow_symlinks=False)
+    return path
+
+
+def test_the_parts_folders_of_killed_runs_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    prefix = report_pool.PARTS_PREFIX
+    killed = tmp_path / f"{prefix}killed"
+    killed.mkdir()
+    (killed / "3.pdf").write_bytes(b"%PDF-1.4 part")
+    _stale(killed)
+    printing = tmp_path / f"{prefix}printing"  # another process's run, now
+    printing.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.pdf").write_bytes(b"kept")
+    link = tmp_path / f"{prefix}link"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    _stale(link)
+    a_file = tmp_path / f"{prefix}file"
+    a_file.touch()
+    _stale(a_file)
+    other = tmp_path / "someone-elses-folder"
+    other.mkdir()
+    _stale(other)
+
+    assert report_pool.clean_stale_part_folders(tmp_path) == [killed]
+    assert not killed.exists()
+    assert printing.is_dir()
+    assert other.is_dir()
+    assert a_file.is_file()
+    assert link.is_symlink()
+    assert (elsewhere / "keep.pdf").read_bytes() == b"kept"
+
+
+def test_the_workers_print_what_one_process_prints(
+    tmp_path: Path, revised: Rubric, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run's own parts folder goes where the system's temporary files go: a killed run's
+    # folder left there is removed by the next run.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    monkeypatch.setattr(report_pool, "_parts_cleaned_once", [])
+    killed = temporary / f"{report_pool.PARTS_PREFIX}killed"
+    killed.mkdir()
+    _stale(killed)
     batch = reports(revised, 5, huge=2)
     names = [f"{n} report.pdf" for n in range(len(batch))]
     # The one-process result: every file, then the combined file rendered as one document.
@@ -115,6 +162,8 @@ def test_the_workers_print_what_one_process_prints(tmp_path: Path, revised: Rubr
     assert multiprocessing.active_children() == []
     assert all(gone(pid) for pid in workers)
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    # Neither the killed run's parts folder nor this run's own is left.
+    assert [p for p in temporary.iterdir() if p.name.startswith(report_pool.PARTS_PREFIX)] == []
 
 
 def test_a_cancel_stops_the_workers_and_leaves_only_whole_files(

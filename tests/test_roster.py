@@ -258,7 +258,8 @@ def test_template_is_written_readable_and_its_example_skipped(
     wb = load_workbook(template)
     assert wb.sheetnames == ["Candidates", "Scorers", "Notes"]
     ws = wb["Candidates"]
-    assert [c.value for c in ws[1]] == [*HEADER, "entry1_videos"]
+    banked = ["banked_cycle", *(f"banked_{k}" for k in cohort.rubric.factor_keys)]
+    assert [c.value for c in ws[1]] == [*HEADER, "entry1_videos", *banked]  # banked: optional
     assert ws["A2"].value == "EXAMPLE"
     assert ws["A2"].font.italic
     assert [c.value for c in wb["Scorers"][1]] == [

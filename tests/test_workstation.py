@@ -8,9 +8,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QApplication, QFrame, QMessageBox, QTextEdit
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMessageBox, QTextEdit
 from sqlalchemy import select
 
 from icg_desk.models.batch_file import BatchFile
@@ -165,6 +165,48 @@ def test_a_whole_portfolio_scored_by_keyboard_alone(qtbot, window, batch):
     assert status == "complete"
 
 
+def test_a_score_key_asks_no_new_layout_of_the_window(qtbot, window, batch):
+    """A new score shows in boxes of one size: the card's score, the summary's scores, the
+    overall and the decision. A label sized by its text asked the window for a new layout at
+    every key (both splitters, the rubric and the summary laid out again, ~1.5 ms a key)."""
+    app = QApplication.instance()
+    requests: list[str] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(f"{type(watched).__name__} {watched.objectName()}")
+            return False
+
+    def settle() -> None:
+        # A layout may ask its parent's for another on the next turn: turn until none does.
+        for _ in range(20):
+            seen = len(requests)
+            app.processEvents()
+            if len(requests) == seen:
+                return
+        raise AssertionError("the layouts never settle: " + ", ".join(requests[-5:]))
+
+    watch = Watch()
+    app.installEventFilter(watch)
+    try:
+        # The first key starts the portfolio: its status and the "Saved" time may re-lay out.
+        press(qtbot, window, "3")
+        settle()
+        # Six factors unscored and none below the floor: no key crosses a threshold (a crossing
+        # shows its warning, and that is a new layout).
+        for key in ("2", "4", "+", "-", "Delete", "3", "+"):
+            requests.clear()
+            press(qtbot, window, key if len(key) == 1 else Qt.Key.Key_Delete)
+            settle()
+            assert requests == [], f"after {key!r}: " + ", ".join(requests)
+    finally:
+        app.removeEventFilter(watch)
+    assert saved_reads(batch)["impact_cycle"].score == F(13, 4)
+    assert window.summary.factor_scores["impact_cycle"].text() == "3.25"
+    assert window.rubric_panel.cards["impact_cycle"].score_label.text() == "3.25"
+
+
 def test_modifier_keys_toggle_and_need_a_level(qtbot, window, batch):
     window.entry_panel.setFocus()
     press(qtbot, window, "+")
@@ -263,7 +305,7 @@ def test_attaching_a_selected_passage_as_evidence(qtbot, window, batch):
         assert (evidence.entry_number, evidence.start_offset, evidence.end_offset) == (1, 100, 180)
         assert evidence.quote == text[100:180]
     card = window.rubric_panel.cards["impact_cycle"]
-    assert any(text[100:150] in w.text() for w in card.findChildren(type(card.score_label)))
+    assert any(text[100:150] in w.text() for w in card.findChildren(QLabel))
     window.undo_action.trigger()
     with BatchFile.open(batch) as b, b.reading() as session:
         assert session.scalars(select(Evidence)).all() == []

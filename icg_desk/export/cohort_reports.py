@@ -56,6 +56,7 @@ def reports_from_results(
             provisional=provisional_text(c) if preview else None,
             adjudicated=dict(c.adjudicated_by),
             amended=amended,
+            banked=c.sources(),  # a retake's factors marked banked (with the cycle) or new
         )
         for c in reported(results)
     ]

@@ -278,11 +278,13 @@ class _ResultsSheet:
             "Result",
             "Flags",
             "Adjudicated",
+            "Factor sources",
+            "Banked scores",
         ]
         _widths(
             sheet,
             [12, 12, 24, 30, 26, 8, 9, *(_factor_width(f.name) for f in factors)]
-            + [9, 14, 48, 28, 28, 24, 36, 40, 32],
+            + [9, 14, 48, 28, 28, 24, 36, 40, 32, 48, 48],
         )
         # A write-only sheet writes its frozen panes with its first row and its filter when
         # closed: both are set before any row.
@@ -317,6 +319,20 @@ class _ResultsSheet:
                 cells.text(
                     sheet,
                     "; ".join(f"{rubric.factor(k).name} by {by}" for k, by in c.adjudicated_by),
+                ),
+                # A retake: where each factor's score comes from, and every banked score.
+                cells.text(
+                    sheet,
+                    "; ".join(
+                        f"{f.name}: {c.source_text(f.key)}" for f in rubric.factors if c.retake
+                    ),
+                ),
+                cells.text(
+                    sheet,
+                    "; ".join(
+                        f"{rubric.factor(k).name} {format_score(score)} ({cycle})"
+                        for k, score, cycle in c.banked_scores
+                    ),
                 ),
             ]
         )

@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -54,7 +55,7 @@ from icg_desk.export.pdf_report import (
     write_report,
 )
 from icg_desk.export.report_data import CandidateReport
-from icg_desk.formats.atomic import atomic_write
+from icg_desk.formats.atomic import STALE_AFTER_SECONDS, atomic_write
 
 #: Fewer reports than this print in this process. Starting two workers took 1.5 to 3 s on the
 #: two-core test machine; a report takes 40 to 60 ms, so two workers save about 25 ms a report.
@@ -67,6 +68,52 @@ POLL_SECONDS = 0.1  # how often progress is said (and a cancel heard) while the 
 #: end together (the last part takes about a second), long enough that its fonts are shared.
 PART_REPORTS = 25
 PARTS_PER_WORKER = 8  # at least, when there are fewer reports than that makes full parts
+
+
+#: The workers' parts go to a private folder of this name in the system's temporary folder.
+PARTS_PREFIX = "icg-desk-report-parts-"
+_parts_cleaned = threading.Lock()
+_parts_cleaned_once: list[bool] = []
+
+
+def clean_stale_part_folders(folder: Path | None = None, *, now: float | None = None) -> list[Path]:
+    """Remove the parts folders of runs that were killed (a run removes its own when it ends,
+    even on a cancel; a SIGKILL or a power cut leaves it); the ones removed.
+
+    Only in `folder` (the system's temporary folder by default), only folders named by
+    PARTS_PREFIX (a link by that name is not ours, and is not followed), only this user's (on
+    POSIX), only untouched for STALE_AFTER_SECONDS (a run's parts come and go all through it).
+    Best effort: what cannot be listed or removed is left as it is.
+    """
+    where = Path(tempfile.gettempdir()) if folder is None else folder
+    moment = time.time() if now is None else now
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    removed: list[Path] = []
+    try:
+        entries = [e for e in os.scandir(where) if e.name.startswith(PARTS_PREFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or (uid is not None and st.st_uid != uid):
+            continue
+        if moment - st.st_mtime < STALE_AFTER_SECONDS:
+            continue  # perhaps another process's run, printing now
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _clean_part_folders_once() -> None:
+    with _parts_cleaned:
+        if _parts_cleaned_once:
+            return
+        _parts_cleaned_once.append(True)
+    clean_stale_part_folders()
 
 
 class PrintingFailed(RuntimeError):
@@ -281,7 +328,8 @@ class _Run:
         share = math.ceil(len(self.reports) / (workers * PARTS_PER_WORKER))
         size = max(1, min(PART_REPORTS, share))
         starts = range(0, len(self.reports), size)
-        parts = Path(tempfile.mkdtemp(prefix="icg-desk-report-parts-"))
+        _clean_part_folders_once()
+        parts = Path(tempfile.mkdtemp(prefix=PARTS_PREFIX))
         pool = ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(stop, done)
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from icg_desk.formats.atomic import atomic_write
+from icg_desk.models.banking import BANKED_CYCLE, banked_column
 from icg_desk.models.input_limits import (
     ROSTER_MAX_BYTES,
     ROSTER_MAX_CELLS,
@@ -255,8 +256,10 @@ def write_roster_template(path: Path, rubric: Rubric) -> None:
         "1042; 1077",
         "scorer",
     ]
+    # A retake's banked scores: optional columns, empty in the example (a first submission).
+    banked = [BANKED_CYCLE, *(banked_column(k) for k in rubric.factor_keys)]
     sheets: list[tuple[Any, list[str], list[str]]] = [
-        (candidates, required_columns(rubric), candidate_example),
+        (candidates, [*required_columns(rubric), *banked], candidate_example + [""] * len(banked)),
         (scorers, [*SCORER_COLUMNS, SCORER_ROLE_COLUMN], scorer_example),
     ]
     for ws, header, example in sheets:
@@ -286,6 +289,9 @@ def write_roster_template(path: Path, rubric: Rubric) -> None:
             f'(each may be "Label | URL").'
             for e in video_entries
         ),
+        "banked_cycle, banked_<factor key> (optional): a retake's scores banked from an "
+        "earlier cycle (e.g. 2025-26): a score for every factor not retaken; empty for a first "
+        "submission.",
         "Documents: one file per entry in the documents folder, named "
         "<candidate_id>_entry<N>.docx (or .txt, .md), e.g. 1042_entry1.docx.",
         "",

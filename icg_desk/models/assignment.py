@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from icg_desk.models.banked import RETAKE_READS, banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import (
@@ -43,9 +44,22 @@ class Plan:
     load: dict[str, int]  # scorer id -> portfolios
     added: int = 0  # reads placed by this plan (the seed decides where)
     kept: int = 0  # reads already assigned, kept as they were (whatever seed placed them)
+    # Retake candidates (banked scores), each given at least `retake_reads` reads.
+    retakes: int = 0
+    retake_reads: int = 0
 
     def summary(self, seed: int) -> str:
         """What assigning did, in one sentence: a seed only places the reads not yet assigned."""
+        said = self._summary(seed)
+        if self.retakes:
+            noun = "retake is" if self.retakes == 1 else "retakes are"
+            said += (
+                f"; the {self.retakes} {noun} read {self.retake_reads} times, whatever the "
+                "reads per portfolio (retakes are always read twice)"
+            )
+        return said
+
+    def _summary(self, seed: int) -> str:
         if not self.added and not self.kept:
             return "Nothing to assign: the cohort has no candidates yet"
         if not self.added:
@@ -90,14 +104,16 @@ def plan_assignments(
     reads: int,
     seed: int,
     existing: Mapping[str, Sequence[str]] = {},
+    reads_for: Mapping[str, int] = {},
 ) -> Plan:
     """Give each candidate `reads` distinct eligible scorers, keeping the reads in `existing`.
 
     Greedy by current load (ties broken by `random.Random(seed)`), most-constrained candidates
     first, then a repair pass that moves new reads from the busiest to the least busy eligible
     scorers. Reads in `existing` are kept as they are (the coordinator may have placed them by
-    hand) and count towards every scorer's load. Raises `AssignmentError` naming every candidate
-    with too few eligible scorers.
+    hand) and count towards every scorer's load. `reads_for`: candidates that need another
+    number of reads than `reads` (a retake is read at least twice). Raises `AssignmentError`
+    naming every candidate with too few eligible scorers.
     """
     if reads < 1:
         raise AssignmentError(f"each portfolio needs at least 1 read, not {reads}")
@@ -123,6 +139,9 @@ def plan_assignments(
                 )
             load[scorer_id] += 1
 
+    def wanted(candidate_id: str) -> int:
+        return reads_for.get(candidate_id, reads)
+
     planned: dict[str, list[str]] = {}
     open_scorers: dict[str, list[str]] = {}  # eligible scorers not yet reading the candidate
     short: list[str] = []
@@ -135,10 +154,10 @@ def plan_assignments(
             if _ineligibility(candidate_id, org, sorg, conflicts) is None
         ]
         open_scorers[candidate_id] = [sid for sid in eligible if sid not in kept]
-        if len(kept) + len(open_scorers[candidate_id]) < reads:
+        if len(kept) + len(open_scorers[candidate_id]) < wanted(candidate_id):
             short.append(
                 f"candidate {candidate_id}: {len(eligible)} eligible scorer"
-                f"{'' if len(eligible) == 1 else 's'}, {reads} needed"
+                f"{'' if len(eligible) == 1 else 's'}, {wanted(candidate_id)} needed"
             )
     if short:
         raise AssignmentError(
@@ -151,14 +170,14 @@ def plan_assignments(
     # load is still low, instead of finding them already busy with portfolios anyone could read.
     tie = {cid: rng.random() for cid, _ in cands}
     order = sorted(
-        (cid for cid, _ in cands if len(planned[cid]) < reads),
+        (cid for cid, _ in cands if len(planned[cid]) < wanted(cid)),
         key=lambda cid: (len(open_scorers[cid]), tie[cid]),
     )
     new: dict[str, list[str]] = defaultdict(list)
     for cid in order:
         draw = {sid: rng.random() for sid in open_scorers[cid]}
         ranked = sorted(open_scorers[cid], key=lambda sid: (load[sid], draw[sid]))
-        for sid in ranked[: reads - len(planned[cid])]:
+        for sid in ranked[: wanted(cid) - len(planned[cid])]:
             new[cid].append(sid)
             load[sid] += 1
 
@@ -211,9 +230,10 @@ def _refuse_when_released(session: Session) -> None:
 def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     """Add the reads each portfolio is missing (keeping existing ones), in one transaction.
 
-    `reads` defaults to the cohort rubric's reads per portfolio. Reads already assigned, sent or
-    not, are never moved or removed, so run again with another seed this changes nothing; the
-    plan's `added` and `kept` say what happened (`Plan.summary`).
+    `reads` defaults to the cohort rubric's reads per portfolio. A retake (banked scores) is
+    always given at least 2 reads, whatever `reads` says (models/banked.py). Reads already
+    assigned, sent or not, are never moved or removed, so run again with another seed this
+    changes nothing; the plan's `added` and `kept` say what happened (`Plan.summary`).
     """
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:
@@ -236,13 +256,23 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
         existing: dict[str, list[str]] = defaultdict(list)
         for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all():
             existing[candidate_ids[a.candidate_ref]].append(scorer_ids[a.scorer_ref])
+        retake_reads = {
+            candidate_ids[ref]: max(wanted, RETAKE_READS)
+            for ref in banked_of(session, cohort.rubric)
+            if ref not in gone
+        }
         plan = plan_assignments(
             [(c.candidate_id, c.organisation) for c in candidates],
             [(s.scorer_id, s.organisation, frozenset(s.conflicts)) for s in scorers],
             reads=wanted,
             seed=seed,
             existing=existing,
+            reads_for=retake_reads,
         )
+        if plan_retakes := [cid for cid, n in retake_reads.items() if n > 0]:
+            plan = replace(
+                plan, retakes=len(plan_retakes), retake_reads=max(wanted, RETAKE_READS)
+            )
         by_scorer_id = {s.scorer_id: s for s in scorers}
         for c in candidates:
             already = set(existing.get(c.candidate_id, ()))

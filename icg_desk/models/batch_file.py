@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from icg_desk.models.file_checks import Layout
 from icg_desk.models.rubric_file import parse_rubric
 from icg_desk.models.schema import (
     APPLICATION_ID,
@@ -25,6 +26,7 @@ from icg_desk.models.schema import (
     SCHEMA_VERSION,
     Base,
     BatchInfo,
+    PortfolioStatus,
     utcnow,
 )
 from icg_desk.models.sqlite_file import (
@@ -60,6 +62,11 @@ BATCH_FORMAT = FileFormat(
     required_tables=REQUIRED_TABLES,
     identity_table="batch",
     migrations=MIGRATIONS,
+    # Format 1 had every table of format 2 (the step added columns only).
+    layout=Layout(
+        metadata=Base.metadata,
+        known_values={("portfolio", "status"): frozenset(s.value for s in PortfolioStatus)},
+    ),
 )
 
 

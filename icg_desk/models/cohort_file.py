@@ -17,13 +17,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from icg_desk.models.cohort_schema import (
+    ADJUDICATION,
     COHORT_APPLICATION_ID,
     COHORT_MIGRATIONS,
     COHORT_SCHEMA_VERSION,
     COHORT_TABLES,
+    READ,
+    ROLES,
     CohortBase,
     CohortInfo,
 )
+from icg_desk.models.file_checks import Layout
 from icg_desk.models.rubric_file import parse_rubric
 from icg_desk.models.sqlite_file import (
     DamagedFileError,
@@ -38,6 +42,7 @@ from icg_desk.models.sqlite_file import (
     open_engine,
     validate_file,
 )
+from icg_desk.scoring.flags import FlagKind, FlagState
 from icg_desk.scoring.rubric import Rubric
 
 COHORT_SUFFIX = ".icgcohort"
@@ -55,6 +60,22 @@ COHORT_FORMAT = FileFormat(
     required_tables=COHORT_TABLES,
     identity_table="cohort",
     migrations=COHORT_MIGRATIONS,
+    layout=Layout(
+        metadata=CohortBase.metadata,
+        # The tables each step of the ladder creates (a step that adds columns only is not
+        # listed): a file of that version or older has none of them.
+        tables_added={
+            2: frozenset({"flag", "flag_event"}),
+            4: frozenset({"coordinator_event", "withdrawal"}),
+            5: frozenset({"banked_score"}),
+        },
+        known_values={
+            ("scorer", "role"): frozenset(ROLES),
+            ("assignment", "kind"): frozenset((READ, ADJUDICATION)),
+            ("flag", "kind"): frozenset(k.value for k in FlagKind),
+            ("flag", "state"): frozenset(s.value for s in FlagState),
+        },
+    ),
 )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from icg_desk.models.adjudicated import adjudications_of
+from icg_desk.models.banked import Banked, banked_of, reads_needed
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_schema import (
     READ,
@@ -43,7 +44,15 @@ from icg_desk.models.cohort_schema import (
 from icg_desk.models.errors import UserError
 from icg_desk.models.flags import CandidateFlag, current_flags, stored_flags, sync_flags
 from icg_desk.models.schema import utcnow
-from icg_desk.scoring import Decision, FactorResult, Rubric, Status, combine_reads, decide
+from icg_desk.scoring import (
+    Decision,
+    FactorResult,
+    Rubric,
+    Status,
+    combine_reads,
+    decide,
+    retake_score,
+)
 from icg_desk.scoring.flags import ResultState, Standing, flag_conditions, result_state
 from icg_desk.scoring.scale import format_against, format_score
 
@@ -109,9 +118,14 @@ class ReadRow:
     batch_id: str | None
     scores: dict[str, Fraction | None]  # every factor key; None where not scored
     rationales: dict[str, str]
+    # The factors the read asks for: a retake's retaken factors; empty for every factor.
+    asked: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
+        """Every factor asked is scored (a retake read: the retaken ones)."""
+        if self.asked:
+            return all(self.scores.get(k) is not None for k in self.asked)
         return all(s is not None for s in self.scores.values())
 
     @property
@@ -153,6 +167,36 @@ class CandidateResult:
         return dict(self.adjudicated_by).get(key)
     # Set while the candidate is withdrawn: no result, no read needed, nothing waited for.
     withdrawn: WithdrawnInfo | None = None
+    # A retake (banked scores, models/banked.py): every banked score with its cycle, as
+    # (factor key, score, cycle) in rubric order; empty for a first submission.
+    banked_scores: tuple[tuple[str, Fraction, str], ...] = ()
+    # The factors whose score is the banked one (not retaken, or retaken and the retake rule
+    # kept the banked score), with the cycle: (factor key, cycle), in rubric order.
+    banked: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retake(self) -> bool:
+        """A retake candidate: some factor scores are banked from an earlier cycle."""
+        return bool(self.banked_scores)
+
+    def banked_cycle(self, key: str) -> str | None:
+        """The cycle this factor's score was banked in, or None when it is new (this cycle's)."""
+        return dict(self.banked).get(key)
+
+    def sources(self) -> dict[str, str | None] | None:
+        """Factor key -> the cycle its score is banked from, or None for a new score; None for a
+        first submission (nothing to tell apart). What a score report marks."""
+        if not self.retake:
+            return None
+        cycles = dict(self.banked)
+        return {f.key: cycles.get(f.key) for f in self.factors}
+
+    def source_text(self, key: str) -> str:
+        """ "banked (2025-26)" or "new" for a retake's factor; "" for a first submission."""
+        if not self.retake:
+            return ""
+        cycle = self.banked_cycle(key)
+        return "new" if cycle is None else f"banked ({cycle})"
 
     @property
     def reads_missing(self) -> int:
@@ -233,6 +277,22 @@ class CandidateResult:
             "discrepant": list(self.discrepant),
             "adjudicated": {key: by for key, by in self.adjudicated_by},
             "flags": [f.as_json() for f in self.flags],
+            # A retake: each factor's source ("new", or "banked" with its cycle), the banked
+            # scores (the retaken factors' too), and the factors retaken. Empty for a first
+            # submission.
+            "retaken": list(self.retake_factors) if self.retake else [],
+            "sources": {
+                key: ("new" if cycle is None else "banked")
+                for key, cycle in (self.sources() or {}).items()
+            },
+            "banked": {
+                key: {
+                    "score": format_score(score),
+                    "cycle": cycle,
+                    "stands": key in dict(self.banked),
+                }
+                for key, score, cycle in self.banked_scores
+            },
         }
 
 
@@ -330,6 +390,7 @@ def _results(
         .order_by(Assignment.candidate_ref, Scorer.scorer_id)
     ).all()
     adjudicated = adjudications_of(session, rubric)
+    banked = banked_of(session, rubric)
     scores: dict[int, dict[str, Fraction | None]] = defaultdict(dict)
     rationales: dict[int, dict[str, str]] = defaultdict(dict)
     for ref, key, score, rationale in session.execute(
@@ -353,6 +414,7 @@ def _results(
                 batch_id=batch_id,
                 scores={k: got.get(k) for k in keys},
                 rationales=dict(rationales.get(assignment_id, {})),
+                asked=banked[candidate_ref].retaken if candidate_ref in banked else (),
             )
         )
 
@@ -365,7 +427,6 @@ def _results(
     reopened = session.scalar(
         select(CoordinatorEvent.id).where(CoordinatorEvent.action == REOPENED).limit(1)
     )
-    needed = rubric.reads.per_portfolio
     kept = stored_flags(session)
     results: list[CandidateResult] = []
     for done, (pk, cid, code, name, email, organisation, retakes) in enumerate(people):
@@ -374,18 +435,16 @@ def _results(
         reads = reads_of.get(pk, [])
         complete = [r for r in reads if r.complete]
         settled = adjudicated.get(pk, {})
-        factors = tuple(
-            combine_reads(
-                rubric,
-                key,
-                [r.scores[key] for r in complete],  # type: ignore[misc]
-                settled[key][0] if key in settled else None,
-            )
-            for key in keys
-        )
+        bank = banked.get(pk)
+        factors, from_bank = _factor_results(rubric, complete, settled, bank)
+        # A retake's reads are compared with its banked scores standing in for the factors they
+        # do not ask: flags concern the retaken factors only.
+        compared = [
+            (r.scorer_id, r.scores if bank is None else bank.filled(r.scores)) for r in complete
+        ]
         conditions = flag_conditions(
             rubric,
-            [(r.scorer_id, r.scores) for r in complete],  # type: ignore[misc]
+            compared,  # type: ignore[arg-type]
             {f.key: f.spread for f in factors},
         )
         results.append(
@@ -396,7 +455,7 @@ def _results(
                 email=email,
                 organisation=organisation,
                 retake_factors=tuple(retakes),
-                reads_needed=max(needed, len(reads)),
+                reads_needed=max(reads_needed(rubric, bank), len(reads)),
                 reads_in=len(complete),
                 reads_partial=sum(1 for r in reads if r.started and not r.complete),
                 factors=factors,
@@ -406,6 +465,12 @@ def _results(
                 else (),
                 adjudicated_by=tuple((k, settled[k][1]) for k in keys if k in settled),
                 withdrawn=withdrawn.get(pk),
+                banked_scores=()
+                if bank is None
+                else tuple((k, bank.scores[k], bank.cycles[k]) for k in keys if k in bank.scores),
+                banked=tuple((k, bank.cycles[k]) for k in keys if k in from_bank)
+                if bank is not None
+                else (),
             )
         )
     if progress is not None:
@@ -413,6 +478,39 @@ def _results(
     all_reads = tuple(r for pk, *_ in people for r in reads_of.get(pk, []))
     amended = when if when is not None and reopened is not None else None
     return CohortResults(cohort_name, rubric, when, tuple(results), all_reads, amended)
+
+
+def _factor_results(
+    rubric: Rubric,
+    complete: list[ReadRow],
+    settled: dict[str, tuple[Fraction, str]],
+    bank: Banked | None,
+) -> tuple[tuple[FactorResult, ...], frozenset[str]]:
+    """Each factor's result from the complete reads (and any adjudication), and the factors whose
+    score is banked. A first submission: every factor from its reads. A retake: a factor not
+    retaken is its banked score; a retaken one is its new score (the reads' mean, or the
+    adjudicator's) and its banked score under the rubric's retake rule."""
+    results: list[FactorResult] = []
+    from_bank: set[str] = set()
+    for key in rubric.factor_keys:
+        if bank is not None and key not in bank.retaken and key in bank.scores:
+            score = bank.scores[key]
+            results.append(FactorResult(key, (), score, Fraction(0), False, False))
+            from_bank.add(key)
+            continue
+        new = combine_reads(
+            rubric,
+            key,
+            [s for r in complete if (s := r.scores[key]) is not None],
+            settled[key][0] if key in settled else None,
+        )
+        if bank is not None and key in bank.retaken:
+            kept = retake_score(rubric.retake.rule, bank.scores.get(key), new.score)
+            if kept.banked:
+                from_bank.add(key)
+            new = replace(new, score=kept.score)
+        results.append(new)
+    return tuple(results), frozenset(from_bank)
 
 
 results_in_session = _results  # for a caller that reads other things in the same transaction

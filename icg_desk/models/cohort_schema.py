@@ -9,19 +9,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 
 # PRAGMA application_id: "ICGC" in ASCII; a cohort is never mistaken for a batch ("ICGD").
 COHORT_APPLICATION_ID = 0x49434743
 # 2: merge_log.scores_as_of; 3: flag and flag_event; 4: scorer.role, assignment.kind and
-# assignment.factors (adjudication); 5: coordinator_event and withdrawal (the ways out). Older
-# files are upgraded when opened.
-COHORT_SCHEMA_VERSION = 5
+# assignment.factors (adjudication); 5: coordinator_event and withdrawal (the ways out); 6:
+# banked_score (retakes). Older files are upgraded when opened.
+COHORT_SCHEMA_VERSION = 6
 
 # A scorer's role (the scorers sheet's `role` column): a scorer reads portfolios; an
 # adjudicator settles flagged factors (`icg-desk cohort adjudicate`) and is given no first reads.
@@ -33,6 +36,26 @@ READ, ADJUDICATION = "read", "adjudication"
 
 class CohortBase(DeclarativeBase):
     pass
+
+
+class ExactText(TypeDecorator[Fraction]):
+    """An exact score that need not be on the scale nor a finite decimal: decimal text where it
+    has one ("1.875"), else a fraction ("7/3", a mean of three reads). A banked factor score is
+    an earlier cycle's factor score, often a mean."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Fraction | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        if Fraction(exact) != value:
+            return f"{value.numerator}/{value.denominator}"
+        return f"{exact:.2f}" if exact == exact.quantize(Decimal("0.01")) else str(exact)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Fraction | None:
+        return None if value is None else Fraction(value)
 
 
 class CohortInfo(CohortBase):
@@ -251,14 +274,37 @@ class Withdrawal(CohortBase):
     reason: Mapped[str] = mapped_column(Text)
 
 
-# Every table of the current format. The flag tables came with format 3, the ways out with 4: an
-# older file, which lacks them, is migrated before it is used, so they are not required when it
-# is validated.
+class BankedScore(CohortBase):
+    """A retake candidate's factor score banked from an earlier cycle (format 6).
+
+    A candidate with banked scores is a **retake**: their portfolio is read for the retaken
+    factors (`Candidate.retake_factors`) only; every other factor's score is the banked one, and
+    a retaken factor's banked score (when there is one) meets the new score under the rubric's
+    retake rule (scoring.reads.retake_score). Written by the roster import (its `banked_*`
+    columns) or `icg-desk cohort bank` (models/banking.py).
+    """
+
+    __tablename__ = "banked_score"
+
+    candidate_ref: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True
+    )
+    factor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[Fraction] = mapped_column(ExactText())
+    cycle: Mapped[str] = mapped_column(String(64))  # the cycle it was scored in, e.g. 2025-26
+    source: Mapped[str] = mapped_column(Text, default="")  # the file (and row) it came from
+    banked_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+
+
+# Every table of the current format. The flag tables came with format 3, the ways out with 5,
+# banked scores with 6: an older file, which lacks them, is migrated before it is used, so they
+# are not required when it is validated.
 COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {
     "flag",
     "flag_event",
     "coordinator_event",
     "withdrawal",
+    "banked_score",
 }
 
 
@@ -347,6 +393,22 @@ def _add_ways_out(con: sqlite3.Connection) -> None:
     )
 
 
+def _add_banked_scores(con: sqlite3.Connection) -> None:
+    """5 -> 6: the banked_score table, empty: an older cohort has no banked scores, so its
+    retake candidates (if its roster named retake factors) are read in full, as they were."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS banked_score (
+            candidate_ref INTEGER NOT NULL REFERENCES candidate (id) ON DELETE CASCADE,
+            factor_key VARCHAR(64) NOT NULL,
+            score VARCHAR(32) NOT NULL,
+            cycle VARCHAR(64) NOT NULL,
+            source TEXT NOT NULL,
+            banked_at VARCHAR(40) NOT NULL,
+            PRIMARY KEY (candidate_ref, factor_key)
+        )"""
+    )
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -354,4 +416,5 @@ COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _add_flags,
     3: _add_adjudication,
     4: _add_ways_out,
+    5: _add_banked_scores,
 }

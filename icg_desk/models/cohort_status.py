@@ -6,11 +6,12 @@ results; and the candidates final and waiting are the results' own (`CandidateRe
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from icg_desk.models.banked import RETAKE_READS, asked_factors, banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import CohortResults, results_in_session
 from icg_desk.models.cohort_schema import (
@@ -93,18 +94,26 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         if results is None:
             results = results_in_session(session, cohort.name, rubric)
         candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
-        scored = Counter(
-            session.scalars(
-                select(ReadScore.assignment_ref)
-                .join(Assignment, ReadScore.assignment_ref == Assignment.id)
-                .where(
-                    ReadScore.score.is_not(None),
-                    ReadScore.factor_key.in_(rubric.factor_keys),
-                    Assignment.kind == READ,  # an adjudication is not a read
-                )
+        scored: dict[int, set[str]] = defaultdict(set)
+        owner: dict[int, int] = {}
+        for ref, cref, key in session.execute(
+            select(ReadScore.assignment_ref, Assignment.candidate_ref, ReadScore.factor_key)
+            .join(Assignment, ReadScore.assignment_ref == Assignment.id)
+            .where(
+                ReadScore.score.is_not(None),
+                ReadScore.factor_key.in_(rubric.factor_keys),
+                Assignment.kind == READ,  # an adjudication is not a read
             )
-        )
-        returned_ids = {ref for ref, n in scored.items() if n == len(rubric.factor_keys)}
+        ):
+            scored[ref].add(key)
+            owner[ref] = cref
+        # A retake's read is complete when its retaken factors are scored (models/banked.py).
+        banked = banked_of(session, rubric, set(owner.values()))
+        returned_ids = {
+            ref
+            for ref, keys in scored.items()
+            if set(asked_factors(rubric, banked.get(owner[ref]))) <= keys
+        }
         in_progress = len(scored) - len(returned_ids)
         rows = session.execute(
             select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id)
@@ -139,7 +148,12 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         rubric_edition=cohort.rubric.edition,
         candidates=candidates,
         scorers=len(per),
-        reads_needed=(candidates - len(results.withdrawn)) * reads,
+        # The rubric's reads for each candidate not withdrawn, and at least 2 for a retake.
+        reads_needed=sum(
+            max(reads, RETAKE_READS) if c.retake else reads
+            for c in results.candidates
+            if c.withdrawn is None
+        ),
         reads_assigned=sum(p.assigned for p in progress),
         reads_sent=sum(p.sent for p in progress),
         reads_returned=sum(p.returned for p in progress),

@@ -39,6 +39,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from icg_desk.models.banked import banked_of
 from icg_desk.models.cohort_schema import READ, Assignment, Flag, FlagEvent, ReadScore, Scorer
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Rubric, format_score
@@ -213,7 +214,8 @@ def stored_flags(
 def complete_reads(
     session: Session, rubric: Rubric, candidate_refs: Iterable[int] | None = None
 ) -> dict[int, list[CompleteRead]]:
-    """candidate ref -> its complete reads (every factor scored), as (scorer id, scores)."""
+    """candidate ref -> its complete reads (every factor asked scored), as (scorer id, scores
+    of every factor: a retake's banked scores fill in the factors its reads do not ask)."""
     keys = rubric.factor_keys
     query = (
         select(Assignment.id, Assignment.candidate_ref, Scorer.scorer_id)
@@ -233,10 +235,17 @@ def complete_reads(
     for ref, key, score in session.execute(score_query):
         if ref in owner and key in keys and score is not None:
             scores[ref][key] = score
+    # A retake's read asks for the retaken factors only; its banked scores stand in for the
+    # others, so that flags concern the retaken factors only (models/banked.py).
+    banked = banked_of(session, rubric, None if refs is None else {c for c, _ in owner.values()})
     found: dict[int, list[CompleteRead]] = defaultdict(list)
     for aid, (cref, sid) in owner.items():
         got = scores.get(aid, {})
-        if len(got) == len(keys):
+        bank = banked.get(cref)
+        if bank is not None:
+            if all(k in got for k in bank.retaken):
+                found[cref].append((sid, bank.filled(got)))
+        elif len(got) == len(keys):
             found[cref].append((sid, got))
     return found
 

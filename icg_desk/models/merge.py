@@ -32,10 +32,12 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
 from icg_desk.models.adjudication import settle_flags
+from icg_desk.models.banked import banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import (
     ADJUDICATION,
+    READ,
     Assignment,
     Candidate,
     MergeLog,
@@ -225,7 +227,8 @@ def _apply(
     ):
         old[(code_of[assignment_ref], key)] = (score, rationale or "")
 
-    asked = _adjudications(session, ids)
+    adjudications = _adjudications(session, ids)
+    asked = {**_retake_reads(session, rubric, ids), **adjudications}
     new = _new_reads(returned, old, asked, assignments)
 
     order = {key: i for i, key in enumerate(rubric.factor_keys)}
@@ -303,7 +306,7 @@ def _apply(
         session.scalars(select(Assignment.candidate_ref).where(Assignment.id.in_(touched)))
     )
     sync_flags(session, rubric, candidates)
-    if asked:  # an adjudication closes the flags it settles, as adjudicated
+    if adjudications:  # an adjudication closes the flags it settles, as adjudicated
         settled = settle_flags(session, rubric, candidates)
         if settled:
             reason += f"; {_count(settled, 'flag')} adjudicated"
@@ -325,6 +328,21 @@ def _adjudications(session: Session, ids: list[int]) -> dict[int, set[str]]:
     }
 
 
+def _retake_reads(session: Session, rubric: Rubric, ids: list[int]) -> dict[int, set[str]]:
+    """Assignment id -> the retaken factors, for the reads of retake candidates among these
+    assignments: a retake read is merged for the retaken factors only (models/banked.py)."""
+    owners: dict[int, int] = {
+        aid: cref
+        for aid, cref in session.execute(
+            select(Assignment.id, Assignment.candidate_ref).where(
+                Assignment.id.in_(ids), Assignment.kind == READ
+            )
+        )
+    }
+    banked = banked_of(session, rubric, set(owners.values()))
+    return {aid: set(banked[cref].retaken) for aid, cref in owners.items() if cref in banked}
+
+
 def _new_reads(
     returned: Returned,
     old: dict[ReadKey, tuple[Fraction | None, str]],
@@ -332,7 +350,8 @@ def _new_reads(
     assignments: dict[str, int],
 ) -> dict[ReadKey, tuple[Fraction | None, str]]:
     """The reads the file brings, as stored. An adjudication is merged for the factors it asks
-    only: the others are not the adjudicator's to score (the cohort says which, not the file)."""
+    only, a retake read for the retaken factors only: the others are not the scorer's to score
+    (the cohort says which, not the file)."""
     new: dict[ReadKey, tuple[Fraction | None, str]] = {}
     for (code, key), (score, given) in returned.reads.items():
         factors = asked.get(assignments[code])

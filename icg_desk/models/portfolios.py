@@ -36,6 +36,9 @@ class PortfolioContent:
     # earlier reads of those factors when the rubric shows them: ((factor key, score), ...).
     adjudicate: tuple[str, ...] = ()
     earlier_reads: tuple[tuple[str, str], ...] = ()
+    # A retake: `adjudicate` holds the retaken factors, and these are the banked ones, not asked,
+    # each with the cycle it was banked in: ((factor key, cycle), ...).
+    banked: tuple[tuple[str, str], ...] = ()
 
 
 def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> None:
@@ -64,6 +67,7 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
                     "status": PortfolioStatus.NOT_STARTED.value,
                     "adjudicate": list(p.adjudicate),
                     "earlier_reads": [list(r) for r in p.earlier_reads],
+                    "banked": [list(b) for b in p.banked],
                 }
             )
             for e in p.entries:

@@ -15,16 +15,26 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from icg_desk.models.banking import BANKED_CYCLE, banked_column, check_banked
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import ROLES, SCORER, Candidate, CandidateEntry, Scorer
+from icg_desk.models.cohort_schema import (
+    ROLES,
+    SCORER,
+    BankedScore,
+    Candidate,
+    CandidateEntry,
+    Scorer,
+)
 from icg_desk.models.errors import UserError
+from icg_desk.models.schema import utcnow
 from icg_desk.scoring.rubric import Entry, Rubric
 
 CANDIDATE_COLUMNS = ("candidate_id", "name", "email", "organisation", "cohort", "retake_factors")
@@ -238,6 +248,8 @@ class _NewCandidate:
     organisation: str
     retake_factors: list[str]
     entries: list[_NewEntry]
+    banked: dict[str, Fraction] = field(default_factory=dict)  # a retake's banked scores
+    banked_cycle: str = ""
 
 
 def _video_column(number: int) -> str:
@@ -328,6 +340,17 @@ def _check_candidate(
             known = ", ".join(rubric.factor_keys)
             problem("retake_factors", f"{key!r} is not a factor of the rubric ({known})")
 
+    # A retake's banked scores: optional columns (banked_cycle, banked_<factor key>).
+    banked, banked_problems = check_banked(
+        rubric,
+        cohort_name,
+        retakes,
+        table.get(cells, BANKED_CYCLE),
+        {k: table.get(cells, banked_column(k)) for k in rubric.factor_keys},
+    )
+    for column, message in banked_problems:
+        problem(column, message)
+
     ident = table.get(cells, "candidate_id")
     entries: list[_NewEntry] = []
     for entry in rubric.entries:
@@ -346,6 +369,8 @@ def _check_candidate(
         organisation=table.get(cells, "organisation"),
         retake_factors=retakes,
         entries=entries,
+        banked=banked,
+        banked_cycle=table.get(cells, BANKED_CYCLE).strip() if banked else "",
     )
     return candidate, []
 
@@ -456,6 +481,20 @@ def add_candidates(
         ]
         if entry_rows:
             session.execute(insert(CandidateEntry), entry_rows)
+        banked_rows = [
+            {
+                "candidate_ref": row.id,
+                "factor_key": key,
+                "score": score,
+                "cycle": c.banked_cycle,
+                "source": f"{roster.name} row {c.row}",
+                "banked_at": utcnow(),
+            }
+            for row, c in zip(rows, valid, strict=True)
+            for key, score in c.banked.items()
+        ]
+        if banked_rows:
+            session.execute(insert(BankedScore), banked_rows)
     return ImportResult(
         imported=len(valid), skipped=len(table.rows) - len(valid), problems=tuple(problems)
     )

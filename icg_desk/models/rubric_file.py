@@ -24,6 +24,7 @@ from icg_desk.models.input_limits import (
 )
 from icg_desk.paths import builtin_editions, rubrics_dir
 from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
+from icg_desk.scoring.reads import DEFAULT_RETAKE_RULE, RETAKE_RULES
 from icg_desk.scoring.rubric import (
     Entry,
     Factor,
@@ -40,7 +41,6 @@ RUBRIC_FORMAT = 1
 DEFAULT_EDITION = "icg-revised"
 COMBINE_RULES = ("mean",)
 ADJUDICATION_RULES = ("adjudicator-replaces",)
-RETAKE_RULES = ("higher", "latest")
 _LABEL = re.compile(r"^[1-9][0-9]?[+-]?$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -252,12 +252,22 @@ def parse_rubric(text: str, source: str) -> Rubric:
         levels=levels,
         thresholds=thresholds,
         reads=_reads(root),
-        retake=RetakePolicy(rule=root.table("retake").choice("rule", RETAKE_RULES)),
+        retake=_retake(root),
         links=_links(root),
         entries=entries,
         factors=factors,
         source_text=text,
     )
+
+
+def _retake(root: _Reader) -> RetakePolicy:
+    """[retake] rule: optional, the section too; "higher" when absent (docs/rubric-format.md)."""
+    if not isinstance(root.data, dict) or "retake" not in root.data:
+        return RetakePolicy(rule=DEFAULT_RETAKE_RULE)
+    section = root.table("retake")
+    if not isinstance(section.data, dict) or "rule" not in section.data:
+        return RetakePolicy(rule=DEFAULT_RETAKE_RULE)
+    return RetakePolicy(rule=section.choice("rule", RETAKE_RULES))
 
 
 def _scale(root: _Reader) -> Scale:

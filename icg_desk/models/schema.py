@@ -30,8 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # PRAGMA application_id: "ICGD" in ASCII, so `file` and sqlite3 tell a batch from other databases.
 APPLICATION_ID = 0x49434744
-# 2: portfolio.adjudicate and portfolio.earlier_reads (adjudication batches).
-SCHEMA_VERSION = 2
+# 2: portfolio.adjudicate and portfolio.earlier_reads (adjudication batches); 3: portfolio.banked
+# (retakes).
+SCHEMA_VERSION = 3
 
 
 def _add_adjudication(con: sqlite3.Connection) -> None:
@@ -44,9 +45,19 @@ def _add_adjudication(con: sqlite3.Connection) -> None:
         con.execute("ALTER TABLE portfolio ADD COLUMN earlier_reads TEXT NOT NULL DEFAULT '[]'")
 
 
+def _add_banked(con: sqlite3.Connection) -> None:
+    """2 -> 3: portfolio.banked, empty: no portfolio of an older batch is a retake."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(portfolio)")}
+    if "banked" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN banked TEXT NOT NULL DEFAULT '[]'")
+
+
 # The batch's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_adjudication}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_adjudication,
+    2: _add_banked,
+}
 
 
 def utcnow() -> datetime:
@@ -150,9 +161,13 @@ class Portfolio(Base):
     candidate_code: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=PortfolioStatus.NOT_STARTED.value)
     completed_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
-    # An adjudication: the factor keys the adjudicator is asked for (the others are shown, not
-    # scored); empty for a read of every factor.
+    # The factor keys the portfolio asks for, the others shown, not scored: an adjudication's
+    # factors, or a retake's retaken factors (then `banked` is not empty); empty for a read of
+    # every factor.
     adjudicate: Mapped[list[str]] = mapped_column(JsonList(sort=False), default=list)
+    # A retake: the banked factors, not asked, each with the cycle it was banked in
+    # ([[factor key, cycle], ...]; the scores themselves stay with the coordinator). Format 3.
+    banked: Mapped[list[list[str]]] = mapped_column(JsonList(sort=False), default=list)
     # The earlier reads of the factors asked, when the rubric shows them to the adjudicator
     # ([[factor key, score], ...], scorers unnamed); empty otherwise.
     earlier_reads: Mapped[list[list[str]]] = mapped_column(JsonList(sort=False), default=list)

@@ -11,9 +11,10 @@ file is left byte for byte as it was, with nothing beside it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -23,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from icg_desk.models.errors import UserError
+from icg_desk.models.file_checks import Layout, Refusal, check_columns, check_objects
 from icg_desk.models.rubric_file import RubricError, parse_rubric
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -108,7 +110,9 @@ class FileFormat:
 
     `migrations[v]` brings format v to v + 1; every version from `oldest` up to `version` has a
     step, so a file of any version this ICG Desk opens climbs the whole ladder.
-    `required_tables` are the tables every one of those versions has.
+    `required_tables` are the tables every one of those versions has. `layout` says exactly what
+    each version holds (models/file_checks.py): with it, opening refuses any other schema
+    object (a trigger, a view) and any value ICG Desk would not have written.
     """
 
     kind: str  # "batch" or "cohort", as the person reads it
@@ -118,6 +122,7 @@ class FileFormat:
     identity_table: str
     migrations: Mapping[int, MigrationStep] = field(default_factory=dict)
     oldest: int = 1
+    layout: Layout | None = None
 
     def __post_init__(self) -> None:
         if set(self.migrations) != set(range(self.oldest, self.version)):
@@ -183,6 +188,21 @@ def read_only_uri(path: Path) -> str:
 # A check a kind adds to validation, on the read-only connection; raises DatabaseFileError.
 ContentCheck = Callable[[Path, sqlite3.Connection], None]
 
+# The pragmas validation runs, none of which writes; any other pragma may only be read.
+_READING_PRAGMAS = frozenset(("quick_check", "integrity_check", "table_info", "table_xinfo"))
+_READING_ACTIONS = frozenset((sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION))
+
+
+def _only_reading(action: int, arg1: str | None, arg2: str | None, *_where: str | None) -> int:
+    """The validation connection's authorizer: reading, and nothing else. No ATTACH, no write,
+    no pragma that sets anything; on top of the read-only connection itself, so that a query
+    added to validation later cannot write either."""
+    if action in _READING_ACTIONS:
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 in _READING_PRAGMAS or arg2 is None):
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
 
 def check_sqlite_contents(
     path: Path,
@@ -190,9 +210,10 @@ def check_sqlite_contents(
     required_tables: frozenset[str],
     identity_table: str,
     check: ContentCheck | None = None,
+    objects: ContentCheck | None = None,
 ) -> None:
-    """Integrity, tables, the one identity row and `check`, through a connection that writes
-    nothing."""
+    """Integrity, `objects` (the file's schema, before any table is read), tables, the one
+    identity row and `check`, through a connection that writes nothing."""
     try:
         con = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
@@ -200,9 +221,12 @@ def check_sqlite_contents(
             path, f"cannot be opened: {exc}"
         ) from None
     try:
+        con.set_authorizer(_only_reading)
         problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
             raise DamagedFileError(path, "is damaged: " + "; ".join(problems))
+        if objects is not None:
+            objects(path, con)
         tables = {
             row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -239,9 +263,45 @@ def embedded_rubric_check(table: str) -> ContentCheck:
     return check
 
 
+def _layout_checks(
+    fmt: FileFormat, version: int, check: ContentCheck | None
+) -> tuple[ContentCheck | None, ContentCheck | None]:
+    """The schema-object check and the content check (`check`, then every column and value
+    on the embedded rubric's scale) of a `fmt` file of `version`."""
+    layout = fmt.layout
+    if layout is None:
+        return None, check
+
+    def objects(path: Path, con: sqlite3.Connection) -> None:
+        try:
+            check_objects(con, layout, version)
+        except Refusal as exc:
+            raise DamagedFileError(path, f"is not opened: {exc}") from None
+
+    def contents(path: Path, con: sqlite3.Connection) -> None:
+        if check is not None:
+            check(path, con)
+        (source,) = con.execute(f"SELECT rubric_text FROM {fmt.identity_table}").fetchone()
+        try:
+            scale = parse_rubric(source, f"{path} (embedded rubric)").scale
+        except RubricError as exc:
+            raise DamagedFileError(path, f"its embedded rubric is broken: {exc}") from None
+        try:
+            check_columns(con, layout, version, fmt.version, scale)
+        except Refusal as exc:
+            raise DamagedFileError(path, f"is not opened: {exc}") from None
+
+    return objects, contents
+
+
 def validate_file(path: Path, fmt: FileFormat, check: ContentCheck | None = None) -> int:
     """Raise a `DatabaseFileError` unless `path` is a `fmt` file this version opens (once
-    migrated); writes nothing and leaves nothing beside it. Returns the file's version."""
+    migrated); writes nothing and leaves nothing beside it. Returns the file's version.
+
+    With the format's `layout` the file must hold exactly the schema objects of its version
+    and only values ICG Desk writes (models/file_checks.py); `check` (the embedded rubric)
+    runs before the values are checked on the rubric's scale.
+    """
     version = check_sqlite_header(
         path,
         application_id=fmt.application_id,
@@ -249,8 +309,13 @@ def validate_file(path: Path, fmt: FileFormat, check: ContentCheck | None = None
         kind=fmt.kind,
         oldest=fmt.oldest,
     )
+    objects, contents = _layout_checks(fmt, version, check)
     check_sqlite_contents(
-        path, required_tables=fmt.required_tables, identity_table=fmt.identity_table, check=check
+        path,
+        required_tables=fmt.required_tables,
+        identity_table=fmt.identity_table,
+        check=contents,
+        objects=objects,
     )
     return version
 
@@ -312,12 +377,28 @@ def open_engine(path: Path) -> Engine:
 def create_database(
     path: Path, *, application_id: int, schema_version: int, metadata: MetaData
 ) -> Engine:
-    """A new file stamped with whose it is and its format, its tables made, in one transaction."""
+    """A new file stamped with whose it is and its format, its tables made, in one transaction.
+
+    When SQLite cannot make it (a read-only folder, the disk full), a `DatabaseFileError` naming
+    the file, and nothing left behind that was not there before.
+    """
+    existed = os.path.lexists(path)
     engine = open_engine(path)
-    with engine.begin() as con:
-        con.exec_driver_sql(f"PRAGMA application_id = {application_id}")
-        con.exec_driver_sql(f"PRAGMA user_version = {schema_version}")
-        metadata.create_all(con)
+    try:
+        with engine.begin() as con:
+            con.exec_driver_sql(f"PRAGMA application_id = {application_id}")
+            con.exec_driver_sql(f"PRAGMA user_version = {schema_version}")
+            metadata.create_all(con)
+    except DBAPIError as exc:
+        engine.dispose()
+        if not existed:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(OSError):
+                    os.unlink(path.with_name(path.name + suffix))
+        user = sqlite_user_error(path, exc)
+        if user is None:
+            raise
+        raise user from exc
     return engine
 
 
@@ -358,6 +439,12 @@ class SqliteFile:
         with self._sessions() as session:
             try:
                 yield session
+            except DBAPIError as exc:  # busy, read-only: said naming the file, as in writing
+                # Reading writes too: the first connection turns on write-ahead logging.
+                user = sqlite_user_error(self.path, exc)
+                if user is None:
+                    raise
+                raise user from exc
             finally:
                 session.rollback()
 

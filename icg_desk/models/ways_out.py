@@ -23,10 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from icg_desk.models.assignment import _ineligibility
+from icg_desk.models.banked import asked_factors, banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import (
     REASSIGNED,
@@ -162,19 +163,18 @@ def reassign_read(
         read = readers.get(source.id)
         if read is None:
             raise WayOutRefused(f"{label} is not assigned to scorer {from_scorer}")
-        scored = (
-            session.scalar(
-                select(func.count())
-                .select_from(ReadScore)
-                .where(
+        scored = set(
+            session.scalars(
+                select(ReadScore.factor_key).where(
                     ReadScore.assignment_ref == read.id,
                     ReadScore.score.is_not(None),
                     ReadScore.factor_key.in_(rubric.factor_keys),
                 )
             )
-            or 0
         )
-        if scored == len(rubric.factor_keys):
+        # Complete: every factor it asks is scored (a retake's read: the retaken ones).
+        asked = asked_factors(rubric, banked_of(session, rubric, [person.id]).get(person.id))
+        if set(asked) <= scored:
             raise WayOutRefused(
                 f"{label}: the read by scorer {from_scorer} came back complete; a returned read "
                 "is not taken back (adjudicate or accept its flags instead)"

@@ -44,6 +44,7 @@ from icg_desk.models.ways_out import (
 )
 from icg_desk.operations import adjudicating, roster_import, sending
 from icg_desk.operations.adjudicating import AdjudicationSent
+from icg_desk.operations.banking import BankDone, bank_scores
 from icg_desk.operations.changes import NOTHING, Changes, Done
 from icg_desk.operations.file_lock import COORDINATOR_WINDOW, FileLock, lock_file
 from icg_desk.operations.merge import merge_files
@@ -147,6 +148,13 @@ def import_roster(
     with _writing(ref) as cohort:
         result = roster_import.import_roster(cohort, roster, documents, valid_only=valid_only)
     return Done(result, Changes(candidates=result.imported > 0))
+
+
+def bank(ref: CohortRef, source: Path, *, cycle: str | None = None) -> Done[BankDone]:
+    """Bank retake candidates' scores from last cycle's cohort file or results workbook."""
+    with _writing(ref) as cohort:
+        done = bank_scores(cohort, source, cycle)
+    return Done(done, Changes(candidates=bool(done.banked)))
 
 
 def import_scorers(ref: CohortRef, sheet: Path) -> Done[ImportResult]:
@@ -350,6 +358,7 @@ __all__ = [
     "NoPreviewsAfterRelease",
     "accept",
     "adjudicate",
+    "bank",
     "check_cohort",
     "lock_for_window",
     "Progress",

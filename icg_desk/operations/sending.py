@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from icg_desk.formats.atomic import atomic_create
 from icg_desk.formats.naming import batch_file_name
 from icg_desk.models.assignment import AssignmentError, AssignmentLocked
+from icg_desk.models.banked import Banked, banked_of
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import refuse_when_released
@@ -36,6 +37,7 @@ from icg_desk.models.portfolios import (
     VideoContent,
     add_portfolios,
 )
+from icg_desk.models.sqlite_file import DatabaseFileError
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ def _batches_to_write(
             )
         ).all()
         wanted = set(scorers) if scorer_ids is None else set(scorer_ids)
+        # A retake's portfolio asks for the retaken factors only (models/banked.py).
+        banked = banked_of(session, cohort.rubric, {a.candidate_ref for a in pending})
         by_ref = {s.id: s for s in scorers.values()}
         work: dict[str, list[Assignment]] = defaultdict(list)
         for a in pending:
@@ -158,7 +162,7 @@ def _batches_to_write(
                     scorers[scorer_id].name,
                     path,
                     [a.id for a in assignments],
-                    [_content(a.candidate) for a in assignments],
+                    [_content(a.candidate, banked.get(a.candidate_ref)) for a in assignments],
                 )
             )
     return jobs
@@ -173,18 +177,23 @@ def _write_batch(
     batch_id = str(uuid4())
     try:
         with atomic_create(job.path) as staged:
-            batch = BatchFile.create(
-                staged.path,
-                batch_id=batch_id,
-                cohort=cohort.name,
-                scorer_id=job.scorer_id,
-                scorer_name=job.scorer_name,
-                rubric=cohort.rubric,
-            )
             try:
-                add_portfolios(batch, job.portfolios)
-            finally:
-                batch.close()
+                batch = BatchFile.create(
+                    staged.path,
+                    batch_id=batch_id,
+                    cohort=cohort.name,
+                    scorer_id=job.scorer_id,
+                    scorer_name=job.scorer_name,
+                    rubric=cohort.rubric,
+                )
+                try:
+                    add_portfolios(batch, job.portfolios)
+                finally:
+                    batch.close()
+            except DatabaseFileError as exc:  # a full disk: said of the batch, not our temporary
+                if exc.path != staged.path:
+                    raise
+                raise DatabaseFileError(job.path, exc.problem) from exc
     except FileExistsError:
         raise AssignmentError(_taken(job.scorer_id, job.path)) from None
     # Recorded once it is there: if a later one fails, this one is removed with the rest.
@@ -210,11 +219,17 @@ def _mark_sent(cohort: CohortFile, written: list[tuple[ExportedBatch, list[int]]
                 )
 
 
-def _content(candidate: Candidate) -> PortfolioContent:
-    """The portfolio as a scorer sees it: the blind code and the entries, never name or email."""
+def _content(candidate: Candidate, banked: Banked | None = None) -> PortfolioContent:
+    """The portfolio as a scorer sees it: the blind code and the entries, never name or email.
+    A retake's asks for the retaken factors only and names the banked ones with their cycles
+    (never their scores: the read is of the new evidence)."""
     return PortfolioContent(
         candidate_code=candidate.code,
         entries=tuple(_entry(e) for e in candidate.entries),
+        adjudicate=() if banked is None else banked.retaken,
+        banked=()
+        if banked is None
+        else tuple((k, c) for k, c in banked.cycles.items() if k not in banked.retaken),
     )
 
 

@@ -1,7 +1,14 @@
 """The rules of scoring, as pure functions: no Qt, no database, no files."""
 
 from icg_desk.scoring.decision import Decision, Status, decide, threshold_crossings, weighted_mean
-from icg_desk.scoring.reads import FactorResult, apply_retake, combine_reads, decision_disagreement
+from icg_desk.scoring.reads import (
+    FactorResult,
+    RetakeScore,
+    apply_retake,
+    combine_reads,
+    decision_disagreement,
+    retake_score,
+)
 from icg_desk.scoring.rubric import (
     Entry,
     Factor,
@@ -22,6 +29,7 @@ __all__ = [
     "Level",
     "LinkPolicy",
     "ReadPolicy",
+    "RetakeScore",
     "RetakePolicy",
     "Rubric",
     "Scale",
@@ -34,6 +42,7 @@ __all__ = [
     "decide",
     "decision_disagreement",
     "format_score",
+    "retake_score",
     "threshold_crossings",
     "to_decimal",
     "weighted_mean",

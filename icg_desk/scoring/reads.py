@@ -94,10 +94,40 @@ def decision_disagreement(
     return tuple(reasons)
 
 
+RETAKE_RULES = ("higher", "latest")
+DEFAULT_RETAKE_RULE = "higher"
+
+
+@dataclass(frozen=True)
+class RetakeScore:
+    """A retaken factor's score under the retake rule, and whether it is the banked one."""
+
+    score: Fraction | None  # None while the retake has no score of this cycle yet
+    banked: bool  # the banked score stands (the new one did not replace it)
+
+
+def retake_score(rule: str, banked: Fraction | None, new: Fraction | None) -> RetakeScore:
+    """A retaken factor's final score from its banked score (an earlier cycle's, if any) and its
+    new score (this cycle's: the mean of the reads, or the adjudicator's), under `rule`:
+
+    - "higher": the new score replaces the banked one when it is higher; a tie keeps the new one
+      (the retake reached it), a lower new score leaves the banked one standing;
+    - "latest": the new score always replaces the banked one.
+
+    With no new score yet the factor has no score (the retake is still being read); with no
+    banked score the new one is the score.
+    """
+    if rule not in RETAKE_RULES:
+        raise ValueError(f"unknown retake rule {rule!r}")
+    if new is None:
+        return RetakeScore(None, False)
+    if banked is None or rule == "latest" or new >= banked:
+        return RetakeScore(new, False)
+    return RetakeScore(banked, True)
+
+
 def apply_retake(rubric: Rubric, banked: Fraction, retaken: Fraction) -> Fraction:
     """A retaken factor's score under the rubric's retake rule."""
-    if rubric.retake.rule == "higher":
-        return max(banked, retaken)
-    if rubric.retake.rule == "latest":
-        return retaken
-    raise ValueError(f"unknown retake rule {rubric.retake.rule!r}")
+    score = retake_score(rubric.retake.rule, banked, retaken).score
+    assert score is not None  # a new score always gives one
+    return score

@@ -71,11 +71,14 @@ class PortfolioListModel(RowsTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._row_of: dict[int, int] = {}
+        # Kept as rows change: counting a thousand rows at every key showed in its time.
+        self._complete = 0
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self._row_of = {p.id: i for i, p in enumerate(self._rows)}
+        self._complete = sum(p.status is PortfolioStatus.COMPLETE for p in self._rows)
         self.endResetModel()
 
     def apply(self, changed: Changed) -> None:
@@ -83,6 +86,9 @@ class PortfolioListModel(RowsTableModel):
         if row is None:
             return
         old = self._rows[row]
+        self._complete += (changed.status is PortfolioStatus.COMPLETE) - (
+            old.status is PortfolioStatus.COMPLETE
+        )
         self._rows[row] = PortfolioSummary(
             old.id, old.position, old.candidate_code, changed.status, changed.decision
         )
@@ -117,8 +123,7 @@ class PortfolioListModel(RowsTableModel):
         return None, False
 
     def counts(self) -> tuple[int, int]:
-        done = sum(p.status is PortfolioStatus.COMPLETE for p in self._rows)
-        return done, len(self._rows)
+        return self._complete, len(self._rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -44,7 +44,7 @@ from icg_desk.models.cohort_results import CandidateResult, CohortResults
 from icg_desk.models.cohort_status import CohortStatus, ScorerProgress
 from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
-from icg_desk.scoring.scale import format_against
+from icg_desk.scoring.scale import format_against, format_score
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.coordinator_attention import AttentionPanel, release_waits_for
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
@@ -75,9 +75,9 @@ class ResultsModel(RowsTableModel):
     """Every candidate's results: reads in, overall, open flags and the decision (final, or
     waiting and why: `CandidateResult.state`)."""
 
-    ID, CODE, NAME, READS, OVERALL, DISCREPANT, DECISION = range(7)
+    ID, CODE, NAME, READS, OVERALL, DISCREPANT, BANKED, DECISION = range(8)
     FLAGS = DISCREPANT
-    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Flags", "Decision")
+    HEADERS = ("ID", "Code", "Name", "Reads", "Overall", "Flags", "Banked", "Decision")
     StatusRole = Qt.ItemDataRole.UserRole + 2
     CandidateIdRole = Qt.ItemDataRole.UserRole + 3
 
@@ -146,12 +146,27 @@ class ResultsModel(RowsTableModel):
             return self._overall(c)
         if column == self.FLAGS:
             return self._flag_names(c)
+        if column == self.BANKED:
+            return self.banked_text(c)
         state = c.state
         if state.final:
             return c.decision.headline
         if not state.waiting:  # withdrawn: no result, and no "so far" either
             return state.label
         return f"{state.label} (so far: {c.decision.headline})"
+
+    def banked_text(self, c: CandidateResult) -> str:
+        """A retake: which factors are new and which banked, with the cycle: `New: Data;
+        banked (2025-26): Impact Cycle, Playbook, …`. Empty for a first submission."""
+        if not c.retake:
+            return ""
+        new = [f.key for f in c.factors if c.banked_cycle(f.key) is None]
+        by_cycle: dict[str, list[str]] = {}
+        for key, when in c.banked:
+            by_cycle.setdefault(when, []).append(key)
+        parts = [f"New: {self._factor_names(new)}"] if new else []
+        parts += [f"banked ({c}): {self._factor_names(keys)}" for c, keys in by_cycle.items()]
+        return "; ".join(parts)
 
     def _flag_names(self, c: CandidateResult) -> str:
         """The open flags; with none open, the factors adjudicated and by whom."""
@@ -200,6 +215,13 @@ class ResultsModel(RowsTableModel):
             if c.reads_partial:
                 parts.append(f"{c.reads_partial} read(s) scored in part (not counted)")
             return "; ".join(parts)
+        if column == self.BANKED and c.retake:
+            rubric = self._rubric
+            return "\n".join(
+                f"{rubric.factor(f.key).name if rubric is not None else f.key}: "
+                f"{'–' if f.score is None else format_score(f.score)}, {c.source_text(f.key)}"
+                for f in c.factors
+            )
         if column == self.FLAGS and c.flags:
             rubric = self._rubric
             return "\n".join(
@@ -741,7 +763,11 @@ class Dashboard(QWidget):
             if column != ResultsModel.DECISION:
                 view.resizeColumnToContents(column)
         # A long name or a long list of factors must not push the decision out of sight.
-        for column, cap in ((ResultsModel.NAME, 220), (ResultsModel.DISCREPANT, 170)):
+        for column, cap in (
+            (ResultsModel.NAME, 220),
+            (ResultsModel.DISCREPANT, 170),
+            (ResultsModel.BANKED, 200),
+        ):
             view.setColumnWidth(column, min(view.columnWidth(column), cap))
         # The last section stretches over the room left, and never below the size set here.
         view.setColumnWidth(ResultsModel.DECISION, self._decision_width())

@@ -28,7 +28,9 @@ from icg_desk.operations import cohort as cohort_ops
 from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.changes import Changes, Done
 from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
+from icg_desk.operations.errors import user_message
 from icg_desk.operations.file_lock import FileLock
+from icg_desk.operations.merge import MergeStopped
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.ui.coordinator_attention import AcceptFlagDialog, release_waits_for
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
@@ -167,7 +169,8 @@ class CoordinatorSteps(WindowShell):
         self.update_actions()
 
     def _not_done(self, title: str, what: str, problem: BaseException) -> bool:
-        self.error(title, f"{what}\n\n{problem}")
+        # An OSError's own text is "[Errno 28] ..."; the one helper names the file and the cause.
+        self.error(title, f"{what}\n\n{user_message(problem) or problem}")
         return False
 
     def import_roster(self, roster: Path | None = None, documents: Path | None = None) -> Task[Any]:
@@ -249,6 +252,54 @@ class CoordinatorSteps(WindowShell):
             return True
 
         return attempt(False)
+
+    def bank_retakes(self, source: Path | None = None) -> Task[Any]:
+        """Cohort > Bank retake scores: last cycle's cohort file or summary workbook, checked
+        whole; every retake banked or none (operations/banking.py)."""
+        title, refused = "Bank retake scores", "Scores not banked"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        if source is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self,
+                title,
+                self._last_folder(),
+                "Last cycle's results (*.icgcohort *.xlsx);;All files (*)",
+            )
+            if not chosen:
+                return Task.finished(title, False)
+            source = Path(chosen)
+        self.remember_folder(source.parent)
+        chosen_file = source
+
+        def banked(done: _Done) -> bool:
+            if isinstance(done.problem, ImportRejected):
+                ImportProblemsDialog(
+                    refused,
+                    f"{chosen_file}: nothing was banked. Fix these problems and bank it again.",
+                    done.problem.problems,
+                    parent=self,
+                ).exec()
+                return False
+            if done.problem is not None:
+                return self._not_done(refused, f"{chosen_file}: nothing was banked.", done.problem)
+            result = done.value
+            left = f" Left out: {'; '.join(result.left_out)}." if result.left_out else ""
+            self.inform(
+                title,
+                f"Banked the scores of {len(result.banked)} retake candidates from "
+                f"{chosen_file.name} (cycle {result.cycle}). Their portfolios ask scorers for "
+                f"the retaken factors only, and each is read twice.{left}",
+            )
+            return True
+
+        return self._step(
+            title,
+            "Banking retake scores…",
+            lambda ref, _p: cohort_ops.bank(ref, chosen_file),
+            banked,
+            failed=False,
+        )
 
     def import_scorers(self, sheet: Path | None = None) -> Task[Any]:
         """Cohort > Import scorers: every row or none."""
@@ -441,6 +492,10 @@ class CoordinatorSteps(WindowShell):
         def merged(done: _Done) -> list[MergeOutcome]:
             if done.problem is not None:
                 self._not_done("Not merged", "The returned files were not merged.", done.problem)
+                if isinstance(done.problem, MergeStopped) and done.problem.outcomes:
+                    # The cohort failed part way: what became of the files merged before.
+                    MergeReportDialog(done.problem.outcomes, self).exec()
+                    return done.problem.outcomes
                 return []
             outcomes: list[MergeOutcome] = done.value
             if len(outcomes) < len(paths):

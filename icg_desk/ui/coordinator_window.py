@@ -115,6 +115,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Open a cohort database (.icgcohort)",
         )
         self.close_action = a("&Close cohort", self.close_cohort, ["Ctrl+W"], "File")
+        self.restore_action = a(
+            "Restore &backup…",
+            self.backups.restore,
+            [],
+            "File",
+            "Bring the cohort back to one of its last few states",
+        )
         self.quit_action = a("&Quit", self.close, ["Ctrl+Q"], "File", while_busy=True)
         self.import_roster_action = a(
             "Import &roster…",
@@ -129,6 +136,13 @@ class CoordinatorWindow(CoordinatorSteps):
             ["Ctrl+Shift+I"],
             "Cohort",
             "Import scorers from a sheet (.xlsx or .csv)",
+        )
+        self.bank_action = a(
+            "&Bank retake scores…",
+            self.bank_retakes,
+            ["Ctrl+Shift+B"],
+            "Cohort",
+            "Bank retake candidates' scores from last cycle's cohort file or summary workbook",
         )
         self.assign_action = a(
             "&Assign…",
@@ -227,6 +241,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.locked_actions = (
             self.import_roster_action,
             self.import_scorers_action,
+            self.bank_action,
             self.assign_action,
             self.send_action,
             self.merge_action,
@@ -242,12 +257,13 @@ class CoordinatorWindow(CoordinatorSteps):
         bar = self.menuBar()
         self.fill_menu(
             bar.addMenu("&File"),
-            [self.new_action, self.open_action, self.recent_menu, self.close_action, None,
-             self.quit_action],
+            [self.new_action, self.open_action, self.recent_menu, self.close_action,
+             self.restore_action, None, self.quit_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Cohort"),
-            [self.import_roster_action, self.import_scorers_action, None, self.assign_action,
+            [self.import_roster_action, self.import_scorers_action, self.bank_action, None,
+             self.assign_action,
              self.send_action, self.merge_action, None, self.reassign_action,
              self.withdraw_action, self.reinstate_action],
         )  # fmt: skip
@@ -365,6 +381,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.remember_folder(path.parent)
         self.refresh()
         self.update_actions()
+        self.backups.start(path)  # once the reading above is done
         return True
 
     open_file = open_cohort
@@ -375,6 +392,7 @@ class CoordinatorWindow(CoordinatorSteps):
     def close_cohort(self) -> None:
         if self.cohort is None:
             return
+        self.backups.stop()  # a last backup, if it changed, while the lock is still held
         self.save_splitters(self.dashboard.splitters())
         self.stack.setCurrentWidget(self.start_page)
         self.cohort = None
@@ -457,6 +475,7 @@ class CoordinatorWindow(CoordinatorSteps):
             action.setEnabled(True)
         for action in (
             self.close_action,
+            self.restore_action,
             self.reports_action,
             self.summary_action,
             self.refresh_action,

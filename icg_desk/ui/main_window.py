@@ -119,6 +119,13 @@ class MainWindow(ScoringActions, BatchExports):
             "Open co&hort…", self.open_cohort_window, ["Ctrl+Shift+O"], "File"
         )
         self.close_action = file("&Close batch", self.close_batch, ["Ctrl+W"], "File")
+        self.restore_action = file(
+            "Restore &backup…",
+            self.backups.restore,
+            [],
+            "File",
+            "Bring the batch back to one of its last few states",
+        )
         self.export_action = file(
             "&Export summary…", self.export_summary, ["Ctrl+Shift+S"], "File"
         )
@@ -223,6 +230,7 @@ class MainWindow(ScoringActions, BatchExports):
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.open_cohort_action)
         file_menu.addAction(self.close_action)
+        file_menu.addAction(self.restore_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.reports_action)
@@ -395,6 +403,7 @@ class MainWindow(ScoringActions, BatchExports):
         self._select_start_portfolio(ident.batch_id)
         self.update_actions()
         self.focus_scoring_surface()  # not the first field of the new page: the filter
+        self.backups.start(path)
         return True
 
     open_file = open_batch
@@ -438,6 +447,7 @@ class MainWindow(ScoringActions, BatchExports):
     def close_batch(self) -> None:
         if self.session is None:
             return
+        self.backups.stop()  # a last backup, if it changed, while it is still open and locked
         self.save_splitters([self.main_splitter, self.reading_splitter])
         workspace = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.start_page)
@@ -512,6 +522,7 @@ class MainWindow(ScoringActions, BatchExports):
         has_portfolio = has_batch and self._view is not None
         for action in (
             self.close_action,
+            self.restore_action,
             self.export_action,
             self.reports_action,
             self.send_action,

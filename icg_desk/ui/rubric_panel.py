@@ -10,7 +10,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtGui import (
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QShowEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -73,6 +80,52 @@ def _plain(label: QLabel, text: str, *, wrap: bool, object_name: str) -> QLabel:
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+class SteadyLabel(QLabel):
+    """Plain text in a box of one size: as wide as the widest of `samples` (and of any text it
+    has shown), at the label's font and style.
+
+    A label sized by its text asks its window for a new layout whenever the text changes, and a
+    score key changes several (the card's score, the summary's scores): each key then laid out
+    the splitters, the rubric and the summary again. With a fixed size, Qt has nothing to redo.
+    """
+
+    def __init__(self, text: str, samples: tuple[str, ...], *, object_name: str = "") -> None:
+        super().__init__()
+        self._samples = samples
+        self._chrome = 0
+        _plain(self, text, wrap=False, object_name=object_name)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        if self._advance(text) > self.width() - self._chrome:
+            self._samples = (*self._samples, text)  # never cut: the box grows, once
+            self._fit()
+
+    def _advance(self, text: str) -> int:
+        return QFontMetrics(self.font()).horizontalAdvance(text)
+
+    def _fit(self) -> None:
+        # From the font and the margins, not from QLabel's sizeHint: that grows to the label's
+        # minimum size, which is this box itself.
+        margins = self.contentsMargins()
+        self._chrome = margins.left() + margins.right() + 2 * self.margin()
+        widest = max(self._advance(t) for t in (*self._samples, self.text()))
+        height = QFontMetrics(self.font()).height() + margins.top() + margins.bottom()
+        self.setFixedSize(widest + self._chrome, height + 2 * self.margin())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()  # a new zoom or theme: a new box, the same for every text
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The style sheet's font and padding arrive when it is first shown (polished). Not an
+        # event() override: that would run Python for every event the label gets.
+        self._fit()
+        super().showEvent(event)
 
 
 class _LookForLabel(QLabel):
@@ -169,9 +222,12 @@ class FactorCard(QFrame):
         self._saved_rationale = ""
         self._locked = False
         self._evidence: tuple[EvidenceItem, ...] = ()
+        self.banked_cycle: str | None = None  # a retake's banked factor: the cycle it is from
 
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
-        self.score_label = plain_label("not scored", wrap=False, object_name="factorScore")
+        self.score_label = SteadyLabel(
+            "not scored", ("not scored", "4.25"), object_name="factorScore"
+        )
         self.score_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.rationale_mark = plain_label(
             "rationale started", wrap=False, object_name="rationaleMark"
@@ -255,9 +311,12 @@ class FactorCard(QFrame):
     def set_read(self, read: ReadState) -> bool:
         """Show the saved state; True when the evidence rows changed (the card's height may)."""
         self.selector.set_score(read.score)
-        self.score_label.setText(
-            "not scored" if read.score is None else f"{format_score(read.score)}"
-        )
+        if read.score is not None:
+            self.score_label.setText(format_score(read.score))
+        elif self.banked_cycle is not None:  # a retake's banked factor: not this read's to score
+            self.score_label.setText(f"banked ({self.banked_cycle})")
+        else:
+            self.score_label.setText("not scored")
         for i, box in enumerate(self.look_fors):
             box.blockSignals(True)
             box.setChecked(i in read.look_fors_seen)
@@ -482,10 +541,17 @@ class RubricPanel(QScrollArea):
         for key, card in self.cards.items():
             card.set_locked(locked or key in self._not_asked)
 
-    def set_asked(self, asked: tuple[str, ...]) -> None:
-        """An adjudication portfolio: only the factors `asked` may be changed, the others are
-        shown locked; empty (a read of every factor) unlocks them all as the portfolio allows."""
+    def set_asked(
+        self, asked: tuple[str, ...], banked: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """An adjudication or retake portfolio: only the factors `asked` may be changed, the
+        others are shown locked; empty (a read of every factor) unlocks them all as the
+        portfolio allows. `banked`: a retake's banked factors and their cycles, which their
+        cards say instead of "not scored"."""
         self._not_asked = frozenset(self.cards) - set(asked) if asked else frozenset()
+        cycles = dict(banked)
+        for key, card in self.cards.items():
+            card.banked_cycle = cycles.get(key)
         self.set_locked(self._locked_all)
 
     def is_asked(self, key: str) -> bool:

@@ -137,7 +137,7 @@ class ScoringActions(WindowShell):
         # An adjudication opens at its first factor asked not yet scored.
         asked = view.asked
         start = next((k for k in asked if self._reads[k].score is None), asked[0])
-        self.rubric_panel.set_asked(view.adjudicate)
+        self.rubric_panel.set_asked(view.adjudicate, view.banked)
         self._show_adjudication(view)
         entry = rubric.factor(start).entry
         # Out of this portfolio's text fields before they show another candidate's text.
@@ -174,6 +174,17 @@ class ScoringActions(WindowShell):
             return
         rubric = self.session.rubric
         names = ", ".join(rubric.factor(k).name for k in view.adjudicate)
+        if view.retake:
+            by_cycle: dict[str, list[str]] = {}
+            for key, cycle in view.banked:
+                by_cycle.setdefault(cycle, []).append(rubric.factor(key).name)
+            banked = "; ".join(f"{', '.join(n)} banked from {c}" for c, n in by_cycle.items())
+            self.adjudication_banner.setText(
+                f"Retake: score {names} only. {banked}: shown, not scored; completing needs "
+                "only the retaken factors."
+            )
+            self.adjudication_banner.show()
+            return
         text = (
             f"Adjudication: score {names} only. The other factors are shown, not scored; "
             "completing needs only these."
@@ -245,7 +256,11 @@ class ScoringActions(WindowShell):
         assert self._view is not None
         self.statusBar().showMessage(
             not_asked_message(
-                self._view.candidate_code, self.session.rubric, key, self._view.adjudicate
+                self._view.candidate_code,
+                self.session.rubric,
+                key,
+                self._view.adjudicate,
+                self._view.banked,
             ),
             5000,
         )

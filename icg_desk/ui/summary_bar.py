@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -24,7 +24,7 @@ from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
 from icg_desk.ui.batch_panel import STATUS_TEXT
 from icg_desk.ui.plain_text import plain_tip
-from icg_desk.ui.rubric_panel import plain_label
+from icg_desk.ui.rubric_panel import SteadyLabel, plain_label
 
 
 class CrossingWarning(QFrame):
@@ -138,6 +138,7 @@ class DecisionBadge(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._forms: tuple[str, ...] = ("",)
+        self._resize_box()
 
     def headline(self) -> str:
         """The whole headline, whichever form of it fits the box."""
@@ -181,30 +182,23 @@ class DecisionBadge(QLabel):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self.updateGeometry()  # a new zoom or theme: a new box, the same for every decision
-            self._fit()
+            self._resize_box()  # a new zoom or theme: a new box, the same for every decision
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._resize_box()  # the style sheet's font and padding arrive when first shown
+        super().showEvent(event)
+
+    def _resize_box(self) -> None:
+        # A fixed size, not only a fixed policy: then a new headline's text asks nothing of the
+        # layouts around it (Qt skips the layout request of a widget whose size cannot change).
+        self.setFixedSize(self.sizeHint())
+        self._fit()
 
 
-class _ScoreLabel(QLabel):
+def _score_label(object_name: str) -> SteadyLabel:
     """A score ("—", "3.25") as wide as the widest score: a new score never re-shares the
-    summary's columns, which would move every label in it."""
-
-    def __init__(self, object_name: str) -> None:
-        super().__init__("—")
-        self.setObjectName(object_name)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        widest = (
-            QFontMetrics(self.font()).horizontalAdvance("0.00")
-            + hint.width()
-            - (QFontMetrics(self.font()).horizontalAdvance(self.text()))
-        )
-        return QSize(max(hint.width(), widest), hint.height())
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+    summary's columns, which would move every label in it, nor asks for a new layout."""
+    return SteadyLabel("—", ("—", "0.00", "4.25"), object_name=object_name)
 
 
 class SummaryBar(QFrame):
@@ -233,23 +227,24 @@ class SummaryBar(QFrame):
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             name.setMinimumWidth(40)
             name.setToolTip(plain_tip(factor.name))
-            score = _ScoreLabel("summaryScore")
+            score = _score_label("summaryScore")
             score.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             grid.addWidget(name, 0, column)
-            grid.addWidget(score, 1, column)
+            # Centred under its name: the label keeps one width, the column may be wider.
+            grid.addWidget(score, 1, column, Qt.AlignmentFlag.AlignHCenter)
             # Share the width by the longest word of each name, so "Communication" gets the room
             # "Data" does not need.
             grid.setColumnStretch(column, max(6, *(len(w) for w in factor.name.split())))
             self.factor_scores[factor.key] = score
 
-        self.overall = _ScoreLabel("overallScore")
+        self.overall = _score_label("overallScore")
         self.overall.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         overall_caption = plain_label("Overall", wrap=False, object_name="summaryFactor")
         overall_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
         overall_box = QVBoxLayout()
         overall_box.setSpacing(0)
         overall_box.addWidget(overall_caption)
-        overall_box.addWidget(self.overall)
+        overall_box.addWidget(self.overall, 0, Qt.AlignmentFlag.AlignRight)
 
         self.decision = DecisionBadge()
 

@@ -38,6 +38,7 @@ from icg_desk.models.sqlite_file import (
 from icg_desk.operations.errors import FileBusy, UserError, user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.paths import data_dir
+from icg_desk.ui.backups import BackupKeeper
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.settings import (
@@ -125,6 +126,8 @@ class WindowShell(QMainWindow):
         self._closing = False
         #: Actions that would conflict with a running step: off while the runner is busy.
         self.busy_actions: list[QAction] = []
+        #: Rotating backups of the open file, and File > Restore backup… (ui/backups.py).
+        self.backups = BackupKeeper(self)
 
     # --- the start page -----------------------------------------------------------------------
 
@@ -357,6 +360,9 @@ class WindowShell(QMainWindow):
             return acquire()
         except FileBusy as exc:
             self.error(f"{kind.capitalize()} already open", str(exc))
+            return None
+        except UserError as exc:  # no lock file can be made there: a read-only folder
+            self.error(f"Cannot open {kind}", str(exc))
             return None
 
     def open_locked(
