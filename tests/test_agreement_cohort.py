@@ -23,7 +23,7 @@ from icg_desk.demo.agreement import ScorerBias, build_agreement_cohort
 from icg_desk.demo.cohort import build_demo_cohort
 from icg_desk.models.agreement import agreement_reads, cohort_agreement
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_file import CohortFile, CohortFileError
 from icg_desk.models.cohort_schema import (
     ADJUDICATION,
     ADJUDICATOR,
@@ -264,11 +264,18 @@ def test_a_score_off_the_scale_in_the_file_is_named(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = build_agreement_cohort(tmp_path / "c.icgcohort", candidates=20, scorers=4)
-    with CohortFile.open(path) as cohort, cohort.transaction() as session:
-        session.connection().exec_driver_sql(
-            "UPDATE read_score SET score = '2.50' WHERE assignment_ref = 1 AND factor_key = 'data'"
-        )
+    with CohortFile.open(path) as cohort:
+        with cohort.transaction() as session:
+            session.connection().exec_driver_sql(
+                "UPDATE read_score SET score = '2.50' WHERE assignment_ref = 1 "
+                "AND factor_key = 'data'"
+            )
+        # Changed after the file was opened (and checked): the figures name the read.
+        with pytest.raises(CohortFileError, match=r"C27-10000 by S-\d\d has '2.50' for data"):
+            cohort_agreement(cohort)
+    # Opened afresh, the file is refused, and the command exits 2 saying why.
     code, out, err = run(capsys, "cohort", "agreement", path)
     assert code == 2
-    assert "'2.50' for data" in err
-    assert "C27-10000" in err
+    assert out == ""
+    assert "'2.50'" in err
+    assert "not on the scale" in err
