@@ -1114,7 +1114,7 @@ def test_a_merge_from_the_command_line_into_the_open_cohort_is_refused(
 
 
 def test_flagged_candidates_are_sent_for_adjudication_merged_and_released(
-    qtbot, make_window, tmp_path, monkeypatch, fixed_candidate_codes
+    qtbot, make_window, tmp_path, monkeypatch
 ):
     from fractions import Fraction
 
