@@ -391,8 +391,8 @@ class AgreementPanel(QWidget):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.detail_label)
         tables = QHBoxLayout()
-        tables.addWidget(self.factor_detail_view, 3)
-        tables.addWidget(self.week_view, 2)
+        tables.addWidget(self.factor_detail_view, 1)
+        tables.addWidget(self.week_view, 1)
         detail_layout.addLayout(tables, 1)
 
         self.factor_model = AgreementFactorModel(self)
