@@ -49,6 +49,14 @@ class ScorerBias:
     steps_per_week: int = 0
 
 
+# The demo of docs/agreement.md and the agreement view: S-01 scores a level high on three
+# factors, S-02 a step of the scale higher each week.
+DEMO_BIASES = {
+    "S-01": ScorerBias(levels_high=1, on_factors=3),
+    "S-02": ScorerBias(steps_per_week=1),
+}
+
+
 def scorer_id(n: int) -> str:
     return f"S-{n + 1:02d}"
 

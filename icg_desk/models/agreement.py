@@ -18,7 +18,8 @@ with no file in the log that changed it (none expected) has no time and stays ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -30,6 +31,7 @@ from icg_desk.models.cohort_schema import READ
 from icg_desk.models.merge import ACCEPTED, REPLACED
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement, ScoredRead, agreement
+from icg_desk.scoring.distribution import score_distribution
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class CohortAgreement:
     cohort: str
     rubric: Rubric
     figures: Agreement
+    # factor key -> how many of the reads counted gave each score of the scale, lowest first
+    # (the charts' distributions; not in the JSON, whose shape the issue sets).
+    distribution: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {"cohort": self.cohort, "rubric_edition": self.rubric.edition} | (
@@ -49,7 +54,13 @@ def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
     rubric = cohort.rubric
     with cohort.reading() as session:
         reads = agreement_reads(session, rubric, cohort)
-    return CohortAgreement(cohort.name, rubric, agreement(reads, rubric.factor_keys, rubric.scale))
+    keys, scale = rubric.factor_keys, rubric.scale
+    return CohortAgreement(
+        cohort.name,
+        rubric,
+        agreement(reads, keys, scale),
+        score_distribution((r.scores for r in reads), keys, scale),
+    )
 
 
 def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> list[ScoredRead]:

@@ -22,6 +22,7 @@ from icg_desk.export.cohort_reports import write_cohort_reports
 from icg_desk.export.cohort_summary import write_cohort_summary
 from icg_desk.export.pdf_report import ReportRun
 from icg_desk.formats.roster_table import write_roster_template as _write_template
+from icg_desk.models.agreement import cohort_agreement
 from icg_desk.models.assignment import Plan, move_assignment
 from icg_desk.models.assignment import assign as _assign
 from icg_desk.models.cohort_file import CohortFile
@@ -345,9 +346,12 @@ def print_reports(
 def export_summary(
     ref: CohortRef, target: Path, *, progress: Progress | None = None
 ) -> tuple[CohortResults, Path]:
-    """The coordinator's summary workbook at `target`: overview, results, statistics, reads."""
+    """The coordinator's summary workbook at `target`: overview, results, statistics, reads,
+    flags, and the scorers' agreement with its charts."""
     found = results(ref)
-    return found, write_cohort_summary(found, target, progress=progress)
+    with _reading(ref) as cohort:
+        agreement = cohort_agreement(cohort)
+    return found, write_cohort_summary(found, target, progress=progress, agreement=agreement)
 
 
 __all__ = [

@@ -46,6 +46,7 @@ from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against, format_score
 from icg_desk.ui import palette as palettes
+from icg_desk.ui.coordinator_agreement import AgreementPanel
 from icg_desk.ui.coordinator_attention import AttentionPanel, release_waits_for
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
 from icg_desk.ui.palette import Palette
@@ -432,6 +433,8 @@ def dashboard_stylesheet(p: Palette, scale: float = 1.0) -> str:
 #figureCaption {{ color: {p.muted_text}; font-size: {pt(8, scale)}; }}
 #panelTitle {{ font-size: {pt(11, scale)}; font-weight: 600; color: {p.text}; }}
 #panelNote {{ color: {p.muted_text}; }}
+#agreementFlagged {{ color: {p.text}; font-weight: 600; }}
+#agreementFlagged[flagged="true"] {{ color: {p.error}; }}
 QTableView {{ border: 1px solid {p.border}; background: {p.surface}; gridline-color: {p.band}; }}
 QTableView QHeaderView::section {{
     background: {p.background}; color: {p.muted_text}; font-weight: 600; padding: 4px 6px;
@@ -579,7 +582,9 @@ class Dashboard(QWidget):
             ),
         ]
         self.decisions_group = groups[3]
-        figure_row = QHBoxLayout()
+        self.figures_row = QWidget()
+        figure_row = QHBoxLayout(self.figures_row)
+        figure_row.setContentsMargins(0, 0, 0, 0)
         figure_row.setSpacing(10)
         for group in groups:
             figure_row.addWidget(group, 1)
@@ -629,6 +634,10 @@ class Dashboard(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(results_panel, "Results")
         self.tabs.addTab(self.attention, "Needs attention")
+        # How far the scorers agree, who scores high or low, who drifts (View > Scorer
+        # agreement, Ctrl+Shift+G): read by the window when shown, off the UI thread.
+        self.agreement = AgreementPanel(self)
+        self.tabs.addTab(self.agreement, "Scorer agreement")
         # Before Release is pressed, the window says what it waits for.
         self.release_note = plain_label("", object_name="releaseNote")
         self.release_note.hide()
@@ -676,7 +685,7 @@ class Dashboard(QWidget):
         body.setSpacing(12)
         body.addWidget(self.released_banner)
         body.addWidget(self.release_note)
-        body.addLayout(figure_row)
+        body.addWidget(self.figures_row)
         body.addWidget(self.main_splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -810,15 +819,29 @@ class Dashboard(QWidget):
         self.release_note.hide()
         self.scorer_model.set_progress([])
         self.merge_model.set_rows([])
+        self.agreement.show_agreement(None)
         self.search.clear()
         self.kind_filter.setCurrentIndex(0)
+
+    def show_agreement_tab(self, shown: bool) -> None:
+        """The Scorer agreement view takes the room of the results' figures and the side
+        panel (the scorers' progress, the returned files); they come back with the other tabs."""
+        self.figures_row.setVisible(not shown)
+        self.side_splitter.setVisible(not shown)
 
     # --- layout remembered by the window ------------------------------------------------------
 
     def splitters(self) -> list[QSplitter]:
-        return [self.main_splitter, self.side_splitter]
+        return [self.main_splitter, self.side_splitter, *self.agreement.splitters()]
 
     def default_sizes(self, splitter: QSplitter) -> None:
+        if splitter is self.agreement.splitter:  # the tables over the charts
+            splitter.setSizes([300, 340])
+            return
+        if splitter is self.agreement.top_splitter:  # the scorers beside the one chosen
+            # In proportion: the view may not be laid out yet (another tab is current).
+            splitter.setSizes([800, 520])
+            return
         total = sum(splitter.sizes()) or (1200 if splitter is self.main_splitter else 500)
         if splitter is self.main_splitter:
             splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
