@@ -311,6 +311,8 @@ def test_the_summary_workbook_has_the_agreement_sheet_and_charts(tmp_path, cohor
     drift = next(c for c in charts if type(c).__name__ == "LineChart")
     widths = [s.graphicalProperties.line.width for s in drift.series]
     assert widths[1] > widths[0]  # S-02's line, drifting, is the thick one
+    # Scorers and weeks labelled at the plot's low edge, not on the bars at 0 (LibreOffice).
+    assert [c.x_axis.tickLblPos for c in charts] == ["low"] * 3
 
 
 def test_text_in_the_agreement_sheet_is_text_not_a_formula(tmp_path, cohort):

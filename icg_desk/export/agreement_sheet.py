@@ -220,6 +220,9 @@ def _axes(chart: Any, x_title: str, y_title: str) -> None:
     # openpyxl 3.1 writes axes deleted unless told: Excel would draw the chart without them.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    # The category labels (scorers, weeks) at the low edge of the plot: at the axis, where the
+    # value 0 is, they sat on the bars and lines (seen in LibreOffice's rendering).
+    chart.x_axis.tickLblPos = "low"
     chart.width, chart.height = 22, 11
 
 
