@@ -16,12 +16,10 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,7 +40,7 @@ from icg_desk.ui.agreement_charts import (
 )
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
-from icg_desk.ui.table_model import ModelIndex, RowsTableModel
+from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -324,23 +322,6 @@ def cohort_line(found: CohortAgreement) -> str:
     )
 
 
-def _view(model: Any, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-    return view
-
-
 def _scrolled(chart: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidget(chart)
@@ -364,7 +345,9 @@ class AgreementPanel(QWidget):
         self.scorer_sort = QSortFilterProxyModel(self)
         self.scorer_sort.setSourceModel(self.scorer_model)
         self.scorer_sort.setSortRole(SortRole)
-        self.scorer_view = _view(self.scorer_sort, "agreementScorerView")
+        self.scorer_view = table_view(
+            self.scorer_sort, "agreementScorerView", row_height=24, single=True
+        )
         self.scorer_view.setAccessibleName("Scorers' agreement, severity and drift")
         self.scorer_view.setSortingEnabled(True)
         header = self.scorer_view.horizontalHeader()
@@ -378,10 +361,14 @@ class AgreementPanel(QWidget):
             "Select a scorer to see their figures by factor and by week.", object_name="panelNote"
         )
         self.factor_detail_model = ScorerFactorModel(self)
-        self.factor_detail_view = _view(self.factor_detail_model, "agreementScorerFactors")
+        self.factor_detail_view = table_view(
+            self.factor_detail_model, "agreementScorerFactors", row_height=24, single=True
+        )
         self.factor_detail_view.setAccessibleName("The selected scorer's severity by factor")
         self.week_model = ScorerWeekModel(self)
-        self.week_view = _view(self.week_model, "agreementScorerWeeks")
+        self.week_view = table_view(
+            self.week_model, "agreementScorerWeeks", row_height=24, single=True
+        )
         self.week_view.setAccessibleName("The selected scorer's severity by week")
         for view in (self.factor_detail_view, self.week_view):
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -396,7 +383,9 @@ class AgreementPanel(QWidget):
         detail_layout.addLayout(tables, 1)
 
         self.factor_model = AgreementFactorModel(self)
-        self.factor_view = _view(self.factor_model, "agreementFactorView")
+        self.factor_view = table_view(
+            self.factor_model, "agreementFactorView", row_height=24, single=True
+        )
         self.factor_view.setAccessibleName("Agreement by factor")
         self.factor_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QRectF,
     QSize,
     QSortFilterProxyModel,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -52,7 +50,7 @@ from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.style import pt
-from icg_desk.ui.table_model import ModelIndex, RowsTableModel
+from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
 # --- table models -----------------------------------------------------------------------------
 
@@ -485,22 +483,6 @@ class _FigureGroup(QFrame):
             layout.addWidget(below)
 
 
-def _table_view(model: QAbstractItemModel, object_name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-    return view
-
-
 def _panel(
     title: str, note: QLabel | None, *widgets: QWidget, tools: QWidget | None = None
 ) -> QWidget:
@@ -593,7 +575,7 @@ class Dashboard(QWidget):
         self.results_model = ResultsModel(self)
         self.results_filter = ResultsFilter(self)
         self.results_filter.setSourceModel(self.results_model)
-        self.results_view = _table_view(self.results_filter, "resultsView")
+        self.results_view = table_view(self.results_filter, "resultsView")
         self.results_view.setSortingEnabled(True)
         self.results_view.sortByColumn(ResultsModel.ID, Qt.SortOrder.AscendingOrder)
         header_view = self.results_view.horizontalHeader()
@@ -644,7 +626,7 @@ class Dashboard(QWidget):
 
         # The scorers and the returned files.
         self.scorer_model = ScorerProgressModel(self)
-        self.scorer_view = _table_view(self.scorer_model, "scorerView")
+        self.scorer_view = table_view(self.scorer_model, "scorerView")
         self.scorer_view.setItemDelegateForColumn(
             ScorerProgressModel.RETURNED, ProgressDelegate(self.scorer_view)
         )
@@ -655,7 +637,7 @@ class Dashboard(QWidget):
         )
         scorer_panel = _panel("Scorers", None, self.scorer_view)
         self.merge_model = MergeLogModel(self)
-        self.merge_view = _table_view(self.merge_model, "mergeView")
+        self.merge_view = table_view(self.merge_model, "mergeView")
         merge_header = self.merge_view.horizontalHeader()
         merge_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # Stretch mode, not the stretched last section: that one never shrinks below the
