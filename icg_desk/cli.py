@@ -8,6 +8,7 @@ a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -128,7 +129,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
     except OSError as exc:
-        raise UsageError(f"--out {out}: cannot be written: {exc.strerror or exc}") from None
+        from icg_desk.models.environment import environment_error
+
+        if isinstance(exc, FileExistsError) and exc.filename is not None:
+            # mkdir met a file where a folder of the path should be.
+            exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), exc.filename)
+        raise UsageError(f"--out {environment_error(exc, out)}") from None
     print(f"Wrote a demo batch of {args.portfolios} portfolios to {out}")
     if args.no_gui:
         return 0
@@ -380,12 +386,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `icg-desk cohort results DB | head`: the reader has gone; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except OSError as exc:  # a folder not writable, a disk full: name the file, no traceback
-        where = f"{exc.filename}: " if exc.filename else ""
-        fail(prog, f"{where}{exc.strerror or exc}")
     except Exception as exc:
-        # User errors from where UserError cannot be imported (scoring's ScoreError; a batch or
-        # cohort file that cannot be opened). Loaded only now: calc must start quickly.
+        # The environment (a read-only file or folder, a file busy in another program, permission
+        # denied, the disk full: an OSError, or SQLite saying so), named by the one helper, and
+        # user errors from where UserError cannot be imported (scoring's ScoreError). Loaded only
+        # now: calc must start quickly.
         from icg_desk.operations.errors import user_message
 
         message = user_message(exc)

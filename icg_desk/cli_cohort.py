@@ -190,9 +190,15 @@ def _returned_files(arguments: Sequence[Path]) -> list[Path]:
 def cmd_merge(args: argparse.Namespace) -> int:
     from icg_desk.models.merge import REJECTED, merge_report
     from icg_desk.operations.cohort import merge
+    from icg_desk.operations.merge import MergeStopped
 
     files = _returned_files(args.files)
-    outcomes = merge(_ref(args), files).value
+    try:
+        outcomes = merge(_ref(args), files).value
+    except MergeStopped as exc:  # the cohort itself failed: what was merged before it, then why
+        if exc.outcomes:
+            print(merge_report(exc.outcomes))
+        raise
     print(merge_report(outcomes))
     rejected = sum(o.outcome == REJECTED for o in outcomes)
     if rejected:

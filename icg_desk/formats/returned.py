@@ -13,7 +13,6 @@ import os
 import sqlite3
 import zipfile
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from icg_desk.models.batch_file import BatchFileError, inspect_batch
 from icg_desk.models.input_limits import RETURNED_MAX_BYTES, InputRefused, open_regular, too_big
 from icg_desk.models.merge import NOT_RETURNED_FILE, ReadKey, Rejected, Returned
 from icg_desk.models.schema import LAST_CHANGE_SQL
-from icg_desk.scoring import Rubric, format_score
+from icg_desk.scoring import Rubric, ScoreError, format_score
+from icg_desk.scoring.scale import quoted
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -86,22 +86,29 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
             con.close()
     except sqlite3.Error as exc:
         raise Rejected(f"is damaged: {exc}") from None
+    identity = {"batch id": batch_id, "cohort": cohort, "scorer id": scorer_id}
+    identity["rubric edition"] = edition
+    for field, value in identity.items():
+        if not isinstance(value, str):
+            raise Rejected(f"is damaged: its {field} is {quoted(value)}, not text")
     who = {"scorer_id": scorer_id, "batch_id": batch_id}
     _check_identity("a batch", cohort, cohort_name, edition, rubric, who)
-    try:
-        as_of = datetime.fromisoformat(as_of_text)
-    except (TypeError, ValueError):
-        raise Rejected(f"is damaged: its last change {as_of_text!r} is not a time", **who) from None
+    as_of = _last_change(as_of_text, who)
     keys = set(rubric.factor_keys)
     found: dict[ReadKey, tuple[Fraction | None, str]] = {}
     codes: list[str] = []
     parsed: dict[str, Fraction] = {}  # each distinct text parsed and checked once per file
     for code, key, score_text, rationale in rows:
+        if not isinstance(code, str):
+            raise Rejected(f"is damaged: a candidate code is not text ({quoted(code)})", **who)
         codes.append(code)
         if key is None:
             continue
         if key not in keys:
-            raise Rejected(f"{code}: factor {key!r} is not in the cohort's rubric", **who)
+            raise Rejected(f"{code}: factor {quoted(key)} is not in the cohort's rubric", **who)
+        if rationale is not None and not isinstance(rationale, str):
+            problem = f"the rationale is {quoted(rationale)}, not text"
+            raise Rejected(f"{code} {_name(rubric, key)}: {problem}", **who)
         if score_text is None:
             score = None
         elif (score := parsed.get(score_text)) is None:
@@ -115,14 +122,33 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
     return Returned("batch", batch_id, scorer_id, reads, as_of)
 
 
-def _batch_score(code: str, key: str, text: str, rubric: Rubric, who: dict[str, str]) -> Fraction:
+def _batch_score(
+    code: str, key: str, text: object, rubric: Rubric, who: dict[str, str]
+) -> Fraction:
+    """A stored score, by the one grammar of a score in a file (`Scale.read`): "Infinity",
+    "1e999999999" or a 5,000-digit number is a named problem, never built into a number."""
     try:
-        score = Fraction(Decimal(text))
-    except (InvalidOperation, ValueError, TypeError):
-        raise Rejected(f"{code} {_name(rubric, key)}: {text!r} is not a score", **who) from None
-    if not rubric.scale.contains(score):
-        raise Rejected(f"{code} {_name(rubric, key)}: {text} is not on the scale", **who)
-    return score
+        return rubric.scale.read(text)
+    except ScoreError as exc:
+        raise Rejected(f"{code} {_name(rubric, key)}: {exc}", **who) from None
+
+
+def _last_change(text: object, who: dict[str, str]) -> datetime:
+    """The batch's last change, as ICG Desk writes every time: ISO 8601 with its offset. A
+    time without one cannot be told apart from another (and was compared with zoned times)."""
+    try:
+        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Rejected(f"is damaged: its last change {quoted(text)} is not a time", **who)
+    if moment.tzinfo is None:
+        raise Rejected(
+            f"is damaged: its last change {quoted(text)} has no time zone; ICG Desk writes "
+            "every time with its offset from UTC",
+            **who,
+        )
+    return moment
 
 
 def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> Returned:

@@ -10,13 +10,14 @@ describes the workbook for anyone reading it without ICG Desk.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +37,8 @@ from icg_desk.models.input_limits import (
     too_big,
     too_many_rows,
 )
-from icg_desk.scoring import format_score
+from icg_desk.scoring import ScoreError, format_score
+from icg_desk.scoring.scale import decimal_score, quoted
 
 SUMMARY_FORMAT = 1  # raised with every change a reader of older summaries would misread
 CHECKSUM_RECIPE = "icg-desk-scores/1"  # the first line of the checksummed text
@@ -224,9 +226,17 @@ class _About:
 
         def number(label: str) -> int:
             value, where = field(label)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-                raise SummaryError(path, f"{label} should be a whole number, not {value!r}", where)
-            return int(value)
+            # Bounded: a cell's number may be inf or nan (int() of them raises), or vast.
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value == int(value)
+                and 0 <= value < 1_000_000_000
+            ):
+                return int(value)
+            shown = quoted(value) if isinstance(value, str) else repr(value)
+            raise SummaryError(path, f"{label} should be a whole number, not {shown}", where)
 
         version = number(F_FORMAT)
         if version > SUMMARY_FORMAT:
@@ -238,10 +248,13 @@ class _About:
             )
         scale_text = text(F_SCALE)
         try:
-            scale = frozenset(Fraction(Decimal(v)) for v in scale_text.split())
-        except (InvalidOperation, ValueError):
+            # Each value by the one grammar of a score in a file: "1e999999999" is not built.
+            scale = frozenset(decimal_score(v) for v in scale_text.split())
+        except ScoreError as exc:
             raise SummaryError(
-                path, f"the score scale {scale_text!r} is not a list of numbers", field(F_SCALE)[1]
+                path,
+                f"the score scale {quoted(scale_text)} is not a list of scores: {exc}",
+                field(F_SCALE)[1],
             ) from None
         checksum = text(F_CHECKSUM).lower()
         if not _HEX64.fullmatch(checksum):
@@ -350,25 +363,50 @@ def _read_scores(
 def _capped(
     path: Path, sheet: str, rows: Iterable[tuple[Any, ...]], *, start: int
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The sheet's rows with their numbers, one at a time; SummaryError past SUMMARY_MAX_ROWS."""
-    for number, row in enumerate(rows, start=start):
+    """The sheet's rows with their numbers, one at a time; SummaryError past SUMMARY_MAX_ROWS,
+    and for a row openpyxl cannot read (a number cell holding "abc", "nan" or 5,000 digits
+    fails in its int() or float()), naming the row as Excel does (`Scores!3:3`)."""
+    found = iter(rows)
+    number = start
+    while True:
+        try:
+            row = next(found)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - openpyxl's casts raise what they raise
+            detail = " ".join(str(exc).split())
+            detail = detail if len(detail) <= 80 else detail[:80] + "..."
+            problem = (
+                "a cell of this row is marked as a number but holds none that can be read; neither "
+                f"Excel nor ICG Desk writes such a cell ({detail})"
+            )
+            raise SummaryError(path, problem, f"{sheet}!{number}:{number}") from None
         if number > SUMMARY_MAX_ROWS:
             refused = too_many_rows(SUMMARY_MAX_ROWS, SUMMARY_ZIP.kind)
             raise SummaryError(path, str(refused), f"sheet {sheet!r}")
         yield number, row
+        number += 1
 
 
 def _score_value(path: Path, cell: str, value: object, about: _About) -> Fraction | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        kind = "a formula" if value.startswith("=") else f"text ({value!r})"
+        kind = "a formula" if value.startswith("=") else f"text ({quoted(value)})"
         raise SummaryError(path, f"holds {kind}, not a score", cell)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise SummaryError(path, f"holds {value!r}, not a score", cell)
-    # Through the shortest text of the number: 3.25 is exact in binary, but a scale with tenths
-    # would read 3.1 back as a float a hair away from 31/10.
-    score = Fraction(Decimal(repr(value))) if isinstance(value, float) else Fraction(value)
+        raise SummaryError(path, f"holds {quoted(str(value))}, not a score", cell)
+    # By the one grammar of a score in a file, on the number's shortest text: 3.25 is exact in
+    # binary, but a scale with tenths would read 3.1 back as a float a hair away from 31/10.
+    # inf, nan and 1e+300 are refused as text; a whole number of thousands of digits is not
+    # even turned into text.
+    if isinstance(value, int) and not -1000 < value < 1000:
+        raise SummaryError(path, "holds a number of more than three digits, not a score", cell)
+    text = repr(value) if isinstance(value, float) else str(value)
+    try:
+        score = decimal_score(text)
+    except ScoreError as exc:
+        raise SummaryError(path, str(exc), cell) from None
     if score not in about.scale:
         raise SummaryError(
             path, f"{value} is not on the scale; a score is one of {about.scale_text}", cell

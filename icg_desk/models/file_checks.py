@@ -24,13 +24,10 @@ database is attached and no pragma is set on the file.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 from functools import cache, partial
 from typing import Any
 
@@ -39,13 +36,11 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from icg_desk.models.cohort_schema import ExactText
 from icg_desk.models.schema import JsonList, ScoreText, UtcTime
-from icg_desk.scoring.scale import Scale
+from icg_desk.scoring.scale import Scale, ScoreError, decimal_score
 
 # A schema object as sqlite_master names it: (type, name, the table it belongs to).
 SchemaObject = tuple[str, str, str]
 
-# A score as ICG Desk stores it ("3.25", "4.00"); anything else is not read as a number at all.
-_STORED_SCORE = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,2})?$")
 # An exact score as ExactText stores it (a banked score): decimal text, or a fraction "7/3".
 _STORED_EXACT = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,12})?$|^[0-9]{1,6}/[1-9][0-9]{0,5}$")
 _MAX_TIME_CHARS = 40
@@ -228,9 +223,12 @@ def _check_values(
 
 
 def _score_problem(value: str, scale: Scale) -> str:
-    if not _STORED_SCORE.match(value):
+    # The one grammar of a score in a file (scoring/scale.py), judged as text first.
+    try:
+        score = decimal_score(value)
+    except ScoreError:
         return f"a score is a number on the scale, {scale.allowed()}"
-    if not scale.contains(Fraction(Decimal(value))):
+    if not scale.contains(score):
         return f"not on the scale; a score is {scale.allowed()}"
     return ""
 

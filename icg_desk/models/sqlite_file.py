@@ -11,9 +11,10 @@ file is left byte for byte as it was, with nothing beside it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -376,12 +377,28 @@ def open_engine(path: Path) -> Engine:
 def create_database(
     path: Path, *, application_id: int, schema_version: int, metadata: MetaData
 ) -> Engine:
-    """A new file stamped with whose it is and its format, its tables made, in one transaction."""
+    """A new file stamped with whose it is and its format, its tables made, in one transaction.
+
+    When SQLite cannot make it (a read-only folder, the disk full), a `DatabaseFileError` naming
+    the file, and nothing left behind that was not there before.
+    """
+    existed = os.path.lexists(path)
     engine = open_engine(path)
-    with engine.begin() as con:
-        con.exec_driver_sql(f"PRAGMA application_id = {application_id}")
-        con.exec_driver_sql(f"PRAGMA user_version = {schema_version}")
-        metadata.create_all(con)
+    try:
+        with engine.begin() as con:
+            con.exec_driver_sql(f"PRAGMA application_id = {application_id}")
+            con.exec_driver_sql(f"PRAGMA user_version = {schema_version}")
+            metadata.create_all(con)
+    except DBAPIError as exc:
+        engine.dispose()
+        if not existed:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(OSError):
+                    os.unlink(path.with_name(path.name + suffix))
+        user = sqlite_user_error(path, exc)
+        if user is None:
+            raise
+        raise user from exc
     return engine
 
 
@@ -422,6 +439,12 @@ class SqliteFile:
         with self._sessions() as session:
             try:
                 yield session
+            except DBAPIError as exc:  # busy, read-only: said naming the file, as in writing
+                # Reading writes too: the first connection turns on write-ahead logging.
+                user = sqlite_user_error(self.path, exc)
+                if user is None:
+                    raise
+                raise user from exc
             finally:
                 session.rollback()
 

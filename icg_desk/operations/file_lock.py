@@ -12,6 +12,7 @@ process is refused too, so a window and a worker job of the same program cannot 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -22,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from icg_desk.models.environment import environment_error
+from icg_desk.models.errors import UserError
 from icg_desk.operations.errors import FileBusy
 
 # Imported here, not when locking: a lock let go by __del__ at interpreter exit can import nothing.
@@ -37,6 +40,10 @@ _POLL = 0.1  # seconds between attempts while waiting
 # Windows locks a byte range; one far past the holder's details leaves them readable.
 _WINDOWS_LOCK_OFFSET = 1 << 30
 _MAX_INFO = 4096
+
+
+class LockUnavailable(UserError):
+    """The lock file cannot be made beside the batch or cohort; the message names the file."""
 
 
 def lock_path(path: Path) -> Path:
@@ -124,9 +131,14 @@ class FileLock:
         deadline = time.monotonic() + max(0.0, wait)
         while True:
             # Not truncated on opening: the holder's details stay readable until we hold it.
-            fd = os.open(
-                lock_path(self.path), os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666
-            )
+            try:
+                fd = os.open(
+                    lock_path(self.path),
+                    os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                    0o666,
+                )
+            except OSError as exc:
+                raise self._cannot_lock(exc) from exc
             try:
                 locked = _os_lock(fd)
             except BaseException:
@@ -153,6 +165,17 @@ class FileLock:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, json.dumps(info).encode("utf-8"))
+
+    def _cannot_lock(self, exc: OSError) -> UserError:
+        """The lock file cannot be made beside the file (a read-only folder, a folder that
+        does not exist, the disk full): said about the file the person named."""
+        if exc.errno == errno.ENOENT:
+            return LockUnavailable(f"{self.path}: no such file: its folder does not exist")
+        problem = environment_error(exc, lock_path(self.path))
+        return LockUnavailable(
+            f"{self.path}: cannot be opened for changes: ICG Desk keeps a lock file beside it "
+            f"while it is open, and {problem}"
+        )
 
     def _busy_message(self) -> str:
         holder = read_holder(self.path)

@@ -37,6 +37,7 @@ from icg_desk.models.portfolios import (
     VideoContent,
     add_portfolios,
 )
+from icg_desk.models.sqlite_file import DatabaseFileError
 
 
 @dataclass(frozen=True)
@@ -176,18 +177,23 @@ def _write_batch(
     batch_id = str(uuid4())
     try:
         with atomic_create(job.path) as staged:
-            batch = BatchFile.create(
-                staged.path,
-                batch_id=batch_id,
-                cohort=cohort.name,
-                scorer_id=job.scorer_id,
-                scorer_name=job.scorer_name,
-                rubric=cohort.rubric,
-            )
             try:
-                add_portfolios(batch, job.portfolios)
-            finally:
-                batch.close()
+                batch = BatchFile.create(
+                    staged.path,
+                    batch_id=batch_id,
+                    cohort=cohort.name,
+                    scorer_id=job.scorer_id,
+                    scorer_name=job.scorer_name,
+                    rubric=cohort.rubric,
+                )
+                try:
+                    add_portfolios(batch, job.portfolios)
+                finally:
+                    batch.close()
+            except DatabaseFileError as exc:  # a full disk: said of the batch, not our temporary
+                if exc.path != staged.path:
+                    raise
+                raise DatabaseFileError(job.path, exc.problem) from exc
     except FileExistsError:
         raise AssignmentError(_taken(job.scorer_id, job.path)) from None
     # Recorded once it is there: if a later one fails, this one is removed with the rest.

@@ -12,12 +12,39 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
+# What a person types (the calculator, `icg-desk calc`): tolerant of trailing zeros ("3.250").
 _DECIMAL_TEXT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?$")
+# The one grammar of a score a file supplies (a returned batch's reads, a summary workbook's cells
+# and its scale): a decimal of at most three whole digits and two places, judged as text before
+# any number is built. Decimal and Fraction take "Infinity", "NaN" and "1e999999999", whose
+# Fraction is a billion-digit integer that takes minutes to build; none of them gets that far.
+_FILE_DECIMAL = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
+_QUOTED_MAX = 24  # characters of an unreadable value a message quotes
 _HUNDREDTH = Decimal("0.01")
 
 
 class ScoreError(ValueError):
-    """A score a person typed that is not on the scale; the message says what is allowed."""
+    """A score a person typed, or a file holds, that is not on the scale; the message says
+    what is wrong with it."""
+
+
+def quoted(text: object) -> str:
+    """A value as a message quotes it: its repr, cut short when long (a cell can hold 32,767
+    characters, a batch's score any text at all) with its length said."""
+    if not isinstance(text, str):
+        kinds = {bytes: "a binary value", int: "a whole number", float: "a number"}
+        return kinds.get(type(text), "nothing" if text is None else "a value of another kind")
+    if len(text) <= _QUOTED_MAX:
+        return repr(text)
+    return f"{text[:_QUOTED_MAX]!r}... ({len(text):,} characters)"
+
+
+def decimal_score(text: object) -> Fraction:
+    """A score's number as a file gives it ("3.25", "4", "0.75"), exactly; `ScoreError` for
+    anything else, named, without building a number from it (see `_FILE_DECIMAL`)."""
+    if not isinstance(text, str) or not _FILE_DECIMAL.fullmatch(text):
+        raise ScoreError(f"{quoted(text)} is not a score")
+    return Fraction(text)
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,18 @@ class Scale:
                 return number
             raise ScoreError(f"{cleaned!r} is not on the scale; a score is {self.allowed()}")
         raise ScoreError(f"{text!r} is not a score; a score is {self.allowed()}")
+
+    def read(self, text: object) -> Fraction:
+        """A score as a file holds it: one of the labels ("3+") or its number ("3.25", the
+        `decimal_score` grammar); `ScoreError` names the text when it is neither or is off the
+        scale. Stricter than `parse`, which is for what a person types."""
+        for v in self.values:
+            if text == v.label:
+                return v.value
+        number = decimal_score(text)
+        if not self.contains(number):
+            raise ScoreError(f"{text} is not on the scale")
+        return number
 
     @cached_property
     def _value_set(self) -> frozenset[Fraction]:

@@ -28,7 +28,9 @@ from icg_desk.operations import cohort as cohort_ops
 from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.changes import Changes, Done
 from icg_desk.operations.cohort import CohortInfo, CohortRef, CohortSnapshot
+from icg_desk.operations.errors import user_message
 from icg_desk.operations.file_lock import FileLock
+from icg_desk.operations.merge import MergeStopped
 from icg_desk.operations.sending import ExportedBatch
 from icg_desk.ui.coordinator_attention import AcceptFlagDialog, release_waits_for
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
@@ -167,7 +169,8 @@ class CoordinatorSteps(WindowShell):
         self.update_actions()
 
     def _not_done(self, title: str, what: str, problem: BaseException) -> bool:
-        self.error(title, f"{what}\n\n{problem}")
+        # An OSError's own text is "[Errno 28] ..."; the one helper names the file and the cause.
+        self.error(title, f"{what}\n\n{user_message(problem) or problem}")
         return False
 
     def import_roster(self, roster: Path | None = None, documents: Path | None = None) -> Task[Any]:
@@ -489,6 +492,10 @@ class CoordinatorSteps(WindowShell):
         def merged(done: _Done) -> list[MergeOutcome]:
             if done.problem is not None:
                 self._not_done("Not merged", "The returned files were not merged.", done.problem)
+                if isinstance(done.problem, MergeStopped) and done.problem.outcomes:
+                    # The cohort failed part way: what became of the files merged before.
+                    MergeReportDialog(done.problem.outcomes, self).exec()
+                    return done.problem.outcomes
                 return []
             outcomes: list[MergeOutcome] = done.value
             if len(outcomes) < len(paths):

@@ -361,6 +361,9 @@ class WindowShell(QMainWindow):
         except FileBusy as exc:
             self.error(f"{kind.capitalize()} already open", str(exc))
             return None
+        except UserError as exc:  # no lock file can be made there: a read-only folder
+            self.error(f"Cannot open {kind}", str(exc))
+            return None
 
     def open_locked(
         self, path: Path, acquire: Callable[[], FileLock], opening: Callable[[FileLock], T]
