@@ -24,10 +24,12 @@ database is attached and no pragma is set on the file.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from functools import cache, partial
 from typing import Any
 
