@@ -25,14 +25,13 @@ from icg_desk.models.cohort_schema import (
     CoordinatorEvent,
     Flag,
     FlagEvent,
+    MergeConflict,
     MergeLog,
     Scorer,
     Withdrawal,
 )
 from icg_desk.models.portfolios import EntryContent, PortfolioContent, add_portfolios
 from icg_desk.models.schema import Change, FactorRead, Portfolio
-from icg_desk.operations.batch_work import BatchWork
-from icg_desk.scoring.lineage import base_lineage
 from icg_desk.models.sqlite_file import (
     DamagedFileError,
     DatabaseFileError,
@@ -43,6 +42,8 @@ from icg_desk.models.sqlite_file import (
     sqlite_user_error,
     validate_file,
 )
+from icg_desk.operations.batch_work import BatchWork
+from icg_desk.scoring.lineage import base_lineage
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -130,6 +131,14 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "PRAGMA user_version = 4",
     ),
     5: lambda path: execute(path, "DROP TABLE banked_score", "PRAGMA user_version = 5"),
+    6: lambda path: execute(
+        path,
+        "DROP TABLE merge_conflict",
+        "ALTER TABLE assignment DROP COLUMN merged_revision",
+        "ALTER TABLE assignment DROP COLUMN merged_lineage",
+        "ALTER TABLE assignment DROP COLUMN merged_history",
+        "PRAGMA user_version = 6",
+    ),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     1: lambda path: execute(
@@ -197,6 +206,10 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     con.close()
     assert set(Scorer.__table__.columns.keys()) == scorer_columns
     assert set(Assignment.__table__.columns.keys()) == assignment_columns
+    con = sqlite3.connect(path)
+    conflict_columns = {row[1] for row in con.execute("PRAGMA table_info(merge_conflict)")}
+    con.close()
+    assert set(MergeConflict.__table__.columns.keys()) == conflict_columns
     with CohortFile.open(path) as cohort, cohort.reading() as session:
         # Every scorer of an older cohort is a scorer (format 4 added the adjudicator role).
         assert session.scalars(select(Scorer.role)).one() == "scorer"
@@ -215,7 +228,7 @@ def test_a_format_5_cohort_with_a_retake_opens_with_nothing_banked_and_can_bank(
     }
     con.close()
     with CohortFile.open(path) as cohort:
-        assert cohort.pragma("user_version") == 6
+        assert cohort.pragma("user_version") == COHORT_FORMAT.version
         with cohort.transaction() as session:
             # Nothing banked: the retake of a format-5 cohort is read in full, as it was.
             assert session.scalars(select(BankedScore)).all() == []
