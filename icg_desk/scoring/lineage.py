@@ -73,4 +73,3 @@ def relation(merged: Version, returned: Version, base: str) -> str:
     if returned.lineage == base or merged.holds(returned.lineage):
         return OLDER
     return CONFLICT
-
