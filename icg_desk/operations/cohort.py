@@ -32,6 +32,7 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
+from icg_desk.models.conflicts import Conflict, open_conflicts, resolve_conflict
 from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
@@ -311,6 +312,22 @@ def reopen(ref: CohortRef, reason: str, by: str) -> Done[WayOut]:
     return Done(done, Changes(release=True))
 
 
+def conflicts(ref: CohortRef) -> tuple[Conflict, ...]:
+    """Every conflict between two copies of a read still open, both versions side by side."""
+    with _reading(ref) as cohort:
+        return open_conflicts(cohort)
+
+
+def resolve(
+    ref: CohortRef, candidate: str, scorer_id: str, take: str, reason: str, by: str
+) -> Done[WayOut]:
+    """Take the merged or the returned version of a read kept aside as a conflict, with a
+    written reason (models/conflicts.py); ConflictRefused says why not, and nothing changed."""
+    with _writing(ref) as cohort:
+        done = resolve_conflict(cohort, candidate, scorer_id, take, reason, by)
+    return Done(done, Changes(reads=True, flags=True))
+
+
 def ways_out_log(ref: CohortRef) -> tuple[WayOut, ...]:
     """Every reassignment, withdrawal, reinstatement and reopening, oldest first."""
     with _reading(ref) as cohort:
@@ -359,6 +376,7 @@ __all__ = [
     "accept",
     "adjudicate",
     "bank",
+    "conflicts",
     "check_cohort",
     "lock_for_window",
     "Progress",
@@ -374,6 +392,7 @@ __all__ = [
     "reassign",
     "release",
     "reopen",
+    "resolve",
     "results",
     "send_batches",
     "snapshot",
