@@ -469,3 +469,72 @@ def test_the_command_line_lists_both_versions_and_resolves_with_the_log(
     assert "ana resolved C27-001 (1001): B is the copy the scorer finished" in out
     code, out, _ = run(["cohort", "conflicts", db], capsys)
     assert out.strip() == "No conflict between two copies of a read is open"
+
+
+# --- the Coordinator window ----------------------------------------------------------------------
+
+
+def test_needs_attention_lists_the_conflict_with_both_versions_and_resolves_it(
+    qtbot, cohort: CohortFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QSettings, Qt
+
+    from icg_desk.ui.coordinator_attention import ResolveConflictDialog
+    from icg_desk.ui.coordinator_window import CoordinatorWindow
+    from icg_desk.ui.tasks import SyncTaskRunner
+
+    diverged(cohort, tmp_path)
+    path = cohort.path
+    cohort.close()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = CoordinatorWindow(settings, runner=SyncTaskRunner)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_cohort(path)
+    board = window.dashboard
+    attention = board.attention
+    board.tabs.setCurrentWidget(attention)
+    assert board.tabs.tabText(1) == "Needs attention (1)"
+    assert "1 conflict between two copies" in board.release_note.text()
+    assert attention.conflicts_view.isVisible()
+    model = attention.conflicts
+    assert model.rowCount() == 1
+    row = [model.text(0, column) for column in range(model.columnCount())]
+    assert row[:3] == ["C27-001", "S-1", "B-1"]
+    assert row[3].startswith("revision ")
+    assert "a.icgbatch" in row[3]
+    assert row[4].startswith("revision ")
+    assert row[4].endswith("b.icgbatch")
+    playbook, impact = RUBRIC.factor(KEYS[1]).name, RUBRIC.factor(KEYS[2]).name
+    assert row[5] == f"{playbook} 3.25 | 3.00; {impact} 3.00 | 2.75"
+    assert attention.resolve_button.isEnabled()
+
+    def answer(dialog: ResolveConflictDialog) -> int:
+        intro = dialog.findChild(type(attention.detail), "dialogIntro").text()
+        assert "merged:   revision" in intro
+        assert "returned: revision" in intro
+        assert not dialog.ok.isEnabled()  # neither version chosen, no reason yet
+        dialog.take_returned.setChecked(True)
+        dialog.by_edit.setText("Ana Ruiz")
+        assert not dialog.ok.isEnabled()
+        dialog.reason_edit.setPlainText("  B is the copy the scorer finished.  ")
+        assert dialog.ok.isEnabled()
+        return ResolveConflictDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ResolveConflictDialog, "exec", answer)
+    qtbot.mouseClick(attention.resolve_button, Qt.MouseButton.LeftButton)
+    assert attention.conflicts.rowCount() == 0
+    assert not attention.conflicts_view.isVisible()
+    assert board.tabs.tabText(1) == "Needs attention"
+    with CohortFile.open(path) as reopened:
+        assert open_conflicts(reopened) == ()
+        scores = merged(reopened)
+        with reopened.reading() as s:
+            kept = s.scalars(select(MergeConflict)).one()
+            assert (kept.state, kept.resolved_by, kept.reason) == (
+                "returned",
+                "Ana Ruiz",
+                "B is the copy the scorer finished.",
+            )
+    assert scores[("C27-001", KEYS[2])] == F(11, 4)
+    assert scores[("C27-001", KEYS[1])] == F(3)

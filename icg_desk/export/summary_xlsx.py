@@ -163,7 +163,8 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], dat
             .where(Change.lineage.is_not(None))
             .order_by(Change.id)
         ):
-            history[portfolio_id].append(lineage)
+            if lineage:
+                history[portfolio_id].append(lineage)
         evidence: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for read_id, entry, quote in session.execute(
             select(Evidence.read_id, Evidence.entry_number, Evidence.quote).order_by(

@@ -32,7 +32,7 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
@@ -464,7 +464,7 @@ def _judge(
             if theirs is not None:
                 held = sorted(theirs.history | {theirs.lineage})
                 session.execute(
-                    Assignment.__table__.update()
+                    update(Assignment)
                     .where(Assignment.id == aid)
                     .values(
                         merged_revision=theirs.revision,

@@ -227,6 +227,8 @@ class CohortSnapshot:
     status: CohortStatus
     results: CohortResults
     merges: tuple[MergeRecord, ...]
+    # Conflicts between two copies of a read, open (models/conflicts.py): Needs attention.
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def released_at(self) -> datetime | None:
@@ -248,6 +250,7 @@ def snapshot(
                 status=cohort_status(cohort, found_results),
                 results=found_results,
                 merges=recent_merges(cohort),
+                conflicts=open_conflicts(cohort),
             )
     if not changes.any:
         return previous
@@ -262,6 +265,8 @@ def snapshot(
             found = replace(found, status=cohort_status(cohort, found.results))
         if c.merges:
             found = replace(found, merges=recent_merges(cohort))
+        if c.merges or c.reads or c.assignments or c.candidates:
+            found = replace(found, conflicts=open_conflicts(cohort))
     return found
 
 
