@@ -13,6 +13,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from icg_desk.cli import main
 from icg_desk.export.summary_xlsx import write_batch_summary
 from icg_desk.formats.summary import F_SCORES_AS_OF
 from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.batch_marks import record_summary_export
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ReleaseError, cohort_results, release_results
 from icg_desk.models.cohort_schema import (
@@ -190,6 +192,28 @@ def test_the_same_edit_on_two_copies_of_different_versions_has_different_lineage
         con.close()
     assert lineages[0][0] == lineages[1][0]  # the same revision ...
     assert lineages[0][1] != lineages[1][1]  # ... of two different versions
+
+
+def test_a_rationale_typed_on_after_sending_keeps_the_version_sent_in_the_history(
+    cohort: CohortFile, tmp_path: Path
+) -> None:
+    path = scored(tmp_path / "b1.icgbatch")
+    rescore(path, "C27-001", KEYS[1], F(13, 4))  # reopened, so the rationale can change
+    with BatchFile.open(path) as batch:
+        work = BatchWork(batch)
+        pid = work.portfolios()[0].id
+        work.set_rationale(pid, KEYS[1], "Strong")
+        # Sent (File > Send to coordinator stamps the export) while the scorer is typing ...
+        record_summary_export(batch, datetime.now(UTC).replace(microsecond=0))
+    sent_copy = copy(path, "sent.icgbatch")
+    with BatchFile.open(path) as batch:
+        work = BatchWork(batch)
+        work.set_rationale(pid, KEYS[1], "Strong evidence of PEERS goals.")  # ... who types on
+        work.mark_complete(pid)
+    assert merge_files(cohort, [sent_copy])[0].outcome == "accepted"
+    (later,) = merge_files(cohort, [path])
+    assert later.outcome == "replaced"  # continues the copy sent: not a conflict
+    assert open_conflicts(cohort) == ()
 
 
 # --- the two cases -----------------------------------------------------------------------

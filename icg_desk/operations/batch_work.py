@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import (
+    BatchInfo,
     Change,
     EntryDocument,
     Evidence,
@@ -658,7 +659,11 @@ class BatchWork:
     ) -> bool:
         """Whether the last history row, a rationale of the same read typed within the window,
         takes this change: its new value, time, and the revision and lineage the change made
-        (the rationale is still one change in the history, and the version is the latest)."""
+        (the rationale is still one change in the history, and the version is the latest).
+
+        Not once the batch was sent or its summary exported since that row: the copy sent holds
+        the row's version, which a later copy's history must still hold to be told its
+        continuation (scoring/lineage.py)."""
         last = session.scalars(select(Change).order_by(Change.id.desc()).limit(1)).first()
         if (
             last is not None
@@ -667,6 +672,9 @@ class BatchWork:
             and last.field == "rationale"
             and utcnow() - last.at < RATIONALE_HISTORY_WINDOW
         ):
+            sent = session.scalar(select(BatchInfo.exported_at))
+            if sent is not None and sent >= last.at.replace(microsecond=0):
+                return False
             last.new_value = change.new_value
             last.at = utcnow()
             last.revision, last.lineage = change.revision, change.lineage
