@@ -42,7 +42,7 @@ def every(score: Fraction, **others: Fraction) -> dict[str, Fraction]:
 
 
 @pytest.fixture
-def flagged(tmp_path: Path) -> Path:
+def flagged(tmp_path: Path, fixed_candidate_codes: None) -> Path:
     """A demo cohort of 30 whose flags stay open: discrepancies and decision splits."""
     return build_demo_cohort(
         tmp_path / "demo", candidates=30, words_per_entry=20, accept_flags=False

@@ -156,6 +156,9 @@ class PortfolioSummary:
     candidate_code: str
     status: PortfolioStatus
     decision: Decision
+    # A read of some factors only (an adjudication, a retake): its decision is not the
+    # candidate's, so the list shows no overall for it.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,11 @@ class BatchWork:
                 scores[pid][key] = score
             rows = session.execute(
                 select(
-                    Portfolio.id, Portfolio.position, Portfolio.candidate_code, Portfolio.status
+                    Portfolio.id,
+                    Portfolio.position,
+                    Portfolio.candidate_code,
+                    Portfolio.status,
+                    Portfolio.adjudicate,
                 ).order_by(Portfolio.position)
             ).all()
         return [
@@ -273,8 +280,9 @@ class BatchWork:
                 code,
                 PortfolioStatus(status),
                 decide(self.rubric, scores.get(pid, {})),
+                partial=bool(asked),
             )
-            for pid, position, code, status in rows
+            for pid, position, code, status, asked in rows
         ]
 
     def portfolio(self, portfolio_id: int) -> PortfolioView:
