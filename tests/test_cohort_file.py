@@ -94,7 +94,8 @@ def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revise
     path = make(tmp_path / "c.icgcohort", revised)
     con = sqlite3.connect(path)
     con.execute("ALTER TABLE merge_log DROP COLUMN scores_as_of")
-    for table in ("flag_event", "flag", "coordinator_event", "withdrawal", "banked_score", "merge_conflict"):
+    later = ("flag_event", "flag", "coordinator_event", "withdrawal", "banked_score")
+    for table in (*later, "merge_conflict"):
         con.execute(f"DROP TABLE {table}")
     con.execute(
         "INSERT INTO merge_log (at, file_name, file_sha256, outcome, detail, changes) "
