@@ -522,6 +522,46 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import conflicts, describe
+
+    found = conflicts(_ref(args))
+    rubric = describe(_ref(args)).rubric
+    if args.json:
+        print(
+            json.dumps(
+                {"open": len(found), "conflicts": [c.as_json(rubric) for c in found]},
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not found:
+        print("No conflict between two copies of a read is open")
+        return 0
+    print(
+        f"{len(found)} open: two copies of a read edited apart, kept aside at merge (* marks "
+        "the factors that differ). Choose one with: icg-desk cohort resolve DB CANDIDATE SCORER "
+        "--take merged|returned --reason TEXT"
+    )
+    for conflict in found:
+        print()
+        print(conflict.text(rubric))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import resolve
+
+    by = args.by or _user_name()
+    done = resolve(_ref(args), args.candidate, args.scorer, args.take, args.reason, by).value
+    print(
+        f"Resolved the conflict in scorer {done.from_scorer}'s read of {done.code} "
+        f"({done.candidate_id}) as {done.by} at {done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
+    )
+    print(f"  {done.detail[0].upper()}{done.detail[1:]} (kept in the cohort log)")
+    return 0
+
+
 def cmd_reopen(args: argparse.Namespace) -> int:
     from icg_desk.operations.cohort import reopen
 
@@ -883,6 +923,34 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--cycle", default=None, metavar="NAME", help="the cycle the scores are from (e.g. 2025-26)"
     )
 
+    conflicts = command(
+        "conflicts", "two copies of a read edited apart, both versions side by side", cmd_conflicts
+    )
+    conflicts.description = (
+        "Every conflict still open: a returned copy of a read that neither continues the "
+        "version merged nor is an older copy of it (two copies of one batch edited apart). "
+        "Kept aside at merge, never applied; the candidate waits and release is refused until "
+        "you choose one with cohort resolve."
+    )
+    conflicts.add_argument("db", type=Path, metavar="DB")
+    conflicts.add_argument("--json", action="store_true", help="print one JSON object")
+
+    resolve = command(
+        "resolve", "choose one version of a read kept aside as a conflict", cmd_resolve
+    )
+    resolve.description = (
+        "Resolve a conflict between two copies of a read: --take merged keeps the version "
+        "merged; --take returned puts the returned copy's scores and rationales in its place, "
+        "and later copies continuing it merge. With a written reason, kept in the cohort's log "
+        "(cohort log). Refused once the results are released."
+    )
+    resolve.add_argument("db", type=Path, metavar="DB")
+    resolve.add_argument("candidate", metavar="CANDIDATE", help="the candidate code (or roster id)")
+    resolve.add_argument("scorer", metavar="SCORER", help="the scorer id whose read it is")
+    resolve.add_argument("--take", required=True, choices=("merged", "returned"))
+    resolve.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    by_option(resolve)
+
     reopen = command("reopen", "reopen released results, with a reason", cmd_reopen)
     reopen.description = (
         "Reopen released results: every step unlocks; release again to lock them. Reports "
@@ -931,6 +999,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         withdraw,
         reopen,
         bank,
+        resolve,
     ):
         writing.add_argument(
             "--wait",

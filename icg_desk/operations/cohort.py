@@ -33,6 +33,7 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
+from icg_desk.models.conflicts import Conflict, open_conflicts, resolve_conflict
 from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
@@ -227,6 +228,8 @@ class CohortSnapshot:
     status: CohortStatus
     results: CohortResults
     merges: tuple[MergeRecord, ...]
+    # Conflicts between two copies of a read, open (models/conflicts.py): Needs attention.
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def released_at(self) -> datetime | None:
@@ -248,6 +251,7 @@ def snapshot(
                 status=cohort_status(cohort, found_results),
                 results=found_results,
                 merges=recent_merges(cohort),
+                conflicts=open_conflicts(cohort),
             )
     if not changes.any:
         return previous
@@ -262,6 +266,8 @@ def snapshot(
             found = replace(found, status=cohort_status(cohort, found.results))
         if c.merges:
             found = replace(found, merges=recent_merges(cohort))
+        if c.merges or c.reads or c.assignments or c.candidates:
+            found = replace(found, conflicts=open_conflicts(cohort))
     return found
 
 
@@ -310,6 +316,22 @@ def reopen(ref: CohortRef, reason: str, by: str) -> Done[WayOut]:
     with _writing(ref) as cohort:
         done = reopen_results(cohort, reason, by)
     return Done(done, Changes(release=True))
+
+
+def conflicts(ref: CohortRef) -> tuple[Conflict, ...]:
+    """Every conflict between two copies of a read still open, both versions side by side."""
+    with _reading(ref) as cohort:
+        return open_conflicts(cohort)
+
+
+def resolve(
+    ref: CohortRef, candidate: str, scorer_id: str, take: str, reason: str, by: str
+) -> Done[WayOut]:
+    """Take the merged or the returned version of a read kept aside as a conflict, with a
+    written reason (models/conflicts.py); ConflictRefused says why not, and nothing changed."""
+    with _writing(ref) as cohort:
+        done = resolve_conflict(cohort, candidate, scorer_id, take, reason, by)
+    return Done(done, Changes(reads=True, flags=True))
 
 
 def ways_out_log(ref: CohortRef) -> tuple[WayOut, ...]:
@@ -363,6 +385,7 @@ __all__ = [
     "accept",
     "adjudicate",
     "bank",
+    "conflicts",
     "check_cohort",
     "lock_for_window",
     "Progress",
@@ -378,6 +401,7 @@ __all__ = [
     "reassign",
     "release",
     "reopen",
+    "resolve",
     "results",
     "send_batches",
     "snapshot",

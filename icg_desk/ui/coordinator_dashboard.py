@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from icg_desk.models.cohort_results import CandidateResult, CohortResults
 from icg_desk.models.cohort_status import CohortStatus, ScorerProgress
+from icg_desk.models.conflicts import Conflict
 from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against, format_score
@@ -789,6 +790,12 @@ class Dashboard(QWidget):
         widest = max(metrics.horizontalAdvance(h) for h in headlines) + 2 * margin + 4
         return max(measured, widest)
 
+    def show_conflicts(self, conflicts: tuple[Conflict, ...], results: CohortResults) -> None:
+        """Needs attention's conflicts between two copies, counted in its tab with the flags."""
+        self.attention.show_conflicts(conflicts, results.rubric)
+        waiting = self.attention.model.open_count + len(conflicts)
+        self.tabs.setTabText(1, f"Needs attention ({waiting})" if waiting else "Needs attention")
+
     def _count_results(self, *_args: object) -> None:
         shown, total = self.results_filter.rowCount(), self.results_model.rowCount()
         self.results_count.setText(
@@ -798,6 +805,7 @@ class Dashboard(QWidget):
     def clear(self) -> None:
         self.results_model.set_results(None)
         self.attention.show_results(None)
+        self.attention.show_conflicts((), None)
         self.release_note.hide()
         self.scorer_model.set_progress([])
         self.merge_model.set_rows([])

@@ -62,6 +62,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.dashboard = Dashboard()
         self.dashboard.attention.accept_requested.connect(lambda: self.accept_flag())
         self.dashboard.attention.adjudicate_requested.connect(lambda: self.send_for_adjudication())
+        self.dashboard.attention.resolve_requested.connect(lambda: self.resolve_conflict())
         self.dashboard.tabs.currentChanged.connect(self._tab_changed)
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.dashboard)
