@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    agreement,
     batch_rows,
     cohort_rows,
     open_rows,
@@ -31,6 +32,7 @@ MODULES = (
     summary_rows,
     report_rows,
     cohort_rows,
+    agreement,
 )
 
 

@@ -124,8 +124,23 @@ def run(candidates: int, scorers: int, words: int, keep: Path | None) -> list[St
         seconds, peak, said = _run(args, logs / f"{len(steps):02d}.log")
         steps.append(Step(name, seconds, peak, limit, said))
 
-    print(f"inputs: {candidates:,} candidates, {scorers} scorers ...", file=sys.stderr, flush=True)
-    roster, scorer_sheet, documents = _inputs(folder / "inputs", candidates, scorers, words)
+    inputs = folder / "inputs"
+    if keep is not None and (inputs / "roster.csv").is_file():
+        # A kept folder's inputs are used again (writing 20,000 documents takes minutes); what
+        # the steps made last time goes.
+        print(f"inputs: reusing {inputs}", file=sys.stderr, flush=True)
+        for made in (outbox, adjudication, reports):
+            shutil.rmtree(made, ignore_errors=True)
+        for made in (db, folder / "summary.xlsx"):
+            made.unlink(missing_ok=True)
+        roster, scorer_sheet, documents = (
+            inputs / "roster.csv",
+            inputs / "scorers.csv",
+            inputs / "documents",
+        )
+    else:
+        print(f"inputs: {candidates:,} candidates, {scorers} scorers ...", file=sys.stderr)
+        roster, scorer_sheet, documents = _inputs(inputs, candidates, scorers, words)
     step("start ICG Desk and stop (baseline)", ["--version"])
     step("init", ["cohort", "init", "--name", "2026-27", str(db)])
     step(
@@ -187,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--scorers", type=int, default=SCORERS)
     parser.add_argument("--words", type=int, default=WORDS)
-    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build in this folder and keep it; its inputs, if there, are used again",
+    )
     args = parser.parse_args(argv)
     steps = run(args.candidates, args.scorers, args.words, args.keep)
     text = render(steps, args.candidates, args.scorers, args.words)

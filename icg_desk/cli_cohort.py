@@ -310,6 +310,82 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from icg_desk.operations.agreement import agreement
+
+    found = agreement(_ref(args))
+    if args.json:
+        print(json.dumps(found.as_json(), ensure_ascii=False))
+        return 0
+    for line in agreement_lines(found):
+        print(line)
+    return 0
+
+
+def _share(value: object) -> str:
+    return "-" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def _points(value: float | None) -> str:
+    if value is None:
+        return "-"
+    shown = round(value, 2)
+    return f"{shown if shown else 0.0:+.2f}"  # never "-0.00"
+
+
+def _estimate(estimate: object) -> str:
+    """+0.41 [+0.32, +0.50], or "-" when there is none."""
+    if estimate is None:
+        return "-"
+    value, low, high = (getattr(estimate, k) for k in ("value", "low", "high"))
+    interval = f" [{_points(low)}, {_points(high)}]" if low is not None else ""
+    return f"{_points(value)}{interval}"
+
+
+def agreement_lines(found: object) -> list[str]:
+    """The agreement figures as the command prints them (docs/agreement.md)."""
+    from icg_desk.models.agreement import CohortAgreement
+
+    assert isinstance(found, CohortAgreement)
+    figures, rubric = found.figures, found.rubric
+    level = round(figures.confidence * 100)
+    lines = [
+        f"Cohort {found.cohort} ({rubric.edition}): {figures.reads} complete reads, "
+        f"{figures.portfolios_compared} portfolios read by two scorers or more",
+    ]
+    if not figures.cohort.pairs:
+        lines.append("  No portfolio has two complete reads yet: nothing to compare.")
+    header = f"  {'':<24} {'pairs':>7} {'exact':>6} {'same level':>10} {'QWK':>6} {'alpha':>6}"
+    lines.append(header)
+    rows = [("All factors", figures.cohort)] + [
+        (rubric.factor(key).name, f) for key, f in figures.factors.items()
+    ]
+    for name, f in rows:
+        lines.append(
+            f"  {name[:24]:<24} {f.pairs:>7} {_share(f.exact):>6} {_share(f.adjacent):>10} "
+            f"{_share(f.kappa):>6} {_share(f.alpha):>6}"
+        )
+    lines.append(
+        "Scorers: severity is the mean difference from the other reads of the same portfolios "
+        f"(points; + scores higher), with its {level}% interval (simultaneous); adjusted takes "
+        "each partner's own severity and drift out; drift is the adjusted change per week."
+    )
+    for s in figures.scorers:
+        slope = s.drift.slope
+        drift = "-" if slope is None else f"{_points(slope.value)}/week"
+        marks = []
+        if s.severe_or_lenient and s.adjusted is not None:
+            marks.append("SCORES HIGH" if s.adjusted.value > 0 else "SCORES LOW")
+        if s.drift.drifting:
+            marks.append("DRIFTS")
+        lines.append(
+            f"  {s.scorer_id:<10} {s.reads:>5} reads  exact {_share(s.figures.exact)}  "
+            f"severity {_estimate(s.severity)}  adjusted {_estimate(s.adjusted)}  "
+            f"drift {drift}" + (f"  {', '.join(marks)}" if marks else "")
+        )
+    return lines
+
+
 def cmd_flags(args: argparse.Namespace) -> int:
     from icg_desk.operations.cohort import results as cohort_results
 
@@ -443,6 +519,46 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         "  Their reads are no longer needed, release does not wait for them, no report is "
         "printed for them, and their returned reads are refused (--undo reinstates them)"
     )
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import conflicts, describe
+
+    found = conflicts(_ref(args))
+    rubric = describe(_ref(args)).rubric
+    if args.json:
+        print(
+            json.dumps(
+                {"open": len(found), "conflicts": [c.as_json(rubric) for c in found]},
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not found:
+        print("No conflict between two copies of a read is open")
+        return 0
+    print(
+        f"{len(found)} open: two copies of a read edited apart, kept aside at merge (* marks "
+        "the factors that differ). Choose one with: icg-desk cohort resolve DB CANDIDATE SCORER "
+        "--take merged|returned --reason TEXT"
+    )
+    for conflict in found:
+        print()
+        print(conflict.text(rubric))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from icg_desk.operations.cohort import resolve
+
+    by = args.by or _user_name()
+    done = resolve(_ref(args), args.candidate, args.scorer, args.take, args.reason, by).value
+    print(
+        f"Resolved the conflict in scorer {done.from_scorer}'s read of {done.code} "
+        f"({done.candidate_id}) as {done.by} at {done.at:%Y-%m-%d %H:%M} UTC: {done.reason}"
+    )
+    print(f"  {done.detail[0].upper()}{done.detail[1:]} (kept in the cohort log)")
     return 0
 
 
@@ -717,6 +833,18 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--json", action="store_true", help="print one JSON object (scores as 2-decimal strings)"
     )
 
+    agreement = command(
+        "agreement", "how far scorers agree; each scorer's severity and drift", cmd_agreement
+    )
+    agreement.description = (
+        "Agreement of the complete reads: exact, same level, quadratic weighted kappa and "
+        "Krippendorff's alpha (ordinal), for the cohort and each factor; each scorer's "
+        "agreement, severity (mean difference from the other reads of the same portfolios, "
+        "with a 95% simultaneous interval) and drift per week (docs/agreement.md)."
+    )
+    agreement.add_argument("db", type=Path, metavar="DB")
+    agreement.add_argument("--json", action="store_true", help="print one JSON object")
+
     flags = command("flags", "every flag: discrepant factors and decision splits", cmd_flags)
     flags.add_argument("db", type=Path, metavar="DB")
     flags.add_argument("--json", action="store_true", help="print one JSON object")
@@ -795,6 +923,34 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--cycle", default=None, metavar="NAME", help="the cycle the scores are from (e.g. 2025-26)"
     )
 
+    conflicts = command(
+        "conflicts", "two copies of a read edited apart, both versions side by side", cmd_conflicts
+    )
+    conflicts.description = (
+        "Every conflict still open: a returned copy of a read that neither continues the "
+        "version merged nor is an older copy of it (two copies of one batch edited apart). "
+        "Kept aside at merge, never applied; the candidate waits and release is refused until "
+        "you choose one with cohort resolve."
+    )
+    conflicts.add_argument("db", type=Path, metavar="DB")
+    conflicts.add_argument("--json", action="store_true", help="print one JSON object")
+
+    resolve = command(
+        "resolve", "choose one version of a read kept aside as a conflict", cmd_resolve
+    )
+    resolve.description = (
+        "Resolve a conflict between two copies of a read: --take merged keeps the version "
+        "merged; --take returned puts the returned copy's scores and rationales in its place, "
+        "and later copies continuing it merge. With a written reason, kept in the cohort's log "
+        "(cohort log). Refused once the results are released."
+    )
+    resolve.add_argument("db", type=Path, metavar="DB")
+    resolve.add_argument("candidate", metavar="CANDIDATE", help="the candidate code (or roster id)")
+    resolve.add_argument("scorer", metavar="SCORER", help="the scorer id whose read it is")
+    resolve.add_argument("--take", required=True, choices=("merged", "returned"))
+    resolve.add_argument("--reason", required=True, metavar="TEXT", help="why")
+    by_option(resolve)
+
     reopen = command("reopen", "reopen released results, with a reason", cmd_reopen)
     reopen.description = (
         "Reopen released results: every step unlocks; release again to lock them. Reports "
@@ -843,6 +999,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         withdraw,
         reopen,
         bank,
+        resolve,
     ):
         writing.add_argument(
             "--wait",

@@ -26,8 +26,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     # An offscreen screen large enough for the 1920x1080 picture (the default is 800x800).
@@ -101,13 +103,38 @@ def coordinator(out: Path) -> int:
     first = sorted((work / "batches").glob("*.icgbatch"))[0]
     score_batch(first)
     cohort_ops.merge(window.cohort.ref, [first])
+    # The sample's reads disagree now and then: accept each flag, as release needs.
+    for candidate, flag in cohort_ops.results(window.cohort.ref).open_flags:
+        cohort_ops.accept(
+            window.cohort.ref, candidate.code, flag.factor or None, "Demo", "screenshot"
+        )
     cohort_ops.release(window.cohort.ref)
     window.refresh()
     grab("coordinator-released")
     window.close_cohort()
     grab("coordinator-start-recent")
+    agreement(window, work, grab)
     window.close()
     return 0
+
+
+def agreement(window: Any, work: Path, grab: Callable[[str], None]) -> None:
+    """The Scorer agreement view on the demo of docs/agreement.md (S-01 scores high, S-02
+    drifts), S-02 selected: each chart in turn."""
+    from icg_desk.demo.agreement import DEMO_BIASES, build_agreement_cohort
+
+    path = build_agreement_cohort(work / "agreement.icgcohort", weeks=5, biases=DEMO_BIASES)
+    window.open_cohort(path)
+    window.show_agreement()
+    app = QApplication.instance()
+    assert app is not None
+    app.processEvents()
+    panel = window.dashboard.agreement
+    panel.select_scorer("S-02")
+    for index, name in enumerate(("", "-drift", "-distribution", "-factors")):
+        panel.charts.setCurrentIndex(index)
+        grab(f"coordinator-agreement{name}")
+    window.close_cohort()
 
 
 def main() -> int:

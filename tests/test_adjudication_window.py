@@ -70,8 +70,21 @@ def test_keys_score_only_the_factors_asked_and_completion_needs_only_them(
     assert panel.cards["impact_cycle"].rationale.isReadOnly()
     assert panel.cards["playbook"].selector.isEnabled()
 
+    assert panel.cards["impact_cycle"].score_label.text() == "not asked"
+    assert panel.cards["data"].score_label.text() == "not scored"
+
     press(qtbot, "3")
     assert saved(path) == {"playbook": "3.00"}
+    # The summary counts the factors asked: a mean of some factors is not the candidate's
+    # overall, and "Incomplete: 1 of 7" would never end for a read that asks for two.
+    summary = window.summary
+    assert summary.decision.headline() == "Adjudication: 1 of 2 factors asked scored"
+    assert summary.overall.text() == "—"
+    assert summary.factor_scores["playbook"].text() == "3.00"
+    assert summary.factor_scores["data"].text() == "—"
+    assert summary.factor_scores["impact_cycle"].text() == "·"
+    model = window.batch_panel.model
+    assert model.data(model.index(0, model.OVERALL)) == ""
     press(qtbot, Qt.Key.Key_Up, ALT)  # back to Impact Cycle: shown, not asked
     assert panel.current_factor() == "impact_cycle"
     press(qtbot, "2")
@@ -84,6 +97,7 @@ def test_keys_score_only_the_factors_asked_and_completion_needs_only_them(
     assert panel.current_factor() == "data"
     press(qtbot, "2")
     assert saved(path) == {"playbook": "3.00", "data": "2.00"}
+    assert summary.decision.headline() == "Adjudication: 2 of 2 factors asked scored"
     press(qtbot, Qt.Key.Key_Return, CTRL)  # the other five are never scored: complete
     assert status_of(path) == PortfolioStatus.COMPLETE.value
 
@@ -133,6 +147,11 @@ def test_a_retake_asks_for_the_retaken_factor_and_shows_the_banked_ones_locked(
 
     press(qtbot, "3")
     assert saved(path) == {"data": "3.00"}
+    # The scorer has no banked scores (they are not sent): no overall, no decision here.
+    assert window.summary.decision.headline() == "Retake: 1 of 1 factor asked scored"
+    assert window.summary.overall.text() == "—"
+    assert window.summary.factor_scores["impact_cycle"].text() == "banked"
+    assert window.summary.factor_scores["data"].text() == "3.00"
     press(qtbot, Qt.Key.Key_Up, ALT)  # Instructional Playbook: banked
     press(qtbot, "1")
     assert saved(path) == {"data": "3.00"}  # nothing saved on a banked factor

@@ -1127,7 +1127,7 @@ def test_flagged_candidates_are_sent_for_adjudication_merged_and_released(
     window = make_window(path)
     attention = window.dashboard.attention
     flagged = {c.code for c, _ in window.snapshot.results.open_flags}
-    assert flagged
+    assert len(flagged) >= 2  # one portfolio at least for each adjudicator
     assert attention.model.open_count == len(window.snapshot.results.open_flags)
     assert attention.adjudicate_button.isEnabled()
 

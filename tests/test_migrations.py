@@ -25,6 +25,7 @@ from icg_desk.models.cohort_schema import (
     CoordinatorEvent,
     Flag,
     FlagEvent,
+    MergeConflict,
     MergeLog,
     Scorer,
     Withdrawal,
@@ -41,6 +42,7 @@ from icg_desk.models.sqlite_file import (
     sqlite_user_error,
     validate_file,
 )
+from icg_desk.scoring.lineage import base_lineage
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -128,6 +130,14 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "PRAGMA user_version = 4",
     ),
     5: lambda path: execute(path, "DROP TABLE banked_score", "PRAGMA user_version = 5"),
+    6: lambda path: execute(
+        path,
+        "DROP TABLE merge_conflict",
+        "ALTER TABLE assignment DROP COLUMN merged_revision",
+        "ALTER TABLE assignment DROP COLUMN merged_lineage",
+        "ALTER TABLE assignment DROP COLUMN merged_history",
+        "PRAGMA user_version = 6",
+    ),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     1: lambda path: execute(
@@ -138,6 +148,14 @@ BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     ),
     2: lambda path: execute(
         path, "ALTER TABLE portfolio DROP COLUMN banked", "PRAGMA user_version = 2"
+    ),
+    3: lambda path: execute(
+        path,
+        "ALTER TABLE portfolio DROP COLUMN revision",
+        "ALTER TABLE portfolio DROP COLUMN lineage",
+        "ALTER TABLE change_log DROP COLUMN revision",
+        "ALTER TABLE change_log DROP COLUMN lineage",
+        "PRAGMA user_version = 3",
     ),
 }
 
@@ -187,6 +205,10 @@ def test_a_cohort_of_every_older_format_climbs_to_the_current_one(tmp_path, revi
     con.close()
     assert set(Scorer.__table__.columns.keys()) == scorer_columns
     assert set(Assignment.__table__.columns.keys()) == assignment_columns
+    con = sqlite3.connect(path)
+    conflict_columns = {row[1] for row in con.execute("PRAGMA table_info(merge_conflict)")}
+    con.close()
+    assert set(MergeConflict.__table__.columns.keys()) == conflict_columns
     with CohortFile.open(path) as cohort, cohort.reading() as session:
         # Every scorer of an older cohort is a scorer (format 4 added the adjudicator role).
         assert session.scalars(select(Scorer.role)).one() == "scorer"
@@ -205,7 +227,7 @@ def test_a_format_5_cohort_with_a_retake_opens_with_nothing_banked_and_can_bank(
     }
     con.close()
     with CohortFile.open(path) as cohort:
-        assert cohort.pragma("user_version") == 6
+        assert cohort.pragma("user_version") == COHORT_FORMAT.version
         with cohort.transaction() as session:
             # Nothing banked: the retake of a format-5 cohort is read in full, as it was.
             assert session.scalars(select(BankedScore)).all() == []
@@ -239,6 +261,12 @@ def test_a_batch_of_every_format_opens_with_its_data(tmp_path, revised, version)
         assert (portfolio.adjudicate, portfolio.earlier_reads) == ([], [])
         # ... and no portfolio of an older batch is a retake (format 3 added banked factors).
         assert portfolio.banked == []
+        # Format 4: revision 0 at the base the sending gives (batch id, scorer, code), which
+        # the migration works out for a portfolio of an older batch.
+        assert (portfolio.revision, portfolio.lineage) == (
+            0,
+            base_lineage("b-1", "S-1", portfolio.candidate_code),
+        )
     assert migrate_file(path, BATCH_FORMAT) == []
 
 

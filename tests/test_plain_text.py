@@ -342,6 +342,18 @@ def test_the_coordinator_window_shows_hostile_text_as_typed(qtbot, tmp_path, dem
     qtbot.waitUntil(lambda: window.snapshot is not None, timeout=20000)
     walk = Walk()
     walk.widgets(window)
+    # The Scorer agreement view: its tables name the rubric's factors, its charts say their
+    # data in words (accessible descriptions) and in tooltips.
+    window.show_agreement()
+    panel = window.dashboard.agreement
+    qtbot.waitUntil(lambda: panel.found is not None, timeout=20000)
+    assert panel.select_scorer(panel.found.figures.scorers[0].scorer_id)
+    walk.widgets(window)
+    for chart in (panel.distribution_chart, panel.severity_chart, panel.drift_chart):
+        chart.resize(900, 500)
+        chart.grab()  # drawn: its tooltips are made as it paints
+        for _box, tip in chart._tips:
+            walk.tip(plain_tip(tip), f"{type(chart).__name__} tooltip")
 
     assert walk.failures == [], "\n".join(sorted(set(walk.failures)))
     for where in (
@@ -349,6 +361,10 @@ def test_the_coordinator_window_shows_hostile_text_as_typed(qtbot, tmp_path, dem
         "ScorerProgressModel DisplayRole",
         "MergeLogModel ToolTipRole",
         "QLabel text",
+        "AgreementFactorModel DisplayRole",
+        "ScorerFactorModel DisplayRole",
+        "DistributionChart plain",
+        "DistributionChart tooltip",
     ):
         assert where in walk.seen, (where, sorted(walk.seen))
 

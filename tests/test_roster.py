@@ -331,3 +331,35 @@ def test_code_prefix() -> None:
     assert code_prefix("2026-27") == "C27-"
     assert code_prefix("2026-2027") == "C27-"
     assert code_prefix("Pilot 2025") == "C25-"
+
+
+def test_a_roster_saved_by_libreoffice_calc_imports(cohort: CohortFile, tmp_path: Path) -> None:
+    """fixtures/libreoffice-roster.xlsx is LibreOffice Calc 7's own .xlsx of the .csv beside it
+    (`soffice --headless --infilter="CSV:44,34,76,1" --convert-to xlsx`, 76: read as UTF-8):
+    ids as number cells, accents, a retake factor, video links in a cell, and Calc's own
+    package and styles, not openpyxl's."""
+    fixtures = Path(__file__).with_name("fixtures")
+    roster = tmp_path / "roster.xlsx"
+    roster.write_bytes((fixtures / "libreoffice-roster.xlsx").read_bytes())
+    docs = write_docs(tmp_path / "docs", 1001, 1002, 1003, 1004)
+
+    result = import_roster(cohort, roster, docs)
+
+    assert (result.imported, result.skipped, result.problems) == (4, 0, ())
+    with (fixtures / "libreoffice-roster.csv").open(newline="", encoding="utf-8") as f:
+        expected = {r["candidate_id"]: r for r in csv.DictReader(f)}
+    with cohort.reading() as s:
+        people = {c.candidate_id: c for c in s.scalars(select(Candidate))}
+        assert set(people) == {"1001", "1002", "1003", "1004"}  # number cells, read as ids
+        for cid, person in people.items():
+            assert (person.name, person.email, person.organisation) == (
+                expected[cid]["name"],
+                expected[cid]["email"],
+                expected[cid]["organisation"],
+            )
+        assert people["1001"].name == "Tomás Sato"
+        assert people["1001"].retake_factors == ["leadership"]
+        assert people["1004"].entries[0].videos == [
+            ["Clip 1", "https://youtu.be/exmZDC_2vuk"],
+            ["Clip 2", "https://youtu.be/6gPZ7npl75M"],
+        ]

@@ -73,6 +73,8 @@ KEYS = {
     "coordinator/state",
     "coordinator/dashboardSplitter",
     "coordinator/sideSplitter",
+    "coordinator/agreementSplitter",
+    "coordinator/agreementTopSplitter",
     # New in issue 13: View > Theme and the text scale of Ctrl++.
     "view/theme",
     "view/textScale",

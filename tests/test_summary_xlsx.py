@@ -159,9 +159,17 @@ def test_sheets_and_headers(exported: Exported) -> None:
     assert workbook.sheetnames == ["Scores", "Rationales", "About"]
     rows = list(sheet(exported.path, "Scores").iter_rows(max_row=2, values_only=True))
     keys = list(SCORES)
-    assert rows[0] == ("candidate_code", "status", *keys, "overall", "decision", "exported_scores")
+    assert rows[0] == (
+        "candidate_code",
+        "status",
+        *keys,
+        "overall",
+        "decision",
+        "exported_scores",
+        "version",
+    )
     assert rows[1][:4] == ("Candidate code", "Status", "Impact Cycle", "Instructional Playbook")
-    assert rows[1][-3:-1] == ("Overall", "Decision")
+    assert rows[1][-4:-2] == ("Overall", "Decision")
     header = next(sheet(exported.path, "Rationales").iter_rows(max_row=1, values_only=True))
     assert header == (
         "Candidate code",
@@ -224,9 +232,10 @@ def test_number_formats_and_highlights(exported: Exported) -> None:
 def test_frozen_headers_filters_widths(exported: Exported) -> None:
     scores = sheet(exported.path, "Scores")
     assert scores.freeze_panes == "B3"
-    assert scores.auto_filter.ref == "A2:L13"
+    assert scores.auto_filter.ref == "A2:M13"
     assert scores.row_dimensions[1].hidden
     assert scores.column_dimensions["L"].hidden
+    assert scores.column_dimensions["M"].hidden  # the version, for the merge
     assert scores.column_dimensions["A"].width == 14
     assert scores.column_dimensions["K"].width == 48
     rationales = sheet(exported.path, "Rationales")

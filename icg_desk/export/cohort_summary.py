@@ -29,6 +29,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from icg_desk import __version__
+from icg_desk.export.agreement_sheet import AGREEMENT, write_agreement
 from icg_desk.export.summary_xlsx import ProgressCallback, SummaryCancelled
 from icg_desk.export.xlsx_cells import (
     RED,
@@ -40,6 +41,7 @@ from icg_desk.export.xlsx_cells import (
     text_cell,
 )
 from icg_desk.formats.atomic import atomic_write
+from icg_desk.models.agreement import CohortAgreement
 from icg_desk.models.cohort_results import CandidateResult, CohortResults, ReadRow
 from icg_desk.models.flags import CandidateFlag
 from icg_desk.scoring import Decision, Rubric, Status, format_score, to_decimal
@@ -62,9 +64,14 @@ _SOURCE = "the cohort file"  # where a text cut at Excel's cell limit is kept wh
 
 
 def write_cohort_summary(
-    results: CohortResults, path: Path, *, progress: ProgressCallback | None = None
+    results: CohortResults,
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    agreement: CohortAgreement | None = None,
 ) -> Path:
-    """Write the cohort's summary workbook at `path`, and return the path.
+    """Write the cohort's summary workbook at `path`, and return the path; with `agreement`,
+    its Agreement sheet and charts too (export/agreement_sheet.py).
 
     Written beside `path` under a temporary name and renamed at the end, so a cancelled
     (`SummaryCancelled`) or failed run never leaves a half-written file under the final name
@@ -77,7 +84,9 @@ def write_cohort_summary(
     workbook = Workbook(write_only=True)
     try:
         with atomic_write(path) as staged:
-            _write_workbook(workbook, results, written_at, progress)
+            cells = _write_workbook(workbook, results, written_at, progress)
+            if agreement is not None:
+                write_agreement(workbook.create_sheet(AGREEMENT), cells, agreement)
             save(workbook, staged.path, path)
     except BaseException:
         discard_streams(workbook)
@@ -162,7 +171,7 @@ def _write_workbook(
     results: CohortResults,
     written_at: datetime,
     progress: ProgressCallback | None,
-) -> None:
+) -> _Cells:
     cells = _Cells(workbook, results.rubric)
     _write_overview(workbook.create_sheet(OVERVIEW), cells, results, written_at)
     results_sheet = _ResultsSheet(workbook.create_sheet(RESULTS), cells, results)
@@ -191,6 +200,7 @@ def _write_workbook(
     for read in results.reads:
         reads_sheet.add(read)
         tick()
+    return cells
 
 
 def _released_text(when: datetime | None) -> str:

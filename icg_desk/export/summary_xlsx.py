@@ -58,18 +58,22 @@ from icg_desk.formats.summary import (
     F_SCORER_NAME,
     F_SCORES_AS_OF,
     F_VERSION,
+    HISTORY_IN_SUMMARY,
     OVERALL_KEY,
     RATIONALES,
     SCORES,
     SCORES_FIRST_ROW,
     STATUS_KEY,
     SUMMARY_FORMAT,
+    VERSION_KEY,
     score_text,
     scores_checksum,
+    version_text,
 )
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
 from icg_desk.models.schema import (
     LAST_CHANGE_SQL,
+    Change,
     Evidence,
     FactorRead,
     Portfolio,
@@ -124,6 +128,7 @@ class _Portfolio:
     code: str
     status: PortfolioStatus
     reads: dict[str, _Read]
+    version: str = ""  # as the hidden version column holds it (formats.summary.version_text)
 
     def scores(self) -> dict[str, Fraction | None]:
         return {key: read.score for key, read in self.reads.items()}
@@ -142,10 +147,24 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], dat
             session.connection().exec_driver_sql(LAST_CHANGE_SQL).scalar_one()
         )
         portfolios = session.execute(
-            select(Portfolio.id, Portfolio.candidate_code, Portfolio.status).order_by(
-                Portfolio.position
-            )
+            select(
+                Portfolio.id,
+                Portfolio.candidate_code,
+                Portfolio.status,
+                Portfolio.revision,
+                Portfolio.lineage,
+            ).order_by(Portfolio.position)
         ).all()
+        # Each portfolio's history of versions, the latest last, so a copy merged from this
+        # summary and a batch continuing it are told apart from copies edited apart.
+        history: dict[int, list[str]] = defaultdict(list)
+        for portfolio_id, lineage in session.execute(
+            select(Change.portfolio_id, Change.lineage)
+            .where(Change.lineage.is_not(None))
+            .order_by(Change.id)
+        ):
+            if lineage:
+                history[portfolio_id].append(lineage)
         evidence: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for read_id, entry, quote in session.execute(
             select(Evidence.read_id, Evidence.entry_number, Evidence.quote).order_by(
@@ -181,8 +200,15 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], dat
                 )
     # Codes as the workbook can hold them, so that the checksum covers what the reader reads.
     return [
-        _Portfolio(_clean(code), PortfolioStatus(status), reads.get(pid, {}))
-        for pid, code, status in portfolios
+        _Portfolio(
+            _clean(code),
+            PortfolioStatus(status),
+            reads.get(pid, {}),
+            version_text(revision, lineage, history[pid][-HISTORY_IN_SUMMARY:])
+            if lineage
+            else "",
+        )
+        for pid, code, status, revision, lineage in portfolios
     ], scores_as_of
 
 
@@ -305,11 +331,14 @@ class _ScoresSheet:
         self.sheet, self.rubric, self.styles = sheet, rubric, styles
         # Many portfolios share a score vector (every unscored one, for a start): decide it once.
         self.outcomes: dict[tuple[Fraction | None, ...], _Outcome] = {}
-        # Code, status, the factors, overall, decision, then the hidden "scores as exported".
-        last = get_column_letter(len(rubric.factors) + 5)
+        # Code, status, the factors, overall, decision, then the hidden "scores as exported"
+        # and version.
+        exported = get_column_letter(len(rubric.factors) + 5)
+        last = get_column_letter(len(rubric.factors) + 6)
         widths = [14, 12, *(max(10, min(18, len(f.name) + 2)) for f in rubric.factors), 9, 48]
         for col, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
+        sheet.column_dimensions[exported].hidden = True
         sheet.column_dimensions[last].hidden = True
         sheet.row_dimensions[1].hidden = True
         # A write-only sheet writes its views (the frozen panes) with its first row and its
@@ -318,7 +347,15 @@ class _ScoresSheet:
         # The filter spans the hidden column too, so that sorting through it keeps rows whole.
         sheet.auto_filter.ref = f"A2:{last}{SCORES_FIRST_ROW - 1 + rows}"
         sheet.append(
-            [CODE_KEY, STATUS_KEY, *rubric.factor_keys, OVERALL_KEY, DECISION_KEY, EXPORTED_KEY]
+            [
+                CODE_KEY,
+                STATUS_KEY,
+                *rubric.factor_keys,
+                OVERALL_KEY,
+                DECISION_KEY,
+                EXPORTED_KEY,
+                VERSION_KEY,
+            ]
         )
         sheet.append(
             _header(
@@ -330,6 +367,7 @@ class _ScoresSheet:
                     "Overall",
                     "Decision",
                     "Scores as exported (for the checksum)",
+                    "Version (revision and lineage, for the merge)",
                 ],
                 styles,
             )
@@ -367,6 +405,7 @@ class _ScoresSheet:
         row.append(None if overall is None else _cell(sheet, *overall))
         row.append(_text(sheet, headline))
         row.append(_text(sheet, f"{p.code}|{';'.join(exported)}"))
+        row.append(_text(sheet, p.version) if p.version else None)
         sheet.append(row)
 
 

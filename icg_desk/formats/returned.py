@@ -22,9 +22,11 @@ from icg_desk.models.input_limits import RETURNED_MAX_BYTES, InputRefused, open_
 from icg_desk.models.merge import NOT_RETURNED_FILE, ReadKey, Rejected, Returned
 from icg_desk.models.schema import LAST_CHANGE_SQL
 from icg_desk.scoring import Rubric, ScoreError, format_score
+from icg_desk.scoring.lineage import Version
 from icg_desk.scoring.scale import quoted
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEX = frozenset("0123456789abcdef")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -82,6 +84,20 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
                 "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
             ).fetchall()
             (as_of_text,) = con.execute(LAST_CHANGE_SQL).fetchone()
+            versioned = "lineage" in {r[1] for r in con.execute("PRAGMA table_info(portfolio)")}
+            states = con.execute(
+                "SELECT candidate_code, status"
+                + (", revision, lineage" if versioned else "")
+                + " FROM portfolio"
+            ).fetchall()
+            history = (
+                con.execute(
+                    "SELECT p.candidate_code, c.lineage FROM change_log c "
+                    "JOIN portfolio p ON p.id = c.portfolio_id WHERE c.lineage IS NOT NULL"
+                ).fetchall()
+                if versioned
+                else []
+            )
         finally:
             con.close()
     except sqlite3.Error as exc:
@@ -119,7 +135,42 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
         for code in codes
         for key in rubric.factor_keys
     }
-    return Returned("batch", batch_id, scorer_id, reads, as_of)
+    statuses, versions = _versions(states, history, who)
+    return Returned("batch", batch_id, scorer_id, reads, as_of, versions, statuses)
+
+
+def _versions(
+    states: list[tuple[object, ...]], history: list[tuple[object, object]], who: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Version]]:
+    """Each portfolio's status and version (a batch of format 4 on: scoring/lineage.py); no
+    versions from an older batch. A revision or lineage ICG Desk did not write is damage."""
+    statuses: dict[str, str] = {}
+    heads: dict[str, tuple[int, str]] = {}
+    for code, status, *version in states:
+        statuses[str(code)] = str(status)
+        if version and version != [0, ""]:  # "": a portfolio put in without a base
+            revision, lineage = version
+            if not (isinstance(revision, int) and revision >= 0 and _is_lineage(lineage)):
+                raise Rejected(
+                    f"is damaged: {code}'s revision {quoted(revision)} and lineage "
+                    f"{quoted(lineage)} are not as ICG Desk writes them",
+                    **who,
+                )
+            heads[str(code)] = (revision, str(lineage))
+    held: dict[str, set[str]] = {}
+    for code, lineage in history:
+        if not _is_lineage(lineage):
+            raise Rejected(f"is damaged: a lineage in {code}'s history is {quoted(lineage)}", **who)
+        held.setdefault(str(code), set()).add(str(lineage))
+    versions = {
+        code: Version(revision, lineage, frozenset(held.get(code, ())))
+        for code, (revision, lineage) in heads.items()
+    }
+    return statuses, versions
+
+
+def _is_lineage(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in _HEX for c in value)
 
 
 def _batch_score(
@@ -174,7 +225,13 @@ def _read_summary(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
                     **who,
                 )
             reads[(code, key)] = (score, None)
-    return Returned("summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of)
+    versions = {
+        code: Version(revision, lineage, history)
+        for code, (revision, lineage, history) in summary.versions.items()
+    }
+    return Returned(
+        "summary", summary.batch_id, summary.scorer_id, reads, summary.scores_as_of, versions
+    )
 
 
 def _name(rubric: Rubric, key: str) -> str:

@@ -15,7 +15,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -49,6 +49,13 @@ SCORES, RATIONALES, ABOUT = "Scores", "Rationales", "About"
 # headers a person reads; portfolios from row 3 on.
 CODE_KEY, STATUS_KEY, OVERALL_KEY, DECISION_KEY = "candidate_code", "status", "overall", "decision"
 EXPORTED_KEY = "exported_scores"
+# Hidden too: each portfolio's version (batch format 4, scoring/lineage.py) as
+# "revision|lineage|lineage lineage ...", the last from its history; optional (older summaries
+# lack it, and are then judged by their scores alone). At most HISTORY_IN_SUMMARY lineages of
+# the history, the latest: a cell holds 32,767 characters.
+VERSION_KEY = "version"
+HISTORY_IN_SUMMARY = 400
+_VERSION = re.compile(r"([0-9]{1,9})\|([0-9a-f]{64})\|((?:[0-9a-f]{64}(?: [0-9a-f]{64})*)?)")
 SCORES_FIRST_ROW = 3
 
 # The About sheet's field labels (column A); the reader finds the fields by them.
@@ -97,6 +104,8 @@ class SummaryScores:
     exported_at: datetime
     # When the batch's scores were last changed (its export time in a summary that lacks it).
     scores_as_of: datetime
+    # Candidate code -> (revision, lineage, the lineages of its history), where it says.
+    versions: dict[str, tuple[int, str, frozenset[str]]] = field(default_factory=dict)
 
 
 # --- the checksum --------------------------------------------------------------------------------
@@ -163,7 +172,8 @@ def read_batch_summary(path: Path) -> SummaryScores:
             ) from None
         try:
             about = _About.read(path, _sheet(path, workbook, ABOUT))
-            scores = _read_scores(path, _sheet(path, workbook, SCORES), about)
+            versions: dict[str, tuple[int, str, frozenset[str]]] = {}
+            scores = _read_scores(path, _sheet(path, workbook, SCORES), about, versions)
         finally:
             workbook.close()
     return SummaryScores(
@@ -175,7 +185,13 @@ def read_batch_summary(path: Path) -> SummaryScores:
         scores=scores,
         exported_at=about.exported_at,
         scores_as_of=about.scores_as_of,
+        versions=versions,
     )
+
+
+def version_text(revision: int, lineage: str, history: Iterable[str]) -> str:
+    """A portfolio's version as the summary's hidden version column holds it."""
+    return f"{revision}|{lineage}|{' '.join(history)}"
 
 
 def _sheet(path: Path, workbook: Workbook, name: str) -> ReadOnlyWorksheet:
@@ -293,7 +309,10 @@ class _About:
 
 
 def _read_scores(
-    path: Path, sheet: ReadOnlyWorksheet, about: _About
+    path: Path,
+    sheet: ReadOnlyWorksheet,
+    about: _About,
+    versions: dict[str, tuple[int, str, frozenset[str]]],
 ) -> dict[str, dict[str, Fraction | None]]:
     rows = sheet.values
     keys = [str(k).strip() if k is not None else "" for k in next(rows, ())]
@@ -309,6 +328,7 @@ def _read_scores(
     code_col = column(CODE_KEY)
     factor_cols = [(key, column(key)) for key in about.factor_keys]
     exported_col = keys.index(EXPORTED_KEY) if EXPORTED_KEY in keys else None
+    version_col = keys.index(VERSION_KEY) if VERSION_KEY in keys else None
     headers = next(rows, ())  # the names a person reads, for messages
     names = {
         key: str(headers[col]) if col < len(headers) and headers[col] else key
@@ -338,6 +358,9 @@ def _read_scores(
             copy = row[exported_col]
             if isinstance(copy, str):
                 exported[copy.rpartition("|")[0]] = copy.rpartition("|")[2]
+        if version_col is not None and version_col < len(row) and row[version_col] is not None:
+            cell = f"{SCORES}!{get_column_letter(version_col + 1)}{row_number}"
+            versions[code] = _version(path, cell, row[version_col])
 
     if len(scores) != about.portfolios:
         raise SummaryError(
@@ -358,6 +381,17 @@ def _read_scores(
     if checksum != about.checksum:
         raise _checksum_error(path, about, scores, places, names, exported)
     return scores
+
+
+def _version(path: Path, cell: str, value: object) -> tuple[int, str, frozenset[str]]:
+    """A portfolio's version from the hidden column, exactly as `version_text` writes it."""
+    found = _VERSION.fullmatch(value) if isinstance(value, str) and len(value) < 32768 else None
+    if found is None:
+        raise SummaryError(
+            path, f"{quoted(value)} is not a version as ICG Desk writes it", cell
+        )
+    history = frozenset(found.group(3).split())
+    return int(found.group(1)), found.group(2), history
 
 
 def _capped(

@@ -22,6 +22,7 @@ from icg_desk.models.cohort_schema import (
     COHORT_MIGRATIONS,
     COHORT_SCHEMA_VERSION,
     COHORT_TABLES,
+    CONFLICT_STATES,
     READ,
     ROLES,
     CohortBase,
@@ -68,12 +69,14 @@ COHORT_FORMAT = FileFormat(
             2: frozenset({"flag", "flag_event"}),
             4: frozenset({"coordinator_event", "withdrawal"}),
             5: frozenset({"banked_score"}),
+            6: frozenset({"merge_conflict"}),
         },
         known_values={
             ("scorer", "role"): frozenset(ROLES),
             ("assignment", "kind"): frozenset((READ, ADJUDICATION)),
             ("flag", "kind"): frozenset(k.value for k in FlagKind),
             ("flag", "state"): frozenset(s.value for s in FlagState),
+            ("merge_conflict", "state"): frozenset(CONFLICT_STATES),
         },
     ),
 )

@@ -25,18 +25,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from icg_desk.models.adjudicated import adjudications_of
 from icg_desk.models.banked import Banked, banked_of, reads_needed
 from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_schema import OPEN as CONFLICT_OPEN
 from icg_desk.models.cohort_schema import (
     READ,
     Assignment,
     Candidate,
     CohortInfo,
     CoordinatorEvent,
+    MergeConflict,
     ReadScore,
     Scorer,
     Withdrawal,
@@ -161,6 +163,9 @@ class CandidateResult:
     flags: tuple[CandidateFlag, ...] = ()  # open, accepted and adjudicated, as they are now
     # (factor key, adjudicator id) of each factor whose score an adjudicator gave, in rubric order
     adjudicated_by: tuple[tuple[str, str], ...] = ()
+    # Open conflicts between two copies of one of its reads (models/conflicts.py): the merged
+    # version stands in the reads until the coordinator chooses, and the result waits.
+    conflicts: int = 0
 
     def adjudicator_of(self, key: str) -> str | None:
         """Who adjudicated this factor, or None when its score is the reads' mean."""
@@ -231,6 +236,7 @@ class CandidateResult:
             reads_in_progress=self.reads_partial,
             flags_open=[f.factor or f.kind.value for f in self.flags if f.open],
             decision=self.decision,
+            conflicts=self.conflicts,
         )
 
     @property
@@ -428,6 +434,14 @@ def _results(
         select(CoordinatorEvent.id).where(CoordinatorEvent.action == REOPENED).limit(1)
     )
     kept = stored_flags(session)
+    conflicts = dict(
+        session.execute(
+            select(Assignment.candidate_ref, func.count(MergeConflict.id))
+            .join(Assignment, MergeConflict.assignment_ref == Assignment.id)
+            .where(MergeConflict.state == CONFLICT_OPEN)
+            .group_by(Assignment.candidate_ref)
+        ).all()
+    )
     results: list[CandidateResult] = []
     for done, (pk, cid, code, name, email, organisation, retakes) in enumerate(people):
         if progress is not None and done % 250 == 0 and not progress(done, len(people)):
@@ -464,6 +478,7 @@ def _results(
                 if conditions or pk in kept
                 else (),
                 adjudicated_by=tuple((k, settled[k][1]) for k in keys if k in settled),
+                conflicts=conflicts.get(pk, 0),
                 withdrawn=withdrawn.get(pk),
                 banked_scores=()
                 if bank is None
@@ -548,8 +563,20 @@ def release_refusal(results: CohortResults) -> str:
             f"{len(flagged)} {noun} open; adjudicate them, or accept each with a written reason "
             f"(icg-desk cohort accept DB CODE [--factor KEY] --reason TEXT):\n{lines}"
         )
+    conflicted = [c for c in results.candidates if c.conflicts and c.withdrawn is None]
+    if conflicted:
+        names = ", ".join(f"{c.candidate_id} ({c.code})" for c in conflicted[:5])
+        more = f" and {len(conflicted) - 5} more" if len(conflicted) > 5 else ""
+        noun = "is" if len(conflicted) == 1 else "are"
+        parts.append(
+            f"{len(conflicted)} {noun} waiting for a conflict between two copies of a read to "
+            f"be resolved: {names}{more} (icg-desk cohort conflicts DB; icg-desk cohort resolve "
+            "DB CANDIDATE SCORER --take merged|returned --reason TEXT)"
+        )
     other = [
-        c for c in results.waiting if not c.reads_missing and not c.open_flags
+        c
+        for c in results.waiting
+        if not c.reads_missing and not c.open_flags and not c.conflicts
     ]  # not expected: a complete set of reads always gives a decision
     if other:
         parts.append(

@@ -23,8 +23,9 @@ from icg_desk.models.schema import JsonList, ScoreText, UtcTime, utcnow
 COHORT_APPLICATION_ID = 0x49434743
 # 2: merge_log.scores_as_of; 3: flag and flag_event; 4: scorer.role, assignment.kind and
 # assignment.factors (adjudication); 5: coordinator_event and withdrawal (the ways out); 6:
-# banked_score (retakes). Older files are upgraded when opened.
-COHORT_SCHEMA_VERSION = 6
+# banked_score (retakes); 7: assignment.merged_revision, .merged_lineage and .merged_history, and
+# merge_conflict (which copy is newer is decided by the data). Older files are upgraded when opened.
+COHORT_SCHEMA_VERSION = 7
 
 # A scorer's role (the scorers sheet's `role` column): a scorer reads portfolios; an
 # adjudicator settles flagged factors (`icg-desk cohort adjudicate`) and is given no first reads.
@@ -142,6 +143,16 @@ class Assignment(CohortBase):
     # averaged, and replaces the factor score; models/adjudication.py).
     kind: Mapped[str] = mapped_column(String(16), default=READ)
     factors: Mapped[list[str]] = mapped_column(JsonList(sort=False), default=list)
+    # The version of the read merged last (format 7, scoring/lineage.py): its revision, its
+    # lineage (None: the base the sending gave, nothing of a versioned copy merged yet) and the
+    # lineages its history held, so an older copy returned later is told by the data.
+    # (SQL defaults too, as the migration's columns have: a row written by another program
+    # without them is the base.)
+    merged_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    merged_lineage: Mapped[str | None] = mapped_column(String(64), default=None)
+    merged_history: Mapped[list[str]] = mapped_column(
+        JsonList(sort=False), default=list, server_default="[]"
+    )
 
     candidate: Mapped[Candidate] = relationship(back_populates="assignments")
     scorer: Mapped[Scorer] = relationship(back_populates="assignments")
@@ -296,6 +307,51 @@ class BankedScore(CohortBase):
     banked_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
 
 
+OPEN, TOOK_MERGED, TOOK_RETURNED = "open", "merged", "returned"
+CONFLICT_STATES = (OPEN, TOOK_MERGED, TOOK_RETURNED)
+
+
+class MergeConflict(CohortBase):
+    """Two copies of one read edited apart (format 7): the version merged and a returned copy
+    that does not descend from it, nor it from the copy. Kept aside, never applied, until the
+    coordinator takes one (`icg-desk cohort resolve`); both versions are stored whole.
+
+    Reads are [[factor key, score text or None, rationale], ...] in rubric order.
+    """
+
+    __tablename__ = "merge_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_ref: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default=OPEN)  # open, merged, returned
+    # The version merged: revision, lineage, and the file it came from with when it was merged.
+    merged_revision: Mapped[int] = mapped_column(Integer, default=0)
+    merged_lineage: Mapped[str] = mapped_column(String(64), default="")
+    merged_from: Mapped[str] = mapped_column(Text, default="")
+    merged_reads: Mapped[list[list[str | None]]] = mapped_column(
+        JsonList(sort=False), default=list
+    )
+    # The returned copy: its file, revision, lineage and history, status and reads; its scores'
+    # time is shown, never trusted.
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    returned_revision: Mapped[int] = mapped_column(Integer, default=0)
+    returned_lineage: Mapped[str] = mapped_column(String(64), default="")
+    returned_history: Mapped[list[str]] = mapped_column(JsonList(sort=False), default=list)
+    returned_status: Mapped[str] = mapped_column(String(16), default="")
+    returned_as_of: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    returned_reads: Mapped[list[list[str | None]]] = mapped_column(
+        JsonList(sort=False), default=list
+    )
+    # Who resolved it, when and why; empty while open.
+    resolved_by: Mapped[str] = mapped_column(String(200), default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[Assignment] = relationship()
+
+
 # Every table of the current format. The flag tables came with format 3, the ways out with 5,
 # banked scores with 6: an older file, which lacks them, is migrated before it is used, so they
 # are not required when it is validated.
@@ -305,6 +361,7 @@ COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {
     "coordinator_event",
     "withdrawal",
     "banked_score",
+    "merge_conflict",
 }
 
 
@@ -409,6 +466,44 @@ def _add_banked_scores(con: sqlite3.Connection) -> None:
     )
 
 
+def _add_revisions(con: sqlite3.Connection) -> None:
+    """6 -> 7: assignment.merged_revision (0), .merged_lineage (NULL: the base) and
+    .merged_history (empty), and the merge_conflict table, empty. What an older cohort merged
+    is taken as the base: the next copy of a batch applies over it, as it did before."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}
+    if "merged_revision" not in columns:
+        con.execute(
+            "ALTER TABLE assignment ADD COLUMN merged_revision INTEGER NOT NULL DEFAULT 0"
+        )
+    if "merged_lineage" not in columns:
+        con.execute("ALTER TABLE assignment ADD COLUMN merged_lineage VARCHAR(64)")
+    if "merged_history" not in columns:
+        con.execute("ALTER TABLE assignment ADD COLUMN merged_history TEXT NOT NULL DEFAULT '[]'")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS merge_conflict (
+            id INTEGER NOT NULL PRIMARY KEY,
+            assignment_ref INTEGER NOT NULL REFERENCES assignment (id) ON DELETE CASCADE,
+            at VARCHAR(40) NOT NULL,
+            state VARCHAR(16) NOT NULL,
+            merged_revision INTEGER NOT NULL,
+            merged_lineage VARCHAR(64) NOT NULL,
+            merged_from TEXT NOT NULL,
+            merged_reads TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_sha256 VARCHAR(64) NOT NULL,
+            returned_revision INTEGER NOT NULL,
+            returned_lineage VARCHAR(64) NOT NULL,
+            returned_history TEXT NOT NULL,
+            returned_status VARCHAR(16) NOT NULL,
+            returned_as_of VARCHAR(40),
+            returned_reads TEXT NOT NULL,
+            resolved_by VARCHAR(200) NOT NULL,
+            resolved_at VARCHAR(40),
+            reason TEXT NOT NULL
+        )"""
+    )
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -417,4 +512,5 @@ COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _add_adjudication,
     4: _add_ways_out,
     5: _add_banked_scores,
+    6: _add_revisions,
 }

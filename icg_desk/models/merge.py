@@ -10,9 +10,14 @@ belongs to this cohort, its batch id and scorer match an assignment, every portf
 assigned to that scorer in that batch, every score is on the cohort rubric's scale and a summary's
 checksum is intact. It is then applied in one transaction, or rejected whole with the reason.
 
-The later file from a scorer wins entirely for that scorer's reads in that batch. Every file,
-accepted or rejected, gets a `MergeLog` row with its SHA-256, so the audit log shows what came in,
-from whom, and which scores it changed (old and new values).
+Which copy of a read is newer is decided by the data, never by clocks (scoring/lineage.py): per
+portfolio, a returned copy of the version merged is unchanged; one that descends from it (its
+history holds the merged lineage) is applied; one the merged version descends from is an older
+copy, ignored with a note; one edited apart from it is a conflict, kept aside whole in
+`merge_conflict` for the coordinator to choose (models/conflicts.py), never applied, while the
+rest of the file and the files after it merge. Every file, accepted or rejected, gets a
+`MergeLog` row with its SHA-256, so the audit log shows what came in, from whom, and which
+scores it changed (old and new values).
 
 Returned files are never written. The flags of the candidates a file changed are brought in line
 with their reads in the same transaction (models/flags.py).
@@ -21,13 +26,13 @@ with their reads in the same transaction (models/flags.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
@@ -37,19 +42,27 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import (
     ADJUDICATION,
+    OPEN,
     READ,
     Assignment,
     Candidate,
+    MergeConflict,
     MergeLog,
     ReadScore,
     Scorer,
 )
 from icg_desk.models.flags import sync_flags
-from icg_desk.models.schema import ScoreText
+from icg_desk.models.schema import ScoreText, utcnow
 from icg_desk.models.ways_out import refused_codes
 from icg_desk.scoring import Rubric, format_score
+from icg_desk.scoring.lineage import CONFLICT as DIVERGED
+from icg_desk.scoring.lineage import DESCENDS, OLDER, SAME, Version, base_lineage, relation
 
 ACCEPTED, UNCHANGED, REPLACED, REJECTED = "accepted", "unchanged", "replaced", "rejected"
+# A file that brings nothing newer: every portfolio in it an older copy of what was merged.
+OLDER_COPY = "older copy"
+# A file whose changes are all kept aside: copies edited apart from what was merged.
+CONFLICT = "conflict"
 # A returned file with no score in it, merged before anything of its batch: the batch as it was
 # sent, or one the scorer has not begun. Not "unchanged", which says it was merged before.
 NO_SCORES = "no scores"
@@ -68,7 +81,7 @@ class MergeOutcome:
     """What became of one returned file."""
 
     file: Path
-    outcome: str  # accepted, unchanged, no scores, replaced or rejected
+    outcome: str  # accepted, unchanged, no scores, replaced, older copy, conflict or rejected
     scorer_id: str | None
     batch_id: str | None
     reason: str
@@ -101,8 +114,14 @@ class Returned:
     # Every factor of every portfolio in the file. The rationale is None when the file carries
     # none (a summary): the merged rationale then stays as it was.
     reads: dict[ReadKey, tuple[Fraction | None, str | None]]
-    # When its scores were last changed: a batch's last edit, a summary's export.
+    # When its scores were last changed: a batch's last edit, a summary's export. Shown and
+    # logged, never trusted to tell which copy is newer.
     as_of: datetime
+    # Candidate code -> the version of its read (batch format 4 on); a code without one (an
+    # older batch, a summary) is judged by its scores alone.
+    versions: dict[str, Version] = field(default_factory=dict)
+    # Candidate code -> the portfolio's status in the file, where it says (a batch).
+    statuses: dict[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> set[str]:
@@ -231,6 +250,15 @@ def _apply(
     asked = {**_retake_reads(session, rubric, ids), **adjudications}
     new = _new_reads(returned, old, asked, assignments)
 
+    # Per portfolio, which copy is newer, by the versions (never by the clocks).
+    judged = _judge(session, rubric, path, sha256, returned, assignments, old, new)
+    note += judged.note
+    if judged.skipped:
+        assignments = {c: a for c, a in assignments.items() if c not in judged.skipped}
+        ids = list(assignments.values())
+        old = {k: v for k, v in old.items() if k[0] not in judged.skipped}
+        new = {k: v for k, v in new.items() if k[0] not in judged.skipped}
+
     order = {key: i for i, key in enumerate(rubric.factor_keys)}
     differing = sorted(
         (k for k in old.keys() | new.keys() if old.get(k) != new.get(k)),
@@ -245,6 +273,22 @@ def _apply(
     who = (returned.scorer_id, returned.batch_id)
 
     if not differing:
+        if judged.conflicts:
+            reason = (
+                f"{_count(len(judged.conflicts), 'portfolio')} edited apart from the copy "
+                f"already merged ({returned.kind}): kept aside as a conflict between two copies "
+                f"for the coordinator to choose; nothing changed{note}"
+            )
+            _add_log(session, path, sha256, CONFLICT, reason, *who)
+            return _outcome(path, CONFLICT, reason, *who)
+        if judged.older:
+            reason = (
+                f"an older copy of what was already merged ({returned.kind}): what was merged "
+                f"of {_count(len(judged.older), 'portfolio')} descends from it, so nothing "
+                f"changed; ask scorer {returned.scorer_id} for their latest file{note}"
+            )
+            _add_log(session, path, sha256, OLDER_COPY, reason, *who)
+            return _outcome(path, OLDER_COPY, reason, *who)
         if all(score is None for score, _ in returned.reads.values()):
             reason = (
                 f"no scores in it yet ({returned.kind}): nothing to merge; it is the batch as "
@@ -256,20 +300,6 @@ def _apply(
         reason = f"the same scores as already merged ({returned.kind}){note}"
         _add_log(session, path, sha256, UNCHANGED, reason, *who)
         return _outcome(path, UNCHANGED, reason, *who)
-
-    # An older copy (the batch as it was sent, a summary exported before the last changes) must
-    # not undo what a later file brought in: the scorer's latest work is what counts.
-    newer = _last_applied(session, returned)
-    if newer is not None and returned.as_of < newer.scores_as_of:
-        mine, theirs = _moments(returned.as_of, newer.scores_as_of)
-        reason = (
-            f"older than the file already merged for this batch ({newer.file_name}, merged "
-            f"{_when(newer.at)}): its scores were last changed {mine}, that file's {theirs}. "
-            f"Merging it would change {len(changes)} scores back, so nothing changed: ask "
-            f"scorer {returned.scorer_id} for their latest file{note}"
-        )
-        _add_log(session, path, sha256, REJECTED, reason, *who)
-        return _outcome(path, REJECTED, reason, *who)
 
     outcome = REPLACED if old else ACCEPTED
     scored = sum(1 for score, _ in new.values() if score is not None)
@@ -368,17 +398,124 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class _Applied:
-    file_name: str
-    at: datetime
-    scores_as_of: datetime
+@dataclass
+class _Judged:
+    """What the versions say of a file's portfolios: those not applied, and why."""
+
+    skipped: set[str] = field(default_factory=set)  # the same version, older, or a conflict
+    older: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    note: str = ""
 
 
-def _last_applied(session: Session, returned: Returned) -> _Applied | None:
-    """The file last applied for this scorer's batch, when its scores' time is known."""
+def _judge(
+    session: Session,
+    rubric: Rubric,
+    path: Path,
+    sha256: str,
+    returned: Returned,
+    assignments: dict[str, int],
+    old: dict[ReadKey, tuple[Fraction | None, str]],
+    new: dict[ReadKey, tuple[Fraction | None, str]],
+) -> _Judged:
+    """Per portfolio, the returned copy against the version merged (scoring/lineage.py): the
+    same, descending from it (applied, and its version recorded), older (ignored) or edited
+    apart (kept aside as a conflict). A copy without a version (an older batch, a summary) is
+    applied over the base only, and is otherwise the same scores or a conflict. Two queries
+    per file, none per portfolio."""
+    ids = list(assignments.values())
+    merged = {
+        aid: (revision, lineage, history)
+        for aid, revision, lineage, history in session.execute(
+            select(
+                Assignment.id,
+                Assignment.merged_revision,
+                Assignment.merged_lineage,
+                Assignment.merged_history,
+            ).where(Assignment.id.in_(ids))
+        )
+    }
+    kept_aside = {
+        c.assignment_ref: c
+        for c in session.scalars(
+            select(MergeConflict).where(
+                MergeConflict.assignment_ref.in_(ids), MergeConflict.state == OPEN
+            )
+        )
+    }
+    judged = _Judged()
+    merged_from: str | None = None
+    for code, aid in sorted(assignments.items()):
+        base = base_lineage(returned.batch_id, returned.scorer_id, code)
+        revision, lineage, history = merged[aid]
+        mine = Version(revision, lineage or base, frozenset(history))
+        theirs = returned.versions.get(code)
+        if theirs is not None:
+            kind = relation(mine, theirs, base)
+        elif lineage is None:
+            kind = DESCENDS  # nothing versioned merged yet: applied, the version kept at the base
+        else:
+            kind = SAME if _reads_of(old, code) == _reads_of(new, code) else DIVERGED
+        if kind == SAME:
+            # The same version: the same data, applied (a summary merged first lacks the
+            # rationales its batch brings); nothing changes when nothing differs.
+            continue
+        if kind == DESCENDS:
+            if theirs is not None:
+                held = sorted(theirs.history | {theirs.lineage})
+                session.execute(
+                    update(Assignment)
+                    .where(Assignment.id == aid)
+                    .values(
+                        merged_revision=theirs.revision,
+                        merged_lineage=theirs.lineage,
+                        merged_history=held,
+                    )
+                )
+            continue
+        judged.skipped.add(code)
+        if kind == OLDER:
+            judged.older.append(code)
+        elif kind == DIVERGED:
+            judged.conflicts.append(code)
+            if merged_from is None:
+                merged_from = _merged_from(session, returned)
+            _keep_aside(
+                session,
+                rubric,
+                kept_aside.get(aid),
+                aid,
+                code,
+                (mine, theirs),
+                (path, sha256, merged_from),
+                returned,
+                (_reads_of(old, code), _reads_of(new, code)),
+            )
+    if judged.older:
+        judged.note += f"; older copy, ignored: {_codes(judged.older)}"
+    if judged.conflicts:
+        judged.note += (
+            f"; a conflict between two copies, kept aside for the coordinator: "
+            f"{_codes(judged.conflicts)} (icg-desk cohort conflicts)"
+        )
+    return judged
+
+
+def _codes(codes: list[str]) -> str:
+    shown = ", ".join(codes[:5])
+    return shown + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+
+
+def _reads_of(
+    reads: dict[ReadKey, tuple[Fraction | None, str]], code: str
+) -> dict[str, tuple[Fraction | None, str]]:
+    return {key: value for (c, key), value in reads.items() if c == code}
+
+
+def _merged_from(session: Session, returned: Returned) -> str:
+    """The file the merged version came from, and when it was merged, in words."""
     row = session.execute(
-        select(MergeLog.file_name, MergeLog.at, MergeLog.scores_as_of)
+        select(MergeLog.file_name, MergeLog.at)
         .where(
             MergeLog.scorer_id == returned.scorer_id,
             MergeLog.batch_id == returned.batch_id,
@@ -387,25 +524,52 @@ def _last_applied(session: Session, returned: Returned) -> _Applied | None:
         .order_by(MergeLog.id.desc())
         .limit(1)
     ).first()
-    if row is None or row.scores_as_of is None:
-        return None
-    return _Applied(row.file_name, row.at, row.scores_as_of)
+    if row is None:
+        return ""
+    return f"{row.file_name}, merged {row.at:%Y-%m-%d %H:%M} UTC"
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+def _keep_aside(
+    session: Session,
+    rubric: Rubric,
+    conflict: MergeConflict | None,
+    assignment_id: int,
+    code: str,
+    versions: tuple[Version, Version | None],
+    source: tuple[Path, str, str],
+    returned: Returned,
+    reads: tuple[dict[str, tuple[Fraction | None, str]], dict[str, tuple[Fraction | None, str]]],
+) -> None:
+    """Store both versions whole: a new conflict, or the open one of this read, now with this
+    later copy on the returned side (the merged side is what it was)."""
+    mine, theirs = versions
+    path, sha256, merged_from = source
+    if conflict is None:
+        conflict = MergeConflict(
+            assignment_ref=assignment_id,
+            merged_revision=mine.revision,
+            merged_lineage=mine.lineage,
+            merged_from=merged_from,
+            merged_reads=_stored_reads(rubric, reads[0]),
+        )
+        session.add(conflict)
+    conflict.at = utcnow()
+    conflict.file_name, conflict.file_sha256 = path.name, sha256
+    conflict.returned_revision = 0 if theirs is None else theirs.revision
+    conflict.returned_lineage = "" if theirs is None else theirs.lineage
+    conflict.returned_history = [] if theirs is None else sorted(theirs.history)
+    conflict.returned_status = returned.statuses.get(code, "")
+    conflict.returned_as_of = returned.as_of
+    conflict.returned_reads = _stored_reads(rubric, reads[1])
 
 
-def _moments(earlier: datetime, later: datetime) -> tuple[str, str]:
-    """Both times to the second, or to the millisecond when the seconds alone look the same."""
-    first, second = _when(earlier), _when(later)
-    if first != second:
-        return first, second
-
-    def precise(moment: datetime) -> str:
-        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"[:-3] + " UTC"
-
-    return precise(earlier), precise(later)
+def _stored_reads(
+    rubric: Rubric, reads: dict[str, tuple[Fraction | None, str]]
+) -> list[list[str | None]]:
+    """[[factor key, score text or None, rationale], ...] in rubric order."""
+    return [
+        [key, _stored(reads[key][0]), reads[key][1]] for key in rubric.factor_keys if key in reads
+    ]
 
 
 _INSERT_READS = (
@@ -492,8 +656,12 @@ def merge_report(outcomes: Sequence[MergeOutcome]) -> str:
     )
 
 
-_KINDS = (ACCEPTED, UNCHANGED, NO_SCORES, REPLACED, REJECTED)
-_TOTAL_WORDS = {NO_SCORES: "with no scores yet"}
+_KINDS = (ACCEPTED, UNCHANGED, NO_SCORES, REPLACED, OLDER_COPY, CONFLICT, REJECTED)
+_TOTAL_WORDS = {
+    NO_SCORES: "with no scores yet",
+    OLDER_COPY: "older copies",
+    CONFLICT: "with conflicts",
+}
 
 
 # --- the audit log, read back --------------------------------------------------------------------

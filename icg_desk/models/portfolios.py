@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.schema import EntryDocument, Portfolio, PortfolioStatus, VideoLink
+from icg_desk.scoring.lineage import base_lineage
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
                 f"portfolio {p.candidate_code}: has entries {numbers}, the rubric asks for "
                 f"{sorted(rubric_entries)}"
             )
+    identity = batch.identity
+    batch_id, scorer_id = identity.batch_id, identity.scorer_id
     with batch.transaction() as session:
         # Ids are assigned here rather than read back, so each table is one executemany.
         next_portfolio = (session.scalar(select(func.max(Portfolio.id))) or 0) + 1
@@ -68,6 +71,8 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
                     "adjudicate": list(p.adjudicate),
                     "earlier_reads": [list(r) for r in p.earlier_reads],
                     "banked": [list(b) for b in p.banked],
+                    "revision": 0,
+                    "lineage": base_lineage(batch_id, scorer_id, p.candidate_code),
                 }
             )
             for e in p.entries:

@@ -28,11 +28,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from icg_desk.scoring.lineage import base_lineage
+
 # PRAGMA application_id: "ICGD" in ASCII, so `file` and sqlite3 tell a batch from other databases.
 APPLICATION_ID = 0x49434744
 # 2: portfolio.adjudicate and portfolio.earlier_reads (adjudication batches); 3: portfolio.banked
-# (retakes).
-SCHEMA_VERSION = 3
+# (retakes); 4: portfolio.revision and portfolio.lineage, change_log.revision and
+# change_log.lineage (which copy is newer is decided by the data: scoring/lineage.py).
+SCHEMA_VERSION = 4
 
 
 def _add_adjudication(con: sqlite3.Connection) -> None:
@@ -52,11 +55,34 @@ def _add_banked(con: sqlite3.Connection) -> None:
         con.execute("ALTER TABLE portfolio ADD COLUMN banked TEXT NOT NULL DEFAULT '[]'")
 
 
+def _add_revisions(con: sqlite3.Connection) -> None:
+    """3 -> 4: portfolio.revision (0) and portfolio.lineage (the base the sending gives: batch
+    id, scorer id and candidate code), change_log.revision and change_log.lineage (empty for
+    the changes made before: an older batch's history proves nothing, and needs not)."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(portfolio)")}
+    if "revision" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
+    if "lineage" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN lineage VARCHAR(64) NOT NULL DEFAULT ''")
+    columns = {row[1] for row in con.execute("PRAGMA table_info(change_log)")}
+    if "revision" not in columns:
+        con.execute("ALTER TABLE change_log ADD COLUMN revision INTEGER")
+    if "lineage" not in columns:
+        con.execute("ALTER TABLE change_log ADD COLUMN lineage VARCHAR(64)")
+    batch_id, scorer_id = con.execute("SELECT batch_id, scorer_id FROM batch").fetchone()
+    codes = con.execute("SELECT id, candidate_code FROM portfolio").fetchall()
+    con.executemany(
+        "UPDATE portfolio SET revision = 0, lineage = ? WHERE id = ?",
+        [(base_lineage(batch_id, scorer_id, code), pid) for pid, code in codes],
+    )
+
+
 # The batch's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_adjudication,
     2: _add_banked,
+    3: _add_revisions,
 }
 
 
@@ -171,6 +197,10 @@ class Portfolio(Base):
     # The earlier reads of the factors asked, when the rubric shows them to the adjudicator
     # ([[factor key, score], ...], scorers unnamed); empty otherwise.
     earlier_reads: Mapped[list[list[str]]] = mapped_column(JsonList(sort=False), default=list)
+    # Format 4: every change the scorer makes raises the revision by one and chains the lineage
+    # from the base the sending gives (scoring/lineage.py); the merge compares them, not clocks.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    lineage: Mapped[str] = mapped_column(String(64), default="")
 
     entries: Mapped[list[EntryDocument]] = relationship(
         back_populates="portfolio", order_by="EntryDocument.number", cascade="all, delete-orphan"
@@ -262,13 +292,18 @@ class Change(Base):
     field: Mapped[str] = mapped_column(String(32))
     old_value: Mapped[str | None] = mapped_column(Text, default=None)
     new_value: Mapped[str | None] = mapped_column(Text, default=None)
+    # The portfolio's revision and lineage after this change (format 4; empty for the changes
+    # of an older batch): a later copy's history holds an earlier copy's version.
+    revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    lineage: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 REQUIRED_TABLES = frozenset(Base.metadata.tables)
 
 # When a batch's scores were last changed: every change is logged and stamps its read, and an
 # untouched batch is as old as its making. The stamps are ISO text in UTC, so they sort as text.
-# A summary records it and the merge compares it, so an older copy never undoes a later one.
+# A summary records it and the merge shows it; which copy is newer is decided by the
+# portfolios' revisions and lineages (scoring/lineage.py), never by this time.
 LAST_CHANGE_SQL = (
     "SELECT max(t) FROM (SELECT max(at) AS t FROM change_log "
     "UNION ALL SELECT max(updated_at) FROM factor_read "

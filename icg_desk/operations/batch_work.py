@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import (
+    BatchInfo,
     Change,
     EntryDocument,
     Evidence,
@@ -28,6 +29,7 @@ from icg_desk.models.schema import (
     utcnow,
 )
 from icg_desk.scoring import Decision, decide, threshold_crossings
+from icg_desk.scoring.lineage import next_lineage
 from icg_desk.scoring.links import BUILTIN_LINKS, LinkPolicy
 from icg_desk.scoring.rubric import Rubric
 from icg_desk.scoring.scale import format_score
@@ -42,6 +44,8 @@ _PORTFOLIO_STATE = select(
     _PORTFOLIOS.c.status,
     _PORTFOLIOS.c.adjudicate,
     _PORTFOLIOS.c.banked,
+    _PORTFOLIOS.c.revision,
+    _PORTFOLIOS.c.lineage,
 ).where(_PORTFOLIOS.c.id == bindparam("portfolio"))
 _PORTFOLIO_READS = select(
     _READS.c.id,
@@ -61,10 +65,13 @@ _READ_EVIDENCE = (
     .where(_EVIDENCE.c.read_id == bindparam("read"))
     .order_by(_EVIDENCE.c.id)
 )
-_START_PORTFOLIO = (
+# The portfolio's status, revision and lineage in one UPDATE: every score raises the revision.
+_MOVE_PORTFOLIO = (
     _PORTFOLIOS.update()
     .where(_PORTFOLIOS.c.id == bindparam("portfolio"))
-    .values(status=bindparam("status"))
+    .values(
+        status=bindparam("status"), revision=bindparam("revision"), lineage=bindparam("lineage")
+    )
 )
 _SCORE_READ = (
     _READS.update()
@@ -149,6 +156,9 @@ class PortfolioSummary:
     candidate_code: str
     status: PortfolioStatus
     decision: Decision
+    # A read of some factors only (an adjudication, a retake): its decision is not the
+    # candidate's, so the list shows no overall for it.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +266,11 @@ class BatchWork:
                 scores[pid][key] = score
             rows = session.execute(
                 select(
-                    Portfolio.id, Portfolio.position, Portfolio.candidate_code, Portfolio.status
+                    Portfolio.id,
+                    Portfolio.position,
+                    Portfolio.candidate_code,
+                    Portfolio.status,
+                    Portfolio.adjudicate,
                 ).order_by(Portfolio.position)
             ).all()
         return [
@@ -266,8 +280,9 @@ class BatchWork:
                 code,
                 PortfolioStatus(status),
                 decide(self.rubric, scores.get(pid, {})),
+                partial=bool(asked),
             )
-            for pid, position, code, status in rows
+            for pid, position, code, status, asked in rows
         ]
 
     def portfolio(self, portfolio_id: int) -> PortfolioView:
@@ -333,7 +348,7 @@ class BatchWork:
             found = run(_PORTFOLIO_STATE, {"portfolio": portfolio_id}).one_or_none()
             if found is None:
                 raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
-            code, status, adjudicate, banked = found
+            code, status, adjudicate, banked, revision, lineage = found
             self._check_changeable(code, PortfolioStatus(status), adjudicate, factor.key, banked)
             rows = run(_PORTFOLIO_READS, {"portfolio": portfolio_id}).all()
             scores: dict[str, Fraction | None] = {row.factor_key: row.score for row in rows}
@@ -343,7 +358,9 @@ class BatchWork:
             if status == PortfolioStatus.NOT_STARTED:
                 # Logged before the score, as `_change` does.
                 status = PortfolioStatus.IN_PROGRESS.value
-                run(_START_PORTFOLIO, {"portfolio": portfolio_id, "status": status})
+                started = (None, "status", PortfolioStatus.NOT_STARTED.value, status)
+                revision += 1
+                lineage = next_lineage(lineage, revision, *started)
                 run(
                     _LOG_CHANGE,
                     {
@@ -353,6 +370,8 @@ class BatchWork:
                         "old_value": PortfolioStatus.NOT_STARTED.value,
                         "new_value": status,
                         "at": now,
+                        "revision": revision,
+                        "lineage": lineage,
                     },
                 )
             if mine is None:
@@ -378,15 +397,30 @@ class BatchWork:
                     look_fors_seen=frozenset(mine.look_fors_seen),
                     evidence=tuple(EvidenceItem(*item) for item in evidence),
                 )
+            old_text = _score_text(self.rubric, mine.score if mine else None)
+            new_text = _score_text(self.rubric, score)
+            revision += 1
+            lineage = next_lineage(lineage, revision, factor.key, "score", old_text, new_text)
+            run(
+                _MOVE_PORTFOLIO,
+                {
+                    "portfolio": portfolio_id,
+                    "status": status,
+                    "revision": revision,
+                    "lineage": lineage,
+                },
+            )
             run(
                 _LOG_CHANGE,
                 {
                     "portfolio_id": portfolio_id,
                     "factor_key": factor.key,
                     "field": "score",
-                    "old_value": _score_text(self.rubric, mine.score if mine else None),
-                    "new_value": _score_text(self.rubric, score),
+                    "old_value": old_text,
+                    "new_value": new_text,
                     "at": now,
+                    "revision": revision,
+                    "lineage": lineage,
                 },
             )
             scores[factor.key] = score
@@ -538,9 +572,7 @@ class BatchWork:
         old = p.status
         p.status = status.value
         p.completed_at = utcnow() if status is PortfolioStatus.COMPLETE else None
-        session.add(
-            Change(portfolio_id=p.id, field="status", old_value=old, new_value=status.value)
-        )
+        session.add(self._logged(p, None, "status", old, status.value))
         scores = {r.factor_key: r.score for r in p.reads}
         decision = decide(self.rubric, scores)
         return Changed(p.id, None, "status", status, None, decision, ())
@@ -574,15 +606,15 @@ class BatchWork:
                 # Logged before the change itself, so that the change stays the history's last
                 # row and the next keystroke of a rationale extends it.
                 p.status = PortfolioStatus.IN_PROGRESS.value
-                session.add(
-                    Change(
-                        portfolio_id=p.id,
-                        field="status",
-                        old_value=PortfolioStatus.NOT_STARTED.value,
-                        new_value=PortfolioStatus.IN_PROGRESS.value,
-                        at=utcnow(),  # stamped now: at the flush it would follow its change
-                    )
+                started = self._logged(
+                    p,
+                    None,
+                    "status",
+                    PortfolioStatus.NOT_STARTED.value,
+                    PortfolioStatus.IN_PROGRESS.value,
                 )
+                started.at = utcnow()  # stamped now: at the flush it would follow its change
+                session.add(started)
             reads = {r.factor_key: r for r in p.reads}
             before = decide(self.rubric, {k: r.score for k, r in reads.items()})
             read = reads.get(factor.key)
@@ -592,20 +624,13 @@ class BatchWork:
                 reads[factor.key] = read
             old, new = apply(read)
             read.updated_at = now = utcnow()
+            change = self._logged(p, factor.key, field, old, new)
+            change.at = now
             if not (
                 field == "rationale"
-                and self._extend_rationale_history(session, p.id, factor.key, new)
+                and self._extend_rationale_history(session, p.id, factor.key, change)
             ):
-                session.add(
-                    Change(
-                        portfolio_id=p.id,
-                        factor_key=factor.key,
-                        field=field,
-                        old_value=old,
-                        new_value=new,
-                        at=now,
-                    )
-                )
+                session.add(change)
             session.flush()
             after = decide(self.rubric, {k: r.score for k, r in reads.items()})
             return Changed(
@@ -618,9 +643,35 @@ class BatchWork:
                 crossings=threshold_crossings(self.rubric, before, after),
             )
 
+    @staticmethod
+    def _logged(
+        p: Portfolio, factor_key: str | None, field: str, old: str | None, new: str | None
+    ) -> Change:
+        """The history's row of one change, which raises the portfolio's revision and moves its
+        lineage (scoring/lineage.py): the row records both, so a later copy of the batch shows
+        it descends from this one."""
+        p.revision += 1
+        p.lineage = next_lineage(p.lineage, p.revision, factor_key, field, old, new)
+        return Change(
+            portfolio_id=p.id,
+            factor_key=factor_key,
+            field=field,
+            old_value=old,
+            new_value=new,
+            revision=p.revision,
+            lineage=p.lineage,
+        )
+
     def _extend_rationale_history(
-        self, session: Session, portfolio_id: int, factor_key: str, new: str | None
+        self, session: Session, portfolio_id: int, factor_key: str, change: Change
     ) -> bool:
+        """Whether the last history row, a rationale of the same read typed within the window,
+        takes this change: its new value, time, and the revision and lineage the change made
+        (the rationale is still one change in the history, and the version is the latest).
+
+        Not once the batch was sent or its summary exported since that row: the copy sent holds
+        the row's version, which a later copy's history must still hold to be told its
+        continuation (scoring/lineage.py)."""
         last = session.scalars(select(Change).order_by(Change.id.desc()).limit(1)).first()
         if (
             last is not None
@@ -629,7 +680,11 @@ class BatchWork:
             and last.field == "rationale"
             and utcnow() - last.at < RATIONALE_HISTORY_WINDOW
         ):
-            last.new_value = new
+            sent = session.scalar(select(BatchInfo.exported_at))
+            if sent is not None and sent >= last.at.replace(microsecond=0):
+                return False
+            last.new_value = change.new_value
             last.at = utcnow()
+            last.revision, last.lineage = change.revision, change.lineage
             return True
         return False

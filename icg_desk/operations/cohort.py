@@ -22,6 +22,7 @@ from icg_desk.export.cohort_reports import write_cohort_reports
 from icg_desk.export.cohort_summary import write_cohort_summary
 from icg_desk.export.pdf_report import ReportRun
 from icg_desk.formats.roster_table import write_roster_template as _write_template
+from icg_desk.models.agreement import cohort_agreement
 from icg_desk.models.assignment import Plan, move_assignment
 from icg_desk.models.assignment import assign as _assign
 from icg_desk.models.cohort_file import CohortFile
@@ -32,6 +33,7 @@ from icg_desk.models.cohort_results import (
     release_results,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
+from icg_desk.models.conflicts import Conflict, open_conflicts, resolve_conflict
 from icg_desk.models.flag_accept import Accepted, accept_flag
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
@@ -226,6 +228,8 @@ class CohortSnapshot:
     status: CohortStatus
     results: CohortResults
     merges: tuple[MergeRecord, ...]
+    # Conflicts between two copies of a read, open (models/conflicts.py): Needs attention.
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def released_at(self) -> datetime | None:
@@ -247,6 +251,7 @@ def snapshot(
                 status=cohort_status(cohort, found_results),
                 results=found_results,
                 merges=recent_merges(cohort),
+                conflicts=open_conflicts(cohort),
             )
     if not changes.any:
         return previous
@@ -261,6 +266,8 @@ def snapshot(
             found = replace(found, status=cohort_status(cohort, found.results))
         if c.merges:
             found = replace(found, merges=recent_merges(cohort))
+        if c.merges or c.reads or c.assignments or c.candidates:
+            found = replace(found, conflicts=open_conflicts(cohort))
     return found
 
 
@@ -311,6 +318,22 @@ def reopen(ref: CohortRef, reason: str, by: str) -> Done[WayOut]:
     return Done(done, Changes(release=True))
 
 
+def conflicts(ref: CohortRef) -> tuple[Conflict, ...]:
+    """Every conflict between two copies of a read still open, both versions side by side."""
+    with _reading(ref) as cohort:
+        return open_conflicts(cohort)
+
+
+def resolve(
+    ref: CohortRef, candidate: str, scorer_id: str, take: str, reason: str, by: str
+) -> Done[WayOut]:
+    """Take the merged or the returned version of a read kept aside as a conflict, with a
+    written reason (models/conflicts.py); ConflictRefused says why not, and nothing changed."""
+    with _writing(ref) as cohort:
+        done = resolve_conflict(cohort, candidate, scorer_id, take, reason, by)
+    return Done(done, Changes(reads=True, flags=True))
+
+
 def ways_out_log(ref: CohortRef) -> tuple[WayOut, ...]:
     """Every reassignment, withdrawal, reinstatement and reopening, oldest first."""
     with _reading(ref) as cohort:
@@ -345,9 +368,12 @@ def print_reports(
 def export_summary(
     ref: CohortRef, target: Path, *, progress: Progress | None = None
 ) -> tuple[CohortResults, Path]:
-    """The coordinator's summary workbook at `target`: overview, results, statistics, reads."""
+    """The coordinator's summary workbook at `target`: overview, results, statistics, reads,
+    flags, and the scorers' agreement with its charts."""
     found = results(ref)
-    return found, write_cohort_summary(found, target, progress=progress)
+    with _reading(ref) as cohort:
+        agreement = cohort_agreement(cohort)
+    return found, write_cohort_summary(found, target, progress=progress, agreement=agreement)
 
 
 __all__ = [
@@ -359,6 +385,7 @@ __all__ = [
     "accept",
     "adjudicate",
     "bank",
+    "conflicts",
     "check_cohort",
     "lock_for_window",
     "Progress",
@@ -374,6 +401,7 @@ __all__ = [
     "reassign",
     "release",
     "reopen",
+    "resolve",
     "results",
     "send_batches",
     "snapshot",

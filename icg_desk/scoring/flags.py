@@ -189,6 +189,8 @@ class ResultState:
     reads_in_progress: int  # reads a scorer has started but not completed
     flags_open: tuple[str, ...]  # each open flag in words ("Data: discrepancy")
     waiting_for: tuple[str, ...]  # why it is not final, in words; empty when final
+    # Open conflicts between two copies of one of its reads, kept aside at merge.
+    conflicts: int = 0
 
     @property
     def final(self) -> bool:
@@ -222,8 +224,10 @@ def result_state(
     reads_in_progress: int,
     flags_open: Sequence[str],
     decision: Decision,
+    conflicts: int = 0,
 ) -> ResultState:
-    """Final when every read needed is complete, no flag is open and every factor is scored."""
+    """Final when every read needed is complete, no flag is open, no conflict between two
+    copies of a read is open (models/conflicts.py) and every factor is scored."""
     in_progress = max(0, min(reads_in_progress, reads_needed - reads_in))
     missing = max(0, reads_needed - reads_in - in_progress)
     why: list[str] = []
@@ -233,6 +237,12 @@ def result_state(
         why.append(_count(in_progress, "read in progress"))
     if flags_open:
         why.append(f"{len(flags_open)} flag{'s' if len(flags_open) != 1 else ''} open")
+    if conflicts:
+        why.append(
+            "a conflict between two copies"
+            if conflicts == 1
+            else f"{conflicts} conflicts between two copies"
+        )
     if not why and decision.status is Status.INCOMPLETE:
         why.append(decision.headline)
     return ResultState(
@@ -242,6 +252,7 @@ def result_state(
         reads_in_progress=in_progress,
         flags_open=tuple(flags_open),
         waiting_for=tuple(why),
+        conflicts=conflicts,
     )
 
 

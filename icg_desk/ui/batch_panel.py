@@ -90,7 +90,12 @@ class PortfolioListModel(RowsTableModel):
             old.status is PortfolioStatus.COMPLETE
         )
         self._rows[row] = PortfolioSummary(
-            old.id, old.position, old.candidate_code, changed.status, changed.decision
+            old.id,
+            old.position,
+            old.candidate_code,
+            changed.status,
+            changed.decision,
+            old.partial,
         )
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
@@ -125,6 +130,15 @@ class PortfolioListModel(RowsTableModel):
     def counts(self) -> tuple[int, int]:
         return self._complete, len(self._rows)
 
+    def _text(self, p: PortfolioSummary, column: int) -> str:
+        if column == self.CODE:
+            return p.candidate_code
+        if column == self.STATUS:
+            return STATUS_TEXT[p.status]
+        if p.partial or p.decision.overall is None:
+            return ""  # an adjudication's or retake's mean of some factors is no overall
+        return format_score(p.decision.overall)
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -135,13 +149,10 @@ class PortfolioListModel(RowsTableModel):
         if role == self.StatusRole:
             return p.status.value
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.CODE:
-                return p.candidate_code
-            if column == self.STATUS:
-                return STATUS_TEXT[p.status]
-            if column == self.OVERALL:
-                return "" if p.decision.overall is None else format_score(p.decision.overall)
+            return self._text(p, column)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if p.partial:  # its decision is of some factors only: not the candidate's
+                return plain_tip(f"{p.candidate_code}: scores some factors only")
             return plain_tip(f"{p.candidate_code}: {p.decision.headline}")
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
             return status_colour(p.status, palettes.current())

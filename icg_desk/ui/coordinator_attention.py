@@ -1,5 +1,6 @@
 """The Coordinator window's "Needs attention" view: every flag with its reads side by side, and
-accepting one with a written reason.
+accepting one with a written reason; every conflict between two copies of a read with both
+versions side by side, and resolving one (take the merged or the returned version) with a reason.
 
 The model (`FlagsModel`) is plain data a test drives without a window; names, reads and reasons
 are plain strings (views never interpret them), tooltips go through `plain_tip`.
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,12 +25,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from icg_desk.models.cohort_results import CandidateResult, CohortResults
+from icg_desk.models.conflicts import Conflict
 from icg_desk.models.flags import CandidateFlag
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.flags import FlagState
@@ -76,6 +80,12 @@ def release_waits_for(results: CohortResults | None) -> str:
     flagged = len(results.open_flags)
     if flagged:
         parts.append(f"{flagged} open flag{'s' if flagged != 1 else ''} (Needs attention)")
+    conflicts = sum(c.conflicts for c in results.candidates if c.withdrawn is None)
+    if conflicts:
+        parts.append(
+            f"{conflicts} conflict{'s' if conflicts != 1 else ''} between two copies "
+            "(Needs attention)"
+        )
     return "Release waits for " + " and ".join(parts) if parts else ""
 
 
@@ -145,6 +155,128 @@ class FlagsModel(RowsTableModel):
         return None
 
 
+class ConflictsModel(RowsTableModel):
+    """Every open conflict: whose read, then both versions of each factor that differs."""
+
+    CODE, SCORER, BATCH, MERGED, RETURNED, DIFFER = range(6)
+    HEADERS = ("Code", "Scorer", "Batch", "Merged version", "Returned copy", "Factors that differ")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Conflict] = []
+        self._rubric: Rubric | None = None
+
+    def set_conflicts(self, conflicts: tuple[Conflict, ...], rubric: Rubric | None) -> None:
+        self.beginResetModel()
+        self._rows, self._rubric = list(conflicts), rubric
+        self.endResetModel()
+
+    def row(self, row: int) -> Conflict:
+        return self._rows[row]
+
+    def text(self, row: int, column: int) -> str:
+        c = self._rows[row]
+        if column == self.CODE:
+            return c.code
+        if column == self.SCORER:
+            return c.scorer_id
+        if column == self.BATCH:
+            return c.batch_id or ""
+        if column == self.MERGED:
+            return f"revision {c.merged.revision}" + (
+                f", {c.merged.source}" if c.merged.source else ""
+            )
+        if column == self.RETURNED:
+            return f"revision {c.returned.revision}, {c.returned.source}"
+        if self._rubric is None:
+            return ""
+        return "; ".join(
+            f"{self._rubric.factor(k).name} {_score(c.merged.score(k))} | "
+            f"{_score(c.returned.score(k))}"
+            for k in c.differing(self._rubric)
+        )
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and self._rubric is not None:
+            return plain_tip(self._rows[index.row()].text(self._rubric))
+        return None
+
+
+def _score(stored: str | None) -> str:
+    return stored if stored is not None else "-"
+
+
+class ResolveConflictDialog(QDialog):
+    """Resolve a conflict: both versions side by side, which to take, who and why (required)."""
+
+    def __init__(self, conflict: Conflict, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resolveConflictDialog")
+        self.setWindowTitle("Resolve a conflict between two copies")
+        self.setStyleSheet(dialog_stylesheet(palettes.current()))
+        intro = plain_label(
+            conflict.text(rubric)
+            + "\n\nTwo copies of this read were edited apart: neither continues the other, so "
+            "neither was applied over the other. Take the merged version to keep the reads as "
+            "they are, or the returned copy to put its scores and rationales in their place. "
+            "Your name, the time and your reason are kept in the cohort's log.",
+            object_name="dialogIntro",
+        )
+        self.take_merged = QRadioButton("Keep the &merged version")
+        self.take_merged.setObjectName("takeMerged")
+        self.take_returned = QRadioButton(f"Take the &returned copy ({conflict.returned.source})")
+        self.take_returned.setObjectName("takeReturned")
+        self.takes = QButtonGroup(self)
+        self.takes.addButton(self.take_merged)
+        self.takes.addButton(self.take_returned)
+        self.by_edit = QLineEdit(_user_name())
+        self.by_edit.setObjectName("resolveBy")
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setObjectName("resolveReason")
+        self.reason_edit.setPlaceholderText("Why this version (required)")
+        self.reason_edit.setTabChangesFocus(True)
+        form = QFormLayout()
+        form.addRow(self.take_merged)
+        form.addRow(self.take_returned)
+        form.addRow("Resolved &by", self.by_edit)
+        form.addRow("Rea&son", self.reason_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Resolve")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.by_edit.textChanged.connect(self._check)
+        self.reason_edit.textChanged.connect(self._check)
+        self.takes.buttonToggled.connect(self._check)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
+        self._check()
+
+    def _check(self, *_args: object) -> None:
+        take, by, reason = self.values()
+        self.ok.setEnabled(bool(take and by and reason))
+
+    def values(self) -> tuple[str, str, str]:
+        """(merged or returned, "" when neither is chosen; who; the reason), trimmed."""
+        take = (
+            "merged"
+            if self.take_merged.isChecked()
+            else "returned"
+            if self.take_returned.isChecked()
+            else ""
+        )
+        return take, self.by_edit.text().strip(), self.reason_edit.toPlainText().strip()
+
+
 class AcceptFlagDialog(QDialog):
     """Accept a flagged result: the flag, both reads, and who accepts it and why (required)."""
 
@@ -211,6 +343,7 @@ class AttentionPanel(QWidget):
 
     accept_requested = Signal()
     adjudicate_requested = Signal()
+    resolve_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,6 +383,29 @@ class AttentionPanel(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._selected)
         self.model.modelReset.connect(self._selected)
         self._released = False
+        # Conflicts between two copies of a read, below the flags: both versions, and Resolve.
+        self.conflicts = ConflictsModel(self)
+        self.conflicts_note = plain_label("", object_name="panelNote")
+        self.conflicts_note.setObjectName("conflictsNote")
+        self.conflicts_view = QTableView()
+        self.conflicts_view.setObjectName("conflictsView")
+        self.conflicts_view.setModel(self.conflicts)
+        self.conflicts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.conflicts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.conflicts_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.conflicts_view.setWordWrap(False)
+        self.conflicts_view.verticalHeader().hide()
+        self.conflicts_view.horizontalHeader().setStretchLastSection(True)
+        self.conflicts_view.doubleClicked.connect(lambda _i: self._ask_resolve())
+        self.resolve_button = QPushButton("Resolve…")
+        self.resolve_button.setObjectName("resolveConflictButton")
+        self.resolve_button.setToolTip(
+            "Take the merged or the returned version of the selected read, with your reason "
+            "(kept in the cohort's log)"
+        )
+        self.resolve_button.clicked.connect(self._ask_resolve)
+        self.conflicts_view.selectionModel().selectionChanged.connect(self._conflict_selected)
+        self.conflicts.modelReset.connect(self._conflict_selected)
         bottom = QHBoxLayout()
         bottom.addWidget(self.detail, 1)
         bottom.addWidget(self.adjudicate_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -260,6 +416,50 @@ class AttentionPanel(QWidget):
         layout.addWidget(self.release_note)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
+        below = QHBoxLayout()
+        below.addWidget(self.conflicts_note, 1)
+        below.addWidget(self.resolve_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.conflicts_view)
+        layout.addLayout(below)
+        self.show_conflicts((), None)
+
+    def show_conflicts(self, conflicts: tuple[Conflict, ...], rubric: Rubric | None) -> None:
+        """The open conflicts between two copies of a read (hidden when there are none)."""
+        self.conflicts.set_conflicts(conflicts, rubric)
+        self.conflicts_view.setVisible(bool(conflicts))
+        self.resolve_button.setVisible(bool(conflicts))
+        self.conflicts_note.setVisible(bool(conflicts))
+        if conflicts:
+            self.conflicts_view.resizeColumnsToContents()
+            self.conflicts_view.selectRow(0)
+        self._conflict_selected()
+
+    def selected_conflict(self) -> Conflict | None:
+        rows = self.conflicts_view.selectionModel().selectedRows()
+        return self.conflicts.row(rows[0].row()) if rows else None
+
+    def select_conflict(self, code: str, scorer_id: str) -> bool:
+        for n in range(self.conflicts.rowCount()):
+            c = self.conflicts.row(n)
+            if (c.code, c.scorer_id) == (code, scorer_id):
+                self.conflicts_view.selectRow(n)
+                return True
+        return False
+
+    def _conflict_selected(self, *_args: object) -> None:
+        count = self.conflicts.rowCount()
+        self.resolve_button.setEnabled(self.selected_conflict() is not None and not self._released)
+        self.conflicts_note.setText(
+            f"{count} conflict{'s' if count != 1 else ''} between two copies of a read: each "
+            "copy was edited apart from the other, so neither was applied over the other and the "
+            "candidate's result waits. Choose one, then Resolve to take a version."
+            if count
+            else ""
+        )
+
+    def _ask_resolve(self) -> None:
+        if self.selected_conflict() is not None and not self._released:
+            self.resolve_requested.emit()
 
     def show_results(self, results: CohortResults | None) -> None:
         self._released = results is not None and results.released_at is not None

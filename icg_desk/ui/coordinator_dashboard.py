@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QRectF,
     QSize,
     QSortFilterProxyModel,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,16 +40,18 @@ from PySide6.QtWidgets import (
 
 from icg_desk.models.cohort_results import CandidateResult, CohortResults
 from icg_desk.models.cohort_status import CohortStatus, ScorerProgress
+from icg_desk.models.conflicts import Conflict
 from icg_desk.models.merge import REJECTED, MergeRecord
 from icg_desk.scoring import Rubric, Status
 from icg_desk.scoring.scale import format_against, format_score
 from icg_desk.ui import palette as palettes
+from icg_desk.ui.coordinator_agreement import AgreementPanel
 from icg_desk.ui.coordinator_attention import AttentionPanel, release_waits_for
 from icg_desk.ui.coordinator_dialogs import OUTCOME_TEXT, outcome_colour, plain_tip
 from icg_desk.ui.palette import Palette
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.style import pt
-from icg_desk.ui.table_model import ModelIndex, RowsTableModel
+from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
 # --- table models -----------------------------------------------------------------------------
 
@@ -432,6 +432,8 @@ def dashboard_stylesheet(p: Palette, scale: float = 1.0) -> str:
 #figureCaption {{ color: {p.muted_text}; font-size: {pt(8, scale)}; }}
 #panelTitle {{ font-size: {pt(11, scale)}; font-weight: 600; color: {p.text}; }}
 #panelNote {{ color: {p.muted_text}; }}
+#agreementFlagged {{ color: {p.text}; font-weight: 600; }}
+#agreementFlagged[flagged="true"] {{ color: {p.error}; }}
 QTableView {{ border: 1px solid {p.border}; background: {p.surface}; gridline-color: {p.band}; }}
 QTableView QHeaderView::section {{
     background: {p.background}; color: {p.muted_text}; font-weight: 600; padding: 4px 6px;
@@ -480,22 +482,6 @@ class _FigureGroup(QFrame):
         layout.addLayout(row)
         if below is not None:
             layout.addWidget(below)
-
-
-def _table_view(model: QAbstractItemModel, object_name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(object_name)
-    view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-    return view
 
 
 def _panel(
@@ -579,7 +565,9 @@ class Dashboard(QWidget):
             ),
         ]
         self.decisions_group = groups[3]
-        figure_row = QHBoxLayout()
+        self.figures_row = QWidget()
+        figure_row = QHBoxLayout(self.figures_row)
+        figure_row.setContentsMargins(0, 0, 0, 0)
         figure_row.setSpacing(10)
         for group in groups:
             figure_row.addWidget(group, 1)
@@ -588,7 +576,7 @@ class Dashboard(QWidget):
         self.results_model = ResultsModel(self)
         self.results_filter = ResultsFilter(self)
         self.results_filter.setSourceModel(self.results_model)
-        self.results_view = _table_view(self.results_filter, "resultsView")
+        self.results_view = table_view(self.results_filter, "resultsView")
         self.results_view.setSortingEnabled(True)
         self.results_view.sortByColumn(ResultsModel.ID, Qt.SortOrder.AscendingOrder)
         header_view = self.results_view.horizontalHeader()
@@ -629,13 +617,17 @@ class Dashboard(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(results_panel, "Results")
         self.tabs.addTab(self.attention, "Needs attention")
+        # How far the scorers agree, who scores high or low, who drifts (View > Scorer
+        # agreement, Ctrl+Shift+G): read by the window when shown, off the UI thread.
+        self.agreement = AgreementPanel(self)
+        self.tabs.addTab(self.agreement, "Scorer agreement")
         # Before Release is pressed, the window says what it waits for.
         self.release_note = plain_label("", object_name="releaseNote")
         self.release_note.hide()
 
         # The scorers and the returned files.
         self.scorer_model = ScorerProgressModel(self)
-        self.scorer_view = _table_view(self.scorer_model, "scorerView")
+        self.scorer_view = table_view(self.scorer_model, "scorerView")
         self.scorer_view.setItemDelegateForColumn(
             ScorerProgressModel.RETURNED, ProgressDelegate(self.scorer_view)
         )
@@ -646,7 +638,7 @@ class Dashboard(QWidget):
         )
         scorer_panel = _panel("Scorers", None, self.scorer_view)
         self.merge_model = MergeLogModel(self)
-        self.merge_view = _table_view(self.merge_model, "mergeView")
+        self.merge_view = table_view(self.merge_model, "mergeView")
         merge_header = self.merge_view.horizontalHeader()
         merge_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # Stretch mode, not the stretched last section: that one never shrinks below the
@@ -676,7 +668,7 @@ class Dashboard(QWidget):
         body.setSpacing(12)
         body.addWidget(self.released_banner)
         body.addWidget(self.release_note)
-        body.addLayout(figure_row)
+        body.addWidget(self.figures_row)
         body.addWidget(self.main_splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -798,6 +790,12 @@ class Dashboard(QWidget):
         widest = max(metrics.horizontalAdvance(h) for h in headlines) + 2 * margin + 4
         return max(measured, widest)
 
+    def show_conflicts(self, conflicts: tuple[Conflict, ...], results: CohortResults) -> None:
+        """Needs attention's conflicts between two copies, counted in its tab with the flags."""
+        self.attention.show_conflicts(conflicts, results.rubric)
+        waiting = self.attention.model.open_count + len(conflicts)
+        self.tabs.setTabText(1, f"Needs attention ({waiting})" if waiting else "Needs attention")
+
     def _count_results(self, *_args: object) -> None:
         shown, total = self.results_filter.rowCount(), self.results_model.rowCount()
         self.results_count.setText(
@@ -807,18 +805,33 @@ class Dashboard(QWidget):
     def clear(self) -> None:
         self.results_model.set_results(None)
         self.attention.show_results(None)
+        self.attention.show_conflicts((), None)
         self.release_note.hide()
         self.scorer_model.set_progress([])
         self.merge_model.set_rows([])
+        self.agreement.show_agreement(None)
         self.search.clear()
         self.kind_filter.setCurrentIndex(0)
+
+    def show_agreement_tab(self, shown: bool) -> None:
+        """The Scorer agreement view takes the room of the results' figures and the side
+        panel (the scorers' progress, the returned files); they come back with the other tabs."""
+        self.figures_row.setVisible(not shown)
+        self.side_splitter.setVisible(not shown)
 
     # --- layout remembered by the window ------------------------------------------------------
 
     def splitters(self) -> list[QSplitter]:
-        return [self.main_splitter, self.side_splitter]
+        return [self.main_splitter, self.side_splitter, *self.agreement.splitters()]
 
     def default_sizes(self, splitter: QSplitter) -> None:
+        if splitter is self.agreement.splitter:  # the tables over the charts
+            splitter.setSizes([300, 340])
+            return
+        if splitter is self.agreement.top_splitter:  # the scorers beside the one chosen
+            # In proportion: the view may not be laid out yet (another tab is current).
+            splitter.setSizes([800, 520])
+            return
         total = sum(splitter.sizes()) or (1200 if splitter is self.main_splitter else 500)
         if splitter is self.main_splitter:
             splitter.setSizes([total * 2 // 3, total - total * 2 // 3])

@@ -32,7 +32,11 @@ from icg_desk.operations.errors import user_message
 from icg_desk.operations.file_lock import FileLock
 from icg_desk.operations.merge import MergeStopped
 from icg_desk.operations.sending import ExportedBatch
-from icg_desk.ui.coordinator_attention import AcceptFlagDialog, release_waits_for
+from icg_desk.ui.coordinator_attention import (
+    AcceptFlagDialog,
+    ResolveConflictDialog,
+    release_waits_for,
+)
 from icg_desk.ui.coordinator_dialogs import AssignDialog, ImportProblemsDialog, MergeReportDialog
 from icg_desk.ui.coordinator_ways_out import WayOutDialog
 from icg_desk.ui.tasks import Label, Outcome, Task, is_user_error
@@ -166,6 +170,7 @@ class CoordinatorSteps(WindowShell):
     def _show(self, snapshot: CohortSnapshot) -> None:
         self.snapshot = snapshot
         self.dashboard.show_snapshot(snapshot.status, snapshot.results, snapshot.merges)
+        self.dashboard.show_conflicts(snapshot.conflicts, snapshot.results)
         self.update_actions()
 
     def _not_done(self, title: str, what: str, problem: BaseException) -> bool:
@@ -564,6 +569,57 @@ class CoordinatorSteps(WindowShell):
                 ref, chosen_code, chosen_factor, given_reason, given_by
             ),
             accepted,
+            cancellable=False,
+            failed=False,
+        )
+
+    def resolve_conflict(
+        self,
+        code: str | None = None,
+        scorer_id: str | None = None,
+        take: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> Task[Any]:
+        """Needs attention > Resolve: the selected conflict between two copies of a read (or
+        the one given) is resolved, taking the merged or the returned version with a written
+        reason, asked for in a dialog unless given (`icg-desk cohort resolve`)."""
+        title = "Resolve conflict"
+        if self.cohort is None:
+            return Task.finished(title, False)
+        attention = self.dashboard.attention
+        if code is not None and not attention.select_conflict(code, scorer_id or ""):
+            self.error("Conflict not resolved", f"Candidate {code} has no such conflict.")
+            return Task.finished(title, False)
+        conflict = attention.selected_conflict()
+        if conflict is None:
+            self.error(
+                "Conflict not resolved",
+                "Choose a conflict in Needs attention first: both versions are shown there.",
+            )
+            return Task.finished(title, False)
+        if take is None or reason is None or by is None:
+            dialog = ResolveConflictDialog(conflict, self.cohort.rubric, self)
+            if dialog.exec() != ResolveConflictDialog.DialogCode.Accepted:
+                return Task.finished(title, False)
+            take, by, reason = dialog.values()
+        chosen = (conflict.code, conflict.scorer_id, take, reason, by)
+
+        def resolved(done: _Done) -> bool:
+            if done.problem is not None:
+                return self._not_done("Conflict not resolved", "Nothing changed.", done.problem)
+            self.statusBar().showMessage(
+                f"Resolved the conflict in {done.value.from_scorer}'s read of "
+                f"{done.value.code}: {done.value.detail}.",
+                15000,
+            )
+            return True
+
+        return self._step(
+            title,
+            "Resolving…",
+            lambda ref, _p: cohort_ops.resolve(ref, *chosen),
+            resolved,
             cancellable=False,
             failed=False,
         )

@@ -9,7 +9,7 @@ the UI thread, are `CoordinatorSteps` in coordinator_steps.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -17,16 +17,19 @@ from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QPushButton, QStackedWidget, QToolBar, QWidget
 
+from icg_desk.models.agreement import CohortAgreement
 from icg_desk.models.cohort_file import COHORT_SUFFIX
 from icg_desk.models.rubric_file import builtin_rubric
+from icg_desk.operations import agreement as agreement_ops
 from icg_desk.operations import cohort as cohort_ops
+from icg_desk.operations.cohort import CohortSnapshot
 from icg_desk.operations.errors import UserError, user_message
 from icg_desk.ui import palette, settings
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_steps import CoordinatorSteps, OpenCohort
 from icg_desk.ui.style import appearance, start_buttons_stylesheet
-from icg_desk.ui.tasks import RunnerFactory
+from icg_desk.ui.tasks import Outcome, RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
 
 
@@ -46,6 +49,7 @@ class CoordinatorWindow(CoordinatorSteps):
         self.cohort = None
         self.snapshot = None
         self._path = None
+        self._agreement_stale = True
 
         self.setObjectName("coordinatorWindow")
         self.setWindowTitle(f"Coordinator — {APP_NAME}")
@@ -58,6 +62,8 @@ class CoordinatorWindow(CoordinatorSteps):
         self.dashboard = Dashboard()
         self.dashboard.attention.accept_requested.connect(lambda: self.accept_flag())
         self.dashboard.attention.adjudicate_requested.connect(lambda: self.send_for_adjudication())
+        self.dashboard.attention.resolve_requested.connect(lambda: self.resolve_conflict())
+        self.dashboard.tabs.currentChanged.connect(self._tab_changed)
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.dashboard)
         self.setCentralWidget(self.stack)
@@ -232,6 +238,14 @@ class CoordinatorWindow(CoordinatorSteps):
         self.refresh_action = a(
             "&Refresh", self.refresh, ["F5"], "View", "Read the cohort file again"
         )
+        self.agreement_action = a(
+            "Scorer &agreement",
+            self.show_agreement,
+            ["Ctrl+Shift+G"],
+            "View",
+            "How far the scorers agree, who scores high or low, and who drifts",
+            while_busy=True,
+        )
         self.find_action = a(
             "&Find candidate", self._find, ["Ctrl+F"], "View", "Filter the results", while_busy=True
         )
@@ -279,7 +293,9 @@ class CoordinatorWindow(CoordinatorSteps):
                 self.summary_action,
             ],
         )
-        self.fill_menu(bar.addMenu("&View"), [self.refresh_action, self.find_action])
+        self.fill_menu(
+            bar.addMenu("&View"), [self.refresh_action, self.find_action, self.agreement_action]
+        )
         self.fill_menu(bar.addMenu("&Help"), [self.shortcuts_action])
 
     def _build_toolbar(self) -> None:
@@ -393,11 +409,13 @@ class CoordinatorWindow(CoordinatorSteps):
         if self.cohort is None:
             return
         self.backups.stop()  # a last backup, if it changed, while the lock is still held
+        self.dashboard.tabs.setCurrentIndex(0)  # the side panel shown, as its size is saved
         self.save_splitters(self.dashboard.splitters())
         self.stack.setCurrentWidget(self.start_page)
         self.cohort = None
         self.snapshot = None
         self._path = None
+        self._agreement_stale = True
         self.dashboard.clear()
         self.release_lock()
         self.setWindowTitle(f"Coordinator — {APP_NAME}")
@@ -452,6 +470,57 @@ class CoordinatorWindow(CoordinatorSteps):
 
     # --- the rest -----------------------------------------------------------------------------
 
+    # --- scorer agreement ---------------------------------------------------------------------
+
+    def show_agreement(self) -> None:
+        """View > Scorer agreement: the tab, its figures read again if the cohort changed."""
+        if self.cohort is None:
+            return
+        self.dashboard.tabs.setCurrentWidget(self.dashboard.agreement)
+        self._load_agreement()
+        self.dashboard.agreement.scorer_view.setFocus()
+
+    def _tab_changed(self, _index: int) -> None:
+        showing = self.dashboard.tabs.currentWidget() is self.dashboard.agreement
+        self.dashboard.show_agreement_tab(showing)
+        if showing:
+            self._load_agreement()
+
+    def _show(self, snapshot: CohortSnapshot) -> None:
+        super()._show(snapshot)
+        # What the figures were read from changed: read them again when next shown (now, if
+        # they are), once the step that changed the cohort has finished.
+        self._agreement_stale = True
+        if self.dashboard.tabs.currentWidget() is self.dashboard.agreement:
+            QTimer.singleShot(0, self._load_agreement)
+
+    def _load_agreement(self) -> None:
+        """Read the agreement figures off the UI thread, unless those shown are current."""
+        if self.cohort is None or not self._agreement_stale:
+            return
+        if self.tasks.busy:  # after the step that runs now
+            self.tasks.when_idle(self._load_agreement)
+            return
+        ref = self.cohort.ref
+        self._agreement_stale = False
+
+        def job(progress: Callable[[int, int], bool]) -> CohortAgreement:
+            return agreement_ops.agreement(ref)
+
+        def finished(outcome: Outcome[CohortAgreement]) -> CohortAgreement | None:
+            if self.cohort is None or self.cohort.ref is not ref:
+                return None
+            if outcome.error is not None:
+                self._agreement_stale = True
+                self.explain("Cannot read the agreement figures", "", outcome)
+                return None
+            self.dashboard.agreement.show_agreement(outcome.result)
+            return outcome.result
+
+        self.run_step(
+            "Scorer agreement", "Reading the agreement figures…", job, finished, cancellable=False
+        )
+
     def _find(self) -> None:
         if self.cohort is not None:
             self.dashboard.search.setFocus()
@@ -480,6 +549,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.summary_action,
             self.refresh_action,
             self.find_action,
+            self.agreement_action,
         ):
             action.setEnabled(has_cohort)
         for action in self.locked_actions:

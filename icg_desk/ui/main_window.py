@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -38,7 +37,7 @@ from icg_desk.ui.batch_exports import BatchExports
 from icg_desk.ui.batch_panel import BatchPanel
 from icg_desk.ui.entry_panel import EntryPanel
 from icg_desk.ui.palette import THEMES
-from icg_desk.ui.rubric_panel import RubricPanel, plain_label
+from icg_desk.ui.rubric_panel import RubricPanel, SteadyLabel, plain_label
 from icg_desk.ui.scoring_actions import ScoringActions
 from icg_desk.ui.session import ScoringSession
 from icg_desk.ui.style import appearance
@@ -85,7 +84,9 @@ class MainWindow(ScoringActions, BatchExports):
         self.start_page = self._build_start_page()
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
-        self.saved_label = QLabel()
+        # One size for every time: a label sized by its text asked the window for a new layout
+        # whenever a key's save showed a new second.
+        self.saved_label = SteadyLabel("", ("Saved 00:00:00",), object_name="savedTime")
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_actions()
         self._build_menus()

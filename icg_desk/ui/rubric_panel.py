@@ -223,6 +223,7 @@ class FactorCard(QFrame):
         self._locked = False
         self._evidence: tuple[EvidenceItem, ...] = ()
         self.banked_cycle: str | None = None  # a retake's banked factor: the cycle it is from
+        self.not_asked = False  # an adjudication's factor it does not ask for: shown, locked
 
         title = plain_label(factor.name, wrap=False, object_name="factorTitle")
         self.score_label = SteadyLabel(
@@ -315,6 +316,8 @@ class FactorCard(QFrame):
             self.score_label.setText(format_score(read.score))
         elif self.banked_cycle is not None:  # a retake's banked factor: not this read's to score
             self.score_label.setText(f"banked ({self.banked_cycle})")
+        elif self.not_asked:  # an adjudication's other factor: not "not scored", which is a task
+            self.score_label.setText("not asked")
         else:
             self.score_label.setText("not scored")
         for i, box in enumerate(self.look_fors):
@@ -552,6 +555,7 @@ class RubricPanel(QScrollArea):
         cycles = dict(banked)
         for key, card in self.cards.items():
             card.banked_cycle = cycles.get(key)
+            card.not_asked = key in self._not_asked and key not in cycles
         self.set_locked(self._locked_all)
 
     def is_asked(self, key: str) -> bool:

@@ -148,6 +148,7 @@ class ScoringActions(WindowShell):
             self.entry_panel.show_entries(view.entries, current=entry)
         finally:
             self._showing_portfolio = False
+        self.summary.set_asked(view.adjudicate, view.banked)
         self.summary.show_portfolio(
             view.candidate_code,
             view.status,

@@ -266,7 +266,10 @@ SCORER_WINDOW = WindowOptions("window", ("mainSplitter", "readingSplitter"))
 # The coordinator's window (its last folder is also where the scorer's File > Open cohort starts).
 LAST_COHORT_FOLDER = PathOption("coordinator/lastFolder")
 RECENT_COHORTS = PathListOption("recentCohorts", cap=8)
-COORDINATOR_WINDOW = WindowOptions("coordinator", ("dashboardSplitter", "sideSplitter"))
+COORDINATOR_WINDOW = WindowOptions(
+    "coordinator",
+    ("dashboardSplitter", "sideSplitter", "agreementSplitter", "agreementTopSplitter"),
+)
 
 
 def declared_options() -> list[Option[Any]]:

@@ -33,6 +33,7 @@ QMainWindow, #workspace {{ background: {p.background}; }}
 #summaryFactor {{ color: {p.muted_text}; font-size: {pt(8, scale)}; }}
 #summaryScore {{ font-size: {pt(13, scale)}; font-weight: 600; color: {p.text}; }}
 #summaryScore[below="true"] {{ color: {p.error}; }}
+#summaryScore[asked="false"] {{ color: {p.muted_text}; font-weight: 400; }}
 #overallScore {{ font-size: {pt(18, scale)}; font-weight: 700; color: {p.text}; }}
 #decision {{ padding: 6px 10px; border-radius: 6px; background: {p.band}; color: {p.secondary_text};
             font-weight: 600; }}

@@ -207,6 +207,10 @@ class SummaryBar(QFrame):
         self.rubric = rubric
         self.setObjectName("summaryBar")
         self._scores: dict[str, Fraction | None] = {}
+        # A read of some factors only (an adjudication, a retake): the factors asked, and the
+        # banked ones with their cycle; both empty for a read of every factor.
+        self._asked: tuple[str, ...] = ()
+        self._banked: dict[str, str] = {}
 
         self.code = plain_label(wrap=False, object_name="candidateCode")
         self.status = plain_label(wrap=False, object_name="portfolioStatus")
@@ -267,6 +271,7 @@ class SummaryBar(QFrame):
         self.code.setText("No portfolio")
         self.status.setText("")
         self._scores = {}
+        self._asked, self._banked = (), {}
         for label in self.factor_scores.values():
             label.setText("—")
         self.overall.setText("—")
@@ -288,8 +293,19 @@ class SummaryBar(QFrame):
             self._show_score(key)
         self.show_state(status, decision)
 
+    def set_asked(self, asked: tuple[str, ...], banked: tuple[tuple[str, str], ...]) -> None:
+        """A read of the factors `asked` only (an adjudication; a retake, whose other factors
+        are `banked`), or of every factor (both empty). Such a read decides nothing: the
+        candidate's overall and decision come from the coordinator's results, which the scorer
+        never has (a retake's banked scores are not sent), so the summary counts the factors
+        asked instead of showing a mean of some of them as if it were the overall."""
+        self._asked, self._banked = asked, dict(banked)
+
     def show_state(self, status: PortfolioStatus, decision: Decision) -> None:
         self.status.setText(STATUS_TEXT[status])
+        if self._asked:
+            self._show_partial()
+            return
         self.overall.setText("—" if decision.overall is None else format_score(decision.overall))
         self.overall.setToolTip(
             "The mean of the factors scored so far"
@@ -308,9 +324,40 @@ class SummaryBar(QFrame):
     def show_crossings(self, crossings: tuple[str, ...]) -> None:
         self.warning.show_crossings(crossings)
 
+    def _show_partial(self) -> None:
+        word = "Retake" if self._banked else "Adjudication"
+        names = ", ".join(self.rubric.factor(k).name for k in self._asked)
+        scored = sum(self._scores.get(k) is not None for k in self._asked)
+        asked = len(self._asked)
+        self.overall.setText("—")
+        self.overall.setToolTip(
+            f"This {word.lower()} scores {names} only: the candidate's overall and decision "
+            "come from the coordinator's results"
+        )
+        done = "done" if scored == asked else f"{scored} of {asked} scored"
+        factors = "factor" if asked == 1 else "factors"
+        self.decision.set_headline(
+            (f"{word}: {scored} of {asked} {factors} asked scored", f"{word}: {done}"),
+            f"Scores {names} only; the result comes from the coordinator's results.",
+        )
+        _restyle(self.decision, "state", "")
+
     def _show_score(self, key: str) -> None:
         score = self._scores.get(key)
         label = self.factor_scores[key]
+        if self._asked and key not in self._asked:
+            cycle = self._banked.get(key)
+            label.setText("banked" if cycle else "·")
+            label.setToolTip(
+                plain_tip(f"Banked from {cycle}: not scored again")
+                if cycle
+                else "Not asked in this adjudication: shown, not scored"
+            )
+            _restyle(label, "below", False)
+            _restyle(label, "asked", False)
+            return
+        label.setToolTip("")
+        _restyle(label, "asked", True)
         label.setText("—" if score is None else format_score(score))
         below = score is not None and score < self.rubric.thresholds.factor_floor
         _restyle(label, "below", below)
