@@ -19,6 +19,7 @@ kind (docs/reliability.md, "Fuzzing").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import resource
@@ -27,6 +28,7 @@ import sqlite3
 import tempfile
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -77,9 +79,15 @@ MEMORY_BYTES = 200 * 1024 * 1024
 HANG_SECONDS = 600
 
 
+SEEN: Counter[str] = Counter()  # the outcomes of the examples of the test running now
+
+
 def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Hypothesis's settings for one kind, and a check that its examples met both outcomes: a
+    fuzzer whose every mutation is refused (or none is) tests less than it seems to."""
+
     def decorate(test: Callable[..., None]) -> Callable[..., None]:
-        test = settings(
+        inner = settings(
             max_examples=examples * SCALE,
             deadline=timedelta(seconds=30),
             derandomize=True,
@@ -92,7 +100,14 @@ def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
                 HealthCheck.large_base_example,
             ],
         )(test)
-        return pytest.mark.timeout(HANG_SECONDS * SCALE, method="thread")(test)
+
+        @functools.wraps(inner)
+        def outer(*args: Any, **kwargs: Any) -> None:
+            SEEN.clear()
+            inner(*args, **kwargs)
+            assert {"success", "refusal"} <= set(SEEN), f"only {dict(SEEN)}"
+
+        return pytest.mark.timeout(HANG_SECONDS * SCALE, method="thread")(outer)
 
     return decorate
 
@@ -133,9 +148,13 @@ def _rss_at_start() -> None:
 def outcome(call: Callable[[], T]) -> T | UserError:
     """What `call` returns, or the UserError it raised (with a message); anything else fails."""
     try:
-        return call()
+        result = call()
     except UserError as exc:
         refusal = exc
+    else:
+        SEEN["success"] += 1
+        return result
+    SEEN["refusal"] += 1
     assert str(refusal).strip(), f"{type(refusal).__name__} without a message"
     return refusal
 
@@ -288,6 +307,7 @@ def merge_one(cohort_template: Path, returned: Path, folder: Path) -> None:
     with bounded(), CohortFile.open(cohort_path) as cohort:
         (result,) = merge_files(cohort, [returned])
     assert sha256(returned) == before_file, "a returned file was written"
+    SEEN["refusal" if result.outcome == REJECTED else "success"] += 1
     if result.outcome == REJECTED:
         assert result.reason.strip()
         assert not result.reason.startswith("unexpected error"), result.reason
