@@ -173,6 +173,15 @@ def sql_mutations(schema: Schema) -> st.SearchStrategy[list[tuple[Any, ...]]]:
             st.booleans(),  # every row
         )
     )
+    # Text that is not UTF-8: SQLite keeps whatever bytes it is given as text.
+    raw = st.sampled_from(tables).flatmap(
+        lambda t: st.tuples(
+            st.just("raw text"),
+            st.just(t),
+            st.sampled_from(schema.tables[t]),
+            st.sampled_from((b"\xc3(", b"\xff\xfe", b"abc\x80", b"\xed\xa0\x80")),
+        )
+    )
     # The rubric a file carries is text to mutate like a rubric file.
     rubric = st.tuples(st.just("rubric"), toml_mutations())
     delete = st.tuples(st.just("delete"), st.sampled_from(tables), st.integers(0, 5))
@@ -190,7 +199,7 @@ def sql_mutations(schema: Schema) -> st.SearchStrategy[list[tuple[Any, ...]]]:
     )
     journal = st.tuples(st.just("journal"), st.sampled_from(("wal", "delete", "truncate")))
     return st.lists(
-        st.one_of(cells, cells, cells, rubric, delete, duplicate, add, drop, header, journal),
+        st.one_of(cells, cells, cells, raw, rubric, delete, duplicate, add, drop, header, journal),
         min_size=1,
         max_size=4,
     )
@@ -216,6 +225,10 @@ def _apply_one(con: sqlite3.Connection, schema: Schema, mutation: tuple[Any, ...
         table, column, value, row, every = args
         where = "" if every else f"WHERE rowid IN (SELECT rowid FROM {table} LIMIT 1 OFFSET {row})"
         con.execute(f'UPDATE "{table}" SET "{column}" = ? {where}', (value,))
+    elif kind == "raw text":
+        table, column, data = args
+        where = f'WHERE rowid = (SELECT min(rowid) FROM "{table}")'
+        con.execute(f'UPDATE "{table}" SET "{column}" = CAST(? AS TEXT) {where}', (data,))
     elif kind == "rubric":
         for table, columns in schema.tables.items():
             if "rubric_text" in columns:

@@ -1,10 +1,12 @@
-"""A batch whose damage makes SQLite report text that is not UTF-8 is refused by name (issue 15).
+"""Text that is not UTF-8 in a batch or cohort is refused by name on opening (issue 15).
 
 Found by the fuzz test (tests/test_fuzz_inputs.py): one flipped byte in a returned batch's
 schema page made `PRAGMA quick_check` quote what it found there, text Python's sqlite3 cannot
 decode (`UnicodeDecodeError`, which is no `sqlite3.Error`). The merge rejected the file as
 "unexpected error ... a fault in ICG Desk", and opening the file was a traceback instead of
-"Cannot open batch".
+"Cannot open batch". And text that is not UTF-8 in a value (SQLite keeps whatever bytes it is
+given as text) passed the whole check on opening, then failed in the first screen or step that
+read it: an OperationalError from SQLAlchemy, a traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from icg_desk.models.batch_file import BatchFile, DamagedBatchError
-from icg_desk.models.cohort_file import CohortFile
+from icg_desk.models.cohort_file import CohortFile, CohortFileError
 from icg_desk.models.merge import REJECTED
 from icg_desk.operations.merge import merge_files
 
@@ -65,3 +67,35 @@ def test_such_a_returned_batch_is_rejected_as_damaged_not_as_a_fault(demo_copies
         (result,) = merge_files(cohort, [damaged])
     assert result.outcome == REJECTED
     assert result.reason == "is damaged: it holds text that is not UTF-8"
+
+
+def not_utf8(path: Path, table: str, column: str) -> str:
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            f"UPDATE {table} SET {column} = CAST(X'C328' AS TEXT) "
+            f"WHERE rowid = (SELECT min(rowid) FROM {table})"
+        )
+    con.close()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("batch", "scorer_name"), ("portfolio", "candidate_code"), ("entry", "text")],
+)
+def test_a_batch_holding_text_that_is_not_utf8_is_refused_untouched(
+    demo_copies, tmp_path: Path, table: str, column: str
+):
+    path = demo_copies.batch(tmp_path / "b.icgbatch")
+    before = not_utf8(path, table, column)
+    with pytest.raises(DamagedBatchError, match=f"{table}.{column} holds text that is not UTF-8"):
+        BatchFile.open(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_cohort_holding_text_that_is_not_utf8_is_refused(demo_copies, tmp_path: Path):
+    path = demo_copies.cohort(tmp_path / "demo")
+    not_utf8(path, "candidate", "name")
+    with pytest.raises(CohortFileError, match="candidate.name holds text that is not UTF-8"):
+        CohortFile.open(path)
