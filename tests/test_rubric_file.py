@@ -164,3 +164,27 @@ def test_rubric_argument_takes_an_edition_or_a_file(tmp_path: Path, revised):
     copy = tmp_path / "coordinator.toml"
     copy.write_text(revised.source_text.replace('"icg-revised"', '"cohort-2027"', 1), "utf-8")
     assert rubric_from_argument(str(copy)).edition == "cohort-2027"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # Found by the fuzz test (tests/test_fuzz_inputs.py): Fraction(Decimal("1e-999999999"))
+        # builds a billion-digit denominator, and the load never ended.
+        ('discrepancy = "1.25"', 'discrepancy = "1e-999999999"', "reads.discrepancy: '1e-99"),
+        (
+            '{ label = "4+", value = "4.25" }',
+            '{ label = "4+", value = "1e999999999" }',
+            "scale.values[11].value: '1e999999999' is not a number",
+        ),
+        ('certification = "2.75"', 'certification = "Infinity"', "'Infinity' is not a number"),
+        ('certification = "2.75"', 'certification = "2.75e0"', "'2.75e0' is not a number"),
+        # And a whole number past Python's 4,300 digits: tomllib's int() raised a ValueError.
+        ("per_portfolio = 2", "per_portfolio = " + "9" * 5000, "not a rubric ICG Desk can read"),
+    ],
+)
+def test_a_rubric_number_is_judged_as_text_before_it_is_built(revised, old, new, message):
+    with pytest.raises(RubricError) as err:
+        parse_rubric(_broken(revised, old, new), "my-rubric.toml")
+    assert str(err.value).startswith("my-rubric.toml: ")
+    assert message in str(err.value)

@@ -102,6 +102,8 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
             con.close()
     except sqlite3.Error as exc:
         raise Rejected(f"is damaged: {exc}") from None
+    except UnicodeDecodeError:  # SQLite's own words quoting a damaged page
+        raise Rejected("is damaged: it holds text that is not UTF-8") from None
     identity = {"batch id": batch_id, "cohort": cohort, "scorer id": scorer_id}
     identity["rubric edition"] = edition
     for field, value in identity.items():

@@ -168,7 +168,8 @@ def _check_types(
     con: sqlite3.Connection, table: str, columns: Iterable[Column[Any]], layout: Layout
 ) -> None:
     """One pass over the table: the first row whose value is not of its column's type (or not
-    one of its known values) is named."""
+    one of its known values) is named; then its text, which must be UTF-8."""
+    columns = list(columns)
     conditions: list[tuple[str, str]] = []
     for column in columns:
         name = column.name
@@ -182,6 +183,7 @@ def _check_types(
         if known is not None:
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(known))
             conditions.append((name, f"({quoted} IS NOT NULL AND {quoted} NOT IN ({values}))"))
+    _check_text(con, table, [c.name for c in columns if _storage(c.type) == "text"])
     if not conditions:
         return
     where = " OR ".join(c for _, c in conditions)
@@ -200,6 +202,23 @@ def _check_types(
                 )
             raise Refusal(f"{table}.{name} holds {_shown(bad[0])}: not a value of its type")
     raise Refusal(f"table {table!r} holds a value ICG Desk did not write")  # pragma: no cover
+
+
+def _check_text(con: sqlite3.Connection, table: str, names: list[str]) -> None:
+    """Every text value is read once, as the app will read it: SQLite keeps text that is not
+    UTF-8 as it was given, and Python's sqlite3 cannot decode it (OperationalError), so a file
+    holding such text opened and then failed on the first screen or step reading that value.
+    Found by the fuzz test (tests/test_fuzz_inputs.py)."""
+    for name in names:
+        quoted = _quoted(name)
+        cursor = con.execute(
+            f"SELECT {quoted} FROM {_quoted(table)} WHERE typeof({quoted}) = 'text'"
+        )
+        try:
+            for _row in cursor:
+                pass
+        except sqlite3.OperationalError:
+            raise Refusal(f"{table}.{name} holds text that is not UTF-8") from None
 
 
 def _shown(value: object) -> str:

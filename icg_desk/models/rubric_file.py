@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,9 @@ COMBINE_RULES = ("mean",)
 ADJUDICATION_RULES = ("adjudicator-replaces",)
 _LABEL = re.compile(r"^[1-9][0-9]?[+-]?$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# A rubric's exact number, written as a string: a plain decimal, judged as text before any
+# number is built ("1e-999999999" would make Fraction build a billion-digit denominator).
+_NUMBER_TEXT = re.compile(r"^[+-]?[0-9]{1,12}(\.[0-9]{1,12})?$")
 
 
 class RubricError(UserError, ValueError):
@@ -122,13 +125,12 @@ class _Reader:
         if isinstance(value, int):
             return Fraction(value)
         if isinstance(value, str):
-            try:
-                number = Decimal(value.strip())
-            except InvalidOperation:
-                raise self.fail(key, f"{value!r} is not a number") from None
-            if not number.is_finite():
-                raise self.fail(key, f"{value!r} is not a number")
-            return Fraction(number)
+            if not _NUMBER_TEXT.match(value.strip()):
+                shown = value if len(value) <= 40 else value[:37] + "..."
+                raise self.fail(
+                    key, f"{shown!r} is not a number written as a plain decimal, such as \"2.75\""
+                )
+            return Fraction(Decimal(value.strip()))
         raise self.fail(key, f"must be a number written as a string, not {value!r}")
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
@@ -228,6 +230,8 @@ def parse_rubric(text: str, source: str) -> Rubric:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{source}: not valid TOML: {exc}") from None
+    except ValueError as exc:  # tomllib's int() of a whole number past Python's 4,300 digits
+        raise RubricError(f"{source}: not a rubric ICG Desk can read: {exc}") from None
     if _too_deep(data):  # brackets within dotted keys within table headers: nesting adds up
         raise too_deep
     root = _Reader(source, data)

@@ -243,6 +243,10 @@ def check_sqlite_contents(
         if user is not None and not isinstance(user, DamagedFileError):
             raise user from None  # busy, unreadable: not the file's fault
         raise DamagedFileError(path, f"is damaged: {exc}") from None
+    except UnicodeDecodeError:
+        # Text Python cannot decode, in SQLite's own report of a damaged page (quick_check
+        # quotes what it found there): ICG Desk writes only UTF-8, so this is damage too.
+        raise DamagedFileError(path, "is damaged: it holds text that is not UTF-8") from None
     finally:
         con.close()
 
