@@ -480,3 +480,19 @@ def test_the_coordinator_window_refuses_a_cohort_with_a_trigger(qtbot, tmp_path,
     assert "trigger 't' on table 'candidate'" in details
     assert sha256(path) == before
     assert beside(path) == []
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["[[[1]]]", '[["a", ["b"]]]', "[[{}]]", "[" * 200_000, "[" * 50_000 + "]" * 50_000],
+    ids=["three levels", "a list in a pair", "an object two down", "open", "closed"],
+)
+def test_a_list_nested_deeper_than_two_levels_is_refused_by_its_depth(
+    stored: str,
+) -> None:
+    """The decoder's own nesting count (RecursionError) and the two levels ICG Desk writes,
+    not a scan of the text: deep or endless nesting is named, never a traceback."""
+    from icg_desk.models.file_checks import _json_problem
+
+    assert _json_problem(stored, sort=False) == "a list nested deeper than ICG Desk writes"
+    assert _json_problem('[["a", "b"], ["c", 1]]', sort=False) == ""

@@ -47,7 +47,7 @@ SchemaObject = tuple[str, str, str]
 _STORED_EXACT = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,12})?$|^[0-9]{1,6}/[1-9][0-9]{0,5}$")
 _MAX_TIME_CHARS = 40
 # earlier_reads, videos and merge changes are lists of lists; nothing of ours nests deeper.
-_MAX_JSON_DEPTH = 2
+_NESTED_TOO_DEEP = "a list nested deeper than ICG Desk writes"
 
 
 @dataclass(frozen=True)
@@ -273,44 +273,29 @@ def _time_problem(value: str) -> str:
     return "" if stamp.tzinfo is not None else "a time stamp without a time zone"
 
 
-def _json_depth_exceeds(text: str, limit: int) -> bool:
-    """Whether brackets outside strings nest deeper than `limit`; linear, no recursion."""
-    depth, in_string, escaped = 0, False, False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
 def _scalar(item: object) -> bool:
     return item is None or isinstance(item, str) or (type(item) is int)
 
 
 def _json_problem(value: str, sort: bool) -> str:
-    if _json_depth_exceeds(value, _MAX_JSON_DEPTH):
-        return "a list nested deeper than ICG Desk writes"
+    # No scan of the text first: CPython's JSON decoder counts its own nesting and stops with
+    # RecursionError at the interpreter's limit (a scan in Python, a character at a time, was
+    # most of the time taken to open a cohort whose merge log holds long lists). What it builds
+    # is then held to the two levels ICG Desk writes.
     try:
         data = json.loads(value)
+    except RecursionError:
+        return _NESTED_TOO_DEEP
     except ValueError:
         return "not a JSON list"
     if not isinstance(data, list):
         return "not a JSON list"
     for item in data:
-        if not (_scalar(item) or (isinstance(item, list) and all(map(_scalar, item)))):
-            return "a list of other things than text, whole numbers and lists of them"
+        if _scalar(item) or (isinstance(item, list) and all(map(_scalar, item))):
+            continue
+        if isinstance(item, list) and any(isinstance(x, list | dict) for x in item):
+            return _NESTED_TOO_DEEP
+        return "a list of other things than text, whole numbers and lists of them"
     if sort and len({type(item) for item in data}) > 1:
         return "a list mixing kinds of values"
     return ""
