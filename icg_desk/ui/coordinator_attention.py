@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -218,13 +218,18 @@ class ResolveConflictDialog(QDialog):
         self.setObjectName("resolveConflictDialog")
         self.setWindowTitle("Resolve a conflict between two copies")
         self.setStyleSheet(dialog_stylesheet(palettes.current()))
-        intro = plain_label(
-            conflict.text(rubric)
-            + "\n\nTwo copies of this read were edited apart: neither continues the other, so "
+        # The two versions in columns, as `cohort conflicts` prints them: in a fixed-width font,
+        # so that the columns line up (in the window's font they did not).
+        intro = plain_label(conflict.text(rubric), wrap=False, object_name="dialogIntro")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(intro.font().pointSizeF())
+        intro.setFont(mono)
+        note = plain_label(
+            "Two copies of this read were edited apart: neither continues the other, so "
             "neither was applied over the other. Take the merged version to keep the reads as "
             "they are, or the returned copy to put its scores and rationales in their place. "
             "Your name, the time and your reason are kept in the cohort's log.",
-            object_name="dialogIntro",
+            object_name="dialogNote",
         )
         self.take_merged = QRadioButton("Keep the &merged version")
         self.take_merged.setObjectName("takeMerged")
@@ -256,6 +261,7 @@ class ResolveConflictDialog(QDialog):
         self.takes.buttonToggled.connect(self._check)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(note)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
