@@ -94,7 +94,7 @@ def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revise
     path = make(tmp_path / "c.icgcohort", revised)
     con = sqlite3.connect(path)
     con.execute("ALTER TABLE merge_log DROP COLUMN scores_as_of")
-    later = ("flag_event", "flag", "coordinator_event", "withdrawal", "banked_score")
+    later = ("flag_event", "flag", "coordinator_event", "withdrawal", "banked_score", "key_score")
     for table in (*later, "merge_conflict"):
         con.execute(f"DROP TABLE {table}")
     con.execute(
@@ -106,7 +106,7 @@ def test_a_cohort_of_format_1_is_brought_up_to_date_when_opened(tmp_path, revise
     con.close()
 
     with CohortFile.open(path) as cohort:
-        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 7
+        assert cohort.pragma("user_version") == COHORT_SCHEMA_VERSION == 8
         with cohort.reading() as session:
             log = session.scalars(select(MergeLog)).one()
             assert (log.file_name, log.scores_as_of) == ("old.icgbatch", None)

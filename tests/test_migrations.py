@@ -138,6 +138,15 @@ COHORT_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "ALTER TABLE assignment DROP COLUMN merged_history",
         "PRAGMA user_version = 6",
     ),
+    7: lambda path: execute(
+        path,
+        "DROP TABLE key_score",
+        "ALTER TABLE candidate DROP COLUMN kind",
+        "ALTER TABLE assignment DROP COLUMN of_read",
+        "ALTER TABLE read_score DROP COLUMN changed_at",
+        "ALTER TABLE cohort DROP COLUMN secret",
+        "PRAGMA user_version = 7",
+    ),
 }
 BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
     1: lambda path: execute(
@@ -156,6 +165,14 @@ BATCH_DOWNGRADES: dict[int, Callable[[Path], None]] = {
         "ALTER TABLE change_log DROP COLUMN revision",
         "ALTER TABLE change_log DROP COLUMN lineage",
         "PRAGMA user_version = 3",
+    ),
+    4: lambda path: execute(
+        path,
+        "DROP TABLE practice_key",
+        "ALTER TABLE batch DROP COLUMN unlock_hash",
+        "ALTER TABLE batch DROP COLUMN unlocked_at",
+        "ALTER TABLE portfolio DROP COLUMN key_shown_at",
+        "PRAGMA user_version = 4",
     ),
 }
 

@@ -62,9 +62,11 @@ BATCH_FORMAT = FileFormat(
     required_tables=REQUIRED_TABLES,
     identity_table="batch",
     migrations=MIGRATIONS,
-    # Format 1 had every table of format 2 (the step added columns only).
+    # Format 1 had every table of format 2 (the step added columns only); 4 -> 5 adds the
+    # practice key.
     layout=Layout(
         metadata=Base.metadata,
+        tables_added={4: frozenset({"practice_key"})},
         known_values={("portfolio", "status"): frozenset(s.value for s in PortfolioStatus)},
     ),
 )

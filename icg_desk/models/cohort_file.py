@@ -17,13 +17,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from icg_desk.models.cohort_schema import (
-    ADJUDICATION,
+    ASSIGNMENT_KINDS,
+    CANDIDATE_KINDS,
     COHORT_APPLICATION_ID,
     COHORT_MIGRATIONS,
     COHORT_SCHEMA_VERSION,
     COHORT_TABLES,
     CONFLICT_STATES,
-    READ,
     ROLES,
     CohortBase,
     CohortInfo,
@@ -70,10 +70,12 @@ COHORT_FORMAT = FileFormat(
             4: frozenset({"coordinator_event", "withdrawal"}),
             5: frozenset({"banked_score"}),
             6: frozenset({"merge_conflict"}),
+            7: frozenset({"key_score"}),
         },
         known_values={
             ("scorer", "role"): frozenset(ROLES),
-            ("assignment", "kind"): frozenset((READ, ADJUDICATION)),
+            ("assignment", "kind"): frozenset(ASSIGNMENT_KINDS),
+            ("candidate", "kind"): frozenset(CANDIDATE_KINDS),
             ("flag", "kind"): frozenset(k.value for k in FlagKind),
             ("flag", "state"): frozenset(s.value for s in FlagState),
             ("merge_conflict", "state"): frozenset(CONFLICT_STATES),

@@ -6,6 +6,7 @@ the batch file, so a server database can be put behind it later without rewritin
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -24,15 +25,32 @@ COHORT_APPLICATION_ID = 0x49434743
 # 2: merge_log.scores_as_of; 3: flag and flag_event; 4: scorer.role, assignment.kind and
 # assignment.factors (adjudication); 5: coordinator_event and withdrawal (the ways out); 6:
 # banked_score (retakes); 7: assignment.merged_revision, .merged_lineage and .merged_history, and
-# merge_conflict (which copy is newer is decided by the data). Older files are upgraded when opened.
-COHORT_SCHEMA_VERSION = 7
+# merge_conflict (which copy is newer is decided by the data); 8: candidate.kind and key_score
+# (validity and practice portfolios), assignment.of_read (backreads), read_score.changed_at (each
+# read's own time), cohort.secret (calibration unlock codes). Older files are upgraded when opened.
+COHORT_SCHEMA_VERSION = 8
 
 # A scorer's role (the scorers sheet's `role` column): a scorer reads portfolios; an
 # adjudicator settles flagged factors (`icg-desk cohort adjudicate`) and is given no first reads.
 SCORER, ADJUDICATOR = "scorer", "adjudicator"
 ROLES = (SCORER, ADJUDICATOR)
-# An assignment's kind: a scorer's read of every factor, or an adjudication of some factors.
+# An assignment's kind: a scorer's read of every factor, or an adjudication of some factors;
+# format 8: a scorer's read of a validity or a practice portfolio, and a backread (a second look
+# at a scorer's completed read, `of_read`). Only a "read" counts toward a candidate's result.
 READ, ADJUDICATION = "read", "adjudication"
+VALIDITY, PRACTICE, BACKREAD = "validity", "practice", "backread"
+ASSIGNMENT_KINDS = (READ, ADJUDICATION, VALIDITY, PRACTICE, BACKREAD)
+# A candidate row's kind (format 8): a candidate of the cohort, or a portfolio with agreed
+# scores (`key_score`) for checking scorers: a validity portfolio, seeded blind among a scorer's
+# live portfolios, or a practice portfolio, scored before live scoring and then shown its key.
+# Only a "candidate" has a result, a report, a flag or a place in any count of candidates.
+CANDIDATE = "candidate"
+CANDIDATE_KINDS = (CANDIDATE, VALIDITY, PRACTICE)
+
+
+def new_secret() -> str:
+    """The cohort's secret, from which each batch's calibration unlock code is derived."""
+    return secrets.token_hex(32)
 
 
 class CohortBase(DeclarativeBase):
@@ -72,6 +90,9 @@ class CohortInfo(CohortBase):
     format_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    # Format 8: the key of the unlock codes the coordinator gives a scorer whose practice reads
+    # did not qualify (models/calibration.py); never written into a batch.
+    secret: Mapped[str] = mapped_column(String(64), default=new_secret)
 
 
 class Candidate(CohortBase):
@@ -87,6 +108,9 @@ class Candidate(CohortBase):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # Factor keys this candidate retakes; empty for a first submission.
     retake_factors: Mapped[list[str]] = mapped_column(JsonList(), default=list)
+    # "candidate", or "validity" / "practice": a portfolio with agreed scores (key_score), its
+    # name removed, which is never a candidate anywhere a candidate is counted (format 8).
+    kind: Mapped[str] = mapped_column(String(16), default=CANDIDATE, server_default=CANDIDATE)
 
     entries: Mapped[list[CandidateEntry]] = relationship(
         back_populates="candidate", order_by="CandidateEntry.number", cascade="all, delete-orphan"
@@ -153,6 +177,10 @@ class Assignment(CohortBase):
     merged_history: Mapped[list[str]] = mapped_column(
         JsonList(sort=False), default=list, server_default="[]"
     )
+    # A backread (format 8): the id of the scorer's read it takes a second look at; None
+    # otherwise. A plain number, not a foreign key: a read given to another scorer keeps its
+    # row (models/ways_out.py), and SQLite cannot drop a referencing column to go back.
+    of_read: Mapped[int | None] = mapped_column(Integer, default=None)
 
     candidate: Mapped[Candidate] = relationship(back_populates="assignments")
     scorer: Mapped[Scorer] = relationship(back_populates="assignments")
@@ -172,6 +200,9 @@ class ReadScore(CohortBase):
     factor_key: Mapped[str] = mapped_column(String(64))
     score: Mapped[Fraction | None] = mapped_column(ScoreText(), default=None)
     rationale: Mapped[str] = mapped_column(Text, default="")
+    # When the scorer last changed this factor of the read, as their batch recorded it (format
+    # 8); None for a score merged from a summary or by an older ICG Desk. The drift's clock.
+    changed_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
 
     assignment: Mapped[Assignment] = relationship(back_populates="scores")
 
@@ -307,6 +338,21 @@ class BankedScore(CohortBase):
     banked_at: Mapped[datetime] = mapped_column(UtcTime(), default=utcnow)
 
 
+class KeyScore(CohortBase):
+    """A validity or practice portfolio's agreed score of one factor (format 8), with the
+    expert's rationale and where it came from (a sheet's row, an earlier cohort's candidate)."""
+
+    __tablename__ = "key_score"
+
+    candidate_ref: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True
+    )
+    factor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[Fraction] = mapped_column(ScoreText())
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
 OPEN, TOOK_MERGED, TOOK_RETURNED = "open", "merged", "returned"
 CONFLICT_STATES = (OPEN, TOOK_MERGED, TOOK_RETURNED)
 
@@ -329,9 +375,7 @@ class MergeConflict(CohortBase):
     merged_revision: Mapped[int] = mapped_column(Integer, default=0)
     merged_lineage: Mapped[str] = mapped_column(String(64), default="")
     merged_from: Mapped[str] = mapped_column(Text, default="")
-    merged_reads: Mapped[list[list[str | None]]] = mapped_column(
-        JsonList(sort=False), default=list
-    )
+    merged_reads: Mapped[list[list[str | None]]] = mapped_column(JsonList(sort=False), default=list)
     # The returned copy: its file, revision, lineage and history, status and reads; its scores'
     # time is shown, never trusted.
     file_name: Mapped[str] = mapped_column(Text, default="")
@@ -362,6 +406,7 @@ COHORT_TABLES = frozenset(CohortBase.metadata.tables) - {
     "withdrawal",
     "banked_score",
     "merge_conflict",
+    "key_score",
 }
 
 
@@ -472,9 +517,7 @@ def _add_revisions(con: sqlite3.Connection) -> None:
     is taken as the base: the next copy of a batch applies over it, as it did before."""
     columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}
     if "merged_revision" not in columns:
-        con.execute(
-            "ALTER TABLE assignment ADD COLUMN merged_revision INTEGER NOT NULL DEFAULT 0"
-        )
+        con.execute("ALTER TABLE assignment ADD COLUMN merged_revision INTEGER NOT NULL DEFAULT 0")
     if "merged_lineage" not in columns:
         con.execute("ALTER TABLE assignment ADD COLUMN merged_lineage VARCHAR(64)")
     if "merged_history" not in columns:
@@ -504,6 +547,37 @@ def _add_revisions(con: sqlite3.Connection) -> None:
     )
 
 
+def _add_quality(con: sqlite3.Connection) -> None:
+    """7 -> 8: candidate.kind ("candidate" for every row of an older cohort), the key_score
+    table (empty), assignment.of_read (none: no backreads), read_score.changed_at (unknown: the
+    drift takes those reads' times from the merge log, as before), cohort.secret (new)."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(candidate)")}
+    if "kind" not in columns:
+        con.execute(
+            "ALTER TABLE candidate ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'candidate'"
+        )
+    columns = {row[1] for row in con.execute("PRAGMA table_info(assignment)")}
+    if "of_read" not in columns:
+        con.execute("ALTER TABLE assignment ADD COLUMN of_read INTEGER")
+    columns = {row[1] for row in con.execute("PRAGMA table_info(read_score)")}
+    if "changed_at" not in columns:
+        con.execute("ALTER TABLE read_score ADD COLUMN changed_at VARCHAR(40)")
+    columns = {row[1] for row in con.execute("PRAGMA table_info(cohort)")}
+    if "secret" not in columns:
+        con.execute("ALTER TABLE cohort ADD COLUMN secret VARCHAR(64) NOT NULL DEFAULT ''")
+        con.execute("UPDATE cohort SET secret = ?", (new_secret(),))
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS key_score (
+            candidate_ref INTEGER NOT NULL REFERENCES candidate (id) ON DELETE CASCADE,
+            factor_key VARCHAR(64) NOT NULL,
+            score VARCHAR(16) NOT NULL,
+            rationale TEXT NOT NULL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (candidate_ref, factor_key)
+        )"""
+    )
+
+
 # The cohort's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -513,4 +587,5 @@ COHORT_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _add_ways_out,
     5: _add_banked_scores,
     6: _add_revisions,
+    7: _add_quality,
 }

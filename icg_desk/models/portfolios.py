@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from icg_desk.models.batch_file import BatchFile
-from icg_desk.models.schema import EntryDocument, Portfolio, PortfolioStatus, VideoLink
+from icg_desk.models.schema import (
+    BatchInfo,
+    EntryDocument,
+    Portfolio,
+    PortfolioStatus,
+    PracticeKey,
+    VideoLink,
+)
 from icg_desk.scoring.lineage import base_lineage
 
 
@@ -40,6 +48,10 @@ class PortfolioContent:
     # A retake: `adjudicate` holds the retaken factors, and these are the banked ones, not asked,
     # each with the cycle it was banked in: ((factor key, cycle), ...).
     banked: tuple[tuple[str, str], ...] = ()
+    # A practice portfolio (calibration): its agreed scores and the expert's rationale,
+    # ((factor key, score, rationale), ...); empty for every other portfolio. Never set for a
+    # validity portfolio, which must look like any live one.
+    practice_key: tuple[tuple[str, Fraction, str], ...] = ()
 
 
 def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> None:
@@ -60,6 +72,7 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
         next_position = (session.scalar(select(func.max(Portfolio.position))) or 0) + 1
         next_entry = (session.scalar(select(func.max(EntryDocument.id))) or 0) + 1
         portfolio_rows, entry_rows, video_rows = [], [], []
+        key_rows: list[dict[str, object]] = []
         for i, p in enumerate(portfolios):
             portfolio_id = next_portfolio + i
             portfolio_rows.append(
@@ -74,6 +87,10 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
                     "revision": 0,
                     "lineage": base_lineage(batch_id, scorer_id, p.candidate_code),
                 }
+            )
+            key_rows.extend(
+                {"portfolio_id": portfolio_id, "factor_key": k, "score": v, "rationale": why}
+                for k, v, why in p.practice_key
             )
             for e in p.entries:
                 entry_rows.append(
@@ -100,3 +117,12 @@ def add_portfolios(batch: BatchFile, portfolios: Sequence[PortfolioContent]) -> 
             session.execute(insert(EntryDocument), entry_rows)
         if video_rows:
             session.execute(insert(VideoLink), video_rows)
+        if key_rows:
+            session.execute(insert(PracticeKey), key_rows)
+
+
+def set_unlock_hash(batch: BatchFile, digest: str) -> None:
+    """Record the SHA-256 of the coordinator's unlock code for this batch (calibration): a batch
+    with practice portfolios is given one when it is sent (scoring/calibration.py)."""
+    with batch.transaction() as session:
+        session.execute(update(BatchInfo).values(unlock_hash=digest))

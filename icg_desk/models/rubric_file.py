@@ -23,6 +23,7 @@ from icg_desk.models.input_limits import (
     size_text,
 )
 from icg_desk.paths import builtin_editions, rubrics_dir
+from icg_desk.scoring.calibration import QualifyingRule
 from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
 from icg_desk.scoring.reads import DEFAULT_RETAKE_RULE, RETAKE_RULES
 from icg_desk.scoring.rubric import (
@@ -128,7 +129,7 @@ class _Reader:
             if not _NUMBER_TEXT.match(value.strip()):
                 shown = value if len(value) <= 40 else value[:37] + "..."
                 raise self.fail(
-                    key, f"{shown!r} is not a number written as a plain decimal, such as \"2.75\""
+                    key, f'{shown!r} is not a number written as a plain decimal, such as "2.75"'
                 )
             return Fraction(Decimal(value.strip()))
         raise self.fail(key, f"must be a number written as a string, not {value!r}")
@@ -257,6 +258,7 @@ def parse_rubric(text: str, source: str) -> Rubric:
         thresholds=thresholds,
         reads=_reads(root),
         retake=_retake(root),
+        calibration=_calibration(root, scale),
         links=_links(root),
         entries=entries,
         factors=factors,
@@ -272,6 +274,27 @@ def _retake(root: _Reader) -> RetakePolicy:
     if not isinstance(section.data, dict) or "rule" not in section.data:
         return RetakePolicy(rule=DEFAULT_RETAKE_RULE)
     return RetakePolicy(rule=section.choice("rule", RETAKE_RULES))
+
+
+def _calibration(root: _Reader, scale: Scale) -> QualifyingRule:
+    """[calibration] min_exact and max_levels_off: optional, each and the section; the default
+    rule when absent (docs/rubric-format.md)."""
+    if not isinstance(root.data, dict) or "calibration" not in root.data:
+        return QualifyingRule()
+    section = root.table("calibration")
+    present = section.data if isinstance(section.data, dict) else {}
+    rule = QualifyingRule()
+    min_exact, max_off = rule.min_exact, rule.max_levels_off
+    if "min_exact" in present:
+        min_exact = section.number("min_exact")
+        if not 0 <= min_exact <= 1:
+            raise section.fail("min_exact", 'must be a share from 0 to 1, such as "0.70"')
+    if "max_levels_off" in present:
+        max_off = section.integer("max_levels_off")
+        top = len({scale.level_of(v.value) for v in scale.values}) - 1
+        if max_off > top:
+            raise section.fail("max_levels_off", f"must be at most {top}, the scale's span")
+    return QualifyingRule(min_exact, max_off)
 
 
 def _scale(root: _Reader) -> Scale:

@@ -34,8 +34,10 @@ from icg_desk.scoring.lineage import base_lineage
 APPLICATION_ID = 0x49434744
 # 2: portfolio.adjudicate and portfolio.earlier_reads (adjudication batches); 3: portfolio.banked
 # (retakes); 4: portfolio.revision and portfolio.lineage, change_log.revision and
-# change_log.lineage (which copy is newer is decided by the data: scoring/lineage.py).
-SCHEMA_VERSION = 4
+# change_log.lineage (which copy is newer is decided by the data: scoring/lineage.py); 5: the
+# practice_key table, batch.unlock_hash and batch.unlocked_at, portfolio.key_shown_at
+# (calibration before live scoring: docs/calibration.md).
+SCHEMA_VERSION = 5
 
 
 def _add_adjudication(con: sqlite3.Connection) -> None:
@@ -77,12 +79,36 @@ def _add_revisions(con: sqlite3.Connection) -> None:
     )
 
 
+def _add_calibration(con: sqlite3.Connection) -> None:
+    """4 -> 5: the practice_key table, empty (an older batch has no practice portfolios, so
+    its live portfolios are open as they were), batch.unlock_hash and batch.unlocked_at (none),
+    portfolio.key_shown_at (none)."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(batch)")}
+    if "unlock_hash" not in columns:
+        con.execute("ALTER TABLE batch ADD COLUMN unlock_hash VARCHAR(64) NOT NULL DEFAULT ''")
+    if "unlocked_at" not in columns:
+        con.execute("ALTER TABLE batch ADD COLUMN unlocked_at VARCHAR(40)")
+    columns = {row[1] for row in con.execute("PRAGMA table_info(portfolio)")}
+    if "key_shown_at" not in columns:
+        con.execute("ALTER TABLE portfolio ADD COLUMN key_shown_at VARCHAR(40)")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS practice_key (
+            portfolio_id INTEGER NOT NULL REFERENCES portfolio (id) ON DELETE CASCADE,
+            factor_key VARCHAR(64) NOT NULL,
+            score VARCHAR(16) NOT NULL,
+            rationale TEXT NOT NULL,
+            PRIMARY KEY (portfolio_id, factor_key)
+        )"""
+    )
+
+
 # The batch's migration ladder: from_version -> the step that makes it from_version + 1, on a
 # plain sqlite3 connection inside the step's own transaction (models/sqlite_file.migrate_file).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_adjudication,
     2: _add_banked,
     3: _add_revisions,
+    4: _add_calibration,
 }
 
 
@@ -170,6 +196,11 @@ class BatchInfo(Base):
     format_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcTime())
     exported_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
+    # Calibration (format 5): the SHA-256 (hex) of the coordinator's unlock code for this batch,
+    # "" when it has no practice portfolios; when the code was entered, if it was. The code
+    # itself is the coordinator's (`icg-desk cohort unlock`), never in the file.
+    unlock_hash: Mapped[str] = mapped_column(String(64), default="")
+    unlocked_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
 
 
 class Portfolio(Base):
@@ -201,6 +232,9 @@ class Portfolio(Base):
     # from the base the sending gives (scoring/lineage.py); the merge compares them, not clocks.
     revision: Mapped[int] = mapped_column(Integer, default=0)
     lineage: Mapped[str] = mapped_column(String(64), default="")
+    # A practice portfolio (format 5, it has a `practice_key`): when the scorer asked to see the
+    # agreed scores; its read is settled from then. None for every other portfolio.
+    key_shown_at: Mapped[datetime | None] = mapped_column(UtcTime(), default=None)
 
     entries: Mapped[list[EntryDocument]] = relationship(
         back_populates="portfolio", order_by="EntryDocument.number", cascade="all, delete-orphan"
@@ -298,7 +332,26 @@ class Change(Base):
     lineage: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
-REQUIRED_TABLES = frozenset(Base.metadata.tables)
+class PracticeKey(Base):
+    """A practice portfolio's agreed score of one factor and the expert's rationale (format 5).
+
+    A portfolio with rows here is a practice portfolio: the scorer scores it, then sees these
+    beside their own read. It travels in the batch because calibration happens offline; the
+    cohort judges the practice reads again from its own copy of the key when they come back."""
+
+    __tablename__ = "practice_key"
+
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="CASCADE"), primary_key=True
+    )
+    factor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[Fraction] = mapped_column(ScoreText())
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+
+# Every table of the current format but practice_key (format 5): an older batch lacks it until
+# it is migrated, after it is validated.
+REQUIRED_TABLES = frozenset(Base.metadata.tables) - {"practice_key"}
 
 # When a batch's scores were last changed: every change is logged and stamps its read, and an
 # untouched batch is as old as its making. The stamps are ISO text in UTC, so they sort as text.
