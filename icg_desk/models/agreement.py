@@ -52,9 +52,15 @@ class CohortAgreement:
 
 def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
     """The agreement figures of the cohort's complete reads, from one consistent read."""
-    rubric = cohort.rubric
     with cohort.reading() as session:
-        reads = agreement_reads(session, rubric, cohort)
+        return agreement_in(session, cohort)
+
+
+def agreement_in(session: Session, cohort: CohortFile) -> CohortAgreement:
+    """The figures from the reads `session` sees: with other figures read in the same
+    transaction (the summary workbook's results), both are of the same moment."""
+    rubric = cohort.rubric
+    reads = agreement_reads(session, rubric, cohort)
     keys, scale = rubric.factor_keys, rubric.scale
     return CohortAgreement(
         cohort.name,
