@@ -15,6 +15,7 @@ from icg_desk.models.banked import RETAKE_READS, asked_factors, banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import CohortResults, results_in_session
 from icg_desk.models.cohort_schema import (
+    CANDIDATE,
     READ,
     Assignment,
     Candidate,
@@ -93,7 +94,12 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
     with cohort.reading() as session:
         if results is None:
             results = results_in_session(session, cohort.name, rubric)
-        candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
+        candidates = (
+            session.scalar(
+                select(func.count()).select_from(Candidate).where(Candidate.kind == CANDIDATE)
+            )
+            or 0
+        )
         scored: dict[int, set[str]] = defaultdict(set)
         owner: dict[int, int] = {}
         for ref, cref, key in session.execute(
