@@ -227,6 +227,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(f"Cohort {status.cohort} ({status.rubric_edition})")
     print(f"  {status.candidates} candidates, {status.scorers} scorers")
+    if status.validity_portfolios or status.practice_portfolios:  # never candidates
+        print(
+            f"  and {status.validity_portfolios} validity, {status.practice_portfolios} "
+            "practice portfolios (docs/validity.md)"
+        )
     print(
         f"  reads: {status.reads_needed} needed, {status.reads_assigned} assigned, "
         f"{status.reads_sent} sent, {status.reads_returned} returned"

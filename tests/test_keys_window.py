@@ -111,5 +111,7 @@ def test_keys_are_imported_and_seeded_from_the_window(qtbot, window, tmp_path, m
         assert (
             len(session.scalars(select(Candidate).where(Candidate.kind != "candidate")).all()) == 4
         )
-    # The dashboard counts candidates only.
+    # The dashboard counts candidates only, and says the others apart.
     assert window.dashboard.figures["candidates"].value.text() == "4"
+    assert "2 validity, 2 practice portfolios" in window.dashboard.detail_label.text()
+    assert "2 validity, 2 practice" in window.dashboard.figures["candidates"].toolTip()
