@@ -571,3 +571,100 @@ def test_two_copies_of_a_validity_read_edited_apart_are_a_conflict_resolved_as_a
                 session.scalars(select(ReadScore.score).where(ReadScore.assignment_ref == read.id))
             )
         assert scores == {Fraction(2)}
+
+
+def test_an_adjudicated_candidate_brings_the_adjudicators_rationale(tmp_path: Path) -> None:
+    from icg_desk.demo.cohort import build_demo_cohort
+    from icg_desk.operations.adjudicating import send_for_adjudication
+    from icg_desk.operations.batch_work import BatchWork
+
+    earlier = build_demo_cohort(
+        tmp_path / "earlier", candidates=12, words_per_entry=20, accept_flags=False
+    )
+    sheet = tmp_path / "adjudicators.csv"
+    sheet.write_text(
+        "scorer_id,name,email,organisation,conflicts,role\n"
+        "A-1,Ada Adj,ada@example.org,Far Away District,,adjudicator\n",
+        encoding="utf-8",
+    )
+    with CohortFile.open(earlier) as cohort:
+        import_scorers(cohort, sheet)
+        sent = send_for_adjudication(cohort, tmp_path / "adjudication")
+        assert sent.items
+        for batch in sent.batches:
+            with BatchFile.open(batch.path) as opened:
+                work = BatchWork(opened)
+                for p in work.portfolios():
+                    for key in work.portfolio(p.id).adjudicate:
+                        work.set_score(p.id, key, Fraction(3))
+                        work.set_rationale(p.id, key, f"Adjudicated: {HOSTILE}")
+                    work.mark_complete(p.id)
+        merge_files(cohort, [b.path for b in sent.batches])
+        item = sent.items[0]
+        with cohort.reading() as session:
+            session_ref = session.scalars(
+                select(Candidate.id).where(Candidate.candidate_id == item.candidate_id)
+            ).one()
+    # Its factors not adjudicated: the two reads made to agree, so each is one value.
+    con = sqlite3.connect(earlier)
+    with con:
+        first, second = [
+            r[0]
+            for r in con.execute(
+                "SELECT id FROM assignment WHERE candidate_ref = ? AND kind = 'read' ORDER BY id",
+                (session_ref,),
+            )
+        ]
+        con.execute(
+            "UPDATE read_score SET score = (SELECT s.score FROM read_score s WHERE "
+            "s.assignment_ref = ? AND s.factor_key = read_score.factor_key) "
+            "WHERE assignment_ref = ?",
+            (first, second),
+        )
+    con.close()
+    path = make_cohort(tmp_path / "now")
+    with CohortFile.open(path) as cohort:
+        import_keys_from(cohort, earlier, [item.candidate_id], PRACTICE)
+        with cohort.reading() as session:
+            rows = {
+                key: (score, why)
+                for key, score, why in session.execute(
+                    select(KeyScore.factor_key, KeyScore.score, KeyScore.rationale)
+                )
+            }
+    assert set(rows) == set(KEYS)
+    assert item.factors
+    for key in KEYS:
+        if key in item.factors:
+            assert rows[key] == (Fraction(3), f"Adjudicated: {HOSTILE}")
+        else:
+            assert rows[key][1] == ""
+
+
+def test_a_workbook_sheet_takes_scores_as_labels_or_numbers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    path = make_cohort(tmp_path)
+    _, docs = write_keys(tmp_path, ["W1"])
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Notes"
+    sheet = workbook.create_sheet("Portfolios")
+    sheet.append(["Portfolio ID", "entry1_videos", *KEYS, "rationale_data"])
+    numbers: list[object] = [2.75, 3.0, "4+", 1, "2-", 3.25, "3"]
+    sheet.append(["W1", "https://youtu.be/a; https://youtu.be/b", *numbers, "=1+1"])
+    cell = sheet.cell(row=2, column=3 + len(KEYS))
+    cell.data_type = "s"  # text that looks like a formula, as a spreadsheet keeps '=1+1
+    workbook.save(tmp_path / "keys.xlsx")
+    with CohortFile.open(path) as cohort:
+        import_keys(cohort, tmp_path / "keys.xlsx", docs, VALIDITY)
+        with cohort.reading() as session:
+            agreed = dict(session.execute(select(KeyScore.factor_key, KeyScore.score)).all())
+            why = session.scalars(
+                select(KeyScore.rationale).where(KeyScore.factor_key == "data")
+            ).one()
+    expected = [Fraction(11, 4), Fraction(3), Fraction(17, 4), Fraction(1), Fraction(7, 4)]
+    expected += [Fraction(13, 4), Fraction(3)]
+    assert agreed == dict(zip(KEYS, expected, strict=True))
+    assert why == "=1+1"  # a formula's text, never evaluated
