@@ -501,6 +501,29 @@ def test_an_earlier_cohorts_candidate_becomes_a_validity_portfolio(
     assert f"candidate {single[0].candidate_id}" not in message
     with CohortFile.open(path) as cohort, cohort.reading() as session:
         assert not session.scalars(select(KeyScore)).all()
+    # Entries this rubric would not take from a sheet are refused too (a link off its list).
+    con = sqlite3.connect(earlier)
+    with con:
+        (videos,) = con.execute(
+            "SELECT videos FROM candidate_entry WHERE number = 1 AND candidate_ref = "
+            "(SELECT id FROM candidate WHERE candidate_id = ?)",
+            (single[0].candidate_id,),
+        ).fetchone()
+        con.execute(
+            "UPDATE candidate_entry SET videos = ? WHERE number = 1 AND candidate_ref = "
+            "(SELECT id FROM candidate WHERE candidate_id = ?)",
+            ('[["Clip", "https://example.com/v"]]', single[0].candidate_id),
+        )
+    with CohortFile.open(path) as cohort, pytest.raises(KeysRefused) as refused:
+        import_keys_from(cohort, earlier, [single[0].candidate_id], VALIDITY)
+    assert "link 'https://example.com/v' is not allowed by this rubric" in str(refused.value)
+    with con:
+        con.execute(
+            "UPDATE candidate_entry SET videos = ? WHERE number = 1 AND candidate_ref = "
+            "(SELECT id FROM candidate WHERE candidate_id = ?)",
+            (videos, single[0].candidate_id),
+        )
+    con.close()
     code, out, err = run(
         capsys, "cohort", "keys", path, "--from", earlier, "--candidate", single[0].candidate_id,
         "--kind", "validity",

@@ -137,6 +137,10 @@ def _read_earlier(
                 continue
             with last.reading() as session:
                 entries, rationales = _entries_and_rationales(session, found)
+            why = _entries_unfit(entries, rubric)
+            if why:
+                problems.extend(f"  candidate {found.candidate_id}: {w}" for w in why)
+                continue
             keys.append(
                 NewKey(
                     key_id=f"{results.cohort}-{found.candidate_id}",
@@ -177,6 +181,33 @@ def _unusable(found: CandidateResult, rubric: Rubric, released: bool) -> list[st
                 "reads that differ); an agreed score is one value: have the factor adjudicated "
                 "in the earlier cohort, or import this portfolio from a sheet with the score "
                 "the experts agree on"
+            )
+    return why
+
+
+def _entries_unfit(entries: Sequence[_NewEntry], rubric: Rubric) -> list[str]:
+    """What of an earlier cohort's entries this cohort's rubric would not take from a sheet:
+    a document past its word limit, a video link off its allow-list, a count of links."""
+    why: list[str] = []
+    for entry in rubric.entries:
+        found = next((e for e in entries if e.number == entry.number), None)
+        if found is None:
+            why.append(f"has no entry {entry.number}")
+            continue
+        words = len(found.text.split())
+        if words > entry.max_words:
+            why.append(
+                f"entry {entry.number} has {words:,} words; this rubric allows at most "
+                f"{entry.max_words:,}"
+            )
+        for _label, url in found.videos:
+            if not rubric.links.allows(url):
+                shown = url if len(url) <= 80 else url[:77] + "..."
+                why.append(f"entry {entry.number}: link {shown!r} is not allowed by this rubric")
+        if len(found.videos) != entry.videos:
+            why.append(
+                f"entry {entry.number} has {len(found.videos)} video links; this rubric asks "
+                f"for {entry.videos}"
             )
     return why
 
