@@ -691,3 +691,44 @@ def test_a_workbook_sheet_takes_scores_as_labels_or_numbers(tmp_path: Path) -> N
     expected += [Fraction(13, 4), Fraction(3)]
     assert agreed == dict(zip(KEYS, expected, strict=True))
     assert why == "=1+1"  # a formula's text, never evaluated
+
+
+def test_validity_portfolios_alone_wait_and_a_scorers_conflicts_are_kept(tmp_path: Path) -> None:
+    from icg_desk.models.cohort_schema import Scorer
+
+    path = make_cohort(tmp_path, candidates=4, scorers=2, validity=2)
+    with CohortFile.open(path) as cohort:
+        with cohort.transaction() as session:
+            first = session.scalars(select(Scorer).order_by(Scorer.scorer_id)).first()
+            assert first is not None
+            first.conflicts = [*first.conflicts, "v1"]  # ids match as document names do
+            first_id, first_ref = first.scorer_id, first.id
+        done = seed_keys(cohort, validity=1)
+        mine = next(s for s in done.seeded if s.scorer_id == first_id)
+        with cohort.reading() as session:
+            v1 = session.scalars(select(Candidate.code).where(Candidate.candidate_id == "V1")).one()
+            other = session.scalars(
+                select(Candidate.code).where(Candidate.candidate_id == "V2")
+            ).one()
+        assert mine.validity == (other,)
+        assert v1 not in mine.validity
+        # Too few once the conflict is left out: asked for 2, the first scorer has 1.
+        with pytest.raises(SeedRefused, match=f"scorer {first_id}: needs 1 more validity"):
+            seed_keys(cohort, validity=2)
+        # The first scorer's live reads taken away: their validity portfolio is not sent alone.
+        with cohort.transaction() as session:
+            for a in session.scalars(
+                select(Assignment).where(
+                    Assignment.kind == READ, Assignment.scorer_ref == first_ref
+                )
+            ):
+                session.delete(a)
+        exported = export_batches(cohort, tmp_path / "out")
+        assert first_id not in {b.scorer_id for b in exported}
+        with cohort.reading() as session:
+            waiting = session.scalars(
+                select(Assignment.batch_id).where(
+                    Assignment.kind == VALIDITY, Assignment.scorer_ref == first_ref
+                )
+            ).all()
+        assert waiting == [None]

@@ -128,7 +128,13 @@ def seed_keys(
         for ref in sorted(waiting & set(scorers), key=lambda r: scorers[r].scorer_id):
             scorer = scorers[ref]
             rng = random.Random(f"{seed}:{scorer.scorer_id}")
-            fresh = {k: [c for c in keys[k] if c.id not in had[ref]] for k in keys}
+            # Never one the scorer has had, nor one named among their conflicts (by its id).
+            barred = {c.casefold() for c in scorer.conflicts}
+            fresh = {
+                k: [c for c in keys[k] if c.id not in had[ref] and c.candidate_id.casefold()
+                    not in barred]
+                for k in keys
+            }  # fmt: skip
             need = validity - seeded_now[ref, VALIDITY]
             new_validity = _pick(fresh[VALIDITY], need, rng, scorer.scorer_id, VALIDITY, short)
             need = practice if ref not in practised else 0

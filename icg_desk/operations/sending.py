@@ -26,6 +26,7 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import refuse_when_released
 from icg_desk.models.cohort_schema import (
     PRACTICE,
+    VALIDITY,
     Assignment,
     Candidate,
     CandidateEntry,
@@ -135,6 +136,9 @@ def _batches_to_write(
             scorer_id = by_ref[a.scorer_ref].scorer_id
             if scorer_id in wanted:
                 work[scorer_id].append(a)
+        # A batch of validity portfolios alone would tell them apart: they wait for live reads.
+        for scorer_id in [s for s, got in work.items() if all(a.kind == VALIDITY for a in got)]:
+            del work[scorer_id]
 
         # Each scorer's batches are numbered: a second round never reuses the first's name.
         sent = dict(
