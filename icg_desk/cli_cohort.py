@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from icg_desk.cli_common import ProgressBar, UsageError, seconds
+from icg_desk.cli_keys import add_keys_commands
 from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 
 if TYPE_CHECKING:
@@ -226,6 +227,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(f"Cohort {status.cohort} ({status.rubric_edition})")
     print(f"  {status.candidates} candidates, {status.scorers} scorers")
+    if status.validity_portfolios or status.practice_portfolios:  # never candidates
+        print(
+            f"  and {status.validity_portfolios} validity, {status.practice_portfolios} "
+            "practice portfolios (docs/validity.md)"
+        )
     print(
         f"  reads: {status.reads_needed} needed, {status.reads_assigned} assigned, "
         f"{status.reads_sent} sent, {status.reads_returned} returned"
@@ -1033,6 +1039,8 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
             help="when the cohort is open in the Coordinator window or another command, wait "
             "up to SECONDS for it before giving up (default: give up at once, exit 2)",
         )
+
+    add_keys_commands(commands)  # cohort keys, cohort seed (validity and practice portfolios)
 
     open_ = command("open", "open the Coordinator window on a cohort", cmd_open)
     open_.add_argument("db", type=Path, metavar="DB")

@@ -22,6 +22,7 @@ from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import (
     ADJUDICATOR,
+    CANDIDATE,
     READ,
     Assignment,
     Candidate,
@@ -238,7 +239,8 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
     wanted = cohort.rubric.reads.per_portfolio if reads is None else reads
     with cohort.transaction() as session:
         _refuse_when_released(session)
-        everyone_in = session.scalars(select(Candidate)).all()
+        # Validity and practice portfolios are seeded (models/seeding.py), never planned.
+        everyone_in = session.scalars(select(Candidate).where(Candidate.kind == CANDIDATE)).all()
         # A withdrawn candidate needs no more reads (models/ways_out.py); theirs still count
         # towards the scorers' loads.
         gone = set(session.scalars(select(Withdrawal.candidate_ref)))
@@ -251,7 +253,9 @@ def assign(cohort: CohortFile, *, seed: int, reads: int | None = None) -> Plan:
             for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all()
         }
         scorers = [s for s in everyone if s.role != ADJUDICATOR or s.id in reading]
-        candidate_ids = {c.id: c.candidate_id for c in everyone_in}
+        candidate_ids = {
+            c.id: c.candidate_id for c in session.scalars(select(Candidate)).all()
+        }
         scorer_ids = {s.id: s.scorer_id for s in everyone}
         existing: dict[str, list[str]] = defaultdict(list)
         for a in session.scalars(select(Assignment).where(Assignment.kind == READ)).all():
@@ -289,7 +293,9 @@ def move_assignment(
     with cohort.transaction() as session:
         _refuse_when_released(session)
         candidate = session.scalars(
-            select(Candidate).where(Candidate.candidate_id == candidate_id)
+            select(Candidate).where(
+                Candidate.candidate_id == candidate_id, Candidate.kind == CANDIDATE
+            )
         ).one_or_none()
         if candidate is None:
             raise AssignmentError(f"there is no candidate {candidate_id}")

@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import refuse_when_released
-from icg_desk.models.cohort_schema import Assignment, BankedScore, Candidate
+from icg_desk.models.cohort_schema import CANDIDATE, Assignment, BankedScore, Candidate
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import utcnow
 from icg_desk.scoring import Rubric, ScoreError, format_score
@@ -147,7 +147,10 @@ def write_banked(cohort: CohortFile, entries: Sequence[BankEntry]) -> int:
     or whose reads were sent out already."""
     with cohort.transaction() as session:
         refuse_when_released(session, "nothing is banked")
-        people = {c.candidate_id.casefold(): c for c in session.scalars(select(Candidate))}
+        people = {
+            c.candidate_id.casefold(): c
+            for c in session.scalars(select(Candidate).where(Candidate.kind == CANDIDATE))
+        }
         sent = set(
             session.scalars(
                 select(Assignment.candidate_ref).where(Assignment.batch_id.is_not(None))

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from icg_desk.models.adjudicated import adjudications_of
 from icg_desk.models.banked import Banked, banked_of, reads_needed
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_schema import OPEN as CONFLICT_OPEN
 from icg_desk.models.cohort_schema import (
+    CANDIDATE,
     READ,
     Assignment,
     Candidate,
@@ -43,6 +43,7 @@ from icg_desk.models.cohort_schema import (
     Scorer,
     Withdrawal,
 )
+from icg_desk.models.cohort_schema import OPEN as CONFLICT_OPEN
 from icg_desk.models.errors import UserError
 from icg_desk.models.flags import CandidateFlag, current_flags, stored_flags, sync_flags
 from icg_desk.models.schema import utcnow
@@ -394,7 +395,9 @@ def _results(
             Candidate.email,
             Candidate.organisation,
             Candidate.retake_factors,
-        ).order_by(Candidate.candidate_id)
+        )
+        .where(Candidate.kind == CANDIDATE)  # a validity or practice portfolio has no result
+        .order_by(Candidate.candidate_id)
     ).all()
     assignments = session.execute(
         select(Assignment.id, Assignment.candidate_ref, Scorer.scorer_id, Assignment.batch_id)

@@ -15,7 +15,10 @@ from icg_desk.models.banked import RETAKE_READS, asked_factors, banked_of
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import CohortResults, results_in_session
 from icg_desk.models.cohort_schema import (
+    CANDIDATE,
+    PRACTICE,
     READ,
+    VALIDITY,
     Assignment,
     Candidate,
     MergeLog,
@@ -54,6 +57,9 @@ class CohortStatus:
     waiting: int = 0
     flags_open: int = 0
     withdrawn: int = 0  # candidates withdrawn: no read of theirs is needed
+    # Portfolios with agreed scores (docs/validity.md): never candidates, counted apart.
+    validity_portfolios: int = 0
+    practice_portfolios: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -73,6 +79,8 @@ class CohortStatus:
             "waiting": self.waiting,
             "flags_open": self.flags_open,
             "withdrawn": self.withdrawn,
+            "validity_portfolios": self.validity_portfolios,
+            "practice_portfolios": self.practice_portfolios,
             "per_scorer": [
                 {
                     "scorer_id": p.scorer_id,
@@ -93,7 +101,10 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
     with cohort.reading() as session:
         if results is None:
             results = results_in_session(session, cohort.name, rubric)
-        candidates = session.scalar(select(func.count()).select_from(Candidate)) or 0
+        kinds: dict[str, int] = dict(
+            session.execute(select(Candidate.kind, func.count()).group_by(Candidate.kind)).all()
+        )
+        candidates = kinds.get(CANDIDATE, 0)  # a validity or practice portfolio is not one
         scored: dict[int, set[str]] = defaultdict(set)
         owner: dict[int, int] = {}
         for ref, cref, key in session.execute(
@@ -161,6 +172,8 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         files_merged=outcomes.get("accepted", 0) + outcomes.get("replaced", 0),
         files_rejected=outcomes.get("rejected", 0),
         per_scorer=progress,
+        validity_portfolios=kinds.get(VALIDITY, 0),
+        practice_portfolios=kinds.get(PRACTICE, 0),
         certified=results.count(Status.CERTIFIED),
         not_certified=results.count(Status.NOT_CERTIFIED),
         waiting=len(results.waiting),

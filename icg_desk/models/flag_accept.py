@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
-from icg_desk.models.cohort_schema import Candidate, Flag
+from icg_desk.models.cohort_schema import CANDIDATE, Candidate, Flag
 from icg_desk.models.errors import UserError
 from icg_desk.models.flags import close_flag, sync_flags
 from icg_desk.scoring.flags import FlagKind, FlagState
@@ -67,7 +67,8 @@ def accept_flag(
         refuse_when_released(session, "nothing can be accepted any more", error=AcceptLocked)
         row = session.execute(
             select(Candidate.id, Candidate.candidate_id, Candidate.code).where(
-                or_(Candidate.code == candidate, Candidate.candidate_id == candidate)
+                or_(Candidate.code == candidate, Candidate.candidate_id == candidate),
+                Candidate.kind == CANDIDATE,
             )
         ).first()
         if row is None:

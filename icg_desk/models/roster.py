@@ -26,6 +26,7 @@ from icg_desk.models.banking import BANKED_CYCLE, banked_column, check_banked
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import ResultsLocked, refuse_when_released
 from icg_desk.models.cohort_schema import (
+    CANDIDATE,
     ROLES,
     SCORER,
     BankedScore,
@@ -164,7 +165,7 @@ def _check_person(
 
 
 def _duplicate_problems(
-    table: _Table, id_column: str, existing: set[str], kind: str
+    table: _Table, id_column: str, existing: Mapping[str, str]
 ) -> dict[int, list[ImportProblem]]:
     """Per row: its id appears on other rows of the file, or is already in the cohort."""
     rows_of: dict[str, list[int]] = {}
@@ -186,7 +187,7 @@ def _duplicate_problems(
                 ImportProblem(table.file, number, id_column, message)
             )
         if ident.casefold() in existing:
-            message = f"{kind} {ident!r} is already in the cohort"
+            message = f"{existing[ident.casefold()]} {ident!r} is already in the cohort"
             found.setdefault(number, []).append(
                 ImportProblem(table.file, number, id_column, message)
             )
@@ -397,9 +398,16 @@ def _new_codes(prefix: str, count: int, taken: set[str]) -> list[str]:
     return codes
 
 
-def _existing(cohort: CohortFile, column: Any) -> set[str]:
+def _existing(cohort: CohortFile, column: Any, noun: str) -> dict[str, str]:
+    """Casefolded id -> what holds it ("candidate", "scorer"). Candidate ids are unique across
+    every kind of row: a validity or practice portfolio's id is named as such."""
     with cohort.reading() as session:
-        return {value.casefold() for value in session.scalars(select(column))}
+        if column is Candidate.candidate_id:
+            return {
+                value.casefold(): noun if kind == CANDIDATE else f"{kind} portfolio"
+                for value, kind in session.execute(select(column, Candidate.kind))
+            }
+        return {value.casefold(): noun for value in session.scalars(select(column))}
 
 
 def _refuse_when_released(session: Session, file: Path) -> None:
@@ -427,7 +435,7 @@ def add_candidates(
     roster = table.file
     rubric = cohort.rubric
     duplicates = _duplicate_problems(
-        table, "candidate_id", _existing(cohort, Candidate.candidate_id), "candidate"
+        table, "candidate_id", _existing(cohort, Candidate.candidate_id, "candidate")
     )
     problems: list[ImportProblem] = []
     valid: list[_NewCandidate] = []
@@ -507,7 +515,7 @@ def add_scorers(cohort: CohortFile, table: RosterTable) -> ImportResult:
     """Check every row of a scorers sheet read whole, then write them all; all or nothing."""
     sheet = table.file
     duplicates = _duplicate_problems(
-        table, "scorer_id", _existing(cohort, Scorer.scorer_id), "scorer"
+        table, "scorer_id", _existing(cohort, Scorer.scorer_id, "scorer")
     )
     problems: list[ImportProblem] = []
     scorers: list[Scorer] = []

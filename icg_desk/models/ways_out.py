@@ -39,6 +39,7 @@ from icg_desk.models.cohort_results import (
     unlock_results,
 )
 from icg_desk.models.cohort_schema import (
+    CANDIDATE,
     Candidate,
     CoordinatorEvent,
     ReadScore,
@@ -117,7 +118,8 @@ def _clean(reason: str, by: str, what: str) -> tuple[str, str]:
 def _candidate(session: Session, candidate: str) -> Candidate:
     found = session.scalars(
         select(Candidate).where(
-            or_(Candidate.code == candidate, Candidate.candidate_id == candidate)
+            or_(Candidate.code == candidate, Candidate.candidate_id == candidate),
+            Candidate.kind == CANDIDATE,  # a validity or practice portfolio is no candidate
         )
     ).first()
     if found is None:

@@ -22,7 +22,7 @@ from icg_desk.formats.last_cycle import LastCycle, LastResult, read_results_work
 from icg_desk.models.banking import BankEntry, BankRefused, check_banked, write_banked
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import cohort_results
-from icg_desk.models.cohort_schema import Candidate
+from icg_desk.models.cohort_schema import CANDIDATE, Candidate
 from icg_desk.models.errors import UserError
 from icg_desk.models.roster import ImportProblem, ImportRejected
 from icg_desk.scoring import Rubric, Status
@@ -90,7 +90,9 @@ def plan_bank(cohort: CohortFile, source: Path, cycle: str | None = None) -> Ban
         people = {
             cid.casefold(): (cid, list(retakes))
             for cid, retakes in session.execute(
-                select(Candidate.candidate_id, Candidate.retake_factors)
+                select(Candidate.candidate_id, Candidate.retake_factors).where(
+                    Candidate.kind == CANDIDATE
+                )
             )
         }
     entries: list[BankEntry] = []

@@ -36,8 +36,10 @@ from icg_desk.models.cohort_results import (
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
 from icg_desk.models.conflicts import Conflict, open_conflicts, resolve_conflict
 from icg_desk.models.flag_accept import Accepted, accept_flag
+from icg_desk.models.keys import KeysAdded
 from icg_desk.models.merge import ACCEPTED, REPLACED, MergeOutcome, MergeRecord, recent_merges
 from icg_desk.models.roster import ImportResult
+from icg_desk.models.seeding import SeedDone, seed_keys
 from icg_desk.models.ways_out import (
     WayOut,
     coordinator_log,
@@ -45,7 +47,7 @@ from icg_desk.models.ways_out import (
     reopen_results,
     withdraw_candidate,
 )
-from icg_desk.operations import adjudicating, roster_import, sending
+from icg_desk.operations import adjudicating, keys, roster_import, sending
 from icg_desk.operations.adjudicating import AdjudicationSent
 from icg_desk.operations.banking import BankDone, bank_scores
 from icg_desk.operations.changes import NOTHING, Changes, Done
@@ -164,6 +166,41 @@ def import_scorers(ref: CohortRef, sheet: Path) -> Done[ImportResult]:
     with _writing(ref) as cohort:
         result = roster_import.import_scorers(cohort, sheet)
     return Done(result, Changes(scorers=result.imported > 0))
+
+
+def import_keys(ref: CohortRef, sheet: Path, documents: Path, kind: str) -> Done[KeysAdded]:
+    """Import validity or practice portfolios from a sheet and its documents folder
+    (operations.keys); ImportRejected, naming every problem, with nothing written."""
+    with _writing(ref) as cohort:
+        added = keys.import_keys(cohort, sheet, documents, kind)
+    return Done(added, Changes(candidates=bool(added.added)))
+
+
+def import_keys_from(
+    ref: CohortRef, earlier: Path, candidate_ids: Sequence[str], kind: str
+) -> Done[KeysAdded]:
+    """Import an earlier cohort's adjudicated or released candidates as validity or practice
+    portfolios; KeysRefused names each candidate and factor that cannot be taken."""
+    with _writing(ref) as cohort:
+        added = keys.import_keys_from(cohort, earlier, candidate_ids, kind)
+    return Done(added, Changes(candidates=bool(added.added)))
+
+
+def seed(
+    ref: CohortRef,
+    *,
+    validity: int,
+    practice: int = 0,
+    seed: int = 1,
+    by: str = "",
+    reason: str = "",
+) -> Done[SeedDone]:
+    """Seed validity and practice portfolios into the scorers' next batches (models.seeding)."""
+    with _writing(ref) as cohort:
+        done = seed_keys(
+            cohort, validity=validity, practice=practice, seed=seed, actor=by, reason=reason
+        )
+    return Done(done, Changes(assignments=bool(done.seeded)))
 
 
 # --- reads and batches -------------------------------------------------------------------

@@ -25,19 +25,26 @@ from icg_desk.models.batch_file import BatchFile
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import refuse_when_released
 from icg_desk.models.cohort_schema import (
+    PRACTICE,
+    VALIDITY,
     Assignment,
     Candidate,
     CandidateEntry,
+    CohortInfo,
+    KeyScore,
     Scorer,
     Withdrawal,
 )
+from icg_desk.models.keys import key_scores
 from icg_desk.models.portfolios import (
     EntryContent,
     PortfolioContent,
     VideoContent,
     add_portfolios,
+    set_unlock_hash,
 )
 from icg_desk.models.sqlite_file import DatabaseFileError
+from icg_desk.scoring.calibration import unlock_code, unlock_hash
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ class _BatchJob:
     path: Path
     assignment_ids: list[int]
     portfolios: list[PortfolioContent]
+    # The cohort's secret when the batch starts with practice portfolios (its unlock code is
+    # derived from it and the batch id); "" for a batch without practice.
+    secret: str = ""
 
 
 def _taken(scorer_id: str, path: Path) -> str:
@@ -126,6 +136,9 @@ def _batches_to_write(
             scorer_id = by_ref[a.scorer_ref].scorer_id
             if scorer_id in wanted:
                 work[scorer_id].append(a)
+        # A batch of validity portfolios alone would tell them apart: they wait for live reads.
+        for scorer_id in [s for s, got in work.items() if all(a.kind == VALIDITY for a in got)]:
+            del work[scorer_id]
 
         # Each scorer's batches are numbered: a second round never reuses the first's name.
         sent = dict(
@@ -148,7 +161,14 @@ def _batches_to_write(
                     "nothing was exported"
                 )
             paths[path] = scorer_id
-            assignments = sorted(work[scorer_id], key=lambda a: a.candidate.code)
+            # Practice portfolios first (calibration comes before live scoring), then every
+            # other portfolio by code: a validity portfolio takes its place as a live one would.
+            assignments = sorted(
+                work[scorer_id], key=lambda a: (a.kind != PRACTICE, a.candidate.code)
+            )
+            practice = key_scores(
+                session, [a.candidate_ref for a in assignments if a.kind == PRACTICE]
+            )
             for a in assignments:
                 numbers = [e.number for e in a.candidate.entries]
                 if sorted(numbers) != rubric_entries:
@@ -162,7 +182,15 @@ def _batches_to_write(
                     scorers[scorer_id].name,
                     path,
                     [a.id for a in assignments],
-                    [_content(a.candidate, banked.get(a.candidate_ref)) for a in assignments],
+                    [
+                        _content(
+                            a.candidate,
+                            banked.get(a.candidate_ref),
+                            practice.get(a.candidate_ref, []) if a.kind == PRACTICE else [],
+                        )
+                        for a in assignments
+                    ],
+                    session.scalars(select(CohortInfo.secret)).one() if practice else "",
                 )
             )
     return jobs
@@ -188,6 +216,8 @@ def _write_batch(
                 )
                 try:
                     add_portfolios(batch, job.portfolios)
+                    if job.secret:
+                        set_unlock_hash(batch, unlock_hash(unlock_code(job.secret, batch_id)))
                 finally:
                     batch.close()
             except DatabaseFileError as exc:  # a full disk: said of the batch, not our temporary
@@ -219,10 +249,14 @@ def _mark_sent(cohort: CohortFile, written: list[tuple[ExportedBatch, list[int]]
                 )
 
 
-def _content(candidate: Candidate, banked: Banked | None = None) -> PortfolioContent:
+def _content(
+    candidate: Candidate, banked: Banked | None = None, key: Sequence[KeyScore] = ()
+) -> PortfolioContent:
     """The portfolio as a scorer sees it: the blind code and the entries, never name or email.
     A retake's asks for the retaken factors only and names the banked ones with their cycles
-    (never their scores: the read is of the new evidence)."""
+    (never their scores: the read is of the new evidence). A practice portfolio carries its
+    key (`key`, its agreed scores and rationales); a validity portfolio is made exactly as a
+    candidate's, so nothing in the batch tells it apart."""
     return PortfolioContent(
         candidate_code=candidate.code,
         entries=tuple(_entry(e) for e in candidate.entries),
@@ -230,6 +264,7 @@ def _content(candidate: Candidate, banked: Banked | None = None) -> PortfolioCon
         banked=()
         if banked is None
         else tuple((k, c) for k, c in banked.cycles.items() if k not in banked.retaken),
+        practice_key=tuple((k.factor_key, k.score, k.rationale) for k in key),
     )
 
 

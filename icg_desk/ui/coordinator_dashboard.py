@@ -711,6 +711,17 @@ class Dashboard(QWidget):
         still = max(0, status.reads_needed - status.reads_returned)
         figures = self.figures
         figures["candidates"].show_value(status.candidates)
+        keys = status.validity_portfolios, status.practice_portfolios
+        # Portfolios with agreed scores are never candidates: said apart (docs/validity.md).
+        figures["candidates"].setToolTip(
+            f"Not counted here: {keys[0]} validity, {keys[1]} practice portfolios"
+            if any(keys)
+            else ""
+        )
+        self.detail_label.setText(
+            self.detail_label.text()
+            + (f"  ·  {keys[0]} validity, {keys[1]} practice portfolios" if any(keys) else "")
+        )
         figures["scorers"].show_value(status.scorers)
         figures["reads_needed"].show_value(status.reads_needed)
         figures["reads_returned"].show_value(status.reads_returned)

@@ -27,13 +27,14 @@ from icg_desk.operations.errors import UserError, user_message
 from icg_desk.ui import palette, settings
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
-from icg_desk.ui.coordinator_steps import CoordinatorSteps, OpenCohort
+from icg_desk.ui.coordinator_keys import KeySteps
+from icg_desk.ui.coordinator_steps import OpenCohort
 from icg_desk.ui.style import appearance, start_buttons_stylesheet
 from icg_desk.ui.tasks import Outcome, RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
 
 
-class CoordinatorWindow(CoordinatorSteps):
+class CoordinatorWindow(KeySteps):
     window_options = settings.COORDINATOR_WINDOW
     recent_option = settings.RECENT_COHORTS
     folder_option = settings.LAST_COHORT_FOLDER
@@ -149,6 +150,20 @@ class CoordinatorWindow(CoordinatorSteps):
             ["Ctrl+Shift+B"],
             "Cohort",
             "Bank retake candidates' scores from last cycle's cohort file or summary workbook",
+        )
+        self.import_keys_action = a(
+            "Import &validity or practice portfolios…",
+            self.import_keys,
+            [],
+            "Cohort",
+            "Import portfolios with agreed scores, from a sheet or an earlier cohort",
+        )
+        self.seed_keys_action = a(
+            "See&d validity and practice portfolios…",
+            self.seed_keys,
+            [],
+            "Cohort",
+            "Put validity and practice portfolios into each scorer's next batch",
         )
         self.assign_action = a(
             "&Assign…",
@@ -272,6 +287,8 @@ class CoordinatorWindow(CoordinatorSteps):
             self.reassign_action,
             self.withdraw_action,
             self.reinstate_action,
+            self.import_keys_action,
+            self.seed_keys_action,
         )
 
     def _build_menus(self) -> None:
@@ -283,8 +300,9 @@ class CoordinatorWindow(CoordinatorSteps):
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Cohort"),
-            [self.import_roster_action, self.import_scorers_action, self.bank_action, None,
-             self.assign_action,
+            [self.import_roster_action, self.import_scorers_action, self.bank_action,
+             self.import_keys_action, None,
+             self.assign_action, self.seed_keys_action,
              self.send_action, self.merge_action, None, self.reassign_action,
              self.withdraw_action, self.reinstate_action],
         )  # fmt: skip
