@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from icg_desk.models.cohort_file import CohortFile, CohortFileError
 from icg_desk.models.cohort_schema import READ
 from icg_desk.models.merge import ACCEPTED, REPLACED
+from icg_desk.models.quality import add_quality
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement, ScoredRead, agreement
 from icg_desk.scoring.distribution import score_distribution
@@ -52,13 +53,15 @@ class CohortAgreement:
 def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
     """The agreement figures of the cohort's complete reads, from one consistent read."""
     rubric = cohort.rubric
+    keys, scale = rubric.factor_keys, rubric.scale
     with cohort.reading() as session:
         reads = agreement_reads(session, rubric, cohort)
-    keys, scale = rubric.factor_keys, rubric.scale
+        # Validity and practice reads beside the figures, never in them (models/quality.py).
+        figures = add_quality(agreement(reads, keys, scale), session, rubric, cohort)
     return CohortAgreement(
         cohort.name,
         rubric,
-        agreement(reads, keys, scale),
+        figures,
         score_distribution((r.scores for r in reads), keys, scale),
     )
 
