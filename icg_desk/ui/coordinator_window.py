@@ -28,6 +28,7 @@ from icg_desk.ui import palette, settings
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_steps import CoordinatorSteps, OpenCohort
+from icg_desk.ui.coordinator_unlock import give_unlock_code
 from icg_desk.ui.style import appearance, start_buttons_stylesheet
 from icg_desk.ui.tasks import Outcome, RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
@@ -207,6 +208,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Cohort",
             "Reinstate a withdrawn candidate, with a reason",
         )
+        self.unlock_action = a(
+            "Give an &unlock code…",
+            lambda: give_unlock_code(self),
+            [],
+            "Cohort",
+            "Let a scorer's batch open its live portfolios without qualifying, with a reason",
+        )
         self.reopen_action = a(
             "Re&open results…",
             self.reopen_results,
@@ -265,6 +273,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.reassign_action,
             self.withdraw_action,
             self.reinstate_action,
+            self.unlock_action,
         )
 
     def _build_menus(self) -> None:
@@ -279,7 +288,7 @@ class CoordinatorWindow(CoordinatorSteps):
             [self.import_roster_action, self.import_scorers_action, self.bank_action, None,
              self.assign_action,
              self.send_action, self.merge_action, None, self.reassign_action,
-             self.withdraw_action, self.reinstate_action],
+             self.withdraw_action, self.reinstate_action, self.unlock_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Results"),
