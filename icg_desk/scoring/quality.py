@@ -177,7 +177,8 @@ class PracticeFigures:
 
     @property
     def qualified(self) -> bool:
-        return self.result.qualified
+        """Every practice portfolio read in full, and the reads meet the rule."""
+        return self.complete >= self.assigned and self.result.qualified
 
     @property
     def unlocked(self) -> bool:
