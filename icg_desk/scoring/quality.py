@@ -212,7 +212,7 @@ class PracticeFigures:
             f"{r.exact} of {r.compared} factor scores exact ({float(r.exact_share):.0%}), at "
             f"most {r.worst_levels_off} {levels} off: " + (QUALIFIED if self.qualified else FAILED)
         )
-        if self.unlocked and not self.qualified:
+        if self.unlocked:
             last = self.unlocks[-1]
             judged += f"; unlocked by {last.by} on {last.at:%Y-%m-%d}: {last.reason}"
         elif self.status == IN_PROGRESS:
