@@ -122,6 +122,11 @@ def test_the_view_shows_each_scorers_validity_and_practice_in_words_and_colour(q
     assert "Validity: 8 reads, 56 factor scores" in tip
     assert "Practice:" in tip
     assert "not qualified; unlocked by Coordinator" in tip
+    # Selected, the scorer's validity and practice are said beside their other figures.
+    assert panel.select_scorer("S-01")
+    detail = panel.detail_label.text().splitlines()[-1]
+    assert detail.startswith("Validity ")
+    assert detail.endswith("(8 reads); practice not qualified, unlocked by Coordinator")
     # Sorting by Practice puts the unqualified at one end.
     panel.scorer_view.sortByColumn(ScorerAgreementModel.PRACTICE, Qt.SortOrder.DescendingOrder)
     assert model.index(0, ScorerAgreementModel.SCORER).data() == "S-01"

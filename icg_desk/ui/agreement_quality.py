@@ -107,6 +107,19 @@ def quality_tooltip(s: ScorerAgreement) -> list[str]:
     return lines
 
 
+def detail_line(s: ScorerAgreement) -> str:
+    """The selected scorer's validity and practice, on a line of its own ("" with neither)."""
+    parts = []
+    if s.validity is not None and s.validity.reads:
+        parts.append(f"validity {validity_text(s)} ({s.validity.reads} reads)")
+    if s.practice is not None:
+        parts.append(f"practice {practice_text(s)}")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return "\n" + text[0].upper() + text[1:]
+
+
 def flag_words(s: ScorerAgreement) -> list[str]:
     return quality_flags(s)
 

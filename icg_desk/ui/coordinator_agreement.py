@@ -514,6 +514,7 @@ class AgreementPanel(QWidget):
                 f"{s.scorer_id}: severity {estimate_text(s.severity)} by factor and week by "
                 f"week; drift {estimate_text(s.drift.slope)} per week"
                 + (f" — {', '.join(words)}" if words else "")
+                + quality.detail_line(s)
             )
         chosen = None if s is None else s.scorer_id
         self.severity_chart.select(chosen)
