@@ -1,4 +1,4 @@
-"""`icg-desk cohort unlock`: the coordinator's calibration unlock code (docs/calibration.md).
+"""`icg-desk cohort unlock`: the coordinator's calibration unlock code (docs/agreement.md).
 
 Registered by cli_cohort beside the other commands; kept here, with its words, so the
 commands of scorers' quality stay together.
@@ -39,7 +39,7 @@ def add_unlock(command: Callable[[str, str, object], argparse.ArgumentParser]) -
         "Print the unlock code of a batch sent with practice portfolios: the scorer types it "
         "to open the live portfolios without meeting the rubric's qualifying rule. Who, when, "
         "why, which scorer and batch are kept in the cohort's log (cohort log). Refused for an "
-        "unknown scorer or batch, or a batch with no practice portfolios (docs/calibration.md)."
+        "unknown scorer or batch, or a batch with no practice portfolios (docs/agreement.md)."
     )
     unlock.add_argument("db", type=Path, metavar="DB")
     which = unlock.add_mutually_exclusive_group(required=True)

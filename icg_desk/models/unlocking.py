@@ -2,7 +2,7 @@
 
 A batch that starts with practice portfolios keeps its live portfolios locked until the
 scorer's practice reads meet the rubric's qualifying rule, or until the scorer types the
-coordinator's unlock code for that batch (docs/calibration.md). The code is derived from the
+coordinator's unlock code for that batch (docs/agreement.md). The code is derived from the
 cohort's secret and the batch id (scoring/calibration.unlock_code): the same batch always has
 the same code, and only its hash is in the batch. Giving it is a way out like the others: who,
 when, why, which scorer and batch, in `coordinator_event` ("unlocked"; `to_scorer` is the
