@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -26,13 +27,7 @@ from icg_desk.models.cohort_results import UNLOCKED
 from icg_desk.models.cohort_schema import (
     PRACTICE,
     VALIDITY,
-    Assignment,
-    Candidate,
     CoordinatorEvent,
-    KeyScore,
-    ReadScore,
-    Scorer,
-    Withdrawal,
 )
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement
@@ -51,26 +46,39 @@ def keyed_reads(
 ) -> tuple[list[KeyedRead], dict[str, int]]:
     """Every read of this kind ("validity" or "practice") of a portfolio not withdrawn, with
     its key; and how many such portfolios each scorer was given."""
+    # Plain SQL, each stored score text parsed once (a cohort has a dozen): the figures read
+    # every score of every validity read, and the ORM's conversion of each was most of the time.
+    sql = session.connection().exec_driver_sql
+    parsed: dict[str, Fraction] = {}
+
+    def score(text: str) -> Fraction:
+        found = parsed.get(text)
+        if found is None:
+            try:
+                found = parsed[text] = Fraction(Decimal(text))
+            except (InvalidOperation, ValueError):
+                raise CohortFileError(
+                    cohort.path, f"{text!r} in a {kind} read or key is not a score"
+                ) from None
+        return found
+
     keys: dict[int, dict[str, Fraction]] = defaultdict(dict)
-    for ref, factor, score in session.execute(
-        select(KeyScore.candidate_ref, KeyScore.factor_key, KeyScore.score)
-    ):
-        keys[ref][factor] = score
-    withdrawn = select(Withdrawal.candidate_ref)
-    rows = session.execute(
-        select(Assignment.id, Assignment.batch_id, Candidate.id, Candidate.code, Scorer.scorer_id)
-        .join(Candidate, Assignment.candidate_ref == Candidate.id)
-        .join(Scorer, Assignment.scorer_ref == Scorer.id)
-        .where(Assignment.kind == kind, Candidate.id.not_in(withdrawn))
-        .order_by(Assignment.id)
-    ).all()
+    for ref, factor, text in sql("SELECT candidate_ref, factor_key, score FROM key_score"):
+        keys[ref][factor] = score(text)
+    rows = sql(
+        "SELECT a.id, a.batch_id, c.id, c.code, s.scorer_id FROM assignment a "
+        "JOIN candidate c ON c.id = a.candidate_ref JOIN scorer s ON s.id = a.scorer_ref "
+        "WHERE a.kind = ? AND a.candidate_ref NOT IN (SELECT candidate_ref FROM withdrawal) "
+        "ORDER BY a.id",
+        (kind,),
+    ).fetchall()
     scores: dict[int, dict[str, Fraction | None]] = defaultdict(dict)
-    for assignment_ref, factor, merged in session.execute(
-        select(ReadScore.assignment_ref, ReadScore.factor_key, ReadScore.score)
-        .join(Assignment, ReadScore.assignment_ref == Assignment.id)
-        .where(Assignment.kind == kind)
+    for assignment_ref, factor, text in sql(
+        "SELECT r.assignment_ref, r.factor_key, r.score FROM read_score r "
+        "JOIN assignment a ON a.id = r.assignment_ref WHERE a.kind = ?",
+        (kind,),
     ):
-        scores[assignment_ref][factor] = merged
+        scores[assignment_ref][factor] = None if text is None else score(text)
     assigned: dict[str, int] = defaultdict(int)
     reads = []
     for assignment, batch_id, ref, code, scorer_id in rows:

@@ -29,6 +29,7 @@ are floating point, as the severity's.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -302,28 +303,40 @@ def _validity_of(
     rule: ValidityRule,
     level: float,
 ) -> ValidityFigures:
+    # Scores as whole numbers of the scale's finest step (quarters) with their levels, looked up
+    # once per distinct score: integer sums, one Fraction per figure at the end.
+    unit = math.lcm(*(v.value.denominator for v in scale.values))
+    known = {v.value: (int(v.value * unit), v.level) for v in scale.values}
+
+    def whole(score: Fraction) -> tuple[int, int]:
+        found = known.get(score)
+        if found is None:  # not a single read's score (a key is checked when it is imported)
+            found = known[score] = (int(score * unit), scale.level_of(score))
+        return found
+
     compared = exact = same_level = 0
     per_read: list[float] = []
     per_read_exact: list[float] = []
-    factor_sum: dict[str, Fraction] = defaultdict(Fraction)
+    factor_sum: dict[str, int] = defaultdict(int)
     factor_n: dict[str, int] = defaultdict(int)
     for read in reads:
-        gaps: list[Fraction] = []
-        hits = 0
+        total = n = hits = 0
         for key in factor_keys:
             agreed, given = read.key.get(key), read.scores.get(key)
             if agreed is None or given is None:
                 continue
-            gap = given - agreed
-            gaps.append(gap)
+            (a, level_a), (g, level_g) = whole(agreed), whole(given)
+            gap = g - a
+            total += gap
+            n += 1
             factor_sum[key] += gap
             factor_n[key] += 1
             hits += gap == 0
-            same_level += scale.level_of(given) == scale.level_of(agreed)
-        compared += len(gaps)
+            same_level += level_g == level_a
+        compared += n
         exact += hits
-        per_read.append(float(sum(gaps, Fraction(0)) / len(gaps)))
-        per_read_exact.append(hits / len(gaps))
+        per_read.append(total / (n * unit))
+        per_read_exact.append(hits / n)
     return ValidityFigures(
         scorer_id=scorer_id,
         reads=len(reads),
@@ -332,7 +345,9 @@ def _validity_of(
         same_level=Fraction(same_level, compared) if compared else None,
         difference=mean_interval(per_read, level),
         exact_share=mean_interval(per_read_exact, level),
-        by_factor={k: factor_sum[k] / factor_n[k] for k in factor_keys if factor_n[k]},
+        by_factor={
+            k: Fraction(factor_sum[k], factor_n[k] * unit) for k in factor_keys if factor_n[k]
+        },
         rule=rule,
     )
 
