@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from icg_desk.cli_common import ProgressBar, UsageError, seconds
 from icg_desk.cli_keys import add_keys_commands
+from icg_desk.cli_quality import add_unlock, quality_lines
 from icg_desk.models.rubric_file import DEFAULT_EDITION, rubric_from_argument
 
 if TYPE_CHECKING:
@@ -407,7 +408,7 @@ def agreement_lines(found: object) -> list[str]:
             f"severity {_estimate(s.severity)}  adjusted {_estimate(s.adjusted)}  "
             f"drift {drift}" + (f"  {', '.join(marks)}" if marks else "")
         )
-    return lines
+    return lines + quality_lines(found)
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
@@ -876,6 +877,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     quality.add_argument("db", type=Path, metavar="DB")
     quality.add_argument("out", type=Path, metavar="OUT.pdf")
+    add_unlock(command)
 
     flags = command("flags", "every flag: discrepant factors and decision splits", cmd_flags)
     flags.add_argument("db", type=Path, metavar="DB")

@@ -120,10 +120,18 @@ def coordinator(out: Path) -> int:
 
 def agreement(window: Any, work: Path, grab: Callable[[str], None]) -> None:
     """The Scorer agreement view on the demo of docs/agreement.md (S-01 scores high, S-02
-    drifts), S-02 selected: each chart in turn."""
-    from icg_desk.demo.agreement import DEMO_BIASES, build_agreement_cohort
+    drifts), with validity and practice portfolios (S-01 let through practice), S-02
+    selected: each chart in turn."""
+    from icg_desk.demo.agreement import DEMO_BIASES, DEMO_UNLOCKED, build_agreement_cohort
 
-    path = build_agreement_cohort(work / "agreement.icgcohort", weeks=5, biases=DEMO_BIASES)
+    path = build_agreement_cohort(
+        work / "agreement.icgcohort",
+        weeks=5,
+        biases=DEMO_BIASES,
+        validity=8,
+        practice=5,
+        unlocked=DEMO_UNLOCKED,
+    )
     window.open_cohort(path)
     window.show_agreement()
     app = QApplication.instance()
@@ -131,7 +139,7 @@ def agreement(window: Any, work: Path, grab: Callable[[str], None]) -> None:
     app.processEvents()
     panel = window.dashboard.agreement
     panel.select_scorer("S-02")
-    for index, name in enumerate(("", "-drift", "-distribution", "-factors")):
+    for index, name in enumerate(("", "-drift", "-validity", "-distribution", "-factors")):
         panel.charts.setCurrentIndex(index)
         grab(f"coordinator-agreement{name}")
     window.close_cohort()

@@ -11,6 +11,15 @@ and `steps_per_week` steps of the scale more each week (a drifting scorer: that 
 under the true score per week before the middle week, over it after). Portfolios are
 scored in order over `weeks` weeks; each scorer returns their batch at the end of each week,
 and the merge log records that return's changes with its time, as `cohort merge` would.
+
+With `validity` and `practice` (issue 16, items 1 and 4), portfolios with agreed scores too:
+`validity` validity portfolios read by each scorer, unseen among their live ones (the same
+noise and bias, spread over the weeks; codes like the candidates'), and `practice` practice
+portfolios read by every scorer in the first week, before live scoring (clear-cut exemplars:
+less noise; a scorer's level bias shows there, their drift has not begun). Their agreed scores
+are the portfolios' true scores. `unlocked` scorers were given the unlock code of their batch by
+the coordinator (an audited event). These use a random stream of their own, so the live reads
+are the same with them or without.
 """
 
 from __future__ import annotations
@@ -18,15 +27,27 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from sqlalchemy import insert
 
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_schema import Assignment, Candidate, MergeLog, ReadScore, Scorer
+from icg_desk.models.cohort_results import UNLOCKED
+from icg_desk.models.cohort_schema import (
+    PRACTICE,
+    VALIDITY,
+    Assignment,
+    Candidate,
+    CoordinatorEvent,
+    KeyScore,
+    MergeLog,
+    ReadScore,
+    Scorer,
+)
 from icg_desk.models.flags import sync_flags
 from icg_desk.models.merge import ACCEPTED, REPLACED
 from icg_desk.models.rubric_file import builtin_rubric
@@ -55,6 +76,8 @@ DEMO_BIASES = {
     "S-01": ScorerBias(levels_high=1, on_factors=3),
     "S-02": ScorerBias(steps_per_week=1),
 }
+# In the demo S-01 did not qualify on the practice portfolios and was let through anyway.
+DEMO_UNLOCKED = ("S-01",)
 
 
 def scorer_id(n: int) -> str:
@@ -70,6 +93,9 @@ def build_agreement_cohort(
     weeks: int = 6,
     seed: int = 16,
     biases: Mapping[str, ScorerBias] | None = None,
+    validity: int = 0,
+    practice: int = 0,
+    unlocked: Sequence[str] = (),
 ) -> Path:
     """Write the cohort to `path` (which must not exist) and return it."""
     if not 2 <= reads <= scorers:
@@ -131,6 +157,24 @@ def build_agreement_cohort(
                 )
                 returns[(ids[s], week)].append([code, key, None, format_score(score)])
 
+    keyed = _Keyed(
+        rng=random.Random(seed + 1),
+        values=values,
+        keys=keys,
+        first_ref=candidates + 1,
+        first_assignment=assignment_id + 1,
+    )
+    keyed.add(VALIDITY, validity, ids, biases, week_of_read=lambda i: i * weeks // max(1, validity),
+              middle=(weeks - 1) // 2, shared=False)  # fmt: skip
+    keyed.add(PRACTICE, practice, ids, biases, week_of_read=lambda i: 0, middle=None, shared=True)
+    candidate_rows += keyed.candidates
+    assignment_rows += [
+        {**row, "assigned_at": returned_at(0) - timedelta(days=14)} for row in keyed.assignments
+    ]
+    score_rows += keyed.scores
+    for (sid, week), changes in keyed.returns.items():
+        returns[(sid, week)].extend(changes)
+
     log_rows = []
     for (sid, week), changes in sorted(returns.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         name = f"{AGREEMENT_COHORT_NAME}-{sid}-week{week + 1}.icgbatch"
@@ -159,8 +203,121 @@ def build_agreement_cohort(
         session.execute(insert(Assignment), assignment_rows)
         session.execute(insert(ReadScore), score_rows)
         session.execute(insert(MergeLog), log_rows)
+        if keyed.key_rows:
+            session.execute(insert(KeyScore), keyed.key_rows)
+        for sid in unlocked:
+            session.add(
+                CoordinatorEvent(
+                    at=returned_at(0) - timedelta(days=2),
+                    action=UNLOCKED,
+                    actor="Coordinator",
+                    reason="practice reads not qualifying; let through to keep the schedule",
+                    to_scorer=sid,
+                    batch_id=f"agreement-{sid}",
+                    detail=f"{practice} practice portfolios",
+                )
+            )
         sync_flags(session, rubric)
     return path
+
+
+@dataclass
+class _Keyed:
+    """Validity or practice portfolios (agreed scores: their true scores) and their reads."""
+
+    rng: random.Random
+    values: list[Fraction]
+    keys: Sequence[str]
+    first_ref: int
+    first_assignment: int
+
+    def __post_init__(self) -> None:
+        self.candidates: list[dict[str, object]] = []
+        self.assignments: list[dict[str, object]] = []
+        self.scores: list[dict[str, object]] = []
+        self.key_rows: list[dict[str, object]] = []
+        self.returns: dict[tuple[str, int], list[list[str | None]]] = defaultdict(list)
+
+    def add(
+        self,
+        kind: str,
+        per_scorer: int,
+        ids: Sequence[str],
+        biases: Mapping[str, ScorerBias],
+        *,
+        week_of_read: Callable[[int], int],
+        middle: int | None,
+        shared: bool,
+    ) -> None:
+        """`per_scorer` portfolios read by each scorer: the same ones for all (`shared`), or
+        each scorer their own (validity: a portfolio read by one scorer only, as seeded)."""
+        if per_scorer <= 0:
+            return
+        top = len(self.values) - 1
+        pool = per_scorer if shared else per_scorer * len(ids)
+        truths = []
+        for _ in range(pool):
+            ref = self.first_ref + len(self.candidates)
+            n = ref - 1
+            truth = [self.rng.choice((1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10)) for _ in self.keys]
+            truths.append((ref, f"C27-{10000 + n:05d}", truth))
+            self.candidates.append(
+                {
+                    "id": ref,
+                    "candidate_id": str(100000 + n),
+                    "code": f"C27-{10000 + n:05d}",
+                    "name": "",
+                    "organisation": "",
+                    "retake_factors": [],
+                    "kind": kind,
+                }
+            )
+            self.key_rows += [
+                {
+                    "candidate_ref": ref,
+                    "factor_key": key,
+                    "score": self.values[step],
+                    "rationale": f"Agreed by the leaders: {format_score(self.values[step])}",
+                    "source": "demo",
+                }
+                for key, step in zip(self.keys, truth, strict=True)
+            ]
+        noise = _noise if kind == VALIDITY else _practice_noise
+        for s, sid in enumerate(ids):
+            bias = biases.get(sid, ScorerBias())
+            mine = truths if shared else truths[s * per_scorer : (s + 1) * per_scorer]
+            for i, (ref, code, truth) in enumerate(mine):
+                week = week_of_read(i)
+                assignment = self.first_assignment + len(self.assignments)
+                self.assignments.append(
+                    {
+                        "id": assignment,
+                        "candidate_ref": ref,
+                        "scorer_ref": s + 1,
+                        "batch_id": f"agreement-{sid}",
+                        "kind": kind,
+                    }
+                )
+                drift = 0 if middle is None else bias.steps_per_week * (week - middle)
+                for f, key in enumerate(self.keys):
+                    step = truth[f] + noise(self.rng) + drift
+                    if f < bias.on_factors:
+                        step += bias.levels_high * STEPS_PER_LEVEL
+                    score = self.values[max(0, min(top, step))]
+                    self.scores.append(
+                        {"assignment_ref": assignment, "factor_key": key, "score": score}
+                    )
+                    self.returns[(sid, week)].append([code, key, None, format_score(score)])
+
+
+def _practice_noise(rng: random.Random) -> int:
+    """A practice read's departure: practice portfolios are clear-cut, so mostly none."""
+    roll = rng.random()
+    if roll < 0.07:
+        return -1
+    if roll < 0.14:
+        return 1
+    return 0
 
 
 def _noise(rng: random.Random) -> int:

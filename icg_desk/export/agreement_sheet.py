@@ -22,6 +22,7 @@ from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
 
+from icg_desk.export.quality_sheet import quality_rows
 from icg_desk.export.xlsx_cells import cell
 from icg_desk.models.agreement import CohortAgreement
 
@@ -202,6 +203,12 @@ def write_agreement(sheet: Any, cells: Cells, found: CohortAgreement) -> None:
     distribution_head = row
     for i, label in enumerate(labels):
         put([cells.text(sheet, label), *(counts[i] for counts in found.distribution.values())])
+
+    # The validity and practice tables (export/quality_sheet.py), when the cohort has them.
+    for values in quality_rows(
+        found, lambda t: cells.text(sheet, t), lambda h: cells.header(sheet, h), number
+    ):
+        put(values)
 
     anchor = get_column_letter(len(SCORER_HEADS) + len(keys) + 2)
     if scorers:

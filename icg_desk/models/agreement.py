@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from icg_desk.models.cohort_file import CohortFile, CohortFileError
 from icg_desk.models.cohort_schema import READ
 from icg_desk.models.merge import ACCEPTED, REPLACED
+from icg_desk.models.quality import add_quality
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement, ScoredRead, agreement
 from icg_desk.scoring.distribution import score_distribution
@@ -60,12 +61,14 @@ def agreement_in(session: Session, cohort: CohortFile) -> CohortAgreement:
     """The figures from the reads `session` sees: with other figures read in the same
     transaction (the summary workbook's results), both are of the same moment."""
     rubric = cohort.rubric
-    reads = agreement_reads(session, rubric, cohort)
     keys, scale = rubric.factor_keys, rubric.scale
+    reads = agreement_reads(session, rubric, cohort)
+    # Validity and practice reads beside the figures, never in them (models/quality.py).
+    figures = add_quality(agreement(reads, keys, scale), session, rubric, cohort)
     return CohortAgreement(
         cohort.name,
         rubric,
-        agreement(reads, keys, scale),
+        figures,
         score_distribution((r.scores for r in reads), keys, scale),
     )
 

@@ -61,6 +61,8 @@ from icg_desk.scoring.scale import format_against, format_score
 
 # The coordinator_event actions (models/ways_out.py writes them; results read "reopened").
 REASSIGNED, WITHDRAWN, REINSTATED, REOPENED = "reassigned", "withdrawn", "reinstated", "reopened"
+# A batch's calibration unlock code given to its scorer (models/unlocking.py writes it).
+UNLOCKED = "unlocked"
 
 
 class ReleaseError(UserError):

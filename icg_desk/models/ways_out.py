@@ -33,6 +33,7 @@ from icg_desk.models.cohort_results import (
     REASSIGNED,
     REINSTATED,
     REOPENED,
+    UNLOCKED,
     WITHDRAWN,
     ResultsLocked,
     refuse_when_released,
@@ -81,6 +82,8 @@ class WayOut:
         who = f"{self.at:%Y-%m-%d %H:%M} UTC {self.by} {self.action}"
         if self.action == REASSIGNED:
             what = f" {self.code} ({self.candidate_id}) from {self.from_scorer} to {self.to_scorer}"
+        elif self.action == UNLOCKED:
+            what = f" batch {self.batch_id} of {self.to_scorer} (unlock code given)"
         elif self.code:
             what = f" {self.code} ({self.candidate_id})"
         else:

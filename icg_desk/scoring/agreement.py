@@ -48,6 +48,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from itertools import chain
 from operator import itemgetter, neg, sub
+from typing import TYPE_CHECKING
 
 from icg_desk.scoring.scale import Scale
 from icg_desk.scoring.stats import (
@@ -57,6 +58,9 @@ from icg_desk.scoring.stats import (
     quadratic_weighted_kappa,
     slope_interval,
 )
+
+if TYPE_CHECKING:
+    from icg_desk.scoring.quality import PracticeFigures, ValidityFigures
 
 CONFIDENCE = 0.95
 # Figures in JSON are rounded to this many decimals (the exact agreement Fractions and the
@@ -138,6 +142,10 @@ class ScorerAgreement:
     adjusted: Estimate | None
     severity_by_factor: Mapping[str, float]
     drift: Drift
+    # Beside the inter-rater figures, never mixed into them (scoring/quality.py): the scorer's
+    # reads of validity portfolios and their practice reads against the agreed scores.
+    validity: ValidityFigures | None = None
+    practice: PracticeFigures | None = None
 
     @property
     def severe_or_lenient(self) -> bool:
@@ -157,9 +165,10 @@ class ScorerAgreement:
             "severity_adjusted_interval": _interval(self.adjusted),
             "severity_flagged": self.severe_or_lenient,
             "severity_by_factor": {k: _round(v) for k, v in self.severity_by_factor.items()},
-            # Reads of validity portfolios (agreed expert scores) come with a later step.
-            "validity_exact": None,
+            "validity_exact": None if self.validity is None else _number(self.validity.exact),
             "drift": self.drift.as_json(),
+            "validity": None if self.validity is None else self.validity.as_json(),
+            "practice": None if self.practice is None else self.practice.as_json(),
         }
 
 
@@ -171,6 +180,8 @@ class Agreement:
     factors: Mapping[str, PairFigures]  # in rubric order
     scorers: tuple[ScorerAgreement, ...]  # by scorer id
     confidence: float = CONFIDENCE
+    # Every scorer's validity reads together (scoring/quality.py); None when there are none.
+    validity: ValidityFigures | None = None
 
     def scorer(self, scorer_id: str) -> ScorerAgreement:
         return next(s for s in self.scorers if s.scorer_id == scorer_id)
@@ -184,6 +195,7 @@ class Agreement:
             "confidence": self.confidence,
             "factors": {key: f.as_json() for key, f in self.factors.items()},
             "scorers": [s.as_json() for s in self.scorers],
+            "validity": None if self.validity is None else self.validity.as_json(),
         }
 
 

@@ -134,8 +134,17 @@ class Scale:
         A level is reached from its lowest value on (4 from 3.75); a mean that falls between two
         levels' ranges (3.50) counts as the lower level, so a report never overstates a score.
         """
+        # A single read's score is one of the scale's own values: looked up, not compared with
+        # each (the validity and practice figures ask this of every factor score they compare).
+        found = self._level_by_value.get(value)
+        if found is not None:
+            return found
         reached = [v.level for v in self.values if v.value <= value]
         return max(reached) if reached else self.values[0].level
+
+    @cached_property
+    def _level_by_value(self) -> dict[Fraction, int]:
+        return {v.value: v.level for v in self.values}
 
     def level_value(self, level: int) -> Fraction:
         """The plain score of a level, no modifier: what the key "3" gives."""

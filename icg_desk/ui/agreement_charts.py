@@ -232,6 +232,14 @@ class SeverityChart(_Chart):
 
     TITLE = "Adjusted severity by scorer"
     ROW = 18.0  # pixels a scorer's row needs at least
+    # The words, which a chart of another difference (ui/agreement_quality.ValidityChart) says.
+    FIGURE = "adjusted severity"
+    INTRO = (
+        "Each scorer's adjusted severity in score points with its interval; an interval "
+        "wholly above or below zero is flagged. "
+    )
+    LOWER, HIGHER = "← scores lower than the others", "scores higher →"
+    WIDEST_FLAG = "scores high"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,8 +265,7 @@ class SeverityChart(_Chart):
             for r in self.rows
         )
         self._say(
-            "Each scorer's adjusted severity in score points with its interval; an interval "
-            "wholly above or below zero is flagged. "
+            self.INTRO
             + (f"Flagged: {', '.join(flagged)}. " if flagged else "No scorer is flagged. ")
             + described
         )
@@ -278,7 +285,7 @@ class SeverityChart(_Chart):
             return
         metrics = QFontMetricsF(self.font())
         label_w = max(metrics.horizontalAdvance(r.scorer_id) for r in self.rows) + 12
-        flag_w = metrics.horizontalAdvance("scores high") + 16
+        flag_w = metrics.horizontalAdvance(self.WIDEST_FLAG) + 16
         plot = QRectF(
             label_w + 8,
             8,
@@ -351,7 +358,7 @@ class SeverityChart(_Chart):
             self._tips.append(
                 (
                     QRectF(0, cy - row_h / 2, self.width(), row_h),
-                    f"{r.scorer_id}: adjusted severity {points(r.value)}{interval}"
+                    f"{r.scorer_id}: {self.FIGURE} {points(r.value)}{interval}"
                     + (f"; {r.flag}" if r.flag else ""),
                 )
             )
@@ -361,12 +368,12 @@ class SeverityChart(_Chart):
         painter.drawText(
             QRectF(plot.left(), below, plot.width() / 2, metrics.height()),
             0,
-            "← scores lower than the others",
+            self.LOWER,
         )
         painter.drawText(
             QRectF(plot.center().x(), below, plot.width() / 2, metrics.height()),
             int(Qt.AlignmentFlag.AlignRight),
-            "scores higher →",
+            self.HIGHER,
         )
         painter.end()
 

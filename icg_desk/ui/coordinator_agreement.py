@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from icg_desk.models.agreement import CohortAgreement
 from icg_desk.scoring.agreement import PairFigures, ScorerAgreement
 from icg_desk.scoring.stats import Estimate
+from icg_desk.ui import agreement_quality as quality
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.agreement_charts import (
     DistributionChart,
@@ -69,7 +70,7 @@ def severity_flag(s: ScorerAgreement) -> str:
 def flags(s: ScorerAgreement) -> list[str]:
     """A scorer's flags in plain words: "scores high" or "scores low", and "drifts"."""
     found = [severity_flag(s)] if severity_flag(s) else []
-    return found + ([DRIFTS] if s.drift.drifting else [])
+    return found + ([DRIFTS] if s.drift.drifting else []) + quality.flag_words(s)
 
 
 def _number(value: object) -> float:
@@ -133,7 +134,7 @@ class ScorerAgreementModel(RowsTableModel):
     drift per week, and the flags in words."""
 
     # The flag beside the scorer: seen at once, however narrow the window.
-    SCORER, FLAGS, READS, EXACT, SEVERITY, ADJUSTED, DRIFT = range(7)
+    SCORER, FLAGS, READS, EXACT, SEVERITY, ADJUSTED, DRIFT, VALIDITY, PRACTICE = range(9)
     HEADERS = (
         "Scorer",
         "Flag",
@@ -142,6 +143,8 @@ class ScorerAgreementModel(RowsTableModel):
         "Severity [interval]",
         "Adjusted [interval]",
         "Drift per week [interval]",
+        quality.VALIDITY_HEAD,
+        quality.PRACTICE_HEAD,
     )
     TIPS = (
         "",
@@ -153,6 +156,8 @@ class ScorerAgreementModel(RowsTableModel):
         "(+ scores higher), with its simultaneous interval",
         "The same with each partner's own severity and drift taken out: this one flags",
         "The change of the adjusted difference per week of scoring, with its interval",
+        quality.VALIDITY_TIP,
+        quality.PRACTICE_TIP,
     )
     ScorerRole = Qt.ItemDataRole.UserRole + 2
 
@@ -185,6 +190,10 @@ class ScorerAgreementModel(RowsTableModel):
             return estimate_text(s.adjusted)
         if column == self.DRIFT:
             return estimate_text(s.drift.slope)
+        if column == self.VALIDITY:
+            return quality.validity_text(s)
+        if column == self.PRACTICE:
+            return quality.practice_text(s)
         return ", ".join(flags(s))  # FLAGS
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -202,6 +211,11 @@ class ScorerAgreementModel(RowsTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if (column in (self.SCORER, self.FLAGS, self.ADJUSTED) and s.severe_or_lenient) or (
                 column in (self.SCORER, self.FLAGS, self.DRIFT) and s.drift.drifting
+            ):
+                return QColor(palettes.current().error)
+            named = (self.SCORER, self.FLAGS)
+            if (column in (*named, self.VALIDITY) and quality.validity_flagged(s)) or (
+                column in (*named, self.PRACTICE) and quality.practice_flagged(s)
             ):
                 return QColor(palettes.current().error)
             return None
@@ -223,6 +237,10 @@ class ScorerAgreementModel(RowsTableModel):
             return s.reads
         if column == self.EXACT:
             return _number(s.figures.exact)
+        if column == self.VALIDITY:
+            return quality.validity_sort(s)
+        if column == self.PRACTICE:
+            return quality.practice_sort(s)
         slope = s.drift.slope
         estimate = {self.SEVERITY: s.severity, self.ADJUSTED: s.adjusted, self.DRIFT: slope}
         found = estimate.get(column)
@@ -233,6 +251,7 @@ class ScorerAgreementModel(RowsTableModel):
             f"{s.scorer_id}: {s.reads} complete reads, {s.compared} compared with another read",
             f"Severity {estimate_text(s.severity)}; adjusted {estimate_text(s.adjusted)}",
             f"Drift {estimate_text(s.drift.slope)} per week over {len(s.drift.weeks)} weeks",
+            *quality.quality_tooltip(s),
         ]
         words = flags(s)
         if words:
@@ -395,11 +414,13 @@ class AgreementPanel(QWidget):
         self.severity_chart = SeverityChart()
         self.drift_chart = DriftChart()
         self.distribution_chart = DistributionChart()
+        self.validity_chart = quality.ValidityChart()
         self.charts = QTabWidget()
         self.charts.setObjectName("agreementCharts")
         self.charts.setDocumentMode(True)
         self.charts.addTab(_scrolled(self.severity_chart), "Severity")
         self.charts.addTab(self.drift_chart, "Drift by week")
+        self.charts.addTab(_scrolled(self.validity_chart), "Validity")
         self.charts.addTab(self.distribution_chart, "Score distribution")
         self.charts.addTab(self.factor_view, "Agreement by factor")
 
@@ -447,9 +468,10 @@ class AgreementPanel(QWidget):
         self.flagged_label.style().polish(self.flagged_label)
         self.severity_chart.set_data(severity_rows(found))
         self.drift_chart.set_data(drift_series(found))
+        self.validity_chart.set_data(quality.validity_rows(found))
         labels = () if found is None else found.rubric.scale.labels
         self.distribution_chart.set_data(labels, distribution_rows(found))
-        for column in range(ScorerAgreementModel.DRIFT):
+        for column in range(ScorerAgreementModel.PRACTICE):
             self.scorer_view.resizeColumnToContents(column)
         if previous is not None:
             self.select_scorer(previous)
@@ -492,10 +514,12 @@ class AgreementPanel(QWidget):
                 f"{s.scorer_id}: severity {estimate_text(s.severity)} by factor and week by "
                 f"week; drift {estimate_text(s.drift.slope)} per week"
                 + (f" — {', '.join(words)}" if words else "")
+                + quality.detail_line(s)
             )
         chosen = None if s is None else s.scorer_id
         self.severity_chart.select(chosen)
         self.drift_chart.select(chosen)
+        self.validity_chart.select(chosen)
 
     # --- layout remembered by the window ------------------------------------------------------
 

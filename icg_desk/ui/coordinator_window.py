@@ -29,6 +29,7 @@ from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_keys import KeySteps
 from icg_desk.ui.coordinator_steps import OpenCohort
+from icg_desk.ui.coordinator_unlock import give_unlock_code
 from icg_desk.ui.style import appearance, start_buttons_stylesheet
 from icg_desk.ui.tasks import Outcome, RunnerFactory
 from icg_desk.ui.window_shell import APP_NAME
@@ -222,6 +223,13 @@ class CoordinatorWindow(KeySteps):
             "Cohort",
             "Reinstate a withdrawn candidate, with a reason",
         )
+        self.unlock_action = a(
+            "Give an &unlock code…",
+            lambda: give_unlock_code(self),
+            [],
+            "Cohort",
+            "Let a scorer's batch open its live portfolios without qualifying, with a reason",
+        )
         self.reopen_action = a(
             "Re&open results…",
             self.reopen_results,
@@ -289,6 +297,7 @@ class CoordinatorWindow(KeySteps):
             self.reinstate_action,
             self.import_keys_action,
             self.seed_keys_action,
+            self.unlock_action,
         )
 
     def _build_menus(self) -> None:
@@ -304,7 +313,7 @@ class CoordinatorWindow(KeySteps):
              self.import_keys_action, None,
              self.assign_action, self.seed_keys_action,
              self.send_action, self.merge_action, None, self.reassign_action,
-             self.withdraw_action, self.reinstate_action],
+             self.withdraw_action, self.reinstate_action, self.unlock_action],
         )  # fmt: skip
         self.fill_menu(
             bar.addMenu("&Results"),
