@@ -104,3 +104,43 @@ def test_not_a_cohort_is_refused_and_left_as_it_was(
     assert "not an ICG Desk cohort" in err
     assert bogus.read_bytes() == before
     assert not (tmp_path / "q.pdf").exists()
+
+
+def test_validity_and_practice_have_their_section_and_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from icg_desk.demo.agreement import DEMO_UNLOCKED
+
+    path = build_agreement_cohort(
+        tmp_path / "c.icgcohort",
+        candidates=160,
+        weeks=4,
+        biases=DEMO_BIASES,
+        validity=10,
+        practice=2,
+        unlocked=DEMO_UNLOCKED,
+    )
+    code, out, _ = run(["cohort", "agreement", str(path), "--json"], capsys)
+    assert code == 0
+    by_id = {s["scorer_id"]: s for s in json.loads(out)["scorers"]}
+    target = tmp_path / "quality.pdf"
+    code, out, err = run(["cohort", "quality-report", str(path), str(target)], capsys)
+    assert code == 0, err
+    text = text_of(target)
+    assert "Validity portfolios and calibration" in text
+    assert "Each scorer's difference from the validity portfolios" in text
+    severe = by_id["S-01"]
+    assert severe["validity"]["flagged"]
+    assert "scores high on validity" in severe["validity"]["flags"]
+    assert "scores high on validity" in text
+    assert f"{severe['validity']['difference']:+.2f}" in text
+    assert "unlocked by the" in text  # S-01's practice, let through by the coordinator
+    assert "S-01" in out  # named among the flagged
+
+
+def test_without_validity_or_practice_there_is_no_such_section(cohort: Path, tmp_path: Path):
+    target = tmp_path / "quality.pdf"
+    assert main(["cohort", "quality-report", str(cohort), str(target)]) == 0
+    text = text_of(target)
+    assert "Validity portfolios and calibration" not in text
+    assert "difference from the validity portfolios" not in text

@@ -3,10 +3,12 @@ program's records (`icg-desk cohort quality-report`, Results > Print scoring qua
 
 The figures are those of `icg-desk cohort agreement --json` (docs/agreement.md says how to read
 each), taken from its JSON object so every surface shows the same numbers, rounded the same way:
-the cohort and each factor; each scorer with intervals and flags; and three charts drawn with
+the cohort and each factor; each scorer with intervals and flags; their validity and practice
+figures when the cohort has validity or practice portfolios; and the charts, drawn with
 ReportLab's own graphics (no Qt below the window): each factor's score distribution, each
-scorer's adjusted severity with its interval (a forest plot around zero), and each scorer's
-severity week by week. Flagged scorers are told apart by more than colour: their id is written
+scorer's adjusted severity with its interval (a forest plot around zero), their difference
+from the validity portfolios' agreed scores (the same plot), and each scorer's severity week
+by week. Flagged scorers are told apart by more than colour: their id is written
 beside their mark and their row says why in words.
 
 Scorer ids and the rubric's wording are data: they reach a Paragraph only through `esc`.
@@ -14,7 +16,8 @@ Scorer ids and the rubric's wording are data: they reach a Paragraph only throug
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Frame,
     KeepTogether,
     PageTemplate,
@@ -145,7 +149,7 @@ def _scorer_rows(scorers: Sequence[Mapping[str, Any]]) -> tuple[list[list[Any]],
     flagged = []
     for s in scorers:
         drift = s["drift"]
-        flags = scorer_flags(dict(s))
+        flags = all_flags(s)
         if flags:
             flagged.append(len(rows))
         rows.append(
@@ -163,6 +167,60 @@ def _scorer_rows(scorers: Sequence[Mapping[str, Any]]) -> tuple[list[list[Any]],
                 _p(f"{_points(drift['slope_per_week'])} ({_interval(drift['slope_interval'])})"),
                 _p(_share(s.get("validity_exact"))),
                 _p(flags or "–", bold=bool(flags)),
+            ]
+        )
+    return rows, flagged
+
+
+def all_flags(scorer: Mapping[str, Any]) -> str:
+    """Every flag of a scorer in words: severity and drift (as the workbook says them), the
+    validity portfolios', and practice not qualified."""
+    words = [scorer_flags(dict(scorer))]
+    words += list((scorer.get("validity") or {}).get("flags") or [])
+    practice = scorer.get("practice") or {}
+    if practice.get("status") == "not qualified":
+        words.append("practice not qualified")
+    return ", ".join(w for w in words if w)
+
+
+def _quality_rows(scorers: Sequence[Mapping[str, Any]]) -> tuple[list[list[Any]], list[int]]:
+    heads = [
+        "Scorer",
+        "Validity reads",
+        "Exact",
+        "Same level",
+        "Difference (interval)",
+        "Validity flag",
+        "Practice",
+        "Practice exact",
+        "Worst off",
+    ]
+    rows: list[list[Any]] = [[_p(h, HEAD) for h in heads]]
+    flagged = []
+    for s in scorers:
+        validity = s.get("validity") or {}
+        practice = s.get("practice") or {}
+        if not validity.get("reads") and not practice.get("assigned"):
+            continue
+        flags = ", ".join(validity.get("flags") or [])
+        status = str(practice.get("status") or "–")
+        if flags or status == "not qualified":
+            flagged.append(len(rows))
+        worst = practice.get("worst_levels_off")
+        rows.append(
+            [
+                _p(s["scorer_id"], bold=bool(flags)),
+                _p(str(validity.get("reads") or 0)),
+                _p(_share(validity.get("exact"))),
+                _p(_share(validity.get("same_level"))),
+                _p(
+                    f"{_points(validity.get('difference'))} "
+                    f"({_interval(validity.get('difference_interval'))})"
+                ),
+                _p(flags or "–", bold=bool(flags)),
+                _p(status, bold=status == "not qualified"),
+                _p(_share(practice.get("exact_share"))),
+                _p("–" if worst is None else f"{worst} level{'' if worst == 1 else 's'}"),
             ]
         )
     return rows, flagged
@@ -200,14 +258,41 @@ def distribution_chart(
     return drawing
 
 
-def severity_chart(scorers: Sequence[Mapping[str, Any]]) -> Drawing:
-    """Each scorer's adjusted severity with its interval, around the zero line."""
-    shown = [s for s in scorers if s.get("severity_adjusted") is not None]
+@dataclass(frozen=True)
+class _Forest:
+    """What a forest plot draws of each scorer: a value, its interval, whether flagged."""
+
+    value: Callable[[Mapping[str, Any]], Any]
+    interval: Callable[[Mapping[str, Any]], Any]
+    flagged: Callable[[Mapping[str, Any]], bool]
+    zero: str
+    caption: str
+
+
+SEVERITY = _Forest(
+    value=lambda s: s.get("severity_adjusted"),
+    interval=lambda s: s.get("severity_adjusted_interval"),
+    flagged=lambda s: bool(s.get("severity_flagged")),
+    zero="0 (the median scorer)",
+    caption="adjusted severity in score points: positive scores higher, negative lower",
+)
+VALIDITY = _Forest(
+    value=lambda s: (s.get("validity") or {}).get("difference"),
+    interval=lambda s: (s.get("validity") or {}).get("difference_interval"),
+    flagged=lambda s: bool((s.get("validity") or {}).get("flagged")),
+    zero="0 (the agreed scores)",
+    caption="mean difference from the validity portfolios' agreed scores, in score points",
+)
+
+
+def severity_chart(scorers: Sequence[Mapping[str, Any]], forest: _Forest = SEVERITY) -> Drawing:
+    """Each scorer's value (by default the adjusted severity) with its interval, around zero."""
+    shown = [s for s in scorers if forest.value(s) is not None]
     row_h, left, right = 13.0, 60.0, 20.0
     height = max(1, len(shown)) * row_h + 42
     drawing = Drawing(WIDTH, height)
-    ends = [abs(float(v)) for s in shown for v in (s.get("severity_adjusted_interval") or []) if v]
-    ends += [abs(float(s["severity_adjusted"])) for s in shown]
+    ends = [abs(float(v)) for s in shown for v in (forest.interval(s) or []) if v]
+    ends += [abs(float(forest.value(s))) for s in shown]
     reach = max([0.5, *ends]) * 1.1
     plot_w = WIDTH - left - right
 
@@ -224,15 +309,13 @@ def severity_chart(scorers: Sequence[Mapping[str, Any]]) -> Drawing:
             )
         )
     drawing.add(
-        String(
-            x(0), base - 14, "0 (the median scorer)", fontName=FONT, fontSize=6, textAnchor="middle"
-        )
+        String(x(0), base - 14, forest.zero, fontName=FONT, fontSize=6, textAnchor="middle")
     )
     drawing.add(
         String(
             left + plot_w / 2,
             4,
-            "adjusted severity in score points: positive scores higher, negative lower",
+            forest.caption,
             fontName=FONT,
             fontSize=6,
             textAnchor="middle",
@@ -241,12 +324,12 @@ def severity_chart(scorers: Sequence[Mapping[str, Any]]) -> Drawing:
     )
     for i, s in enumerate(shown):
         y = height - 12 - i * row_h
-        flagged = bool(s.get("severity_flagged"))
+        flagged = forest.flagged(s)
         colour = FLAG if flagged else BAR
-        low, high = s.get("severity_adjusted_interval") or (None, None)
+        low, high = forest.interval(s) or (None, None)
         if low is not None and high is not None:
             drawing.add(Line(x(low), y, x(high), y, strokeColor=colour, strokeWidth=1.4))
-        value = float(s["severity_adjusted"])
+        value = float(forest.value(s))
         drawing.add(Circle(x(value), y, 2.6, fillColor=colour, strokeColor=colour))
         label = s["scorer_id"] + (" (flagged)" if flagged else "")
         drawing.add(
@@ -357,7 +440,7 @@ def _story(found: CohortAgreement, generated: datetime) -> list[Any]:
     names = {f.key: f.name for f in rubric.factors}
     labels = rubric.scale.labels
     scorers = data["scorers"]
-    flagged_ids = [s["scorer_id"] for s in scorers if scorer_flags(s)]
+    flagged_ids = [s["scorer_id"] for s in scorers if all_flags(s)]
     story: list[Any] = [
         _p(f"Scoring quality: cohort {found.cohort}", TITLE),
         _p(
@@ -403,12 +486,45 @@ def _story(found: CohortAgreement, generated: datetime) -> list[Any]:
             NOTE,
         ),
     ]
+    rows, flagged = _quality_rows(scorers)
+    if len(rows) > 1:
+        rule = rubric.calibration
+        story += [
+            CondPageBreak(1.6 * inch),  # never the heading alone at a page's foot
+            _p("Validity portfolios and calibration", H2),
+            _table(
+                rows,
+                [w * inch for w in (1.0, 0.8, 0.7, 0.75, 1.6, 1.6, 1.6, 0.8, 0.7)],
+                flagged,
+            ),
+            _p(
+                "Validity: each scorer's reads of portfolios with agreed expert scores, seeded "
+                "blind among their live portfolios and never counted in any result. Difference: "
+                "their mean difference from the agreed scores, in score points, with its "
+                f"{confidence} simultaneous interval. Practice: their calibration reads judged "
+                f"against the agreed scores by the rubric's rule ({rule.words()}), or let "
+                "through by the coordinator's unlock code.",
+                NOTE,
+            ),
+        ]
     story += [
         KeepTogether(
             [
                 _p("Each scorer's adjusted severity, with its interval", H2),
                 severity_chart(scorers),
             ]
+        ),
+        *(
+            [
+                KeepTogether(
+                    [
+                        _p("Each scorer's difference from the validity portfolios", H2),
+                        severity_chart(scorers, VALIDITY),
+                    ]
+                )
+            ]
+            if any(VALIDITY.value(s) is not None for s in scorers)
+            else []
         ),
         KeepTogether(
             [
