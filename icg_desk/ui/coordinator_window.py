@@ -25,6 +25,7 @@ from icg_desk.operations import cohort as cohort_ops
 from icg_desk.operations.cohort import CohortSnapshot
 from icg_desk.operations.errors import UserError, user_message
 from icg_desk.ui import palette, settings
+from icg_desk.ui.backread_dialog import backread_sample
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_steps import CoordinatorSteps, OpenCohort
@@ -193,6 +194,14 @@ class CoordinatorWindow(CoordinatorSteps):
             "Cohort",
             "Take a read back from a scorer and give it to another, with a reason",
         )
+        self.backread_action = a(
+            "Backread a sam&ple…",
+            lambda: backread_sample(self),
+            ["Ctrl+Shift+P"],
+            "Cohort",
+            "Give an adjudicator a seeded random sample of each scorer's completed reads to read "
+            "again",
+        )
         self.withdraw_action = a(
             "&Withdraw candidate…",
             self.withdraw_candidate,
@@ -265,6 +274,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.reassign_action,
             self.withdraw_action,
             self.reinstate_action,
+            self.backread_action,
         )
 
     def _build_menus(self) -> None:
@@ -278,7 +288,8 @@ class CoordinatorWindow(CoordinatorSteps):
             bar.addMenu("&Cohort"),
             [self.import_roster_action, self.import_scorers_action, self.bank_action, None,
              self.assign_action,
-             self.send_action, self.merge_action, None, self.reassign_action,
+             self.send_action, self.merge_action, self.backread_action, None,
+             self.reassign_action,
              self.withdraw_action, self.reinstate_action],
         )  # fmt: skip
         self.fill_menu(
