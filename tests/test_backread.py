@@ -11,10 +11,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from icg_desk.cli import main
 from icg_desk.demo.cohort import build_demo_cohort, score_batch
+from icg_desk.export.backread_sheet import DIFFERENCE_HEADS, SCORER_HEADS
 from icg_desk.models.agreement import cohort_agreement
 from icg_desk.models.backread import (
     BackreadLocked,
@@ -35,6 +37,7 @@ from icg_desk.models.cohort_schema import (
     Scorer,
     Withdrawal,
 )
+from icg_desk.models.flags import sync_flags
 from icg_desk.models.rubric_file import builtin_rubric
 from icg_desk.models.schema import Portfolio
 from icg_desk.models.ways_out import coordinator_log
@@ -356,6 +359,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, st
     return code, out, err
 
 
+def _trimmed(row: tuple[object, ...]) -> list[object]:
+    """A sheet's row without the empty cells after its last value."""
+    values = list(row)
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
 def _snapshot(path: Path) -> tuple[object, object]:
     with CohortFile.open(path) as cohort:
         results = cohort_results(cohort).as_json()
@@ -425,6 +436,42 @@ def test_a_backread_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
             assert d["backread_by"] == READER
             got.add((d["code"], d["factor"], scorer["scorer_id"]))
     assert got == differing
+    # Even a backread two levels and more from the read raises no flag, changes no result.
+    with CohortFile.open(path) as cohort, cohort.transaction() as session:
+        backread_ids = [b for b, *_ in _backreads(path)]
+        for row in session.scalars(
+            select(ReadScore).where(ReadScore.assignment_ref.in_(backread_ids))
+        ):
+            row.score = Fraction(3, 4)
+        sync_flags(session, cohort.rubric)
+    assert _snapshot(path) == before
+    with CohortFile.open(path) as cohort:
+        assert {s.returned for s in cohort_agreement(cohort).backreads.scorers.values()} == {2}
+    with CohortFile.open(path) as cohort, cohort.transaction() as session:
+        for (ref, key), score in scores.items():
+            if ref in backread_ids:
+                row = session.scalars(
+                    select(ReadScore).where(
+                        ReadScore.assignment_ref == ref, ReadScore.factor_key == key
+                    )
+                ).one()
+                row.score = score
+    # The summary workbook's Backreads sheet: each scorer, then every difference.
+    code = main(["cohort", "summary", str(path), str(tmp_path / "summary.xlsx")])
+    capsys.readouterr()
+    assert code == 0
+    book = load_workbook(tmp_path / "summary.xlsx")
+    assert book.sheetnames[-2:] == ["Agreement", "Backreads"]
+    rows = [_trimmed(r) for r in book["Backreads"].iter_rows(values_only=True)]
+    head = rows.index(list(SCORER_HEADS))
+    assert [r[:3] for r in rows[head + 1 : head + 4]] == [
+        ["S-01", 2, 2],
+        ["S-02", 2, 2],
+        ["S-03", 2, 2],
+    ]
+    listed = rows[rows.index(list(DIFFERENCE_HEADS)) + 1 :]
+    assert {(r[0], r[2], r[3]) for r in listed} == differing
+    assert all(r[6] == r[4] - r[5] and r[7] == READER for r in listed)
     # Its text output says the same.
     main(["cohort", "agreement", str(path)])
     text = capsys.readouterr().out
