@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from icg_desk.cli import main
+from icg_desk.demo.agreement import DEMO_BIASES, build_agreement_cohort
+from icg_desk.demo.backread import add_demo_backreads
 from icg_desk.demo.cohort import build_demo_cohort, score_batch
 from icg_desk.export.backread_sheet import DIFFERENCE_HEADS, SCORER_HEADS
 from icg_desk.models.agreement import cohort_agreement
@@ -495,3 +497,22 @@ def test_the_command_refuses_with_exit_2(
     assert code == 2
     assert "--share" in err
     assert _backreads(path) == []
+
+
+def test_a_scorer_who_scores_high_scores_high_against_their_backreads(tmp_path: Path) -> None:
+    """The agreement demo (S-01 a level high on three factors), backread as a careful reader
+    would: S-01's backreads show it, and no one else's."""
+    path = build_agreement_cohort(tmp_path / "c.icgcohort", weeks=5, biases=DEMO_BIASES)
+    add_demo_backreads(path, per_scorer=6)
+    with CohortFile.open(path) as cohort:
+        found = cohort_agreement(cohort)
+    flagged = {s.scorer_id: s for s in found.backreads.scorers.values() if s.flagged}
+    assert list(flagged) == ["S-01"]
+    difference = flagged["S-01"].difference
+    assert difference is not None
+    assert difference.low is not None
+    assert difference.low > 0
+    data = found.as_json()
+    (s01,) = [s for s in data["scorers"] if s["scorer_id"] == "S-01"]  # type: ignore[union-attr]
+    assert s01["backread"]["mean_difference_flagged"] is True
+    assert s01["backread"]["returned"] == 6

@@ -30,7 +30,7 @@ from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
 SortRole = Qt.ItemDataRole.UserRole + 1  # as the agreement view's tables
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-HIGHER, LOWER = "higher than backreads", "lower than backreads"
+HIGHER, LOWER = "scores higher", "scores lower"  # than their backreaders
 
 
 def share(value: object) -> str:
@@ -63,7 +63,7 @@ class BackreadScorerModel(RowsTableModel):
     HEADERS = (
         "Scorer",
         "Flag",
-        "Backreads",
+        "Back",
         "Exact",
         "Same level",
         "Difference [interval]",
@@ -127,6 +127,14 @@ class BackreadScorerModel(RowsTableModel):
             font = QFont()
             font.setBold(True)
             return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            flag = backread_flag(s)
+            return plain_tip(
+                f"{s.scorer_id}: {s.returned} of {s.pulled} backreads back; exact "
+                f"{share(s.exact)}, same level {share(s.same_level)}; difference "
+                f"{estimate_text(s.difference)} (the scorer's score minus the backreader's)"
+                + (f"; {flag} than their backreaders" if flag else "")
+            )
         return None
 
     def sort_key(self, s: ScorerBackreads, column: int) -> str | float:
@@ -147,14 +155,15 @@ class BackreadDifferenceModel(RowsTableModel):
     """The factors a scorer and their backreader scored differently."""
 
     CODE, FACTOR, SCORER, SCORE, READER_SCORE, DIFFERENCE, READER = range(7)
-    HEADERS = (
-        "Candidate",
-        "Factor",
-        "Scorer",
-        "Scorer's score",
-        "Backread score",
-        "Difference",
-        "Backread by",
+    HEADERS = ("Candidate", "Factor", "Scorer", "Score", "Backread", "Difference", "By")
+    TIPS = (
+        "",
+        "",
+        "Whose read it is",
+        "The scorer's score",
+        "The backreader's score",
+        "The scorer's score minus the backreader's (+ the scorer scored higher)",
+        "Who backread it",
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -172,6 +181,11 @@ class BackreadDifferenceModel(RowsTableModel):
         self._names = {f.key: f.name for f in rubric.factors}
         self._labels = {v.value: v.label for v in rubric.scale.values}
         self._set(list(found.backreads.differences))
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tip(self.TIPS[section])
+        return super().headerData(section, orientation, role)
 
     def _score(self, value: object) -> str:
         label = self._labels.get(value)
@@ -240,7 +254,11 @@ def backread_line(found: CohortAgreement | None) -> str:
             "random sample of each scorer's completed reads; send it with Send batches and "
             "merge it back."
         )
-    flagged = [f"{s.scorer_id} {backread_flag(s)}" for s in b.scorers.values() if s.flagged]
+    flagged = [
+        f"{s.scorer_id} {backread_flag(s)} than their backreaders"
+        for s in b.scorers.values()
+        if s.flagged
+    ]
     return (
         f"{b.returned} of {b.pulled} backreads back, {len(b.differences)} factors scored "
         f"differently  ·  difference = the scorer's score minus the backreader's, intervals "
@@ -293,6 +311,8 @@ class BackreadPanel(QWidget):
         self.splitter.addWidget(self.scorer_view)
         self.splitter.addWidget(lower)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 5)  # the differences have more columns
+        self.splitter.setStretchFactor(1, 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.line)
