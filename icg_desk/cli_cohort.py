@@ -452,6 +452,8 @@ def backread_lines(found: object) -> list[str]:
             f"difference {_estimate(s.difference)}{mark}"
         )
     rubric = found.rubric
+    if backreads.differences:
+        lines.append("  Scored differently (code, factor, the scorer's score, the backreader's):")
     for d in backreads.differences:
         lines.append(
             f"    {d.portfolio:<12} {rubric.factor(d.factor_key).name[:24]:<24} "

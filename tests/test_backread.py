@@ -47,11 +47,11 @@ from icg_desk.operations.merge import merge_files
 from icg_desk.operations.sending import export_batches
 from icg_desk.scoring.backread import (
     BackreadPair,
+    Eligible,
     backread_figures,
     draw_sample,
     share_wanted,
 )
-from icg_desk.scoring.backread import Candidate as Eligible
 
 READER = "A-01"
 

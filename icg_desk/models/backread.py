@@ -49,11 +49,11 @@ from icg_desk.scoring import Rubric
 from icg_desk.scoring.backread import (
     BackreadPair,
     Backreads,
+    Eligible,
     backread_figures,
     draw_sample,
     share_wanted,
 )
-from icg_desk.scoring.backread import Candidate as Eligible
 
 # The audit log's word for a backread pulled (coordinator_event.action, at most 16 characters).
 BACKREAD_PULLED = "backread"

@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Candidate(Generic[T]):
+class Eligible(Generic[T]):
     """A read that may be sampled: what it is (`read`, the caller's) and its portfolio."""
 
     read: T
@@ -58,7 +58,7 @@ class Sample(Generic[T]):
 
 
 def draw_sample(
-    eligible: Mapping[str, Sequence[Candidate[T]]],
+    eligible: Mapping[str, Sequence[Eligible[T]]],
     wanted: Mapping[str, int],
     seed: int,
 ) -> Sample[T]:
@@ -66,7 +66,7 @@ def draw_sample(
 
     `eligible[s]` is given in a stable order (the caller sorts it: by read id), so the same
     cohort, the same seed and the same numbers give the same sample."""
-    queues: dict[str, list[Candidate[T]]] = {}
+    queues: dict[str, list[Eligible[T]]] = {}
     for scorer_id in sorted(wanted):
         pool = list(eligible.get(scorer_id, ()))
         random.Random(f"backread:{seed}:{scorer_id}").shuffle(pool)
