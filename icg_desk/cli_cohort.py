@@ -322,6 +322,24 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality_report(args: argparse.Namespace) -> int:
+    from icg_desk.operations.agreement import quality_report
+
+    if args.out.suffix.lower() != ".pdf":
+        raise CohortUsageError(f"{args.out}: the scoring quality report is a PDF; name it .pdf")
+    if not args.out.parent.is_dir():
+        raise CohortUsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    found, path = quality_report(_ref(args), args.out)
+    flagged = [
+        s.scorer_id for s in found.figures.scorers if s.severe_or_lenient or s.drift.drifting
+    ]
+    print(
+        f"Wrote the scoring quality report to {path}: {len(found.figures.scorers)} scorers, "
+        + (f"flagged: {', '.join(flagged)}" if flagged else "none flagged")
+    )
+    return 0
+
+
 def _share(value: object) -> str:
     return "-" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
 
@@ -922,6 +940,14 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     agreement.add_argument("db", type=Path, metavar="DB")
     agreement.add_argument("--json", action="store_true", help="print one JSON object")
 
+    quality = command(
+        "quality-report",
+        "print the scoring quality report (the agreement figures and charts) as a PDF",
+        cmd_quality_report,
+    )
+    quality.add_argument("db", type=Path, metavar="DB")
+    quality.add_argument("out", type=Path, metavar="OUT.pdf")
+
     flags = command("flags", "every flag: discrepant factors and decision splits", cmd_flags)
     flags.add_argument("db", type=Path, metavar="DB")
     flags.add_argument("--json", action="store_true", help="print one JSON object")
@@ -1022,9 +1048,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     withdraw.add_argument("--undo", action="store_true", help="reinstate a withdrawn candidate")
     by_option(withdraw)
 
-    bank = command(
-        "bank", "bank retake candidates' scores from last cycle's results", cmd_bank
-    )
+    bank = command("bank", "bank retake candidates' scores from last cycle's results", cmd_bank)
     bank.description = (
         "Bank the factor scores of this cohort's retake candidates from last cycle's cohort "
         "file (.icgcohort, exact scores) or its summary workbook (.xlsx, two decimals). Each "

@@ -202,3 +202,40 @@ def test_a_stylesheet_font_size_is_a_function_of_the_scale():
     assert "font-size: 15.0pt" in style.app_stylesheet(LIGHT)
     assert "font-size: 30.0pt" in style.app_stylesheet(LIGHT, 2.0)
     assert style.pt(9, 1.1) == "9.9pt"
+
+
+def test_a_factor_name_too_wide_for_its_column_is_drawn_smaller_not_cut(qtbot, make_window, batch):
+    """At 1366 pixels and Ctrl++ three times, "Communication" is wider than its column of the
+    summary: it is drawn in a smaller font (never below 70%), whole, and its label's size does
+    not change for it; on a wide screen at 1.0 every name is drawn in the label's own font."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from icg_desk.ui.summary_bar import FactorCaption
+
+    window = make_window(batch)
+    style.appearance().apply()
+    window.resize(1366, 768)
+    for _ in range(3):
+        window.zoom_in_action.trigger()
+    qtbot.wait(20)
+    captions = {c.text(): c for c in window.findChildren(FactorCaption) if c.isVisible()}
+    assert len(captions) == 7
+    narrowed = 0
+    for name, caption in captions.items():
+        font = caption.drawn_font()
+        size = caption.size()
+        widest = max(QFontMetricsF(font).horizontalAdvance(w) for w in name.split())
+        smallest = font.pointSizeF() <= caption.font().pointSizeF() * FactorCaption.LEAST + 0.01
+        assert widest <= caption.contentsRect().width() + 0.5 or smallest, name
+        if font.pointSizeF() < caption.font().pointSizeF():
+            narrowed += 1
+            caption.repaint()  # drawing in the smaller font moves nothing
+            assert caption.size() == size
+    assert narrowed >= 1  # "Communication" at least, or the test no longer tests this
+
+    for _ in range(3):
+        window.zoom_out_action.trigger()
+    window.resize(2400, 1200)
+    qtbot.wait(20)
+    for caption in captions.values():
+        assert caption.drawn_font() == caption.font(), caption.text()

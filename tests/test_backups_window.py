@@ -101,10 +101,15 @@ def test_the_scorer_restores_a_backup_from_the_file_menu(
     assert window.session is not None  # opened again, on the state restored
     assert window.session.batch.path == path.resolve()
     assert first_score(path) is None
-    # Newest first: the reopened file's backup, the state replaced (backed up before the
-    # restore: restoring it undoes the restore), the backup made on the first open.
-    assert [first_score(b.path) for b in list_backups(path)] == [None, "4.25", None]
+    # Newest first: the state replaced (backed up before the restore: restoring it undoes the
+    # restore, as the window says), the backup made on the first open. The state restored is
+    # that backup already: opening it again backs up nothing.
+    assert [first_score(b.path) for b in list_backups(path)] == ["4.25", None]
+    assert "what it held before is the newest backup" in window.statusBar().currentMessage()
+    # Changing it again is backed up as before (on close, here).
+    score_first_factor(window, "2.00")
     window.close_batch()
+    assert [first_score(b.path) for b in list_backups(path)] == ["2.00", "4.25", None]
 
 
 def test_cancelling_either_dialog_restores_nothing(qtbot, tmp_path, demo_copies, scorer_window):
@@ -165,13 +170,13 @@ def test_the_coordinator_restores_a_backup_from_the_file_menu(qtbot, tmp_path, d
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM merge_log").fetchone() == (logged,)
     con.close()
-    # Newest first: the reopened cohort's backup, the state replaced, the one made on open.
+    # Newest first: the state replaced, the one made on open (which the cohort is again).
     counts = []
     for backup in list_backups(path):
         con = sqlite3.connect(backup.path)
         counts.append(con.execute("SELECT count(*) FROM merge_log").fetchone()[0])
         con.close()
-    assert counts == [logged, 0, logged]
+    assert counts == [0, logged]
     window.close_cohort()
 
 

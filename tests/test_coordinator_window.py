@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QFileDialog,
+    QMenu,
     QMessageBox,
     QProgressDialog,
     QWidget,
@@ -613,6 +615,27 @@ def test_export_summary_writes_the_workbook(qtbot, window, tmp_path, monkeypatch
     assert workbook.sheetnames
     workbook.close()
     assert f"Summary written to {written}" in window.statusBar().currentMessage()
+
+
+def test_the_scoring_quality_report_is_printed_from_the_results_menu(
+    qtbot, window, tmp_path, monkeypatch
+):
+    target = tmp_path / "quality"  # no suffix: .pdf is added
+    choose_files(monkeypatch, save=target)
+    results_menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Results")
+    assert window.quality_action in results_menu.actions()
+    assert window.quality_action.isEnabled()
+    window.quality_action.trigger()
+    written = target.with_suffix(".pdf")
+    qtbot.waitUntil(written.is_file, timeout=20000)
+    text = "\n".join(page.extract_text() for page in PdfReader(written).pages)
+    assert "Scoring quality: cohort 2026-27" in text
+    assert "Each scorer's adjusted severity" in text
+    qtbot.waitUntil(
+        lambda: (
+            f"Scoring quality report written to {written}" in window.statusBar().currentMessage()
+        )
+    )
 
 
 def test_a_summary_that_cannot_be_written_names_the_file(qtbot, window, tmp_path, monkeypatch):

@@ -239,17 +239,24 @@ from icg_desk.models.rubric_file import builtin_rubric
 from test_report_pool import reports
 
 out = Path(sys.argv[1])
-batch = reports(builtin_rubric("icg-revised"), 60)
+batch = reports(builtin_rubric("icg-revised"), {count})
 
 def progress(done, total):
     print(f"done {{done}}", flush=True)
+    if done >= 2:
+        # Wait here for the Ctrl+C (stdin is a pipe nobody writes to): the run cannot end
+        # before it comes, however slowly the test reads this line on a busy machine.
+        sys.stdin.readline()
     return True
 
 if __name__ == "__main__":
-    print_reports(batch, [out / f"{{n}}.pdf" for n in range(60)],
+    print_reports(batch, [out / f"{{n}}.pdf" for n in range({count})],
                   combined=Combined(out / "all.pdf", "t", "a"), progress=progress, workers=2)
     print("finished", flush=True)
 """
+# Enough that the workers, which go on while the run waits for the Ctrl+C, cannot print them
+# all before it comes: they stop within a report of it.
+CTRL_C_REPORTS = 400
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C to a process group is POSIX")
@@ -258,12 +265,15 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_process(tmp_path: Path) -> None:
     out.mkdir()
     script = tmp_path / "print_them.py"
     script.write_text(
-        textwrap.dedent(CTRL_C_SCRIPT.format(root=str(ROOT), tests=str(ROOT / "tests")))
+        textwrap.dedent(
+            CTRL_C_SCRIPT.format(root=str(ROOT), tests=str(ROOT / "tests"), count=CTRL_C_REPORTS)
+        )
     )
     # Its own process group, as a terminal gives a command: Ctrl+C reaches every process in it.
     child = subprocess.Popen(
         [sys.executable, str(script), str(out)],
         cwd=ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -291,7 +301,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_process(tmp_path: Path) -> None:
     names = {p.name for p in out.iterdir()}
     assert "all.pdf" not in names
     assert not [n for n in names if n.endswith(".tmp")]
-    assert 2 <= len(names) < 60
+    assert 2 <= len(names) < CTRL_C_REPORTS
     for name in names:
         assert PdfReader(out / name).pages  # whole files only
     # Every process of the group (the workers, and the fork server with them) ends.

@@ -107,6 +107,11 @@ def _text_cmap(bold: bool) -> Mapping[int, int]:
     return bold_map if bold else regular_map
 
 
+def load_text_fonts() -> None:
+    """Register the text fonts (once): a style that names them needs them first."""
+    _text_cmap(False)
+
+
 def _cjk_cmap() -> Mapping[int, int]:
     # Loaded only when a report needs it: most batches never do, and it is 3.4 MB.
     return _load_font(FONT_CJK)

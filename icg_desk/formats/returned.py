@@ -80,8 +80,8 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
             ).fetchone()
             # Every portfolio, read or not: a portfolio with no reads is still the scorer's.
             rows = con.execute(
-                "SELECT p.candidate_code, r.factor_key, r.score, r.rationale FROM portfolio p "
-                "LEFT JOIN factor_read r ON r.portfolio_id = p.id"
+                "SELECT p.candidate_code, r.factor_key, r.score, r.rationale, r.updated_at "
+                "FROM portfolio p LEFT JOIN factor_read r ON r.portfolio_id = p.id"
             ).fetchall()
             (as_of_text,) = con.execute(LAST_CHANGE_SQL).fetchone()
             versioned = "lineage" in {r[1] for r in con.execute("PRAGMA table_info(portfolio)")}
@@ -114,9 +114,11 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
     as_of = _last_change(as_of_text, who)
     keys = set(rubric.factor_keys)
     found: dict[ReadKey, tuple[Fraction | None, str]] = {}
+    times: dict[ReadKey, datetime] = {}
     codes: list[str] = []
     parsed: dict[str, Fraction] = {}  # each distinct text parsed and checked once per file
-    for code, key, score_text, rationale in rows:
+    moments: dict[object, datetime] = {}
+    for code, key, score_text, rationale, changed in rows:
         if not isinstance(code, str):
             raise Rejected(f"is damaged: a candidate code is not text ({quoted(code)})", **who)
         codes.append(code)
@@ -132,13 +134,18 @@ def _read_batch(path: Path, cohort_name: str, rubric: Rubric) -> Returned:
         elif (score := parsed.get(score_text)) is None:
             score = parsed[score_text] = _batch_score(code, key, score_text, rubric, who)
         found[(code, key)] = (score, rationale or "")
+        if score is not None:
+            moment = moments.get(changed)
+            if moment is None:
+                moment = moments[changed] = _read_time(code, key, changed, rubric, who)
+            times[(code, key)] = moment
     reads: dict[ReadKey, tuple[Fraction | None, str | None]] = {
         (code, key): found.get((code, key), (None, ""))
         for code in codes
         for key in rubric.factor_keys
     }
     statuses, versions = _versions(states, history, who)
-    return Returned("batch", batch_id, scorer_id, reads, as_of, versions, statuses)
+    return Returned("batch", batch_id, scorer_id, reads, as_of, versions, statuses, times)
 
 
 def _versions(
@@ -184,6 +191,24 @@ def _batch_score(
         return rubric.scale.read(text)
     except ScoreError as exc:
         raise Rejected(f"{code} {_name(rubric, key)}: {exc}", **who) from None
+
+
+def _read_time(
+    code: str, key: str, text: object, rubric: Rubric, who: dict[str, str]
+) -> datetime:
+    """When a factor of a read was last changed (`factor_read.updated_at`), as ICG Desk writes
+    it: ISO 8601 with its offset."""
+    try:
+        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Rejected(
+            f"is damaged: {code} {_name(rubric, key)} was last changed {quoted(text)}, which is "
+            "not a time with its offset from UTC",
+            **who,
+        )
+    return moment
 
 
 def _last_change(text: object, who: dict[str, str]) -> datetime:

@@ -6,14 +6,15 @@ flagged factors, chosen because the reads disagreed, often with the earlier read
 counting them would make agreement look better or worse for reasons that are not the scorers'.
 They are kept apart here as in the results (models/adjudication.py).
 
-When a read was made: the cohort keeps no time per score of its own, but every merged file is
-in the merge log with the time its scores were last changed (`scores_as_of`: a batch's last
-edit, a summary's export) and each score it changed. A read's time is the latest of those times
-among the files that changed one of its scores: when it got the scores it has now. A scorer who
-returns their batch once at the end of the summer gives every read the same week; one who sends
-it back as they go (each return replaces the earlier file) gives each read the week of the
-return that brought it. Logs of older files without `scores_as_of` use the merge's time. A read
-with no file in the log that changed it (none expected) has no time and stays out of the drift.
+When a read was made: each merged score keeps the time the scorer last changed it, as their
+batch recorded it (`read_score.changed_at`, cohort format 8; a time ahead of the merge is taken
+as the merge's, models/merge.py). A read's time is the latest of its factors' times: when it got
+the scores it has now. A scorer whose batch goes back once at the end of the summer still gives
+each read its own week. Scores merged from a summary workbook, or by an ICG Desk before format 8,
+have no time of their own: such a read takes the time its file's scores were last changed, from
+the merge log (`scores_as_of`: a batch's last edit, a summary's export; the merge's own time for
+the logs of older files), the latest among the files that changed one of its scores. A read with
+neither (none expected) has no time and stays out of the drift.
 """
 
 from __future__ import annotations
@@ -59,10 +60,16 @@ class CohortAgreement:
 
 def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
     """The agreement figures of the cohort's complete reads, from one consistent read."""
-    rubric = cohort.rubric
     with cohort.reading() as session:
-        reads = agreement_reads(session, rubric, cohort)
-        backreads = cohort_backreads(session, rubric)
+        return agreement_in(session, cohort)
+
+
+def agreement_in(session: Session, cohort: CohortFile) -> CohortAgreement:
+    """The figures from the reads `session` sees: with other figures read in the same
+    transaction (the summary workbook's results), both are of the same moment."""
+    rubric = cohort.rubric
+    reads = agreement_reads(session, rubric, cohort)
+    backreads = cohort_backreads(session, rubric)
     keys, scale = rubric.factor_keys, rubric.scale
     return CohortAgreement(
         cohort.name,
@@ -84,7 +91,7 @@ def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> lis
     rows = (
         session.connection()
         .exec_driver_sql(
-            f"SELECT c.code, s.scorer_id, {columns} FROM assignment a "
+            f"SELECT c.code, s.scorer_id, max(r.changed_at), {columns} FROM assignment a "
             "JOIN candidate c ON c.id = a.candidate_ref "
             "JOIN scorer s ON s.id = a.scorer_ref "
             "JOIN read_score r ON r.assignment_ref = a.id "
@@ -98,8 +105,9 @@ def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> lis
     # a dozen): every read then shares the same Fraction objects.
     parsed: dict[str, Fraction] = {}
     when = _read_times(session)
+    own: dict[str, datetime] = {}
     reads = []
-    for code, scorer_id, *texts in rows:
+    for code, scorer_id, changed, *texts in rows:
         if None in texts:
             continue  # not complete: work in progress, not a judgement
         values = []
@@ -108,11 +116,13 @@ def agreement_reads(session: Session, rubric: Rubric, cohort: CohortFile) -> lis
             if score is None:
                 score = parsed[text] = _score(cohort, rubric, (code, scorer_id), key, text)
             values.append(score)
-        reads.append(
-            ScoredRead(
-                scorer_id, code, dict(zip(keys, values, strict=True)), when.get((scorer_id, code))
-            )
-        )
+        if changed is not None:
+            moment = own.get(changed)
+            if moment is None:
+                moment = own[changed] = datetime.fromisoformat(changed)
+        else:
+            moment = when.get((scorer_id, code))
+        reads.append(ScoredRead(scorer_id, code, dict(zip(keys, values, strict=True)), moment))
     return reads
 
 

@@ -367,7 +367,14 @@ def cohort_results(
 ) -> CohortResults:
     """Every candidate's factor scores, overall score and decision, from one consistent read."""
     with cohort.reading() as session:
-        return _results(session, cohort.name, cohort.rubric, progress)
+        return results_in(session, cohort, progress=progress)
+
+
+def results_in(
+    session: Session, cohort: CohortFile, *, progress: Callable[[int, int], bool] | None = None
+) -> CohortResults:
+    """The results from what `session` sees (for figures read in the same transaction)."""
+    return _results(session, cohort.name, cohort.rubric, progress)
 
 
 def _results(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -122,6 +122,9 @@ class Returned:
     versions: dict[str, Version] = field(default_factory=dict)
     # Candidate code -> the portfolio's status in the file, where it says (a batch).
     statuses: dict[str, str] = field(default_factory=dict)
+    # When each scored factor was last changed, as the batch recorded it (a summary has none):
+    # the drift's clock (models/agreement.py). A scorer's clock, so kept for figures only.
+    times: dict[ReadKey, datetime] = field(default_factory=dict)
 
     @property
     def codes(self) -> set[str]:
@@ -323,8 +326,11 @@ def _apply(
     # One executemany at the driver, in the session's transaction: a cohort merges tens of
     # thousands of reads, and the ORM's bulk insert spent 6x the bare insert converting each
     # score again. A score has one stored form (ScoreText's), made once per scale value.
+    # Each score's own time, from the scorer's clock: one ahead of ours is taken as now (a read
+    # cannot have been changed after it came back), so a laptop set to next year moves no drift.
+    now = utcnow()
     rows = [
-        (assignments[code], key, _stored(score), rationale)
+        (assignments[code], key, _stored(score), rationale, _moment(returned, (code, key), now))
         for (code, key), (score, rationale) in new.items()
     ]
     if rows:
@@ -573,9 +579,17 @@ def _stored_reads(
 
 
 _INSERT_READS = (
-    f"INSERT INTO {ReadScore.__tablename__} (assignment_ref, factor_key, score, rationale) "
-    "VALUES (?, ?, ?, ?)"
+    f"INSERT INTO {ReadScore.__tablename__} "
+    "(assignment_ref, factor_key, score, rationale, changed_at) VALUES (?, ?, ?, ?, ?)"
 )
+
+
+def _moment(returned: Returned, key: ReadKey, now: datetime) -> str | None:
+    """A score's time as stored (UtcTime's form), never later than `now`."""
+    moment = returned.times.get(key)
+    if moment is None:
+        return None
+    return min(moment.astimezone(UTC), now).isoformat(timespec="microseconds")
 
 
 @lru_cache(maxsize=256)  # a scale has a dozen values; a merge converts tens of thousands

@@ -439,9 +439,19 @@ class SqliteFile:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only; nothing it does is committed."""
+        """A session for reads only, in one read transaction; nothing it does is committed.
+
+        Every statement of it sees the same moment of the file (BEGIN: in WAL mode, the snapshot
+        of the first read): the driver would otherwise run each SELECT in a transaction of its
+        own, and a merge committed between two of them (from the command line, while the window
+        reads) would give results whose reads and flags are of different moments.
+        """
         with self._sessions() as session:
             try:
+                connection = session.connection()
+                driver = connection.connection.driver_connection
+                if not getattr(driver, "in_transaction", True):
+                    connection.exec_driver_sql("BEGIN")
                 yield session
             except DBAPIError as exc:  # busy, read-only: said naming the file, as in writing
                 # Reading writes too: the first connection turns on write-ahead logging.

@@ -22,7 +22,7 @@ from icg_desk.export.cohort_reports import write_cohort_reports
 from icg_desk.export.cohort_summary import write_cohort_summary
 from icg_desk.export.pdf_report import ReportRun
 from icg_desk.formats.roster_table import write_roster_template as _write_template
-from icg_desk.models.agreement import cohort_agreement
+from icg_desk.models.agreement import agreement_in
 from icg_desk.models.assignment import Plan, move_assignment
 from icg_desk.models.assignment import assign as _assign
 from icg_desk.models.cohort_file import CohortFile
@@ -31,6 +31,7 @@ from icg_desk.models.cohort_results import (
     ResultsLocked,
     cohort_results,
     release_results,
+    results_in,
 )
 from icg_desk.models.cohort_status import CohortStatus, cohort_status
 from icg_desk.models.conflicts import Conflict, open_conflicts, resolve_conflict
@@ -369,10 +370,11 @@ def export_summary(
     ref: CohortRef, target: Path, *, progress: Progress | None = None
 ) -> tuple[CohortResults, Path]:
     """The coordinator's summary workbook at `target`: overview, results, statistics, reads,
-    flags, and the scorers' agreement with its charts."""
-    found = results(ref)
-    with _reading(ref) as cohort:
-        agreement = cohort_agreement(cohort)
+    flags, and the scorers' agreement with its charts: both read in one transaction, so a
+    merge landing meanwhile can make them differ in nothing."""
+    with _reading(ref) as cohort, cohort.reading() as session:
+        found = results_in(session, cohort)
+        agreement = agreement_in(session, cohort)
     return found, write_cohort_summary(found, target, progress=progress, agreement=agreement)
 
 

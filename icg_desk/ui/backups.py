@@ -118,6 +118,9 @@ class BackupKeeper(QObject):
         self.base = base  # None: the data folder's (operations.backups.backup_folder)
         self.path: Path | None = None
         self.schedule: BackupSchedule | None = None
+        # A file just restored: its state is the backup chosen, so opening it again backs up
+        # nothing (the state it replaced stays the newest backup, as the window says).
+        self._restored: Path | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -135,6 +138,10 @@ class BackupKeeper(QObject):
         """`path` was opened: back it up now, then keep on while it is open."""
         self.path, self.schedule = Path(path), BackupSchedule()
         self.timer.start()
+        if self._restored == self.path:
+            self._restored = None
+            self.schedule.done(fingerprint(self.path), datetime.now(UTC))
+            return
         self.tick()
 
     def tick(self) -> None:
@@ -232,6 +239,8 @@ class BackupKeeper(QObject):
         def done(outcome: Outcome[Path]) -> None:
             if outcome.error is not None:
                 window.explain("Backup not restored", f"“{path.name}” was not changed.", outcome)
+            else:
+                self._restored = Path(path)
             if window.open_file(path) and outcome.error is None:
                 window.statusBar().showMessage(
                     f"Restored “{path.name}” as it was at {when(chosen)}; what it held before "

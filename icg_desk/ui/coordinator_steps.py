@@ -922,6 +922,38 @@ class CoordinatorSteps(WindowShell):
 
         return self._step(title, "Writing the summary…", work, written)
 
+    def print_quality_report(self, target: Path | None = None) -> Task[Any]:
+        """Results > Print scoring quality report: the agreement figures and charts as a PDF."""
+        title = "Print scoring quality report"
+        if self.cohort is None or self._path is None:
+            return Task.finished(title, None)
+        if target is None:
+            suggested = self._path.with_name(f"{self._path.stem}-scoring-quality.pdf")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, title, str(suggested), "PDF documents (*.pdf)"
+            )
+            if not chosen:
+                return Task.finished(title, None)
+            target = Path(chosen)
+        out = target if target.suffix.lower() == ".pdf" else target.with_suffix(".pdf")
+
+        def work(ref: CohortRef, progress: Callable[[int, int], bool]) -> Done[Path]:
+            from icg_desk.operations.agreement import quality_report
+
+            _, written = quality_report(ref, out)
+            return Done(written, Changes())
+
+        def written(done: _Done) -> Path | None:
+            if done.problem is not None:
+                self._not_done("Report not printed", f"{out}: was not written.", done.problem)
+                return None
+            self.statusBar().showMessage(f"Scoring quality report written to {done.value}", 10000)
+            return Path(done.value)
+
+        return self._step(
+            title, "Printing the scoring quality report…", work, written, cancellable=False
+        )
+
     # --- what the steps share -----------------------------------------------------------------
 
     @staticmethod

@@ -244,6 +244,13 @@ class CoordinatorWindow(CoordinatorSteps):
             "Results",
             "Write the cohort's results workbook (.xlsx)",
         )
+        self.quality_action = a(
+            "Print scoring &quality report…",
+            self.print_quality_report,
+            [],
+            "Results",
+            "The scorers' agreement, severity and drift, with charts, as a PDF for the records",
+        )
         self.refresh_action = a(
             "&Refresh", self.refresh, ["F5"], "View", "Read the cohort file again"
         )
@@ -302,6 +309,7 @@ class CoordinatorWindow(CoordinatorSteps):
                 None,
                 self.reports_action,
                 self.summary_action,
+                self.quality_action,
             ],
         )
         self.fill_menu(
@@ -558,6 +566,7 @@ class CoordinatorWindow(CoordinatorSteps):
             self.restore_action,
             self.reports_action,
             self.summary_action,
+            self.quality_action,
             self.refresh_action,
             self.find_action,
             self.agreement_action,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fractions import Fraction
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QShowEvent
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -195,6 +203,67 @@ class DecisionBadge(QLabel):
         self._fit()
 
 
+class FactorCaption(QLabel):
+    """A factor's name over its score, as plain text, word-wrapped. When a word of it is wider
+    than its column (a long name on a small screen, or a large text scale), it is drawn smaller,
+    down to `LEAST` of the font, rather than cut: "Communication" stays readable at 1366 pixels
+    and Ctrl++. Only the drawing changes, never the label's size, so nothing moves around it.
+    Below `LEAST` it is cut at the column's edge; the tooltip names the factor whole."""
+
+    LEAST = 0.7
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("summaryFactor")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+        self.setWordWrap(True)
+        self.setToolTip(plain_tip(text))
+
+    def drawn_font(self) -> QFont:
+        """The font the caption is drawn in at its present width."""
+        font = QFont(self.font())
+        words = self.text().split()
+        if not words:
+            return font
+        metrics = QFontMetricsF(font)
+        widest = max(metrics.horizontalAdvance(word) for word in words)
+        room = self.contentsRect().width()
+        if widest <= room or widest <= 0:
+            return font
+        base_points, base_pixels = font.pointSizeF(), font.pixelSize()
+        scale = room / widest
+        while True:  # glyph widths do not shrink in proportion to the size: measure again
+            scale = max(self.LEAST, scale)
+            if base_points > 0:
+                font.setPointSizeF(base_points * scale)
+            else:
+                font.setPixelSize(max(1, int(base_pixels * scale)))
+            metrics = QFontMetricsF(font)
+            if scale <= self.LEAST or max(map(metrics.horizontalAdvance, words)) <= room:
+                return font
+            scale *= 0.96
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        font = self.drawn_font()
+        if font == self.font():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setFont(font)
+        flags = int(self.alignment()) | int(Qt.TextFlag.TextWordWrap)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            flags,
+            self.palette(),
+            self.isEnabled(),
+            self.text(),
+            self.foregroundRole(),
+        )
+        painter.end()
+
+
 def _score_label(object_name: str) -> SteadyLabel:
     """A score ("—", "3.25") as wide as the widest score: a new score never re-shares the
     summary's columns, which would move every label in it, nor asks for a new layout."""
@@ -224,13 +293,12 @@ class SummaryBar(QFrame):
         grid.setVerticalSpacing(0)
         self.factor_scores: dict[str, QLabel] = {}
         for column, factor in enumerate(rubric.factors):
-            name = plain_label(factor.name, object_name="summaryFactor")
+            name = FactorCaption(factor.name)
             name.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
             # Wrapped labels ask for their widest word, which would make the window too wide
-            # for a small laptop; below that a long name is cut, and its tooltip says it all.
+            # for a small laptop; below that a long word is drawn smaller (FactorCaption).
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             name.setMinimumWidth(40)
-            name.setToolTip(plain_tip(factor.name))
             score = _score_label("summaryScore")
             score.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             grid.addWidget(name, 0, column)
