@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QWidget
 from sqlalchemy import insert, select
 
 from icg_desk.demo.cohort import build_demo_cohort, score_batch
@@ -196,3 +196,19 @@ def test_the_backreads_tab_shows_each_scorer_and_every_difference(qtbot, window,
         for r in range(differences.rowCount())
     } <= {"S-02"}
     assert f": {len(theirs)}." in view.difference_label.text()
+
+
+def test_without_an_adjudicator_the_dialog_says_so_and_cannot_pull(qtbot):
+    from icg_desk.models.cohort_status import ScorerProgress
+
+    dialog = BackreadDialog(
+        [ScorerProgress("S-01", "One", 8, 8, 8), ScorerProgress("S-02", "Two", 8, 8, 0)]
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.reader_combo.count() == 0
+    assert dialog.scorers() == ["S-01"]  # S-02 has no read back yet
+    assert not dialog.ok.isEnabled()
+    dialog.accept()
+    assert dialog.result() != BackreadDialog.DialogCode.Accepted
+    words = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "No scorer has the role adjudicator" in words
