@@ -408,7 +408,85 @@ def agreement_lines(found: object) -> list[str]:
             f"severity {_estimate(s.severity)}  adjusted {_estimate(s.adjusted)}  "
             f"drift {drift}" + (f"  {', '.join(marks)}" if marks else "")
         )
-    return lines + quality_lines(found)
+    lines.extend(quality_lines(found))
+    lines.extend(backread_lines(found))
+    return lines
+
+
+def _share_argument(text: str) -> object:
+    """--share: a share of each scorer's completed reads, 0.1 or 10%, exactly."""
+    from decimal import Decimal, InvalidOperation
+    from fractions import Fraction
+
+    cleaned = text.strip()
+    percent = cleaned.endswith("%")
+    try:
+        value = Fraction(Decimal(cleaned.rstrip("%").strip()))
+    except (InvalidOperation, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share (e.g. 0.1 or 10%)") from None
+    if percent:
+        value /= 100
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share above 0 and at most 1 (100%)")
+    return value
+
+
+def cmd_backread(args: argparse.Namespace) -> int:
+    from icg_desk.operations.backread import backread
+
+    done = backread(
+        _ref(args),
+        args.reader,
+        per_scorer=args.per_scorer,
+        share=args.share,
+        scorer_ids=args.scorer or None,
+        seed=args.seed,
+        by=args.by or _user_name(),
+    ).value
+    print(done.text())
+    for read in done.reads:
+        print(f"  {read.code}: {read.scorer_id}'s read -> {done.reader_id}")
+    print(
+        f"  {done.reader_id} gets them in their next batch (`icg-desk cohort batches`); merge "
+        "it back like any batch, then `icg-desk cohort agreement` shows the differences"
+    )
+    return 0
+
+
+def backread_lines(found: object) -> list[str]:
+    """Each scorer's backreads, as `cohort agreement` prints them (docs/agreement.md)."""
+    from icg_desk.models.agreement import CohortAgreement
+    from icg_desk.scoring import format_score
+
+    assert isinstance(found, CohortAgreement)
+    backreads = found.backreads
+    if not backreads.scorers:
+        return ["Backreads: none pulled (`icg-desk cohort backread`)."]
+    level = round(backreads.confidence * 100)
+    lines = [
+        f"Backreads: {backreads.returned} of {backreads.pulled} back; the difference is the "
+        "scorer's score minus the backreader's (points; + the scorer scores higher), per read, "
+        f"with its {level}% interval (simultaneous)."
+    ]
+    for s in backreads.scorers.values():
+        mark = ""
+        if s.flagged and s.difference is not None:
+            mark = "  HIGHER THAN BACKREADS" if s.difference.value > 0 else "  LOWER THAN BACKREADS"
+        lines.append(
+            f"  {s.scorer_id:<10} {s.returned:>3} of {s.pulled:<3} back  exact "
+            f"{_share(s.exact)}  same level {_share(s.same_level)}  "
+            f"difference {_estimate(s.difference)}{mark}"
+        )
+    rubric = found.rubric
+    if backreads.differences:
+        lines.append("  Scored differently (code, factor, the scorer's score, the backreader's):")
+    for d in backreads.differences:
+        lines.append(
+            f"    {d.portfolio:<12} {rubric.factor(d.factor_key).name[:24]:<24} "
+            f"{d.scorer_id} {format_score(d.scorer_score)}  {d.reader_id} "
+            f"{format_score(d.reader_score)}"
+        )
+    return lines
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
@@ -909,6 +987,46 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "--by", default=None, metavar="NAME", help="who does it (default: your user name)"
         )
 
+    backread_ = command(
+        "backread", "pull a sample of each scorer's completed reads for a second look", cmd_backread
+    )
+    backread_.description = (
+        "Backreading: a seeded random sample of each scorer's completed reads (every factor "
+        "merged; not withdrawn; not backread already) is given to a reader, a scorer whose "
+        "role is adjudicator who has not read the portfolio and has no conflict with it, as a "
+        "backread. It goes out in the reader's next batch (cohort batches) and merges like any "
+        "batch; it never counts toward a result, never raises a flag and is not one of the "
+        "reads compared; cohort agreement shows each scorer's differences from their "
+        "backreads. Refused, with nothing changed, for an unknown reader or one who is not an "
+        "adjudicator, too few reads, and released results. Kept in the cohort's log."
+    )
+    backread_.add_argument("db", type=Path, metavar="DB")
+    backread_.add_argument(
+        "--reader", required=True, metavar="ID", help="the adjudicator who backreads"
+    )
+    how_many = backread_.add_mutually_exclusive_group(required=True)
+    how_many.add_argument(
+        "--per-scorer", type=int, metavar="N", help="pull N more of each scorer's reads"
+    )
+    how_many.add_argument(
+        "--share",
+        type=_share_argument,
+        metavar="F",
+        help="pull as many as bring each scorer's reads backread up to this share of their "
+        "completed reads (0.1 or 10%%; at least one read of a scorer with any)",
+    )
+    backread_.add_argument(
+        "--scorer",
+        action="append",
+        metavar="ID",
+        help="only this scorer's reads (repeat for more; default: every scorer with a "
+        "completed read)",
+    )
+    backread_.add_argument(
+        "--seed", type=int, default=1, help="the same seed and cohort, the same sample"
+    )
+    by_option(backread_)
+
     reassign = command(
         "reassign", "take a read back from a scorer and give it to another", cmd_reassign
     )
@@ -1032,6 +1150,7 @@ def add_cohort_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         reopen,
         bank,
         resolve,
+        backread_,
     ):
         writing.add_argument(
             "--wait",

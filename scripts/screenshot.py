@@ -59,6 +59,7 @@ def remembered(settings: QSettings) -> QSettings:
     Settings(settings).set(TEXT_SCALE, float(LOOK["scale"]))
     return settings
 
+
 SIZES = ((1366, 768), (1280, 800), (1920, 1080), (2560, 1440))
 
 
@@ -114,6 +115,7 @@ def coordinator(out: Path) -> int:
     window.close_cohort()
     grab("coordinator-start-recent")
     agreement(window, work, grab)
+    backreads(window, work / "agreement.icgcohort", out, grab)
     window.close()
     return 0
 
@@ -142,6 +144,32 @@ def agreement(window: Any, work: Path, grab: Callable[[str], None]) -> None:
     for index, name in enumerate(("", "-drift", "-validity", "-distribution", "-factors")):
         panel.charts.setCurrentIndex(index)
         grab(f"coordinator-agreement{name}")
+    window.close_cohort()
+
+
+def backreads(window: Any, path: Path, out: Path, grab: Callable[[str], None]) -> None:
+    """The Backreads tab on the same cohort, a sample of each scorer's reads backread (S-01
+    chosen: their differences only), and the Backread a sample dialog."""
+    from icg_desk.demo.backread import add_demo_backreads
+    from icg_desk.ui.backread_dialog import BackreadDialog
+
+    add_demo_backreads(path, per_scorer=6)
+    window.open_cohort(path)
+    window.show_agreement()
+    app = QApplication.instance()
+    assert app is not None
+    app.processEvents()
+    panel = window.dashboard.agreement
+    panel.charts.setCurrentWidget(panel.backread_panel)
+    panel.backread_panel.select_scorer("S-01")
+    grab("coordinator-agreement-backreads")
+    dialog = BackreadDialog(window.snapshot.status.per_scorer, window)
+    dialog.show()
+    app.processEvents()
+    shot = out / f"coordinator-backread-dialog{suffix()}.png"
+    dialog.grab().save(str(shot))
+    print(shot)
+    dialog.close()
     window.close_cohort()
 
 

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from icg_desk import __version__
 from icg_desk.export.agreement_sheet import AGREEMENT, write_agreement
+from icg_desk.export.backread_sheet import BACKREADS, write_backreads
 from icg_desk.export.summary_xlsx import ProgressCallback, SummaryCancelled
 from icg_desk.export.xlsx_cells import (
     RED,
@@ -87,6 +88,8 @@ def write_cohort_summary(
             cells = _write_workbook(workbook, results, written_at, progress)
             if agreement is not None:
                 write_agreement(workbook.create_sheet(AGREEMENT), cells, agreement)
+                if agreement.backreads.scorers:  # any backread pulled
+                    write_backreads(workbook.create_sheet(BACKREADS), cells, agreement)
             save(workbook, staged.path, path)
     except BaseException:
         discard_streams(workbook)

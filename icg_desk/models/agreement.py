@@ -27,12 +27,14 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
+from icg_desk.models.backread import cohort_backreads
 from icg_desk.models.cohort_file import CohortFile, CohortFileError
 from icg_desk.models.cohort_schema import READ
 from icg_desk.models.merge import ACCEPTED, REPLACED
 from icg_desk.models.quality import add_quality
 from icg_desk.scoring import Rubric
 from icg_desk.scoring.agreement import Agreement, ScoredRead, agreement
+from icg_desk.scoring.backread import Backreads
 from icg_desk.scoring.distribution import score_distribution
 
 
@@ -44,11 +46,17 @@ class CohortAgreement:
     # factor key -> how many of the reads counted gave each score of the scale, lowest first
     # (the charts' distributions; not in the JSON, whose shape the issue sets).
     distribution: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # Each scorer's reads looked at again by a backreader (models/backread.py); in the JSON,
+    # a `backread` object in each scorer's.
+    backreads: Backreads = field(default_factory=Backreads)
 
     def as_json(self) -> dict[str, object]:
-        return {"cohort": self.cohort, "rubric_edition": self.rubric.edition} | (
+        found = {"cohort": self.cohort, "rubric_edition": self.rubric.edition} | (
             self.figures.as_json()
         )
+        for scorer in found["scorers"]:  # type: ignore[attr-defined]
+            scorer["backread"] = self.backreads.as_json(scorer["scorer_id"])
+        return found
 
 
 def cohort_agreement(cohort: CohortFile) -> CohortAgreement:
@@ -61,6 +69,7 @@ def agreement_in(session: Session, cohort: CohortFile) -> CohortAgreement:
     """The figures from the reads `session` sees: with other figures read in the same
     transaction (the summary workbook's results), both are of the same moment."""
     rubric = cohort.rubric
+    backreads = cohort_backreads(session, rubric)
     keys, scale = rubric.factor_keys, rubric.scale
     reads = agreement_reads(session, rubric, cohort)
     # Validity and practice reads beside the figures, never in them (models/quality.py).
@@ -70,6 +79,7 @@ def agreement_in(session: Session, cohort: CohortFile) -> CohortAgreement:
         rubric,
         figures,
         score_distribution((r.scores for r in reads), keys, scale),
+        backreads=backreads,
     )
 
 

@@ -19,6 +19,7 @@ from icg_desk.models.cohort_schema import (
     PRACTICE,
     READ,
     VALIDITY,
+    SCORER,
     Assignment,
     Candidate,
     MergeLog,
@@ -35,6 +36,7 @@ class ScorerProgress:
     assigned: int  # portfolios assigned to this scorer
     sent: int  # of those, sent out in a batch
     returned: int  # of those, merged back complete (every factor scored)
+    role: str = SCORER  # scorer or adjudicator (the Backread dialog offers adjudicators)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         }
         in_progress = len(scored) - len(returned_ids)
         rows = session.execute(
-            select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id)
+            select(Scorer.scorer_id, Scorer.name, Assignment.id, Assignment.batch_id, Scorer.role)
             .join(
                 Assignment,
                 (Assignment.scorer_ref == Scorer.id) & (Assignment.kind == READ),
@@ -143,16 +145,19 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
         }
     per: dict[str, list[int]] = {}
     names: dict[str, str] = {}
-    for scorer_id, name, assignment_id, batch_id in rows:
+    roles: dict[str, str] = {}
+    for scorer_id, name, assignment_id, batch_id, role in rows:
         counts = per.setdefault(scorer_id, [0, 0, 0])
         names[scorer_id] = name
+        roles[scorer_id] = role
         if assignment_id is None:
             continue
         counts[0] += 1
         counts[1] += batch_id is not None
         counts[2] += assignment_id in returned_ids
     progress = tuple(
-        ScorerProgress(sid, names[sid], a, s, r) for sid, (a, s, r) in sorted(per.items())
+        ScorerProgress(sid, names[sid], a, s, r, roles[sid])
+        for sid, (a, s, r) in sorted(per.items())
     )
     return CohortStatus(
         cohort=cohort.name,

@@ -80,7 +80,7 @@ class WayOut:
     def text(self) -> str:
         """One line: `2026-10-20 14:02 UTC ana reassigned C27-04813 from S-02 to S-05: why`."""
         who = f"{self.at:%Y-%m-%d %H:%M} UTC {self.by} {self.action}"
-        if self.action == REASSIGNED:
+        if self.action in (REASSIGNED, "backread"):  # models/backread.py: a read pulled
             what = f" {self.code} ({self.candidate_id}) from {self.from_scorer} to {self.to_scorer}"
         elif self.action == UNLOCKED:
             what = f" batch {self.batch_id} of {self.to_scorer} (unlock code given)"

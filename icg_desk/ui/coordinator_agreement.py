@@ -39,6 +39,7 @@ from icg_desk.ui.agreement_charts import (
     SeverityRow,
     points,
 )
+from icg_desk.ui.backread_view import BackreadPanel
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
@@ -423,6 +424,8 @@ class AgreementPanel(QWidget):
         self.charts.addTab(_scrolled(self.validity_chart), "Validity")
         self.charts.addTab(self.distribution_chart, "Score distribution")
         self.charts.addTab(self.factor_view, "Agreement by factor")
+        self.backread_panel = BackreadPanel()  # each scorer against their backreads
+        self.charts.addTab(self.backread_panel, "Backreads")
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("agreementTopSplitter")
@@ -471,6 +474,7 @@ class AgreementPanel(QWidget):
         self.validity_chart.set_data(quality.validity_rows(found))
         labels = () if found is None else found.rubric.scale.labels
         self.distribution_chart.set_data(labels, distribution_rows(found))
+        self.backread_panel.show_backreads(found)
         for column in range(ScorerAgreementModel.PRACTICE):
             self.scorer_view.resizeColumnToContents(column)
         if previous is not None:

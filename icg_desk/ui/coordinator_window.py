@@ -25,6 +25,7 @@ from icg_desk.operations import cohort as cohort_ops
 from icg_desk.operations.cohort import CohortSnapshot
 from icg_desk.operations.errors import UserError, user_message
 from icg_desk.ui import palette, settings
+from icg_desk.ui.backread_dialog import backread_sample
 from icg_desk.ui.coordinator_dashboard import Dashboard, dashboard_stylesheet
 from icg_desk.ui.coordinator_dialogs import NewCohortDialog
 from icg_desk.ui.coordinator_keys import KeySteps
@@ -209,6 +210,14 @@ class CoordinatorWindow(KeySteps):
             "Cohort",
             "Take a read back from a scorer and give it to another, with a reason",
         )
+        self.backread_action = a(
+            "Backread a sam&ple…",
+            lambda: backread_sample(self),
+            ["Ctrl+Shift+P"],
+            "Cohort",
+            "Give an adjudicator a seeded random sample of each scorer's completed reads to read "
+            "again",
+        )
         self.withdraw_action = a(
             "&Withdraw candidate…",
             self.withdraw_candidate,
@@ -298,6 +307,7 @@ class CoordinatorWindow(KeySteps):
             self.import_keys_action,
             self.seed_keys_action,
             self.unlock_action,
+            self.backread_action,
         )
 
     def _build_menus(self) -> None:
@@ -312,7 +322,8 @@ class CoordinatorWindow(KeySteps):
             [self.import_roster_action, self.import_scorers_action, self.bank_action,
              self.import_keys_action, None,
              self.assign_action, self.seed_keys_action,
-             self.send_action, self.merge_action, None, self.reassign_action,
+             self.send_action, self.merge_action, self.backread_action, None,
+             self.reassign_action,
              self.withdraw_action, self.reinstate_action, self.unlock_action],
         )  # fmt: skip
         self.fill_menu(
