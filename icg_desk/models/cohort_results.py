@@ -540,7 +540,6 @@ def _factor_results(
     return tuple(results), frozenset(from_bank)
 
 
-results_in_session = _results  # for a caller that reads other things in the same transaction
 
 
 def release_refusal(results: CohortResults) -> str:

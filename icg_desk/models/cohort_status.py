@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from icg_desk.models.banked import RETAKE_READS, asked_factors, banked_of
 from icg_desk.models.cohort_file import CohortFile
-from icg_desk.models.cohort_results import CohortResults, results_in_session
+from icg_desk.models.cohort_results import CohortResults, results_in
 from icg_desk.models.cohort_schema import (
     CANDIDATE,
     PRACTICE,
     READ,
-    VALIDITY,
     SCORER,
+    VALIDITY,
     Assignment,
     Candidate,
     MergeLog,
@@ -102,7 +102,7 @@ def cohort_status(cohort: CohortFile, results: CohortResults | None = None) -> C
     reads = rubric.reads.per_portfolio
     with cohort.reading() as session:
         if results is None:
-            results = results_in_session(session, cohort.name, rubric)
+            results = results_in(session, cohort)
         kinds: dict[str, int] = dict(
             session.execute(select(Candidate.kind, func.count()).group_by(Candidate.kind)).all()
         )
