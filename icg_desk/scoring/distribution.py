@@ -18,9 +18,17 @@ def score_distribution(
     off the scale, is not counted (the figures' own check refuses such a read first)."""
     position = {v.value: i for i, v in enumerate(scale.values)}
     counts = {key: [0] * len(position) for key in factor_keys}
+    # A cohort's reads share a dozen score objects (each stored text is parsed once), and a
+    # Fraction's hash is computed anew at every lookup: each object is looked up once, then
+    # known by its identity (kept alive beside it, so an id is never another object's).
+    seen: dict[int, tuple[object, int | None]] = {}
     for read in scores:
         for key, row in counts.items():
-            at = position.get(read.get(key))  # type: ignore[arg-type]
+            score = read.get(key)
+            known = seen.get(id(score))
+            if known is None or known[0] is not score:
+                known = seen[id(score)] = (score, position.get(score))  # type: ignore[arg-type]
+            at = known[1]
             if at is not None:
                 row[at] += 1
     return {key: tuple(row) for key, row in counts.items()}
