@@ -31,22 +31,27 @@ def test_seven_in_ten_exact_and_none_two_levels_off_qualifies(revised):
     near = [(F(2), F(3)), (F(13, 4), F(3)), (F(4), F(3))]  # 2, 3+ and 4 against 3
     result = judge_practice(exact + near, scale, rule)
     assert (result.compared, result.exact, result.worst_levels_off) == (10, 7, 1)
-    assert result.exact_share == F(7, 10) and result.qualified
+    assert result.exact_share == F(7, 10)
+    assert result.qualified
     # One fewer exact: 60%, not qualified.
     result = judge_practice(exact[1:] + near + [(F(2), F(3))], scale, rule)
-    assert result.exact_share == F(6, 10) and not result.qualified
-    assert "not qualified" in result.words() and "6 of 10" in result.words()
+    assert result.exact_share == F(6, 10)
+    assert not result.qualified
+    assert "not qualified" in result.words()
+    assert "6 of 10" in result.words()
     # Every other score exact, one two levels off: not qualified however many are exact.
     result = judge_practice([(F(3), F(3))] * 99 + [(F(1), F(3))], scale, rule)
-    assert result.worst_levels_off == 2 and not result.qualified
+    assert result.worst_levels_off == 2
+    assert not result.qualified
 
 
 def test_nothing_compared_never_qualifies(revised):
     result = judge_practice([], revised.scale, revised.calibration)
-    assert result.exact_share is None and not result.qualified
+    assert result.exact_share is None
+    assert not result.qualified
 
 
-@pytest.mark.parametrize("given, agreed", list(itertools.product(range(1, 5), repeat=2)))
+@pytest.mark.parametrize(("given", "agreed"), list(itertools.product(range(1, 5), repeat=2)))
 def test_levels_off_is_the_difference_of_levels(revised, given, agreed):
     result = judge_practice([(F(given), F(agreed))], revised.scale, QualifyingRule(F(0), 3))
     assert result.worst_levels_off == abs(given - agreed)
@@ -70,7 +75,8 @@ def test_the_section_is_read_and_checked(revised):
 
 def test_an_unlock_code_is_per_batch_and_read_forgivingly():
     code = unlock_code("cohort secret", "batch-1")
-    assert len(code) == 14 and code.count("-") == 2
+    assert len(code) == 14
+    assert code.count("-") == 2
     assert code == unlock_code("cohort secret", "batch-1")
     assert code != unlock_code("cohort secret", "batch-2")
     assert code != unlock_code("another secret", "batch-1")
