@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icg_desk.models.calibration import LIVE_LOCKED
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.operations.batch_work import Changed, PortfolioSummary
 from icg_desk.scoring import Status, format_score
@@ -73,6 +74,18 @@ class PortfolioListModel(RowsTableModel):
         self._row_of: dict[int, int] = {}
         # Kept as rows change: counting a thousand rows at every key showed in its time.
         self._complete = 0
+        # Calibration: the live portfolios wait for the practice (shown "Locked").
+        self._live_locked = False
+
+    def set_live_locked(self, locked: bool) -> None:
+        if locked != self._live_locked:
+            self._live_locked = locked
+            if self._rows:
+                last = len(self._rows) - 1
+                self.dataChanged.emit(self.index(0, 0), self.index(last, len(self.HEADERS) - 1))
+
+    def _locked(self, p: PortfolioSummary) -> bool:
+        return self._live_locked and not p.practice
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.beginResetModel()
@@ -96,6 +109,7 @@ class PortfolioListModel(RowsTableModel):
             changed.status,
             changed.decision,
             old.partial,
+            old.practice,
         )
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
@@ -132,12 +146,26 @@ class PortfolioListModel(RowsTableModel):
 
     def _text(self, p: PortfolioSummary, column: int) -> str:
         if column == self.CODE:
-            return p.candidate_code
+            return f"{p.candidate_code} · Practice {p.practice}" if p.practice else p.candidate_code
         if column == self.STATUS:
+            if self._locked(p) and p.status is not PortfolioStatus.COMPLETE:
+                return "Locked"
             return STATUS_TEXT[p.status]
         if p.partial or p.decision.overall is None:
             return ""  # an adjudication's or retake's mean of some factors is no overall
         return format_score(p.decision.overall)
+
+    def _tip(self, p: PortfolioSummary) -> str:
+        if p.practice:
+            return (
+                f"{p.candidate_code}: practice portfolio {p.practice}, scored before live "
+                "scoring and then compared with the agreed scores"
+            )
+        if self._locked(p):
+            return f"{p.candidate_code}: {LIVE_LOCKED}"
+        if p.partial:  # its decision is of some factors only: not the candidate's
+            return f"{p.candidate_code}: scores some factors only"
+        return f"{p.candidate_code}: {p.decision.headline}"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -151,10 +179,10 @@ class PortfolioListModel(RowsTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(p, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if p.partial:  # its decision is of some factors only: not the candidate's
-                return plain_tip(f"{p.candidate_code}: scores some factors only")
-            return plain_tip(f"{p.candidate_code}: {p.decision.headline}")
+            return plain_tip(self._tip(p))
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
+            if self._locked(p) and p.status is not PortfolioStatus.COMPLETE:
+                return QColor(palettes.current().muted_text)
             return status_colour(p.status, palettes.current())
         if role == Qt.ItemDataRole.ForegroundRole and column == self.OVERALL:
             if p.decision.status is Status.NOT_CERTIFIED:
@@ -304,6 +332,10 @@ class BatchPanel(QWidget):
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.model.set_portfolios(rows)
         self._update_progress()
+
+    def set_live_locked(self, locked: bool) -> None:
+        """Calibration: the live portfolios wait for the practice (or no longer do)."""
+        self.model.set_live_locked(locked)
 
     def apply(self, changed: Changed) -> None:
         self.model.apply(changed)
