@@ -121,7 +121,7 @@ def practice_portfolios(rubric: Rubric, count: int, *, seed: int = 2027) -> list
             look_for = rng.choice(factor.look_fors)
             why = (
                 f"{rubric.scale.label(score)} ({level.short.lower()}). {level.descriptor} "
-                f"Entry {factor.entry} is read first for this look-for: {look_for}"
+                f"What decided it, in entry {factor.entry}: {look_for}"
             )
             key.append((factor.key, score, why))
         made.append(

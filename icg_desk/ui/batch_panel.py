@@ -10,7 +10,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -63,6 +64,13 @@ def status_colour(status: PortfolioStatus, p: Palette) -> QColor:
 _Index = ModelIndex
 
 
+def code_font() -> QFont:
+    """The candidate code column's font: fixed width, so codes line up."""
+    font = QFont()
+    font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+    return font
+
+
 class PortfolioListModel(RowsTableModel):
     CODE, STATUS, OVERALL = range(3)
     HEADERS = ("Candidate", "Status", "Overall")
@@ -86,6 +94,11 @@ class PortfolioListModel(RowsTableModel):
 
     def _locked(self, p: PortfolioSummary) -> bool:
         return self._live_locked and not p.practice
+
+    def widest_code(self) -> str:
+        """The longest text of the code column (a practice portfolio's says so too)."""
+        texts = [self._text(p, self.CODE) for p in self._rows]
+        return max(texts, key=len, default="")
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.beginResetModel()
@@ -146,7 +159,9 @@ class PortfolioListModel(RowsTableModel):
 
     def _text(self, p: PortfolioSummary, column: int) -> str:
         if column == self.CODE:
-            return f"{p.candidate_code} · Practice {p.practice}" if p.practice else p.candidate_code
+            # A practice portfolio by what it is (its code is in the header and the tooltip):
+            # the list is narrow, and "P27-00001 · Practice 1" lost its end there.
+            return f"Practice {p.practice}" if p.practice else p.candidate_code
         if column == self.STATUS:
             if self._locked(p) and p.status is not PortfolioStatus.COMPLETE:
                 return "Locked"
@@ -190,9 +205,7 @@ class PortfolioListModel(RowsTableModel):
             if p.decision.status is Status.INCOMPLETE:
                 return QColor(palettes.current().pending)  # "so far": not a result yet
         if role == Qt.ItemDataRole.FontRole and column == self.CODE:
-            font = QFont()
-            font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
-            return font
+            return code_font()
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.OVERALL:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -322,15 +335,26 @@ class BatchPanel(QWidget):
         metrics = self.table.fontMetrics()
         self.table.verticalHeader().setDefaultSectionSize(max(26, metrics.height() + 10))
         header = self.table.horizontalHeader()
+        fixed = 0
         for column, widest in (
             (PortfolioListModel.STATUS, "In progress"),
             (PortfolioListModel.OVERALL, "Overall"),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, metrics.horizontalAdvance(widest) + 24)
+            fixed += header.sectionSize(column)
+        # Wide enough for the longest code beside them (a narrow list cut every code to
+        # "C27-…"), within reason, so the entry keeps its room on a small screen.
+        font = code_font()
+        if self.table.font().pointSizeF() > 0:
+            font.setPointSizeF(self.table.font().pointSizeF())
+        code = QFontMetrics(font).horizontalAdvance(self.model.widest_code() or "C27-00000") + 20
+        scrollbar = self.table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.table.setMinimumWidth(min(300, code + fixed + scrollbar + 4))
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.model.set_portfolios(rows)
+        self._measure()  # the codes' width
         self._update_progress()
 
     def set_live_locked(self, locked: bool) -> None:

@@ -76,10 +76,7 @@ class KeyComparison(QScrollArea):
     def show_key(self, rubric: Rubric, code: str, rows: tuple[KeyRow, ...]) -> None:
         self.clear()
         exact = sum(r.closeness == EXACT for r in rows)
-        self.heading.setText(
-            f"{code} beside the agreed scores: {exact} of {len(rows)} exact. "
-            "Your read of it is settled."
-        )
+        self.heading.setText(f"{code} beside the agreed scores: {exact} of {len(rows)} exact")
         self._layout.addWidget(self.heading)
         for row in rows:
             card = QFrame()
@@ -173,7 +170,7 @@ class Calibrating(ScoringActions):
                     f"{where}: compared with the agreed scores. Your read is settled; the "
                     "expert's scores and reasons are beside it below."
                 )
-            elif view.status is PortfolioStatus.COMPLETE:
+            elif self._status is PortfolioStatus.COMPLETE:
                 self.practice_banner.setText(
                     f"{where}: complete. Compare it with the agreed scores (Ctrl+K) when you "
                     "are sure of your read: it cannot change after that."
@@ -225,7 +222,7 @@ class Calibrating(ScoringActions):
             "Compare with the agreed scores",
             f"See the agreed scores and the expert's reasons for {view.candidate_code}?\n\n"
             "Your read of it is then settled: you cannot change it afterwards.",
-            "Compare",
+            "&Compare",
         ):
             return
         done = self.session.show_key(view.id)
@@ -276,4 +273,7 @@ class Calibrating(ScoringActions):
         elif found.all_shown and not found.live_open:
             self.inform("Practice not qualified yet", found.words())
         else:
-            self.statusBar().showMessage(found.words(), 10_000)
+            shown, total = len(found.shown), len(found.practice)
+            self.statusBar().showMessage(
+                f"{shown} of {total} practice portfolios compared. {found.words()}", 10_000
+            )

@@ -254,6 +254,8 @@ class ScoringActions(WindowShell):
         if changed.status is not self._status:
             self._status = changed.status
             self._show_locked(changed.status is PortfolioStatus.COMPLETE)
+            if self._view.practice:  # its banner says what comes next
+                self.show_calibration(self._view)
         self.summary.show_state(changed.status, changed.decision)
         self.summary.show_crossings(changed.crossings)
         self.update_actions()
@@ -425,7 +427,13 @@ class ScoringActions(WindowShell):
         if not self.session.mark_complete(self._view.id):
             return False
         done, total = self.batch_panel.model.counts()
-        if done == total:
+        if self._view.practice:
+            self.statusBar().showMessage(
+                f"{self._view.candidate_code} is complete. Compare it with the agreed scores "
+                "(Ctrl+K) when you are sure of your read.",
+                8000,
+            )
+        elif done == total:
             self.statusBar().showMessage(all_complete_note(total), 30_000)
         else:
             self.statusBar().showMessage(
