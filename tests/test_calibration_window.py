@@ -177,6 +177,7 @@ def test_compare_then_qualify_opens_the_live_portfolios(qtbot, window, batch):
     assert why.text() == "The expert's reason for impact_cycle: <b>plain</b> =1+1"
     assert "settled" in window.practice_banner.text()
     assert not window.locked_banner.isVisible()  # no "reopen it": it cannot be
+    assert not window.undo_action.isEnabled()  # a settled read's history is not undone
     # Settled: keys say so, the file keeps the read.
     before = saved(batch)
     key(qtbot, "2")

@@ -448,3 +448,21 @@ def test_the_demo_can_start_with_practice(tmp_path: Path) -> None:
         assert not work.calibration().live_open
         done = work.unlock(demo_unlock_code(batch.identity.batch_id))
         assert done.opened
+
+
+def test_demo_practice_on_the_command_line(capsys, tmp_path: Path) -> None:
+    from test_cli import run
+
+    out = tmp_path / "demo.icgbatch"
+    code, stdout, _ = run(
+        capsys, "demo", "--no-gui", "--portfolios", "2", "--practice", "2", "--out", str(out)
+    )
+    assert code == 0
+    with BatchFile.open(out) as batch:
+        unlock = demo_unlock_code(batch.identity.batch_id)
+        assert [p.practice for p in BatchWork(batch).portfolios()] == [1, 2, 0, 0]
+    assert f"the coordinator's unlock code for it is {unlock}" in stdout
+    code, _, stderr = run(capsys, "demo", "--no-gui", "--practice", "21", "--out", str(out))
+    assert code == 2
+    assert "--practice" in stderr
+    assert "out of range (0 to 20)" in stderr

@@ -131,6 +131,9 @@ class ScoringSession(QObject):
             self.failed.emit(str(exc))
             return None
         self.idle_timer.start()
+        # The history before it cannot be undone any more: the read it built is settled, and
+        # the live portfolios were locked meanwhile, so only practice changes were in it.
+        self.undo_stack.clear()
         if done.changed is not None:
             self.changed.emit(done.changed)
         return done
