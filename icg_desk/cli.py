@@ -111,8 +111,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def _practice_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 20:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (0 to 20)")
+    return value
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from icg_desk.demo.batch import write_demo_batch
+    from icg_desk.demo.batch import demo_unlock_code, write_demo_batch
 
     out: Path = args.out or data_dir() / "demo.icgbatch"
     if out.exists() and not out.is_file():
@@ -127,7 +137,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _scorer_window(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_demo_batch(out, portfolios=args.portfolios, seed=args.seed, edition=args.rubric)
+        write_demo_batch(
+            out,
+            portfolios=args.portfolios,
+            seed=args.seed,
+            edition=args.rubric,
+            practice=args.practice,
+        )
     except OSError as exc:
         from icg_desk.models.environment import environment_error
 
@@ -136,6 +152,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), exc.filename)
         raise UsageError(f"--out {environment_error(exc, out)}") from None
     print(f"Wrote a demo batch of {args.portfolios} portfolios to {out}")
+    if args.practice:
+        from icg_desk.models.batch_file import BatchFile
+
+        with BatchFile.open(out) as batch:
+            batch_id = batch.identity.batch_id
+        print(
+            f"It starts with {args.practice} practice portfolio"
+            f"{'' if args.practice == 1 else 's'} (calibration); the coordinator's unlock code "
+            f"for it is {demo_unlock_code(batch_id)}"
+        )
     if args.no_gui:
         return 0
     return _scorer_window(out)
@@ -282,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=12,
         metavar="N",
         help="how many portfolios (default 12)",
+    )
+    demo.add_argument(
+        "--practice",
+        type=_practice_count,
+        default=0,
+        metavar="N",
+        help="start the batch with N practice portfolios, to try calibration (default 0)",
     )
     demo.add_argument("--seed", type=int, default=2027, help=argparse.SUPPRESS)
     demo.add_argument(

@@ -18,13 +18,18 @@ from icg_desk.models.portfolios import (
     PortfolioContent,
     VideoContent,
     add_portfolios,
+    set_unlock_hash,
 )
 from icg_desk.models.rubric_file import DEFAULT_EDITION, builtin_rubric
 from icg_desk.models.schema import Change, FactorRead, Portfolio, PortfolioStatus, utcnow
+from icg_desk.scoring.calibration import unlock_code, unlock_hash
 from icg_desk.scoring.rubric import Rubric
 
 DEMO_COHORT = "2026-27"
 DEMO_SCORER = ("S-017", "Demo Scorer")
+# The demo cohort's secret for calibration unlock codes: `demo_unlock_code(batch_id)` is the code
+# a coordinator would give the demo scorer. Invented, like everything in the demo.
+DEMO_SECRET = "icg-desk-demo-secret"
 
 _CLIP_TOPICS = (
     "Identify: watching the current-reality video together",
@@ -95,6 +100,36 @@ def generate_portfolios(
     return portfolios
 
 
+def demo_unlock_code(batch_id: str) -> str:
+    """The unlock code of a demo batch with practice portfolios (docs/calibration.md)."""
+    return unlock_code(DEMO_SECRET, batch_id)
+
+
+def practice_portfolios(rubric: Rubric, count: int, *, seed: int = 2027) -> list[PortfolioContent]:
+    """`count` practice portfolios: demo portfolios with agreed scores and an expert's
+    rationale for each factor, coded P27-... so the demo shows plainly which they are."""
+    rng = random.Random(seed + 7)
+    values = [v.value for v in rubric.scale.values]
+    made = []
+    for i, p in enumerate(generate_portfolios(rubric, count, seed=seed + 7), start=1):
+        strength = rng.uniform(1.6, 3.8)
+        key = []
+        for factor in rubric.factors:
+            target = Fraction(strength + rng.uniform(-0.6, 0.6)).limit_denominator(100)
+            score = min(values, key=lambda v: abs(v - target))
+            level = rubric.level(rubric.scale.level_of(score))
+            look_for = rng.choice(factor.look_fors)
+            why = (
+                f"{rubric.scale.label(score)} ({level.short.lower()}). {level.descriptor} "
+                f"What decided it, in entry {factor.entry}: {look_for}"
+            )
+            key.append((factor.key, score, why))
+        made.append(
+            PortfolioContent(f"P{DEMO_COHORT[-2:]}-{i:05d}", p.entries, practice_key=tuple(key))
+        )
+    return made
+
+
 def _prefill_reads(batch: BatchFile, rng: random.Random, positions: Sequence[int]) -> None:
     """Score some portfolios as a scorer part-way through a batch would have."""
     rubric = batch.rubric
@@ -152,11 +187,15 @@ def write_demo_batch(
     words_per_entry: int | None = None,
     prefill: bool = True,
     overwrite: bool = True,
+    practice: int = 0,
 ) -> Path:
     """Write a demo batch at `path` and return it.
 
     With `prefill`, about a quarter of the portfolios after the first three already carry
-    scores, so the demo looks like a batch in the middle of a summer.
+    scores, so the demo looks like a batch in the middle of a summer. With `practice`, the batch
+    starts with that many practice portfolios (calibration before live scoring) and carries
+    the hash of `demo_unlock_code(batch_id)`; then nothing is prefilled, as a batch whose live
+    portfolios wait for the practice would be.
     """
     rubric = builtin_rubric(edition)
     content = generate_portfolios(rubric, portfolios, seed=seed, words_per_entry=words_per_entry)
@@ -170,6 +209,10 @@ def write_demo_batch(
         rubric=rubric,
         overwrite=overwrite,
     ) as batch:
+        if practice:
+            add_portfolios(batch, practice_portfolios(rubric, practice, seed=seed))
+            set_unlock_hash(batch, unlock_hash(demo_unlock_code(batch.identity.batch_id)))
+            prefill = False
         add_portfolios(batch, content)
         if prefill and portfolios > 3:
             later = list(range(4, portfolios + 1))

@@ -53,6 +53,7 @@ from icg_desk.formats.summary import (
     F_FORMAT,
     F_HIGHLIGHTS,
     F_PORTFOLIOS,
+    F_PRACTICE,
     F_SCALE,
     F_SCORER_ID,
     F_SCORER_NAME,
@@ -60,6 +61,7 @@ from icg_desk.formats.summary import (
     F_VERSION,
     HISTORY_IN_SUMMARY,
     OVERALL_KEY,
+    PRACTICE_KEY,
     RATIONALES,
     SCORES,
     SCORES_FIRST_ROW,
@@ -71,6 +73,7 @@ from icg_desk.formats.summary import (
     version_text,
 )
 from icg_desk.models.batch_file import BatchFile, BatchIdentity
+from icg_desk.models.calibration import practice_ids
 from icg_desk.models.schema import (
     LAST_CHANGE_SQL,
     Change,
@@ -129,6 +132,7 @@ class _Portfolio:
     status: PortfolioStatus
     reads: dict[str, _Read]
     version: str = ""  # as the hidden version column holds it (formats.summary.version_text)
+    practice: int = 0  # a practice portfolio's number among them (calibration); 0 when live
 
     def scores(self) -> dict[str, Fraction | None]:
         return {key: read.score for key, read in self.reads.items()}
@@ -155,6 +159,7 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], dat
                 Portfolio.lineage,
             ).order_by(Portfolio.position)
         ).all()
+        practice = {pid: i for i, pid in enumerate(practice_ids(session), start=1)}
         # Each portfolio's history of versions, the latest last, so a copy merged from this
         # summary and a batch continuing it are told apart from copies edited apart.
         history: dict[int, list[str]] = defaultdict(list)
@@ -204,9 +209,8 @@ def _read_batch(batch: BatchFile, rubric: Rubric) -> tuple[list[_Portfolio], dat
             _clean(code),
             PortfolioStatus(status),
             reads.get(pid, {}),
-            version_text(revision, lineage, history[pid][-HISTORY_IN_SUMMARY:])
-            if lineage
-            else "",
+            version_text(revision, lineage, history[pid][-HISTORY_IN_SUMMARY:]) if lineage else "",
+            practice.get(pid, 0),
         )
         for pid, code, status, revision, lineage in portfolios
     ], scores_as_of
@@ -287,9 +291,14 @@ def _write_workbook(
     progress: ProgressCallback | None,
 ) -> None:
     styles = _Styles.add_to(workbook, rubric.thresholds)
-    scores = _ScoresSheet(workbook.create_sheet(SCORES), rubric, len(portfolios), styles)
+    practice = tuple(p.code for p in portfolios if p.practice)
+    scores = _ScoresSheet(
+        workbook.create_sheet(SCORES), rubric, len(portfolios), styles, bool(practice)
+    )
     rationale_rows = sum(read.has_content for p in portfolios for read in p.reads.values())
-    rationales = _RationalesSheet(workbook.create_sheet(RATIONALES), rubric, rationale_rows, styles)
+    rationales = _RationalesSheet(
+        workbook.create_sheet(RATIONALES), rubric, rationale_rows, styles, bool(practice)
+    )
 
     total = len(portfolios)
     step = max(1, total // 200)  # a callback per portfolio would cost more than it shows
@@ -305,7 +314,7 @@ def _write_workbook(
         if done % step == 0 or done == total:
             report(done)
     about = workbook.create_sheet(ABOUT)
-    _write_about(about, styles, identity, rubric, total, times, checksum)
+    _write_about(about, styles, identity, rubric, total, times, checksum, practice)
 
 
 def _clean(text: str) -> str:
@@ -325,17 +334,29 @@ _Outcome = tuple[str, tuple[float, StyleArray] | None]
 
 
 class _ScoresSheet:
-    """One row per portfolio: code, status, each factor's score, overall, decision."""
+    """One row per portfolio: code, status, each factor's score, overall, decision (and, in a
+    batch with practice portfolios, which are practice, after the status)."""
 
-    def __init__(self, sheet: Any, rubric: Rubric, rows: int, styles: _Styles) -> None:
+    def __init__(
+        self, sheet: Any, rubric: Rubric, rows: int, styles: _Styles, practice: bool = False
+    ) -> None:
         self.sheet, self.rubric, self.styles = sheet, rubric, styles
+        self.practice = practice
         # Many portfolios share a score vector (every unscored one, for a start): decide it once.
         self.outcomes: dict[tuple[Fraction | None, ...], _Outcome] = {}
-        # Code, status, the factors, overall, decision, then the hidden "scores as exported"
-        # and version.
-        exported = get_column_letter(len(rubric.factors) + 5)
-        last = get_column_letter(len(rubric.factors) + 6)
-        widths = [14, 12, *(max(10, min(18, len(f.name) + 2)) for f in rubric.factors), 9, 48]
+        # Code, status, (practice,) the factors, overall, decision, then the hidden "scores as
+        # exported" and version.
+        extra = 1 if practice else 0
+        exported = get_column_letter(len(rubric.factors) + 5 + extra)
+        last = get_column_letter(len(rubric.factors) + 6 + extra)
+        widths = [
+            14,
+            12,
+            *([11] if practice else []),
+            *(max(10, min(18, len(f.name) + 2)) for f in rubric.factors),
+            9,
+            48,
+        ]
         for col, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.column_dimensions[exported].hidden = True
@@ -350,6 +371,7 @@ class _ScoresSheet:
             [
                 CODE_KEY,
                 STATUS_KEY,
+                *([PRACTICE_KEY] if practice else []),
                 *rubric.factor_keys,
                 OVERALL_KEY,
                 DECISION_KEY,
@@ -363,6 +385,7 @@ class _ScoresSheet:
                 [
                     "Candidate code",
                     "Status",
+                    *(["Practice"] if practice else []),
                     *(f.name for f in rubric.factors),
                     "Overall",
                     "Decision",
@@ -393,6 +416,8 @@ class _ScoresSheet:
             outcome = self.outcomes[vector] = self.outcome(decide(rubric, scores))
         headline, overall = outcome
         row: list[Cell | str | None] = [_text(sheet, p.code), STATUS_TEXT[p.status]]
+        if self.practice:
+            row.append(f"Practice {p.practice}" if p.practice else None)
         exported = []
         for key in rubric.factor_keys:
             score = scores.get(key)
@@ -410,21 +435,21 @@ class _ScoresSheet:
 
 
 class _RationalesSheet:
-    """One row per factor read that holds anything: the scorer's reasons, for the coordinator."""
+    """One row per factor read that holds anything: the scorer's reasons, for the coordinator
+    (and, in a batch with practice portfolios, a last column saying which are practice)."""
 
-    def __init__(self, sheet: Any, rubric: Rubric, rows: int, styles: _Styles) -> None:
+    def __init__(
+        self, sheet: Any, rubric: Rubric, rows: int, styles: _Styles, practice: bool = False
+    ) -> None:
         self.sheet, self.rubric, self.styles = sheet, rubric, styles
-        for col, width in enumerate([14, 22, 8, LOOK_FORS_WIDTH, TEXT_WIDTH, TEXT_WIDTH], 1):
+        self.practice = practice
+        widths = [14, 22, 8, LOOK_FORS_WIDTH, TEXT_WIDTH, TEXT_WIDTH, *([11] if practice else [])]
+        for col, width in enumerate(widths, 1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.freeze_panes = "B2"
-        sheet.auto_filter.ref = f"A1:F{1 + rows}"
-        sheet.append(
-            _header(
-                sheet,
-                ["Candidate code", "Factor", "Score", "Look-fors seen", "Evidence", "Rationale"],
-                styles,
-            )
-        )
+        sheet.auto_filter.ref = f"A1:{'G' if practice else 'F'}{1 + rows}"
+        headers = ["Candidate code", "Factor", "Score", "Look-fors seen", "Evidence", "Rationale"]
+        sheet.append(_header(sheet, [*headers, *(["Practice"] if practice else [])], styles))
 
     def long_text(self, text: str, width: int) -> Cell | str | None:
         # Wrapped only when it does not fit on one line: a wrapped cell costs a style, and the
@@ -456,6 +481,7 @@ class _RationalesSheet:
                     self.long_text(seen, LOOK_FORS_WIDTH),
                     self.long_text(evidence, TEXT_WIDTH),
                     self.long_text(read.rationale, TEXT_WIDTH),
+                    *([f"Practice {p.practice}" if p.practice else None] if self.practice else []),
                 ]
             )
 
@@ -468,6 +494,7 @@ def _write_about(
     portfolios: int,
     times: tuple[datetime, datetime],  # exported at, scores as of
     checksum: str,
+    practice: tuple[str, ...] = (),
 ) -> None:
     t = rubric.thresholds
     exported_at, scores_as_of = times
@@ -501,6 +528,15 @@ def _write_about(
             "change the batch: correct it in ICG Desk and export the summary again.",
         ),
     ]
+    if practice:
+        fields.append(
+            (
+                F_PRACTICE,
+                f"{len(practice)}: {', '.join(practice)}. Calibration before live scoring: the "
+                "scorer's practice reads, never a candidate's; the cohort judges them against its "
+                "own copy of the agreed scores.",
+            )
+        )
     sheet.append(_header(sheet, ["Field", "Value"], styles))
     for label, value in fields:
         sheet.append([label, _text(sheet, value, styles.text) if isinstance(value, str) else value])

@@ -54,6 +54,12 @@ EXPORTED_KEY = "exported_scores"
 # lack it, and are then judged by their scores alone). At most HISTORY_IN_SUMMARY lineages of
 # the history, the latest: a cell holds 32,767 characters.
 VERSION_KEY = "version"
+# A batch with practice portfolios (calibration, batch format 5) has a "practice" column after
+# the status: "Practice 1", ... on a practice portfolio's row, empty on a live one. Absent from a
+# batch without practice. Their rows stay, scores and versions with them: the merge takes a
+# practice read as it takes any other (the cohort knows which assignments are practice), and a
+# summary without those rows would read to it as their scores removed.
+PRACTICE_KEY = "practice"
 HISTORY_IN_SUMMARY = 400
 _VERSION = re.compile(r"([0-9]{1,9})\|([0-9a-f]{64})\|((?:[0-9a-f]{64}(?: [0-9a-f]{64})*)?)")
 SCORES_FIRST_ROW = 3
@@ -74,6 +80,7 @@ F_SCALE = "Score scale"
 F_HIGHLIGHTS = "Highlights"
 F_CHECKSUM = "Checksum (SHA-256)"
 F_CHECKSUM_NOTE = "About the checksum"
+F_PRACTICE = "Practice portfolios"  # only in a summary of a batch with practice portfolios
 
 _SCORE_TEXT = re.compile(r"[0-9]+\.[0-9]{2}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")

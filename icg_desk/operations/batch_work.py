@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from icg_desk.models.batch_file import BatchFile
+from icg_desk.models.calibration import LIVE_LOCKED, Calibration, KeyRow, calibration_of, key_rows
 from icg_desk.models.errors import UserError
 from icg_desk.models.schema import (
     BatchInfo,
@@ -29,6 +30,7 @@ from icg_desk.models.schema import (
     utcnow,
 )
 from icg_desk.scoring import Decision, decide, threshold_crossings
+from icg_desk.scoring.calibration import code_matches
 from icg_desk.scoring.lineage import next_lineage
 from icg_desk.scoring.links import BUILTIN_LINKS, LinkPolicy
 from icg_desk.scoring.rubric import Rubric
@@ -46,6 +48,7 @@ _PORTFOLIO_STATE = select(
     _PORTFOLIOS.c.banked,
     _PORTFOLIOS.c.revision,
     _PORTFOLIOS.c.lineage,
+    _PORTFOLIOS.c.key_shown_at,
 ).where(_PORTFOLIOS.c.id == bindparam("portfolio"))
 _PORTFOLIO_READS = select(
     _READS.c.id,
@@ -99,6 +102,11 @@ class PortfolioLocked(WorkError):
 
 class FactorNotAsked(PortfolioLocked):
     """A factor an adjudication portfolio does not ask for: shown, not scored."""
+
+
+class CalibrationLocked(PortfolioLocked):
+    """A live portfolio while the scorer's practice has not qualified and the coordinator's
+    unlock code was not entered, or a practice portfolio whose agreed scores were shown."""
 
 
 class NotReady(WorkError):
@@ -159,6 +167,8 @@ class PortfolioSummary:
     # A read of some factors only (an adjudication, a retake): its decision is not the
     # candidate's, so the list shows no overall for it.
     partial: bool = False
+    # A practice portfolio (calibration): its number among them, from 1; 0 for a live one.
+    practice: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +186,14 @@ class PortfolioView:
     # A retake (batch format 3): the banked factors, not asked, each with its cycle; `adjudicate`
     # then holds the retaken factors.
     banked: tuple[tuple[str, str], ...] = ()
+    # Calibration (batch format 5). A practice portfolio: its number among them (from 1) and
+    # how many there are, whether the scorer has compared it with the agreed scores, and then
+    # those scores beside the scorer's. A live portfolio: whether it waits for the practice.
+    practice: int = 0
+    practice_total: int = 0
+    key_shown: bool = False
+    key: tuple[KeyRow, ...] = ()
+    live_locked: bool = False
 
     @property
     def retake(self) -> bool:
@@ -219,12 +237,24 @@ class Changed:
 
     portfolio_id: int
     factor_key: str | None
-    field: str  # score, rationale, look_for, evidence or status
+    field: str  # score, rationale, look_for, evidence, status or key_shown
     status: PortfolioStatus
     read: ReadState | None
     decision: Decision
     # Set when the change moved the decision across a threshold, in words.
     crossings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """What comparing a practice portfolio with its agreed scores, or entering the unlock code,
+    did: the calibration as it now stands, and whether this very step opened the live
+    portfolios (to be said once)."""
+
+    calibration: Calibration
+    opened: bool
+    changed: Changed | None = None  # the practice portfolio compared
+    key: tuple[KeyRow, ...] = ()  # its agreed scores beside the scorer's
 
 
 def _read_state(read: FactorRead | None, key: str) -> ReadState:
@@ -250,6 +280,11 @@ class BatchWork:
     def __init__(self, batch: BatchFile) -> None:
         self.batch = batch
         self.rubric = batch.rubric
+        # Calibration, read at the first need and kept: the practice portfolios never change,
+        # and whether the live ones are open changes only through this object's show_key and
+        # unlock. The score key's checks then cost no query.
+        self._practice: tuple[int, ...] | None = None
+        self._live_open = True
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -273,7 +308,9 @@ class BatchWork:
                     Portfolio.adjudicate,
                 ).order_by(Portfolio.position)
             ).all()
-        return [
+            practice = self._gate(session)
+        number = {pid: i for i, pid in enumerate(practice, start=1)}
+        listed = [
             PortfolioSummary(
                 pid,
                 position,
@@ -281,9 +318,12 @@ class BatchWork:
                 PortfolioStatus(status),
                 decide(self.rubric, scores.get(pid, {})),
                 partial=bool(asked),
+                practice=number.get(pid, 0),
             )
             for pid, position, code, status, asked in rows
         ]
+        # A batch with practice portfolios starts with them, wherever they were placed.
+        return sorted(listed, key=lambda p: not p.practice) if practice else listed
 
     def portfolio(self, portfolio_id: int) -> PortfolioView:
         with self.batch.reading() as session:
@@ -315,6 +355,9 @@ class BatchWork:
             )
             by_key = {r.factor_key: r for r in p.reads}
             reads = {k: _read_state(by_key.get(k), k) for k in self.rubric.factor_keys}
+            practice = self._gate(session)
+            number = practice.index(p.id) + 1 if p.id in practice else 0
+            shown = bool(number) and p.key_shown_at is not None
             return PortfolioView(
                 id=p.id,
                 candidate_code=p.candidate_code,
@@ -325,7 +368,98 @@ class BatchWork:
                 adjudicate=self._asked(p),
                 earlier_reads=tuple((str(k), str(v)) for k, v in p.earlier_reads),
                 banked=tuple((str(k), str(c)) for k, c in p.banked),
+                practice=number,
+                practice_total=len(practice),
+                key_shown=shown,
+                key=key_rows(session, self.rubric, p.id) if shown else (),
+                live_locked=not number and not self._live_open,
             )
+
+    def calibration(self) -> Calibration:
+        """Where the scorer's calibration stands (every batch has one: a batch without
+        practice portfolios is simply open)."""
+        with self.batch.reading() as session:
+            found = calibration_of(session, self.rubric)
+        self._practice, self._live_open = found.practice, found.live_open
+        return found
+
+    def show_key(self, portfolio_id: int) -> Calibrated:
+        """Compare a completed practice portfolio with its agreed scores: records when
+        (`key_shown_at`), as a logged change like any other (revision, lineage), and settles the
+        read: it cannot change from then. When it was the last practice portfolio compared,
+        the rubric's qualifying rule decides whether the live portfolios open."""
+        with self.batch.transaction() as session:
+            p = self._portfolio(session, portfolio_id)
+            practice = self._gate(session)
+            code = p.candidate_code
+            if p.id not in practice:
+                raise WorkError(f"{code} is not a practice portfolio: it has no agreed scores")
+            if p.key_shown_at is not None:
+                raise WorkError(f"{code} was already compared with the agreed scores")
+            if p.status != PortfolioStatus.COMPLETE:
+                raise WorkError(
+                    f"Mark {code} complete first: the agreed scores are shown once your own "
+                    "read is finished, and it cannot change after that"
+                )
+            was_open = self._live_open
+            p.key_shown_at = now = utcnow()
+            change = self._logged(p, None, "key_shown", None, "agreed scores shown")
+            change.at = now
+            session.add(change)
+            session.flush()
+            found = calibration_of(session, self.rubric)
+            self._live_open = found.live_open
+            decision = decide(self.rubric, {r.factor_key: r.score for r in p.reads})
+            changed = Changed(
+                p.id, None, "key_shown", PortfolioStatus(p.status), None, decision, ()
+            )
+            rows = key_rows(session, self.rubric, p.id)
+        return Calibrated(found, found.live_open and not was_open, changed, rows)
+
+    def unlock(self, typed: str) -> Calibrated:
+        """The coordinator's unlock code: when it matches the batch's hash, the live portfolios
+        open (`batch.unlocked_at`, logged on the first practice portfolio's history). A wrong
+        code changes nothing."""
+        with self.batch.transaction() as session:
+            found = calibration_of(session, self.rubric)
+            if not found.has_practice:
+                raise WorkError(
+                    "This batch has no practice portfolios: its live portfolios are open already"
+                )
+            if found.live_open:
+                raise WorkError("The live portfolios are open already: no unlock code is needed")
+            if not typed.strip():
+                raise WorkError("Type the unlock code your coordinator gave you")
+            info = session.scalars(select(BatchInfo)).one()
+            if not found.has_code:
+                raise WorkError(
+                    "This batch carries no unlock code, so none can open it; ask your "
+                    "coordinator to send the batch again"
+                )
+            if not code_matches(typed, info.unlock_hash):
+                raise WorkError(
+                    "That is not this batch's unlock code; nothing changed. Check it with your "
+                    "coordinator: it has 12 letters and digits, like ABCD-EFGH-JKMN"
+                )
+            info.unlocked_at = now = utcnow()
+            first = self._portfolio(session, found.practice[0])
+            change = self._logged(
+                first, None, "unlock", None, "live portfolios unlocked with the coordinator's code"
+            )
+            change.at = now
+            session.add(change)
+            session.flush()
+            found = calibration_of(session, self.rubric)
+            self._practice, self._live_open = found.practice, found.live_open
+        return Calibrated(found, True)
+
+    def _gate(self, session: Session) -> tuple[int, ...]:
+        """The practice portfolios in batch order (read once, with whether the live ones are
+        open, then kept: see __init__)."""
+        if self._practice is None:
+            found = calibration_of(session, self.rubric)
+            self._practice, self._live_open = found.practice, found.live_open
+        return self._practice
 
     def progress(self) -> tuple[int, int]:
         """(complete, total) portfolios."""
@@ -348,8 +482,15 @@ class BatchWork:
             found = run(_PORTFOLIO_STATE, {"portfolio": portfolio_id}).one_or_none()
             if found is None:
                 raise WorkError(f"there is no portfolio {portfolio_id} in this batch")
-            code, status, adjudicate, banked, revision, lineage = found
-            self._check_changeable(code, PortfolioStatus(status), adjudicate, factor.key, banked)
+            code, status, adjudicate, banked, revision, lineage, key_shown_at = found
+            self._check_changeable(
+                code,
+                PortfolioStatus(status),
+                adjudicate,
+                factor.key,
+                banked,
+                calibration=(session, portfolio_id, key_shown_at is not None),
+            )
             rows = run(_PORTFOLIO_READS, {"portfolio": portfolio_id}).all()
             scores: dict[str, Fraction | None] = {row.factor_key: row.score for row in rows}
             mine = next((row for row in rows if row.factor_key == factor.key), None)
@@ -526,6 +667,7 @@ class BatchWork:
     def mark_complete(self, portfolio_id: int) -> Changed:
         with self.batch.transaction() as session:
             p = self._portfolio(session, portfolio_id)
+            self._check_calibration(session, p.id, p.candidate_code, p.key_shown_at is not None)
             if p.status == PortfolioStatus.COMPLETE:
                 # Marking it again would log a change that is none and move completed_at.
                 raise WorkError(f"{p.candidate_code} is already complete")
@@ -545,6 +687,7 @@ class BatchWork:
     def reopen(self, portfolio_id: int) -> Changed:
         with self.batch.transaction() as session:
             p = self._portfolio(session, portfolio_id)
+            self._check_calibration(session, p.id, p.candidate_code, p.key_shown_at is not None)
             if p.status != PortfolioStatus.COMPLETE:
                 raise WorkError(f"{p.candidate_code} is not complete")
             return self._set_status(session, p, PortfolioStatus.IN_PROGRESS)
@@ -584,9 +727,14 @@ class BatchWork:
         adjudicate: Iterable[str],
         factor_key: str,
         banked: Iterable[Sequence[str]] = (),
+        *,
+        calibration: tuple[Session, int, bool] | None = None,
     ) -> None:
         """Refuse a change to a complete portfolio, or to a factor an adjudication or a retake
-        does not ask for (a retake's banked factors)."""
+        does not ask for (a retake's banked factors); with `calibration` (the session, the
+        portfolio's id, whether its agreed scores were shown), a change calibration forbids."""
+        if calibration is not None:
+            self._check_calibration(calibration[0], calibration[1], code, calibration[2])
         if status is PortfolioStatus.COMPLETE:
             raise PortfolioLocked(f"{code} is marked complete; reopen it to change it")
         wanted = set(adjudicate)
@@ -595,12 +743,34 @@ class BatchWork:
             cycles = tuple((str(b[0]), str(b[1])) for b in banked)
             raise FactorNotAsked(not_asked_message(code, self.rubric, factor_key, asked, cycles))
 
+    def _check_calibration(
+        self, session: Session, portfolio_id: int, code: str, key_shown: bool
+    ) -> None:
+        """Refuse any change to a practice portfolio compared with its agreed scores (its read
+        is settled), and to a live portfolio while the practice has not opened them."""
+        practice = self._gate(session)
+        if not practice:
+            return  # a batch without practice portfolios: as it always was
+        if portfolio_id in practice:
+            if key_shown:
+                raise CalibrationLocked(
+                    f"{code} is a practice portfolio you have compared with the agreed scores: "
+                    "its read is settled and cannot change"
+                )
+        elif not self._live_open:
+            raise CalibrationLocked(f"{code}: {LIVE_LOCKED}.")
+
     def _change(self, portfolio_id: int, factor_key: str, field: str, apply: _Apply) -> Changed:
         factor = self.rubric.factor(factor_key)  # an unknown key is a bug: KeyError
         with self.batch.transaction() as session:
             p = self._portfolio(session, portfolio_id)
             self._check_changeable(
-                p.candidate_code, PortfolioStatus(p.status), p.adjudicate, factor.key, p.banked
+                p.candidate_code,
+                PortfolioStatus(p.status),
+                p.adjudicate,
+                factor.key,
+                p.banked,
+                calibration=(session, p.id, p.key_shown_at is not None),
             )
             if p.status == PortfolioStatus.NOT_STARTED:
                 # Logged before the change itself, so that the change stays the history's last

@@ -10,7 +10,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from icg_desk.models.calibration import LIVE_LOCKED
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.operations.batch_work import Changed, PortfolioSummary
 from icg_desk.scoring import Status, format_score
@@ -62,6 +64,13 @@ def status_colour(status: PortfolioStatus, p: Palette) -> QColor:
 _Index = ModelIndex
 
 
+def code_font() -> QFont:
+    """The candidate code column's font: fixed width, so codes line up."""
+    font = QFont()
+    font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+    return font
+
+
 class PortfolioListModel(RowsTableModel):
     CODE, STATUS, OVERALL = range(3)
     HEADERS = ("Candidate", "Status", "Overall")
@@ -73,6 +82,23 @@ class PortfolioListModel(RowsTableModel):
         self._row_of: dict[int, int] = {}
         # Kept as rows change: counting a thousand rows at every key showed in its time.
         self._complete = 0
+        # Calibration: the live portfolios wait for the practice (shown "Locked").
+        self._live_locked = False
+
+    def set_live_locked(self, locked: bool) -> None:
+        if locked != self._live_locked:
+            self._live_locked = locked
+            if self._rows:
+                last = len(self._rows) - 1
+                self.dataChanged.emit(self.index(0, 0), self.index(last, len(self.HEADERS) - 1))
+
+    def _locked(self, p: PortfolioSummary) -> bool:
+        return self._live_locked and not p.practice
+
+    def widest_code(self) -> str:
+        """The longest text of the code column (a practice portfolio's says so too)."""
+        texts = [self._text(p, self.CODE) for p in self._rows]
+        return max(texts, key=len, default="")
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.beginResetModel()
@@ -96,6 +122,7 @@ class PortfolioListModel(RowsTableModel):
             changed.status,
             changed.decision,
             old.partial,
+            old.practice,
         )
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
@@ -132,12 +159,28 @@ class PortfolioListModel(RowsTableModel):
 
     def _text(self, p: PortfolioSummary, column: int) -> str:
         if column == self.CODE:
-            return p.candidate_code
+            # A practice portfolio by what it is (its code is in the header and the tooltip):
+            # the list is narrow, and "P27-00001 · Practice 1" lost its end there.
+            return f"Practice {p.practice}" if p.practice else p.candidate_code
         if column == self.STATUS:
+            if self._locked(p) and p.status is not PortfolioStatus.COMPLETE:
+                return "Locked"
             return STATUS_TEXT[p.status]
         if p.partial or p.decision.overall is None:
             return ""  # an adjudication's or retake's mean of some factors is no overall
         return format_score(p.decision.overall)
+
+    def _tip(self, p: PortfolioSummary) -> str:
+        if p.practice:
+            return (
+                f"{p.candidate_code}: practice portfolio {p.practice}, scored before live "
+                "scoring and then compared with the agreed scores"
+            )
+        if self._locked(p):
+            return f"{p.candidate_code}: {LIVE_LOCKED}"
+        if p.partial:  # its decision is of some factors only: not the candidate's
+            return f"{p.candidate_code}: scores some factors only"
+        return f"{p.candidate_code}: {p.decision.headline}"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -151,10 +194,10 @@ class PortfolioListModel(RowsTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(p, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if p.partial:  # its decision is of some factors only: not the candidate's
-                return plain_tip(f"{p.candidate_code}: scores some factors only")
-            return plain_tip(f"{p.candidate_code}: {p.decision.headline}")
+            return plain_tip(self._tip(p))
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
+            if self._locked(p) and p.status is not PortfolioStatus.COMPLETE:
+                return QColor(palettes.current().muted_text)
             return status_colour(p.status, palettes.current())
         if role == Qt.ItemDataRole.ForegroundRole and column == self.OVERALL:
             if p.decision.status is Status.NOT_CERTIFIED:
@@ -162,9 +205,7 @@ class PortfolioListModel(RowsTableModel):
             if p.decision.status is Status.INCOMPLETE:
                 return QColor(palettes.current().pending)  # "so far": not a result yet
         if role == Qt.ItemDataRole.FontRole and column == self.CODE:
-            font = QFont()
-            font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
-            return font
+            return code_font()
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.OVERALL:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -294,16 +335,31 @@ class BatchPanel(QWidget):
         metrics = self.table.fontMetrics()
         self.table.verticalHeader().setDefaultSectionSize(max(26, metrics.height() + 10))
         header = self.table.horizontalHeader()
+        fixed = 0
         for column, widest in (
             (PortfolioListModel.STATUS, "In progress"),
             (PortfolioListModel.OVERALL, "Overall"),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, metrics.horizontalAdvance(widest) + 24)
+            fixed += header.sectionSize(column)
+        # Wide enough for the longest code beside them (a narrow list cut every code to
+        # "C27-…"), within reason, so the entry keeps its room on a small screen.
+        font = code_font()
+        if self.table.font().pointSizeF() > 0:
+            font.setPointSizeF(self.table.font().pointSizeF())
+        code = QFontMetrics(font).horizontalAdvance(self.model.widest_code() or "C27-00000") + 20
+        scrollbar = self.table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.table.setMinimumWidth(min(300, code + fixed + scrollbar + 4))
 
     def set_portfolios(self, rows: list[PortfolioSummary]) -> None:
         self.model.set_portfolios(rows)
+        self._measure()  # the codes' width
         self._update_progress()
+
+    def set_live_locked(self, locked: bool) -> None:
+        """Calibration: the live portfolios wait for the practice (or no longer do)."""
+        self.model.set_live_locked(locked)
 
     def apply(self, changed: Changed) -> None:
         self.model.apply(changed)

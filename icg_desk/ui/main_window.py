@@ -35,10 +35,10 @@ from icg_desk.operations.file_lock import SCORER_WINDOW, lock_file
 from icg_desk.ui import settings
 from icg_desk.ui.batch_exports import BatchExports
 from icg_desk.ui.batch_panel import BatchPanel
+from icg_desk.ui.calibration_view import Calibrating, KeyComparison
 from icg_desk.ui.entry_panel import EntryPanel
 from icg_desk.ui.palette import THEMES
 from icg_desk.ui.rubric_panel import RubricPanel, SteadyLabel, plain_label
-from icg_desk.ui.scoring_actions import ScoringActions
 from icg_desk.ui.session import ScoringSession
 from icg_desk.ui.style import appearance
 from icg_desk.ui.summary_bar import SummaryBar
@@ -53,7 +53,7 @@ THEME_LABELS = ("&System", "&Light", "&Dark", "&High contrast")
 TEXT_SCALE_STEP = 0.1  # of the normal size, per Ctrl++ or Ctrl+-
 
 
-class MainWindow(ScoringActions, BatchExports):
+class MainWindow(Calibrating, BatchExports):
     window_options = settings.SCORER_WINDOW
     recent_option = settings.RECENT_BATCHES
     folder_option = settings.LAST_BATCH_FOLDER
@@ -206,6 +206,16 @@ class MainWindow(ScoringActions, BatchExports):
             for n in range(1, 7)
         ]
         self.reopen_action = a("&Reopen portfolio", self.reopen, ["Ctrl+Shift+Return"], "Scoring")
+        # Calibration before live scoring (practice portfolios; calibration_view.py).
+        self.compare_action = a(
+            "&Compare with the agreed scores", self.compare_with_key, ["Ctrl+K"], "Calibration"
+        )
+        self.unlock_action = a(
+            "Enter &unlock code…", self.enter_unlock_code, ["Ctrl+Shift+U"], "Calibration"
+        )
+        self.calibration_status_action = a(
+            "&Where my calibration stands", self.show_calibration_status, ["F6"], "Calibration"
+        )
 
         # The whole window's text, with or without a batch, and while a step runs.
         self.zoom_in_action = a("&Larger text", lambda: self._zoom(1), ["Ctrl++", "Ctrl+="], "View")
@@ -264,6 +274,9 @@ class MainWindow(ScoringActions, BatchExports):
         look_fors = score.addMenu("&Look-fors")
         for action in self.look_for_actions:
             look_fors.addAction(action)
+        calibration = bar.addMenu("&Calibration")
+        for action in (self.compare_action, self.unlock_action, self.calibration_status_action):
+            calibration.addAction(action)
         go = bar.addMenu("&Go")
         for action in (
             self.next_factor_action,
@@ -307,6 +320,13 @@ class MainWindow(ScoringActions, BatchExports):
         # them when the rubric shows them); set by show_portfolio.
         self.adjudication_banner = plain_label("", object_name="adjudicationBanner")
         self.adjudication_banner.hide()
+        # Calibration: which practice portfolio this is, the live portfolios waiting for the
+        # practice, and a practice portfolio's agreed scores beside the scorer's.
+        self.practice_banner = plain_label("", object_name="practiceBanner")
+        self.practice_banner.hide()
+        self.calibration_banner = plain_label("", object_name="calibrationBanner")
+        self.calibration_banner.hide()
+        self.key_comparison = KeyComparison()
 
         rubric_column = QWidget()
         rubric_layout = QVBoxLayout(rubric_column)
@@ -314,6 +334,9 @@ class MainWindow(ScoringActions, BatchExports):
         rubric_layout.setSpacing(0)
         rubric_layout.addWidget(self.locked_banner)
         rubric_layout.addWidget(self.adjudication_banner)
+        rubric_layout.addWidget(self.practice_banner)
+        rubric_layout.addWidget(self.calibration_banner)
+        rubric_layout.addWidget(self.key_comparison, 1)
         rubric_layout.addWidget(self.rubric_panel, 1)
 
         self.reading_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -393,6 +416,7 @@ class MainWindow(ScoringActions, BatchExports):
             layout.activate()
         self.restore_splitters([self.main_splitter, self.reading_splitter], self._default_sizes)
         self.batch_panel.set_portfolios(self.session.work.portfolios())
+        self.batch_panel.set_live_locked(not self.session.work.calibration().live_open)
         self.remember_recent(path)
         self.remember_folder(path.parent)
         ident = batch.identity
@@ -535,8 +559,11 @@ class MainWindow(ScoringActions, BatchExports):
             self.previous_portfolio_action,
             self.next_unscored_action,
             self.previous_unscored_action,
+            self.unlock_action,
+            self.calibration_status_action,
         ):
             action.setEnabled(has_batch)
+        self.compare_action.setEnabled(has_portfolio)
         complete = self._status is PortfolioStatus.COMPLETE
         self.complete_action.setEnabled(has_portfolio and not complete)
         self.reopen_action.setEnabled(has_portfolio and complete)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTime
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
+from icg_desk.models.calibration import LIVE_LOCKED
 from icg_desk.models.schema import PortfolioStatus
 from icg_desk.operations.batch_work import not_asked_message
 from icg_desk.ui import settings
@@ -155,12 +156,15 @@ class ScoringActions(WindowShell):
             {k: r.score for k, r in view.reads.items()},
             view.decision,
         )
+        practice = f"Practice {view.practice} of {view.practice_total}" if view.practice else ""
+        if practice:  # the header says which practice portfolio this is
+            self.summary.code.setText(f"{view.candidate_code} · {practice}")
+        self.show_calibration(view)
         self._show_locked(view.status is PortfolioStatus.COMPLETE)
-        self.rubric_panel.show_entry(
-            entry, self._reads, view.status is PortfolioStatus.COMPLETE, current=start
-        )
+        self.rubric_panel.show_entry(entry, self._reads, self._frozen(), current=start)
         batch = self.session.batch
-        self.setWindowTitle(f"{view.candidate_code} — {batch.path.name} — {APP_NAME}")
+        title = f"{view.candidate_code} ({practice})" if practice else view.candidate_code
+        self.setWindowTitle(f"{title} — {batch.path.name} — {APP_NAME}")
         self.options.set(settings.LAST_PORTFOLIO.of(batch.identity.batch_id), portfolio_id)
         self.update_actions()
         if not was_browsing:  # the list keeps focus while the scorer goes through it
@@ -200,15 +204,38 @@ class ScoringActions(WindowShell):
         self.adjudication_banner.setText(text)
         self.adjudication_banner.show()
 
+    def show_calibration(self, view: PortfolioView) -> None:
+        """Calibration's banners and the agreed scores (the window's `Calibrating` part)."""
+
     def _entry_changed(self, number: int) -> None:
         if self.rubric_panel is None or self._view is None or self._showing_portfolio:
             return
-        self.rubric_panel.show_entry(number, self._reads, self._status is PortfolioStatus.COMPLETE)
+        self.rubric_panel.show_entry(number, self._reads, self._frozen())
+
+    def calibration_refusal(self) -> str:
+        """Why calibration forbids changing the portfolio shown, in words; "" when it does not:
+        a live portfolio waiting for the practice, a practice portfolio already compared."""
+        view = self._view
+        if view is None:
+            return ""
+        if view.live_locked:
+            return f"{LIVE_LOCKED} (Calibration > Enter unlock code…, Ctrl+Shift+U)."
+        if view.key_shown:
+            return (
+                f"{view.candidate_code} was compared with the agreed scores: its read is "
+                "settled and cannot change."
+            )
+        return ""
+
+    def _frozen(self) -> bool:
+        """Whether the portfolio shown is read-only: complete, or held by calibration."""
+        return self._status is PortfolioStatus.COMPLETE or bool(self.calibration_refusal())
 
     def _show_locked(self, locked: bool) -> None:
         assert self.rubric_panel is not None
-        self.locked_banner.setVisible(locked)
-        self.rubric_panel.set_locked(locked)
+        # A settled practice portfolio has its own banner: reopening it is no way out.
+        self.locked_banner.setVisible(locked and not self.calibration_refusal())
+        self.rubric_panel.set_locked(locked or bool(self.calibration_refusal()))
         self.rubric_panel.reveal_current()  # the banner and the buttons moved the cards
 
     def _on_changed(self, changed: Changed) -> None:
@@ -227,6 +254,8 @@ class ScoringActions(WindowShell):
         if changed.status is not self._status:
             self._status = changed.status
             self._show_locked(changed.status is PortfolioStatus.COMPLETE)
+            if self._view.practice:  # its banner says what comes next
+                self.show_calibration(self._view)
         self.summary.show_state(changed.status, changed.decision)
         self.summary.show_crossings(changed.crossings)
         self.update_actions()
@@ -242,6 +271,9 @@ class ScoringActions(WindowShell):
 
     def _can_edit(self, key: str | None = None) -> bool:
         if self.session is None or self._view is None:
+            return False
+        if refusal := self.calibration_refusal():
+            self.statusBar().showMessage(refusal, 6000)
             return False
         if self._status is PortfolioStatus.COMPLETE:
             self.say_locked()
@@ -344,7 +376,9 @@ class ScoringActions(WindowShell):
 
     def _edit_rationale(self) -> None:
         if self.rubric_panel is not None and self._view is not None:
-            if self._status is PortfolioStatus.COMPLETE:
+            if refusal := self.calibration_refusal():
+                self.statusBar().showMessage(refusal, 6000)
+            elif self._status is PortfolioStatus.COMPLETE:
                 self.say_locked()  # shown to read, not to change
             else:
                 key = self.rubric_panel.current_factor()
@@ -387,10 +421,19 @@ class ScoringActions(WindowShell):
         if self._status is PortfolioStatus.COMPLETE:
             self.statusBar().showMessage("This portfolio is already complete.", 4000)
             return False
+        if refusal := self.calibration_refusal():
+            self.statusBar().showMessage(refusal, 6000)
+            return False
         if not self.session.mark_complete(self._view.id):
             return False
         done, total = self.batch_panel.model.counts()
-        if done == total:
+        if self._view.practice:
+            self.statusBar().showMessage(
+                f"{self._view.candidate_code} is complete. Compare it with the agreed scores "
+                "(Ctrl+K) when you are sure of your read.",
+                8000,
+            )
+        elif done == total:
             self.statusBar().showMessage(all_complete_note(total), 30_000)
         else:
             self.statusBar().showMessage(
@@ -417,6 +460,9 @@ class ScoringActions(WindowShell):
             return
         if self._status is not PortfolioStatus.COMPLETE:
             self.statusBar().showMessage("This portfolio is not complete.", 4000)
+            return
+        if refusal := self.calibration_refusal():
+            self.statusBar().showMessage(refusal, 6000)
             return
         if self.session.reopen(self._view.id):
             self.focus_scoring_surface()
@@ -519,7 +565,9 @@ class _LockedTyping(QObject):
             and watched.isReadOnly()
             and _would_edit(event)
         ):
-            if self._window._status is PortfolioStatus.COMPLETE:
+            if refusal := self._window.calibration_refusal():
+                self._window.statusBar().showMessage(refusal, 6000)
+            elif self._window._status is PortfolioStatus.COMPLETE:
                 self._window.say_locked()
             elif (key := self._card_key(watched)) is not None:
                 self._window.say_not_asked(key)  # an adjudication's factor not asked

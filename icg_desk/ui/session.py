@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from icg_desk.models.batch_file import BatchFile, BatchFileError
-from icg_desk.operations.batch_work import BatchWork, Changed, WorkError
+from icg_desk.operations.batch_work import BatchWork, Calibrated, Changed, WorkError
 
 # Consecutive typing in one rationale is one undo step (QUndoCommand.id must be an int).
 _RATIONALE_COMMAND_ID = 1001
@@ -121,6 +121,32 @@ class ScoringSession(QObject):
             lambda: self.work.reopen(portfolio_id),
             lambda: self.work.mark_complete(portfolio_id),
         )
+
+    def show_key(self, portfolio_id: int) -> Calibrated | None:
+        """Compare a completed practice portfolio with its agreed scores. Not undoable: it
+        settles the read. None (and `failed`) when it cannot be done."""
+        try:
+            done = self.work.show_key(portfolio_id)
+        except (WorkError, BatchFileError) as exc:
+            self.failed.emit(str(exc))
+            return None
+        self.idle_timer.start()
+        # The history before it cannot be undone any more: the read it built is settled, and
+        # the live portfolios were locked meanwhile, so only practice changes were in it.
+        self.undo_stack.clear()
+        if done.changed is not None:
+            self.changed.emit(done.changed)
+        return done
+
+    def unlock(self, typed: str) -> tuple[Calibrated | None, str]:
+        """The coordinator's unlock code: what it did, or why not (a wrong code is said where
+        it was typed, so it is returned, not sent to `failed`)."""
+        try:
+            done = self.work.unlock(typed)
+        except (WorkError, BatchFileError) as exc:
+            return None, str(exc)
+        self.idle_timer.start()
+        return done, ""
 
     def checkpoint(self) -> bool:
         """Fold every saved change into the batch file itself (`BatchWork.checkpoint`)."""

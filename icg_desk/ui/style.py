@@ -60,6 +60,18 @@ QToolButton#scoreButton:checked:disabled {{ background: {p.accent_fill_disabled}
 #evidence {{ background: {p.quote_surface}; border-left: 3px solid {p.accent}; border-radius: 2px; }}
 #evidenceText {{ color: {p.secondary_text}; font-style: italic; }}
 #lockedBanner {{ background: {p.certified_surface}; color: {p.certified}; padding: 6px 10px; border-radius: 6px; }}
+#practiceBanner {{ background: {p.surface}; color: {p.text}; border-left: 3px solid {p.accent}; padding: 6px 10px; }}
+#calibrationBanner {{ background: {p.band}; color: {p.secondary_text}; padding: 8px 10px; border-radius: 6px; }}
+#keyComparisonBody {{ background: {p.background}; }}
+#keyHeading {{ color: {p.text}; font-weight: 600; padding: 2px 2px; }}
+#keyCard {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 8px; }}
+#keyFactor {{ color: {p.text}; font-weight: 600; }}
+#keyScores {{ color: {p.text}; }}
+#keyRationale {{ color: {p.body_text}; }}
+#closeness {{ padding: 1px 8px; border-radius: 4px; font-weight: 600; background: {p.band}; color: {p.secondary_text}; }}
+#closeness[kind="exact"] {{ background: {p.certified_surface}; color: {p.certified}; }}
+#closeness[kind="near"] {{ background: {p.warning_surface}; color: {p.warning}; }}
+#closeness[kind="far"] {{ background: {p.not_certified_surface}; color: {p.not_certified}; }}
 #startTitle {{ font-size: {pt(20, scale)}; font-weight: 600; color: {p.text}; }}
 #startHint {{ color: {p.muted_text}; }}
 QProgressBar {{ border: none; background: {p.track}; border-radius: 4px; }}
