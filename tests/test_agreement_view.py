@@ -72,6 +72,22 @@ def _rows(window: CoordinatorWindow) -> list[tuple[str, str]]:
     ]
 
 
+def test_tab_leaves_the_scorer_table_for_the_next_control(qtbot, window):
+    """A person reading the table with the arrows leaves it with Tab, as any control: Tab
+    moving from cell to cell kept the keyboard in the table (seen driving it with xdotool)."""
+    _open_view(qtbot, window)
+    panel = window.dashboard.agreement
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel.scorer_view.setFocus()
+    qtbot.waitUntil(panel.scorer_view.hasFocus)
+    qtbot.keyClick(panel.scorer_view, Qt.Key.Key_Down)
+    row = panel.scorer_view.currentIndex().row()
+    qtbot.keyClick(panel.scorer_view, Qt.Key.Key_Tab)
+    assert not panel.scorer_view.hasFocus()
+    assert panel.scorer_view.currentIndex().row() == row  # Tab moved the focus, not the row
+
+
 def test_the_keyboard_opens_the_view_and_the_flagged_scorers_stand_out(qtbot, window):
     _open_view(qtbot, window)
     panel = window.dashboard.agreement

@@ -224,9 +224,16 @@ def test_a_factor_name_too_wide_for_its_column_is_drawn_smaller_not_cut(qtbot, m
     for name, caption in captions.items():
         font = caption.drawn_font()
         size = caption.size()
-        widest = max(QFontMetricsF(font).horizontalAdvance(w) for w in name.split())
+        metrics, room = QFontMetricsF(font), caption.contentsRect().width()
+        widest = max(metrics.horizontalAdvance(w) for w in name.split())
         smallest = font.pointSizeF() <= caption.font().pointSizeF() * FactorCaption.LEAST + 0.01
-        assert widest <= caption.contentsRect().width() + 0.5 or smallest, name
+        assert widest <= room + 0.5 or smallest, name
+        # Whatever is drawn fits: a word still too wide at the least size ends in "…".
+        drawn = caption.drawn_text(font).split()
+        assert len(drawn) == len(name.split()), name
+        for word, whole in zip(drawn, name.split(), strict=True):
+            assert metrics.horizontalAdvance(word) <= room + 0.5, name
+            assert word == whole or (word.endswith("…") and whole.startswith(word[:-1])), name
         if font.pointSizeF() < caption.font().pointSizeF():
             narrowed += 1
             caption.repaint()  # drawing in the smaller font moves nothing

@@ -131,7 +131,8 @@ def test_practice_is_marked_and_live_portfolios_are_locked(qtbot, window, batch)
     assert window._view is not None
     assert window._view.id == ids(window)[0]
     assert window.summary is not None
-    assert window.summary.code.text() == "P27-00001 · Practice 1 of 2"
+    assert window.summary.code.text() == "P27-00001"
+    assert window.summary.status.text() == "Practice 1 of 2 · Not started"
     assert window.practice_banner.isVisible()
     assert window.practice_banner.text().startswith("Practice 1 of 2: calibration")
     assert not window.calibration_banner.isVisible()

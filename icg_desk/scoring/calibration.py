@@ -68,7 +68,7 @@ class PracticeResult:
         off = (
             "none off by more than a level"
             if self.worst_levels_off <= 1
-            else f"one or more {self.worst_levels_off} levels off"
+            else f"the furthest {self.worst_levels_off} levels off"
         )
         verdict = "qualified" if self.qualified else "not qualified"
         return f"{exact}, {off}: {verdict} ({self.rule.words()} needed)"

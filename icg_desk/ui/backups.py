@@ -68,6 +68,7 @@ class RestoreDialog(QDialog):
         intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         self.table = QTableWidget(len(backups), 2, self)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move the rows
         self.table.setHorizontalHeaderLabels(["Backed up", "What it holds"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -134,18 +134,20 @@ class ScorerAgreementModel(RowsTableModel):
     """Every scorer: reads, exact agreement, severity and adjusted severity with intervals,
     drift per week, and the flags in words."""
 
-    # The flag beside the scorer: seen at once, however narrow the window.
-    SCORER, FLAGS, READS, EXACT, SEVERITY, ADJUSTED, DRIFT, VALIDITY, PRACTICE = range(9)
+    # The flag beside the scorer: seen at once, however narrow the window; agreement with the
+    # other reads beside agreement with the validity portfolios and the practice result, so a
+    # window 1366 pixels wide shows all three before the intervals.
+    SCORER, FLAGS, READS, EXACT, VALIDITY, PRACTICE, SEVERITY, ADJUSTED, DRIFT = range(9)
     HEADERS = (
         "Scorer",
         "Flag",
         "Reads",
         "Exact",
+        quality.VALIDITY_HEAD,
+        quality.PRACTICE_HEAD,
         "Severity [interval]",
         "Adjusted [interval]",
         "Drift per week [interval]",
-        quality.VALIDITY_HEAD,
-        quality.PRACTICE_HEAD,
     )
     TIPS = (
         "",
@@ -153,12 +155,12 @@ class ScorerAgreementModel(RowsTableModel):
         "drift's interval does. A reason to look at the reads, not a verdict.",
         "Complete reads; in brackets, those of portfolios someone else read too",
         "The share of this scorer's read pairs with the same score as the other read",
+        quality.VALIDITY_TIP,
+        quality.PRACTICE_TIP,
         "Mean difference from the other reads of the same portfolios, in score points "
         "(+ scores higher), with its simultaneous interval",
         "The same with each partner's own severity and drift taken out: this one flags",
         "The change of the adjusted difference per week of scoring, with its interval",
-        quality.VALIDITY_TIP,
-        quality.PRACTICE_TIP,
     )
     ScorerRole = Qt.ItemDataRole.UserRole + 2
 
@@ -475,7 +477,7 @@ class AgreementPanel(QWidget):
         labels = () if found is None else found.rubric.scale.labels
         self.distribution_chart.set_data(labels, distribution_rows(found))
         self.backread_panel.show_backreads(found)
-        for column in range(ScorerAgreementModel.PRACTICE):
+        for column in range(len(ScorerAgreementModel.HEADERS) - 1):  # the last stretches
             self.scorer_view.resizeColumnToContents(column)
         if previous is not None:
             self.select_scorer(previous)

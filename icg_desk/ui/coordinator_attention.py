@@ -358,6 +358,7 @@ class AttentionPanel(QWidget):
         self.release_note = plain_label("", object_name="panelNote")
         self.release_note.setObjectName("attentionReleaseNote")
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move the rows
         self.view.setObjectName("flagsView")
         self.view.setModel(self.model)
         self.view.setAlternatingRowColors(True)
@@ -394,6 +395,7 @@ class AttentionPanel(QWidget):
         self.conflicts_note = plain_label("", object_name="panelNote")
         self.conflicts_note.setObjectName("conflictsNote")
         self.conflicts_view = QTableView()
+        self.conflicts_view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move the rows
         self.conflicts_view.setObjectName("conflictsView")
         self.conflicts_view.setModel(self.conflicts)
         self.conflicts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

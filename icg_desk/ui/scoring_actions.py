@@ -150,15 +150,16 @@ class ScoringActions(WindowShell):
         finally:
             self._showing_portfolio = False
         self.summary.set_asked(view.adjudicate, view.banked)
+        practice = f"Practice {view.practice} of {view.practice_total}" if view.practice else ""
+        # The header says which practice portfolio this is, under the code: beside it, the
+        # long line left the factors' names no room.
+        self.summary.set_note(practice)
         self.summary.show_portfolio(
             view.candidate_code,
             view.status,
             {k: r.score for k, r in view.reads.items()},
             view.decision,
         )
-        practice = f"Practice {view.practice} of {view.practice_total}" if view.practice else ""
-        if practice:  # the header says which practice portfolio this is
-            self.summary.code.setText(f"{view.candidate_code} · {practice}")
         self.show_calibration(view)
         self._show_locked(view.status is PortfolioStatus.COMPLETE)
         self.rubric_panel.show_entry(entry, self._reads, self._frozen(), current=start)

@@ -244,6 +244,18 @@ class FactorCaption(QLabel):
                 return font
             scale *= 0.96
 
+    def drawn_text(self, font: QFont) -> str:
+        """The name as drawn in `font`: a word still too wide for the column at the least size
+        ends in "…" (cut at its end, where a reader expects it, not clipped on both sides)."""
+        metrics = QFontMetricsF(font)
+        room = self.contentsRect().width()
+        return " ".join(
+            word
+            if metrics.horizontalAdvance(word) <= room
+            else metrics.elidedText(word, Qt.TextElideMode.ElideRight, room)
+            for word in self.text().split()
+        )
+
     def paintEvent(self, event: QPaintEvent) -> None:
         font = self.drawn_font()
         if font == self.font():
@@ -258,7 +270,7 @@ class FactorCaption(QLabel):
             flags,
             self.palette(),
             self.isEnabled(),
-            self.text(),
+            self.drawn_text(font),
             self.foregroundRole(),
         )
         painter.end()
@@ -280,6 +292,7 @@ class SummaryBar(QFrame):
         # banked ones with their cycle; both empty for a read of every factor.
         self._asked: tuple[str, ...] = ()
         self._banked: dict[str, str] = {}
+        self._note = ""
 
         self.code = plain_label(wrap=False, object_name="candidateCode")
         self.status = plain_label(wrap=False, object_name="portfolioStatus")
@@ -369,8 +382,14 @@ class SummaryBar(QFrame):
         asked instead of showing a mean of some of them as if it were the overall."""
         self._asked, self._banked = asked, dict(banked)
 
+    def set_note(self, note: str) -> None:
+        """What the portfolio is, said before its status ("Practice 1 of 2 · In progress");
+        "" for a live portfolio. Shown from the next `show_portfolio` or `show_state`."""
+        self._note = note
+
     def show_state(self, status: PortfolioStatus, decision: Decision) -> None:
-        self.status.setText(STATUS_TEXT[status])
+        text = STATUS_TEXT[status]
+        self.status.setText(f"{self._note} · {text}" if self._note else text)
         if self._asked:
             self._show_partial()
             return

@@ -59,6 +59,9 @@ def table_view(
     if single:
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Tab leaves the table for the next control, as everywhere else in a window: in a table of
+    # rows to read, Tab moving cell by cell kept the keyboard in it (arrows move the rows).
+    view.setTabKeyNavigation(False)
     view.setWordWrap(False)
     view.setShowGrid(False)
     view.verticalHeader().hide()
