@@ -82,7 +82,16 @@ def not_utf8(path: Path, table: str, column: str) -> str:
 
 @pytest.mark.parametrize(
     ("table", "column"),
-    [("batch", "scorer_name"), ("portfolio", "candidate_code"), ("entry", "text")],
+    [
+        ("batch", "scorer_name"),
+        ("portfolio", "candidate_code"),
+        ("entry", "text"),
+        # Columns whose values are judged one by one (a time, a JSON list, a score): read once,
+        # by that judgement, which refuses text that is not UTF-8 the same way.
+        ("portfolio", "adjudicate"),
+        ("factor_read", "updated_at"),
+        ("batch", "created_at"),
+    ],
 )
 def test_a_batch_holding_text_that_is_not_utf8_is_refused_untouched(
     demo_copies, tmp_path: Path, table: str, column: str
@@ -94,8 +103,14 @@ def test_a_batch_holding_text_that_is_not_utf8_is_refused_untouched(
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_a_cohort_holding_text_that_is_not_utf8_is_refused(demo_copies, tmp_path: Path):
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("candidate", "name"), ("merge_log", "changes"), ("read_score", "score")],
+)
+def test_a_cohort_holding_text_that_is_not_utf8_is_refused(
+    demo_copies, tmp_path: Path, table: str, column: str
+):
     path = demo_copies.cohort(tmp_path / "demo")
-    not_utf8(path, "candidate", "name")
-    with pytest.raises(CohortFileError, match="candidate.name holds text that is not UTF-8"):
+    not_utf8(path, table, column)
+    with pytest.raises(CohortFileError, match=f"{table}.{column} holds text that is not UTF-8"):
         CohortFile.open(path)

@@ -183,7 +183,13 @@ def _check_types(
         if known is not None:
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(known))
             conditions.append((name, f"({quoted} IS NOT NULL AND {quoted} NOT IN ({values}))"))
-    _check_text(con, table, [c.name for c in columns if _storage(c.type) == "text"])
+    # Columns whose every distinct value `_check_values` reads (and so decodes) are not read
+    # twice: a cohort's merge log is most of its text.
+    _check_text(
+        con,
+        table,
+        [c.name for c in columns if _storage(c.type) == "text" and not _values_checked(c)],
+    )
     if not conditions:
         return
     where = " OR ".join(c for _, c in conditions)
@@ -230,17 +236,27 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _values_checked(column: Column[Any]) -> bool:
+    """Whether `check_columns` reads every value of the column with `_check_values`."""
+    return isinstance(column.type, ScoreText | ExactText | UtcTime | JsonList)
+
+
 def _check_values(
     con: sqlite3.Connection, table: str, column: str, problem: Callable[[str], str]
 ) -> None:
+    """Every distinct value, judged by `problem`; each is decoded as it is read, so text that
+    is not UTF-8 is refused here too (`_check_text` leaves these columns to this)."""
     quoted = _quoted(column)
     cursor = con.execute(
         f"SELECT DISTINCT {quoted} FROM {_quoted(table)} WHERE {quoted} IS NOT NULL"
     )
-    for (value,) in cursor:
-        found = problem(value)
-        if found:
-            raise Refusal(f"{table}.{column} holds {_shown(value)}: {found}")
+    try:
+        for (value,) in cursor:
+            found = problem(value)
+            if found:
+                raise Refusal(f"{table}.{column} holds {_shown(value)}: {found}")
+    except sqlite3.OperationalError:
+        raise Refusal(f"{table}.{column} holds text that is not UTF-8") from None
 
 
 def _score_problem(value: str, scale: Scale) -> str:
