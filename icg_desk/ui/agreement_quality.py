@@ -20,6 +20,7 @@ from icg_desk.scoring.quality import (
     quality_flags,
 )
 from icg_desk.ui.agreement_charts import SeverityChart, SeverityRow, points
+from icg_desk.ui.figure_text import share
 
 VALIDITY_HEAD, PRACTICE_HEAD = "Validity: exact, difference [interval]", "Practice"
 VALIDITY_TIP = (
@@ -36,10 +37,6 @@ PRACTICE_TIP = (
 )
 
 
-def _share(value: object) -> str:
-    return "–" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
-
-
 def validity_text(s: ScorerAgreement) -> str:
     """0.32 exact, +0.44 [+0.31, +0.57]; "–" with no validity read."""
     v = s.validity
@@ -47,11 +44,11 @@ def validity_text(s: ScorerAgreement) -> str:
         return "–"
     d = v.difference
     if d is None:
-        return f"{_share(v.exact)} exact"
+        return f"{share(v.exact)} exact"
     interval = (
         f" [{points(d.low)}, {points(d.high)}]" if d.low is not None and d.high is not None else ""
     )
-    return f"{_share(v.exact)} exact, {points(d.value)}{interval}"
+    return f"{share(v.exact)} exact, {points(d.value)}{interval}"
 
 
 def practice_text(s: ScorerAgreement) -> str:
@@ -97,8 +94,8 @@ def quality_tooltip(s: ScorerAgreement) -> list[str]:
     v = s.validity
     if v is not None and v.reads:
         lines.append(
-            f"Validity: {v.reads} reads, {v.compared} factor scores; exact {_share(v.exact)}, "
-            f"same level {_share(v.same_level)}; difference from the agreed scores "
+            f"Validity: {v.reads} reads, {v.compared} factor scores; exact {share(v.exact)}, "
+            f"same level {share(v.same_level)}; difference from the agreed scores "
             f"{validity_text(s).partition(', ')[2] or '–'}"
         )
     p = s.practice

@@ -21,39 +21,20 @@ from PySide6.QtWidgets import QHeaderView, QSplitter, QVBoxLayout, QWidget
 from icg_desk.models.agreement import CohortAgreement
 from icg_desk.scoring import Rubric, format_score
 from icg_desk.scoring.backread import Difference, ScorerBackreads
-from icg_desk.scoring.stats import Estimate
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.agreement_charts import points
+from icg_desk.ui.figure_text import RIGHT, SortRole, estimate_text, share, sort_number
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
-SortRole = Qt.ItemDataRole.UserRole + 1  # as the agreement view's tables
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 HIGHER, LOWER = "scores higher", "scores lower"  # than their backreaders
-
-
-def share(value: object) -> str:
-    return "–" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
-
-
-def estimate_text(estimate: Estimate | None) -> str:
-    """+0.41 [+0.32, +0.50]; "–" when there is none (as the agreement view writes it)."""
-    if estimate is None:
-        return "–"
-    if estimate.low is None or estimate.high is None:
-        return points(estimate.value)
-    return f"{points(estimate.value)} [{points(estimate.low)}, {points(estimate.high)}]"
 
 
 def backread_flag(s: ScorerBackreads) -> str:
     if not s.flagged or s.difference is None:
         return ""
     return HIGHER if s.difference.value > 0 else LOWER
-
-
-def _number(value: object) -> float:
-    return -1e9 if value is None else float(value)  # type: ignore[arg-type]
 
 
 class BackreadScorerModel(RowsTableModel):
@@ -118,7 +99,7 @@ class BackreadScorerModel(RowsTableModel):
             self.EXACT,
             self.SAME_LEVEL,
         ):
-            return _RIGHT
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and s.flagged:
             if column in (self.SCORER, self.FLAG, self.DIFFERENCE):
                 return QColor(palettes.current().error)
@@ -145,10 +126,10 @@ class BackreadScorerModel(RowsTableModel):
         if column == self.BACK:
             return s.returned
         if column == self.EXACT:
-            return _number(s.exact)
+            return sort_number(s.exact)
         if column == self.SAME_LEVEL:
-            return _number(s.same_level)
-        return _number(None if s.difference is None else s.difference.value)
+            return sort_number(s.same_level)
+        return sort_number(None if s.difference is None else s.difference.value)
 
 
 class BackreadDifferenceModel(RowsTableModel):
@@ -218,7 +199,7 @@ class BackreadDifferenceModel(RowsTableModel):
             self.READER_SCORE,
             self.DIFFERENCE,
         ):
-            return _RIGHT
+            return RIGHT
         # A level or more apart: the differences worth a look first.
         if role == Qt.ItemDataRole.ForegroundRole and abs(d.points) >= 1:
             return QColor(palettes.current().error)

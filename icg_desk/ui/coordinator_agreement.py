@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from icg_desk.models.agreement import CohortAgreement
 from icg_desk.scoring.agreement import PairFigures, ScorerAgreement
-from icg_desk.scoring.stats import Estimate
 from icg_desk.ui import agreement_quality as quality
 from icg_desk.ui import palette as palettes
 from icg_desk.ui.agreement_charts import (
@@ -40,26 +39,14 @@ from icg_desk.ui.agreement_charts import (
     points,
 )
 from icg_desk.ui.backread_view import BackreadPanel
+from icg_desk.ui.figure_text import RIGHT, SortRole, estimate_text, share, sort_number
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
 from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
 
-SortRole = Qt.ItemDataRole.UserRole + 1
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 SCORES_HIGH, SCORES_LOW, DRIFTS = "scores high", "scores low", "drifts"
 
 
-def share(value: object) -> str:
-    return "–" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
-
-
-def estimate_text(estimate: Estimate | None) -> str:
-    """+0.41 [+0.32, +0.50]; "–" when there is none."""
-    if estimate is None:
-        return "–"
-    if estimate.low is None or estimate.high is None:
-        return points(estimate.value)
-    return f"{points(estimate.value)} [{points(estimate.low)}, {points(estimate.high)}]"
 
 
 def severity_flag(s: ScorerAgreement) -> str:
@@ -73,9 +60,6 @@ def flags(s: ScorerAgreement) -> list[str]:
     found = [severity_flag(s)] if severity_flag(s) else []
     return found + ([DRIFTS] if s.drift.drifting else []) + quality.flag_words(s)
 
-
-def _number(value: object) -> float:
-    return -1e9 if value is None else float(value)  # type: ignore[arg-type]
 
 
 class AgreementFactorModel(RowsTableModel):
@@ -122,7 +106,7 @@ class AgreementFactorModel(RowsTableModel):
                 return f"{f.pairs:,}"
             return share((None, None, f.exact, f.adjacent, f.kappa, f.alpha)[column])
         if role == Qt.ItemDataRole.TextAlignmentRole and column != self.NAME:
-            return _RIGHT
+            return RIGHT
         if role == Qt.ItemDataRole.FontRole and index.row() == 0:
             font = QFont()
             font.setBold(True)
@@ -210,7 +194,7 @@ class ScorerAgreementModel(RowsTableModel):
         if role == self.ScorerRole:
             return s.scorer_id
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.READS, self.EXACT):
-            return _RIGHT
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if (column in (self.SCORER, self.FLAGS, self.ADJUSTED) and s.severe_or_lenient) or (
                 column in (self.SCORER, self.FLAGS, self.DRIFT) and s.drift.drifting
@@ -239,7 +223,7 @@ class ScorerAgreementModel(RowsTableModel):
         if column == self.READS:
             return s.reads
         if column == self.EXACT:
-            return _number(s.figures.exact)
+            return sort_number(s.figures.exact)
         if column == self.VALIDITY:
             return quality.validity_sort(s)
         if column == self.PRACTICE:
@@ -247,7 +231,7 @@ class ScorerAgreementModel(RowsTableModel):
         slope = s.drift.slope
         estimate = {self.SEVERITY: s.severity, self.ADJUSTED: s.adjusted, self.DRIFT: slope}
         found = estimate.get(column)
-        return _number(None if found is None else found.value)
+        return sort_number(None if found is None else found.value)
 
     def _tooltip(self, s: ScorerAgreement) -> str:
         lines = [
@@ -284,7 +268,7 @@ class ScorerFactorModel(RowsTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return name if index.column() == 0 else points(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
-            return _RIGHT
+            return RIGHT
         # Half a level or more above or below the others on a factor: where to look.
         if role == Qt.ItemDataRole.ForegroundRole and abs(value) >= 0.5:
             return QColor(palettes.current().error)
@@ -314,7 +298,7 @@ class ScorerWeekModel(RowsTableModel):
             shown = f"{week.partition('-')[2]}, {monday:%d %b}"  # W27, 29 Jun
             return (shown, str(reads), points(value))[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
-            return _RIGHT
+            return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tip(
                 f"{week} (from Monday {monday:%d %B %Y}): {reads} reads, on average "
