@@ -144,3 +144,27 @@ def test_without_validity_or_practice_there_is_no_such_section(cohort: Path, tmp
     text = text_of(target)
     assert "Validity portfolios and calibration" not in text
     assert "difference from the validity portfolios" not in text
+
+
+def test_backreads_have_their_section_and_count_among_the_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from icg_desk.demo.backread import add_demo_backreads
+
+    path = build_agreement_cohort(tmp_path / "c.icgcohort", weeks=4, biases=DEMO_BIASES)
+    add_demo_backreads(path, per_scorer=6)
+    code, out, _ = run(["cohort", "agreement", str(path), "--json"], capsys)
+    assert code == 0
+    by_id = {s["scorer_id"]: s["backread"] for s in json.loads(out)["scorers"]}
+    target = tmp_path / "quality.pdf"
+    code, _, err = run(["cohort", "quality-report", str(path), str(target)], capsys)
+    assert code == 0, err
+    text = text_of(target)
+    assert "Backreads" in text
+    for scorer_id, back in by_id.items():
+        assert f"{back['returned']} of {back['pulled']}" in text, scorer_id
+    flagged = [i for i, b in by_id.items() if b["mean_difference_flagged"]]
+    assert flagged  # the demo's S-01 scores high against their backreaders too
+    for scorer_id in flagged:
+        assert f"{by_id[scorer_id]['mean_difference']:+.2f}" in text
+    assert "scores higher than backreaders" in text

@@ -177,6 +177,7 @@ def all_flags(scorer: Mapping[str, Any]) -> str:
     validity portfolios', and practice not qualified."""
     words = [scorer_flags(dict(scorer))]
     words += list((scorer.get("validity") or {}).get("flags") or [])
+    words.append(backread_flag(scorer))
     practice = scorer.get("practice") or {}
     if practice.get("status") == "not qualified":
         words.append("practice not qualified")
@@ -221,6 +222,45 @@ def _quality_rows(scorers: Sequence[Mapping[str, Any]]) -> tuple[list[list[Any]]
                 _p(status, bold=status == "not qualified"),
                 _p(_share(practice.get("exact_share"))),
                 _p("–" if worst is None else f"{worst} level{'' if worst == 1 else 's'}"),
+            ]
+        )
+    return rows, flagged
+
+
+def backread_flag(scorer: Mapping[str, Any]) -> str:
+    """A scorer flagged against their backreaders, in words (as the Backreads tab says it)."""
+    back = scorer.get("backread") or {}
+    if not back.get("mean_difference_flagged"):
+        return ""
+    return (
+        "scores higher than backreaders"
+        if back["mean_difference"] > 0
+        else ("scores lower than backreaders")
+    )
+
+
+def _backread_rows(scorers: Sequence[Mapping[str, Any]]) -> tuple[list[list[Any]], list[int]]:
+    heads = ["Scorer", "Backreads back", "Exact", "Same level", "Difference (interval)", "Flag"]
+    rows: list[list[Any]] = [[_p(h, HEAD) for h in heads]]
+    flagged = []
+    for s in scorers:
+        back = s.get("backread") or {}
+        if not back.get("pulled"):
+            continue
+        flag = backread_flag(s)
+        if flag:
+            flagged.append(len(rows))
+        rows.append(
+            [
+                _p(s["scorer_id"], bold=bool(flag)),
+                _p(f"{back.get('returned', 0)} of {back['pulled']}"),
+                _p(_share(back.get("exact_agreement"))),
+                _p(_share(back.get("adjacent_agreement"))),
+                _p(
+                    f"{_points(back.get('mean_difference'))} "
+                    f"({_interval(back.get('mean_difference_interval'))})"
+                ),
+                _p(flag or "–", bold=bool(flag)),
             ]
         )
     return rows, flagged
@@ -504,6 +544,20 @@ def _story(found: CohortAgreement, generated: datetime) -> list[Any]:
                 f"{confidence} simultaneous interval. Practice: their calibration reads judged "
                 f"against the agreed scores by the rubric's rule ({rule.words()}), or let "
                 "through by the coordinator's unlock code.",
+                NOTE,
+            ),
+        ]
+    rows, flagged = _backread_rows(scorers)
+    if len(rows) > 1:
+        story += [
+            CondPageBreak(1.6 * inch),
+            _p("Backreads", H2),
+            _table(rows, [w * inch for w in (1.0, 1.1, 0.8, 0.8, 1.8, 2.2)], flagged),
+            _p(
+                "A random sample of each scorer's completed reads read again by an adjudicator. "
+                "Difference: the scorer's score minus the backreader's, per read, in score "
+                f"points (positive: the scorer scores higher), with its {confidence} "
+                "simultaneous interval; flagged when it lies wholly above or below 0.",
                 NOTE,
             ),
         ]
