@@ -86,3 +86,44 @@ def test_an_unlock_code_is_per_batch_and_read_forgivingly():
     assert not code_matches(unlock_code("cohort secret", "batch-2"), digest)
     assert not code_matches(code, "")  # a batch with no code is never unlocked by one
     assert normalise_code("o1l-i") == "0111"
+
+
+def test_the_validity_section_is_read_and_checked(revised):
+    from icg_desk.scoring.calibration import ValidityRule
+
+    assert revised.validity == ValidityRule(F(1, 8), F(1, 2))
+    text = revised.source_text.replace('margin = "0.125"', 'margin = "0.25"')
+    assert parse_rubric(text, "r.toml").validity == ValidityRule(F(1, 4), F(1, 2))
+    without = revised.source_text.replace("[validity]", "[not_validity]")
+    assert parse_rubric(without, "r.toml").validity == ValidityRule()
+    with pytest.raises(RubricError, match="validity.margin: must be from 0 to the scale's span"):
+        parse_rubric(revised.source_text.replace('margin = "0.125"', 'margin = "9"'), "r")
+    with pytest.raises(RubricError, match="validity.min_exact: must be a share from 0 to 1"):
+        parse_rubric(revised.source_text.replace('min_exact = "0.50"', 'min_exact = "2"'), "r")
+
+
+def test_the_rubrics_validity_rule_decides_who_is_flagged(tmp_path):
+    """The severe demo scorer is flagged by the validity portfolios under the rubric's rule, and
+    by no one under a rubric whose margin is a whole point and whose exact floor is 0."""
+    from pathlib import Path
+
+    from icg_desk.demo.agreement import DEMO_BIASES, build_agreement_cohort
+    from icg_desk.models.agreement import cohort_agreement
+    from icg_desk.models.cohort_file import CohortFile
+
+    path = build_agreement_cohort(
+        Path(tmp_path) / "c.icgcohort", candidates=160, weeks=4, biases=DEMO_BIASES, validity=10
+    )
+    with CohortFile.open(path) as cohort:
+        strict = cohort_agreement(cohort).figures
+        loose_rubric = parse_rubric(
+            cohort.rubric.source_text.replace('margin = "0.125"', 'margin = "1"').replace(
+                'min_exact = "0.50"', 'min_exact = "0"'
+            ),
+            "loose",
+        )
+        cohort.__dict__["rubric"] = loose_rubric  # the same reads judged by another rule
+        loose = cohort_agreement(cohort).figures
+    flagged = [s.scorer_id for s in strict.scorers if s.validity and s.validity.flagged]
+    assert "S-01" in flagged
+    assert [s.scorer_id for s in loose.scorers if s.validity and s.validity.flagged] == []

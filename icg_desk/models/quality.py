@@ -124,4 +124,5 @@ def add_quality(
         assigned=assigned,
         unlocks=unlocks_given(session),
     )
-    return with_quality(figures, validity_figures(validity, keys, scale), judged)
+    found = validity_figures(validity, keys, scale, rule=rubric.validity)
+    return with_quality(figures, found, judged)

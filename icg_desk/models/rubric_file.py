@@ -23,7 +23,7 @@ from icg_desk.models.input_limits import (
     size_text,
 )
 from icg_desk.paths import builtin_editions, rubrics_dir
-from icg_desk.scoring.calibration import QualifyingRule
+from icg_desk.scoring.calibration import QualifyingRule, ValidityRule
 from icg_desk.scoring.links import BUILTIN_HOSTS, BUILTIN_SCHEMES
 from icg_desk.scoring.reads import DEFAULT_RETAKE_RULE, RETAKE_RULES
 from icg_desk.scoring.rubric import (
@@ -259,6 +259,7 @@ def parse_rubric(text: str, source: str) -> Rubric:
         reads=_reads(root),
         retake=_retake(root),
         calibration=_calibration(root, scale),
+        validity=_validity(root, scale),
         links=_links(root),
         entries=entries,
         factors=factors,
@@ -295,6 +296,26 @@ def _calibration(root: _Reader, scale: Scale) -> QualifyingRule:
         if max_off > top:
             raise section.fail("max_levels_off", f"must be at most {top}, the scale's span")
     return QualifyingRule(min_exact, max_off)
+
+
+def _validity(root: _Reader, scale: Scale) -> ValidityRule:
+    """[validity] margin and min_exact: optional, each and the section; the defaults when
+    absent (docs/rubric-format.md)."""
+    rule = ValidityRule()
+    if not isinstance(root.data, dict) or "validity" not in root.data:
+        return rule
+    section = root.table("validity")
+    present = section.data if isinstance(section.data, dict) else {}
+    margin, min_exact = rule.margin, rule.min_exact
+    if "margin" in present:
+        margin = section.number("margin")
+        if not 0 <= margin <= scale.highest - scale.lowest:
+            raise section.fail("margin", "must be from 0 to the scale's span, in score points")
+    if "min_exact" in present:
+        min_exact = section.number("min_exact")
+        if not 0 <= min_exact <= 1:
+            raise section.fail("min_exact", 'must be a share from 0 to 1, such as "0.50"')
+    return ValidityRule(margin, min_exact)
 
 
 def _scale(root: _Reader) -> Scale:

@@ -38,6 +38,21 @@ class QualifyingRule:
 
 
 @dataclass(frozen=True)
+class ValidityRule:
+    """When the validity portfolios flag a scorer (scoring/quality.py; docs/agreement.md,
+    "Validity"): the rubric's optional `[validity]` section, these defaults when absent."""
+
+    margin: Fraction = Fraction(1, 8)  # points: half a step of the 1- ... 4+ scale
+    min_exact: Fraction = Fraction(1, 2)  # the per-read exact share's interval must reach it
+
+    def words(self) -> str:
+        return (
+            f"the difference's interval wholly beyond ±{float(self.margin):.3g} points, or the "
+            f"exact share's interval wholly under {float(self.min_exact):.0%}"
+        )
+
+
+@dataclass(frozen=True)
 class PracticeResult:
     """How a scorer's practice reads compare with the agreed scores."""
 

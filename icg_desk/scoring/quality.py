@@ -44,7 +44,12 @@ from icg_desk.scoring.agreement import (
     PairFigures,
     ScorerAgreement,
 )
-from icg_desk.scoring.calibration import PracticeResult, QualifyingRule, judge_practice
+from icg_desk.scoring.calibration import (
+    PracticeResult,
+    QualifyingRule,
+    ValidityRule,
+    judge_practice,
+)
 from icg_desk.scoring.scale import Scale
 from icg_desk.scoring.stats import Estimate, mean_interval
 
@@ -72,20 +77,6 @@ class KeyedRead:
     scores: Mapping[str, Fraction | None]  # factor key -> the scorer's score (None: not scored)
     key: Mapping[str, Fraction]  # factor key -> the agreed score
     batch_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ValidityRule:
-    """When the validity portfolios flag a scorer (docs/agreement.md, "Validity")."""
-
-    margin: Fraction = Fraction(1, 8)  # points: half a step of the 1- ... 4+ scale
-    min_exact: Fraction = Fraction(1, 2)  # the per-read exact share's interval must reach it
-
-    def words(self) -> str:
-        return (
-            f"the difference's interval wholly beyond ±{float(self.margin):.3g} points, or the "
-            f"exact share's interval wholly under {float(self.min_exact):.0%}"
-        )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from icg_desk.scoring.calibration import QualifyingRule
+from icg_desk.scoring.calibration import QualifyingRule, ValidityRule
 from icg_desk.scoring.links import LinkPolicy
 from icg_desk.scoring.scale import Scale
 
@@ -97,6 +97,8 @@ class Rubric:
     # [calibration]: how close a scorer's practice reads must come to the agreed scores before
     # the live portfolios unlock (optional in the file; scoring/calibration.py's default).
     calibration: QualifyingRule = field(default_factory=QualifyingRule)
+    # [validity]: when the validity portfolios flag a scorer (optional in the file).
+    validity: ValidityRule = field(default_factory=ValidityRule)
     # The file this was read from, kept so a batch can carry the very rubric it was scored on.
     source_text: str = field(default="", compare=False, repr=False)
 
