@@ -50,6 +50,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(path: Path, suffix: str, what: str) -> None:
+    """A file a command writes: named with `suffix`, in a folder that exists (exit code 2)."""
+    if path.suffix.lower() != suffix:
+        raise CohortUsageError(f"{path}: {what}; name it {suffix}")
+    if not path.parent.is_dir():
+        raise CohortUsageError(f"{path}: the folder {path.parent} does not exist")
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from icg_desk.operations.cohort import write_roster_template
 
@@ -332,10 +340,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_quality_report(args: argparse.Namespace) -> int:
     from icg_desk.operations.agreement import quality_report
 
-    if args.out.suffix.lower() != ".pdf":
-        raise CohortUsageError(f"{args.out}: the scoring quality report is a PDF; name it .pdf")
-    if not args.out.parent.is_dir():
-        raise CohortUsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    _output_file(args.out, ".pdf", "the scoring quality report is a PDF")
     found, path = quality_report(_ref(args), args.out)
     flagged = [
         s.scorer_id for s in found.figures.scorers if s.severe_or_lenient or s.drift.drifting
@@ -759,10 +764,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     from icg_desk.operations.cohort import export_summary
 
-    if args.out.suffix.lower() != ".xlsx":
-        raise CohortUsageError(f"{args.out}: the summary is an Excel workbook; name it .xlsx")
-    if not args.out.parent.is_dir():
-        raise CohortUsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    _output_file(args.out, ".xlsx", "the summary is an Excel workbook")
     bar = ProgressBar("Writing summary")
     try:
         results, path = export_summary(_ref(args), args.out, progress=bar)

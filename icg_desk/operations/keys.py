@@ -15,8 +15,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from icg_desk.formats.documents import find_entry_documents
-from icg_desk.formats.roster_table import read_table
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.cohort_results import CandidateResult, cohort_results
 from icg_desk.models.cohort_schema import (
@@ -27,7 +25,6 @@ from icg_desk.models.cohort_schema import (
     ReadScore,
     Scorer,
 )
-from icg_desk.models.input_limits import InputRefused
 from icg_desk.models.keys import (
     KEY_ID_COLUMN,
     KeysAdded,
@@ -41,11 +38,10 @@ from icg_desk.models.keys import (
     taken_message,
 )
 from icg_desk.models.roster import (
-    ImportProblem,
-    ImportRejected,
     _NewEntry,
     refuse_import_when_released,
 )
+from icg_desk.operations.roster_import import read_sheet_and_documents
 from icg_desk.scoring import Rubric, format_score
 
 KEYS_SHEET = "Portfolios"
@@ -56,20 +52,9 @@ def import_keys(cohort: CohortFile, sheet: Path, documents: Path, kind: str) -> 
     every problem (nothing written), KeysRefused for a wrong kind."""
     check_kind(kind)
     refuse_import_when_released(cohort, sheet)
-    table = read_table(sheet, KEYS_SHEET, key_columns(cohort.rubric))
-    if not table.problems and not table.rows:
-        table.problems.append(ImportProblem(sheet, None, None, "has no portfolio rows"))
-    if not documents.is_dir():
-        table.problems.append(ImportProblem(documents, None, None, "is not a folder"))
-    if table.problems:
-        raise ImportRejected(table.problems)
-    try:
-        found = find_entry_documents(documents)
-    except InputRefused as exc:  # a link to a folder: never followed
-        raise ImportRejected([ImportProblem(documents, None, None, str(exc))]) from None
-    except OSError as exc:
-        message = f"cannot be read: {exc.strerror or exc}"
-        raise ImportRejected([ImportProblem(documents, None, None, message)]) from None
+    table, found = read_sheet_and_documents(
+        sheet, KEYS_SHEET, key_columns(cohort.rubric), documents, "portfolio"
+    )
     keys = check_key_table(cohort, table, found)
     return add_keys(cohort, kind, keys, released_error=sheet)
 

@@ -8,17 +8,24 @@ documents are only ever read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from icg_desk.formats.documents import find_entry_documents
-from icg_desk.formats.roster_table import CANDIDATES_SHEET, SCORERS_SHEET, read_table
+from icg_desk.formats.roster_table import (
+    CANDIDATES_SHEET,
+    SCORERS_SHEET,
+    read_table,
+)
 from icg_desk.models.cohort_file import CohortFile
 from icg_desk.models.input_limits import InputRefused
 from icg_desk.models.roster import (
     SCORER_COLUMNS,
+    EntryDocuments,
     ImportProblem,
     ImportRejected,
     ImportResult,
+    RosterTable,
     add_candidates,
     add_scorers,
     refuse_import_when_released,
@@ -35,9 +42,21 @@ def import_roster(
     roster as a whole (unreadable, missing columns, no documents folder) still reject it.
     """
     refuse_import_when_released(cohort, roster)  # said first: nothing else matters once locked
-    table = read_table(roster, CANDIDATES_SHEET, required_columns(cohort.rubric))
+    table, found = read_sheet_and_documents(
+        roster, CANDIDATES_SHEET, required_columns(cohort.rubric), documents, "candidate"
+    )
+    return add_candidates(cohort, table, found, valid_only=valid_only)
+
+
+def read_sheet_and_documents(
+    sheet: Path, sheet_name: str, columns: Sequence[str], documents: Path, rows_of: str
+) -> tuple[RosterTable, EntryDocuments]:
+    """A roster-like sheet read whole, and its folder of entry documents found: ImportRejected
+    (naming the file) when the sheet cannot be read, lacks columns or has no `rows_of` rows,
+    or the folder is not one, cannot be read or is a link. The rows are not checked here."""
+    table = read_table(sheet, sheet_name, columns)
     if not table.problems and not table.rows:
-        table.problems.append(ImportProblem(roster, None, None, "has no candidate rows"))
+        table.problems.append(ImportProblem(sheet, None, None, f"has no {rows_of} rows"))
     if not documents.is_dir():
         table.problems.append(ImportProblem(documents, None, None, "is not a folder"))
     if table.problems:
@@ -49,7 +68,7 @@ def import_roster(
     except OSError as exc:
         message = f"cannot be read: {exc.strerror or exc}"
         raise ImportRejected([ImportProblem(documents, None, None, message)]) from None
-    return add_candidates(cohort, table, found, valid_only=valid_only)
+    return table, found
 
 
 def import_scorers(cohort: CohortFile, sheet: Path) -> ImportResult:

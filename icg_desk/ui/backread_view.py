@@ -26,7 +26,13 @@ from icg_desk.ui.agreement_charts import points
 from icg_desk.ui.figure_text import RIGHT, SortRole, estimate_text, share, sort_number
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
-from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
+from icg_desk.ui.table_model import (
+    ModelIndex,
+    RowsTableModel,
+    select_value,
+    selected_value,
+    table_view,
+)
 
 HIGHER, LOWER = "scores higher", "scores lower"  # than their backreaders
 
@@ -312,18 +318,10 @@ class BackreadPanel(QWidget):
         self._show_scorer(None)
 
     def selected_scorer(self) -> str | None:
-        rows = self.scorer_view.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return str(rows[0].data(BackreadScorerModel.ScorerRole))
+        return selected_value(self.scorer_view, BackreadScorerModel.ScorerRole)
 
     def select_scorer(self, scorer_id: str) -> bool:
-        for row in range(self.scorer_sort.rowCount()):
-            index = self.scorer_sort.index(row, 0)
-            if index.data(BackreadScorerModel.ScorerRole) == scorer_id:
-                self.scorer_view.selectRow(row)
-                return True
-        return False
+        return select_value(self.scorer_view, BackreadScorerModel.ScorerRole, scorer_id)
 
     def _selected(self, *_args: QItemSelection) -> None:
         self._show_scorer(self.selected_scorer())

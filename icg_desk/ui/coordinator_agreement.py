@@ -42,7 +42,13 @@ from icg_desk.ui.backread_view import BackreadPanel
 from icg_desk.ui.figure_text import RIGHT, SortRole, estimate_text, share, sort_number
 from icg_desk.ui.plain_text import plain_tip
 from icg_desk.ui.rubric_panel import plain_label
-from icg_desk.ui.table_model import ModelIndex, RowsTableModel, table_view
+from icg_desk.ui.table_model import (
+    ModelIndex,
+    RowsTableModel,
+    select_value,
+    selected_value,
+    table_view,
+)
 
 SCORES_HIGH, SCORES_LOW, DRIFTS = "scores high", "scores low", "drifts"
 
@@ -469,19 +475,10 @@ class AgreementPanel(QWidget):
             self._show_scorer(None)
 
     def selected_scorer(self) -> str | None:
-        rows = self.scorer_view.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return str(rows[0].data(ScorerAgreementModel.ScorerRole))
+        return selected_value(self.scorer_view, ScorerAgreementModel.ScorerRole)
 
     def select_scorer(self, scorer_id: str) -> bool:
-        for row in range(self.scorer_sort.rowCount()):
-            index = self.scorer_sort.index(row, 0)
-            if index.data(ScorerAgreementModel.ScorerRole) == scorer_id:
-                self.scorer_view.selectRow(row)
-                self.scorer_view.scrollTo(index)
-                return True
-        return False
+        return select_value(self.scorer_view, ScorerAgreementModel.ScorerRole, scorer_id)
 
     def _selected(self, *_args: QItemSelection) -> None:
         chosen = self.selected_scorer()

@@ -69,3 +69,22 @@ def table_view(
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
     return view
+
+
+def selected_value(view: QTableView, role: int) -> str | None:
+    """`role`'s value of the row selected in `view` (an id the model keeps), or None."""
+    rows = view.selectionModel().selectedRows()
+    return None if not rows else str(rows[0].data(role))
+
+
+def select_value(view: QTableView, role: int, value: str) -> bool:
+    """Select (and show) the row of `view` whose `role` is `value`, in the order the view
+    shows its rows (a sorting proxy's); False when no row has it."""
+    model = view.model()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        if index.data(role) == value:
+            view.selectRow(row)
+            view.scrollTo(index)
+            return True
+    return False
